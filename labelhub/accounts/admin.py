@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.accounts.models import Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("LabelHub"), {"fields": ("role", "organisation")}),
+    )
+    list_display = ["username", "role", "organisation", "is_staff"]
+    list_filter = ["role", "organisation", "is_staff"]

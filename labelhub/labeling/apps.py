@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LabelingConfig(AppConfig):
+    name = "labelhub.labeling"
+    verbose_name = _("Labeling")

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.recordings.models import Recording
+
+
+class TranscriptRevision(models.Model):
+    """One link in a recording's transcript chain. Revisions are only ever added, never edited."""
+
+    class Kind(models.TextChoices):
+        ASR_DRAFT = "asr_draft", _("ASR draft")
+        LABELER_EDIT = "labeler_edit", _("Labeler edit")
+        REVIEW = "review", _("Review")
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    segments = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    engine = models.CharField(max_length=64, blank=True)
+    model_name = models.CharField(max_length=128, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recording", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["recording", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} r{self.number} ({self.kind})"
+
+
+class Task(models.Model):
+    """A recording waiting for a person. Held by at most one labeler, under a lease that expires."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="task")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority = models.IntegerField(default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"task {self.pk} ({self.status})"

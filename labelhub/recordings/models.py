@@ -1,0 +1,65 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.campaigns.models import Campaign, Prompt
+from labelhub.speakers.models import Speaker
+
+
+class Recording(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        READY = "ready", _("Ready")
+        REJECTED = "rejected", _("Rejected")
+
+    class AsrStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="recordings")
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="recordings")
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="recordings"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # The raw upload, byte for byte as received. Never rewritten; derived audio is rebuilt from it.
+    # It is stored under the recording's uid: the original name may carry a person's name.
+    raw_file = models.FileField(max_length=255)
+    raw_sha256 = models.CharField(max_length=64)
+    raw_size_bytes = models.PositiveBigIntegerField()
+    original_filename = models.CharField(max_length=255)
+    original_suffix = models.CharField(max_length=16)
+    format_name = models.CharField(max_length=64, blank=True)
+    codec = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    rejection_code = models.CharField(max_length=32, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    normalised_file = models.FileField(max_length=255, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    peak_dbfs = models.FloatField(null=True, blank=True)
+    rms_dbfs = models.FloatField(null=True, blank=True)
+
+    asr_status = models.CharField(
+        max_length=16, choices=AsrStatus.choices, default=AsrStatus.PENDING
+    )
+    asr_error = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    ingested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.uid} ({self.get_status_display()})"

@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from labelhub.releases.models import DownloadEvent, Release
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "version", "client", "status", "item_count", "published_at"]
+    list_filter = ["status", "client"]
+    readonly_fields = [f.name for f in Release._meta.fields]
+
+
+@admin.register(DownloadEvent)
+class DownloadEventAdmin(admin.ModelAdmin):
+    list_display = ["release", "user", "at", "ip_address"]
+    readonly_fields = [f.name for f in DownloadEvent._meta.fields]

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.accounts.models import Organisation
+from labelhub.campaigns.models import Campaign
+from labelhub.labeling.models import TranscriptRevision
+from labelhub.recordings.models import Recording
+from labelhub.speakers.models import ConsentRecord
+
+
+class Release(models.Model):
+    class Status(models.TextChoices):
+        BUILDING = "building", _("Building")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="releases")
+    client = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="releases")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, while building
+    error = models.TextField(blank=True)
+    archive = models.FileField(max_length=255, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    archive_size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="release_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} v{self.version}"
+
+
+class ReleaseItem(models.Model):
+    """What went into a release, so every exported file traces to its speaker, consent and text."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="items")
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(TranscriptRevision, on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "recording"], name="release_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class DownloadEvent(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} downloaded {self.release} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,104 @@
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.campaigns.models import Campaign
+
+
+class ConsentDocument(models.Model):
+    """One version of a campaign's consent text. Immutable once a speaker has signed it."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="consent_documents"
+    )
+    version = models.PositiveIntegerField()
+    language = models.CharField(_("language"), max_length=16)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("full text"))
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    allows_training = models.BooleanField(_("use for model training"), default=True)
+    allows_third_party_delivery = models.BooleanField(
+        _("delivery to third-party clients"), default=True
+    )
+    allows_commercial_use = models.BooleanField(_("commercial use"), default=True)
+    retention_days = models.PositiveIntegerField(_("retention (days)"), default=365 * 3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="consent_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.text_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        super().save(*args, **kwargs)
+
+
+class Speaker(models.Model):
+    """A pseudonymous speaker. Names and contact details never live beside audio metadata."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other / not stated")
+
+    class AgeBand(models.TextChoices):
+        TEENS = "10s", _("10s")
+        TWENTIES = "20s", _("20s")
+        THIRTIES = "30s", _("30s")
+        FORTIES = "40s", _("40s")
+        FIFTIES = "50s", _("50s")
+        SIXTIES = "60s", _("60s")
+        SEVENTIES_PLUS = "70s+", _("70s and over")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="speakers")
+    code = models.CharField(_("pseudonymous code"), max_length=32)
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    dialect = models.CharField(_("dialect"), max_length=64, blank=True)
+    native_language = models.CharField(_("native language"), max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="speaker_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ConsentRecord(models.Model):
+    class Method(models.TextChoices):
+        WEB_SIGNATURE = "web_signature", _("Web signature")
+        PAPER = "paper", _("Signed paper, uploaded")
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="consents")
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="records")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    signed_at = models.DateTimeField()
+    # A hash of IP and user agent: evidence of the signing without keeping either.
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_method = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} / {self.document}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
