@@ -1,0 +1,295 @@
+"""Checking and normalising uploaded voice recordings.
+
+Pure Python on purpose (no Django imports) so upload views, Celery workers and tests can all use
+it without settings. Everything that touches the audio goes through ffprobe/ffmpeg subprocesses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from pydub import AudioSegment
+from pydub.exceptions import CouldntDecodeError
+
+ACCEPTED_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac"})
+
+# ffprobe must only ever use the demuxers behind ACCEPTED_SUFFIXES: a crafted upload could
+# otherwise be read as an HLS playlist or concat list and make ffmpeg open other files or URLs.
+_DEMUXERS = "wav,mp3,mov,mp4,m4a,3gp,3g2,mj2,aac,ogg,matroska,webm,flac"
+PROBE_TIMEOUT_S = 30
+_CHUNK = 1024 * 1024
+# Some recorders cannot seek back to patch sizes, so they leave the "unknown length" marker.
+_STREAMING_SIZE = 0xFFFFFFFF
+# Real WAVs have a handful of chunks; this only bounds the work done on hostile files.
+_MAX_WAV_CHUNKS = 1000
+_MAGIC_HINTS = {
+    b"%PDF": "looks like a PDF document",
+    b"\x89PNG": "looks like a PNG image",
+    b"\xff\xd8\xff": "looks like a JPEG image",
+    b"GIF8": "looks like a GIF image",
+    b"PK\x03\x04": "looks like a ZIP archive or office document",
+}
+
+
+class AudioRejected(Exception):
+    """An upload that cannot become a usable recording; ``reason`` is safe to show the user."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AudioProbe:
+    format_name: str
+    codec: str
+    duration: float
+    sample_rate: int
+    channels: int
+
+
+@dataclass(frozen=True)
+class NormalisedAudio:
+    # duration, sample_rate and channels describe the original upload, not the normalised copy.
+    duration: float
+    sample_rate: int
+    channels: int
+    normalised_path: Path
+    peak_dbfs: float
+    rms_dbfs: float
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_upload(path: Path, *, filename: str) -> AudioProbe:
+    """Cheap checks run before an upload is stored; the full decode happens later in normalise."""
+    path = Path(path)
+    _check_suffix(filename)
+    size = path.stat().st_size
+    if size == 0:
+        raise AudioRejected("empty", "the file is empty")
+    # Before ffprobe: ffmpeg quietly decodes whatever part of a truncated WAV is present.
+    _check_wav_complete(path, size)
+    probe = _probe(path)
+    if probe.duration <= 0:
+        raise AudioRejected("too_short", "the file contains no audio samples (duration is 0 s)")
+    return probe
+
+
+def normalise(
+    path: Path, *, out_path: Path, sample_rate: int = 16000, min_seconds: float = 0.1
+) -> NormalisedAudio:
+    """Decode fully and write a 16-bit mono PCM WAV at ``sample_rate`` to ``out_path``.
+
+    Expects a file that already passed validate_upload, which limits the demuxers ffmpeg may pick.
+    """
+    segment = _decode(Path(path))
+    duration = segment.duration_seconds
+    if duration < min_seconds:
+        raise AudioRejected(
+            "too_short",
+            f"the recording is too short: {duration:.3f} s, at least {min_seconds:g} s needed",
+        )
+    peak = segment.max_dBFS
+    if peak == float("-inf"):
+        raise AudioRejected("silent", "the recording is completely silent")
+    _export_wav(segment, Path(out_path), sample_rate=sample_rate)
+    return NormalisedAudio(
+        duration=duration,
+        sample_rate=segment.frame_rate,
+        channels=segment.channels,
+        normalised_path=Path(out_path),
+        peak_dbfs=peak,
+        rms_dbfs=segment.dBFS,
+    )
+
+
+def _check_suffix(filename: str) -> None:
+    suffix = Path(filename).suffix.lower()
+    if suffix in ACCEPTED_SUFFIXES:
+        return
+    accepted = ", ".join(sorted(ACCEPTED_SUFFIXES))
+    what = f"files of type '{suffix}' are" if suffix else "files without an extension are"
+    raise AudioRejected("unsupported_type", f"{what} not accepted (accepted: {accepted})")
+
+
+def _check_wav_complete(path: Path, size: int) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+            return
+        rf64_data_size = None
+        for chunk_id, chunk_size, offset in _wav_chunks(fh):
+            if chunk_id == b"ds64":
+                # RF64 files keep the real 64-bit data size here and 0xFFFFFFFF in the data chunk.
+                rf64_data_size = int.from_bytes(fh.read(16)[8:], "little")
+            elif chunk_id == b"data":
+                use_ds64 = chunk_size == _STREAMING_SIZE and rf64_data_size is not None
+                promised = rf64_data_size if use_ds64 else chunk_size
+                _check_data_size(promised, held=size - offset - 8)
+                return
+
+
+def _wav_chunks(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (id, size, offset) per chunk, leaving ``fh`` at the chunk's payload."""
+    offset = 12
+    for _ in range(_MAX_WAV_CHUNKS):
+        fh.seek(offset)
+        header = fh.read(8)
+        if len(header) < 8:
+            raise _truncated("it ends before the audio data starts")
+        chunk_size = int.from_bytes(header[4:], "little")
+        yield header[:4], chunk_size, offset
+        # RIFF pads odd-sized chunks to an even offset; the pad byte is not in chunk_size.
+        offset += 8 + chunk_size + (chunk_size & 1)
+
+
+def _check_data_size(promised: int, *, held: int) -> None:
+    if promised == _STREAMING_SIZE:
+        return
+    if promised > held:
+        raise _truncated(f"header promises {promised} bytes of audio, file holds {max(held, 0)}")
+
+
+def _truncated(detail: str) -> AudioRejected:
+    return AudioRejected("truncated", f"the WAV file is truncated: {detail}")
+
+
+def _probe(path: Path) -> AudioProbe:
+    info = _ffprobe_json(path)
+    audio = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not audio:
+        others = sorted({s.get("codec_type", "unknown") for s in info.get("streams", [])})
+        hint = f"it only has {', '.join(others)} streams" if others else "it has no streams"
+        raise AudioRejected("not_audio", f"the file is not audio: no audio stream found ({hint})")
+    stream, fmt = audio[0], info.get("format", {})
+    return AudioProbe(
+        format_name=fmt.get("format_name", ""),
+        codec=stream.get("codec_name", ""),
+        duration=_duration(path, stream, fmt),
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+    )
+
+
+def _ffprobe_json(path: Path) -> dict:
+    result = _run_ffprobe(path, ["-show_format", "-show_streams", "-of", "json"])
+    if result.returncode != 0:
+        hint = _sniff(path) or _last_line(result.stderr, path) or "unreadable"
+        raise AudioRejected("not_audio", f"the file is not audio: no audio stream found ({hint})")
+    return json.loads(result.stdout or "{}")
+
+
+def _duration(path: Path, stream: dict, fmt: dict) -> float:
+    # Raw ADTS AAC has no length field; ffprobe guesses from the bitrate and can be 10% off.
+    if fmt.get("format_name") != "aac":
+        for value in (stream.get("duration"), fmt.get("duration")):
+            if (seconds := _seconds(value)) is not None:
+                return seconds
+    return _duration_from_packets(path)
+
+
+def _duration_from_packets(path: Path) -> float:
+    # Browser MediaRecorder WebM has no duration in its header, so go by packet timestamps.
+    entries = ["-select_streams", "a:0", "-show_entries", "packet=pts_time,duration_time"]
+    result = _run_ffprobe(path, [*entries, "-of", "csv=p=0"])
+    rows = [line.split(",") for line in result.stdout.splitlines() if line.strip()]
+    times = [(_seconds(r[0]), _seconds(r[1]) if len(r) > 1 else None) for r in rows]
+    times = [(pts, dur or 0.0) for pts, dur in times if pts is not None]
+    if not times:
+        return 0.0
+    return max(pts + dur for pts, dur in times) - min(pts for pts, _ in times)
+
+
+def _run_ffprobe(path: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    command = [
+        "ffprobe", "-v", "error", "-protocol_whitelist", "file", "-format_whitelist", _DEMUXERS,
+        *args, f"file:{path.resolve()}",
+    ]  # fmt: skip
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=PROBE_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        reason = f"the file took longer than {PROBE_TIMEOUT_S} s to inspect"
+        raise AudioRejected("probe_timeout", reason) from exc
+
+
+def _sniff(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for magic, hint in _MAGIC_HINTS.items():
+        if head.startswith(magic):
+            return hint
+    # Cut a few bytes so a multi-byte character split at the 4 KiB boundary still decodes.
+    sample = head[:-3] if len(head) == 4096 else head
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return "looks like text" if text and printable / len(text) > 0.95 else ""
+
+
+def _last_line(stderr: str, path: Path) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    # ffmpeg prefixes messages with the input name; the server-side path means nothing to users.
+    for prefix in (f"file:{path.resolve()}: ", f"{path}: ", "pipe:0: ", "cache:pipe:0: "):
+        lines[-1] = lines[-1].removeprefix(prefix)
+    return lines[-1]
+
+
+def _seconds(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _decode(path: Path) -> AudioSegment:
+    # A file object (not a path) stops pydub from parsing ".wav" names with its own reader,
+    # which misreads odd-padded chunks and extensible float WAVs; this way ffmpeg always decodes.
+    try:
+        with path.open("rb") as fh:
+            return AudioSegment.from_file(fh)
+    except CouldntDecodeError as exc:
+        detail = _last_line(str(exc), path) or "ffmpeg could not decode it"
+        raise AudioRejected("undecodable", f"the audio could not be decoded: {detail}") from exc
+    except (IndexError, KeyError, ValueError) as exc:
+        # pydub trips over ffprobe output without a usable audio stream before running ffmpeg.
+        reason = "the audio could not be decoded: no usable audio stream"
+        raise AudioRejected("undecodable", reason) from exc
+
+
+def _export_wav(segment: AudioSegment, out_path: Path, *, sample_rate: int) -> None:
+    # ffmpeg's resampler, not pydub's audioop.ratecv, which does no anti-alias filtering.
+    # bitexact and no metadata keep the output deterministic and free of uploaders' tags.
+    parameters = ["-ar", str(sample_rate), "-ac", "1", "-map_metadata", "-1", "-bitexact"]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = out_path.with_name(f".{out_path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        # Not mkstemp: its 0600 mode would survive os.replace and hide the file from other users
+        # (web server, workers); "x" mode creates it with the normal umask-derived permissions.
+        with tmp_path.open("xb") as fh:
+            segment.export(fh, format="wav", codec="pcm_s16le", parameters=parameters)
+        os.replace(tmp_path, out_path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
