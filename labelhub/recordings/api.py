@@ -1,0 +1,90 @@
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labelhub.accounts.permissions import IsLabelingStaff, IsPM
+from labelhub.campaigns.models import Prompt
+from labelhub.errors import Conflict
+from labelhub.recordings.models import Recording
+from labelhub.recordings.selectors import recordings_visible_to
+from labelhub.recordings.services import recording_upload
+from labelhub.speakers.models import Speaker
+
+
+class RecordingUploadSerializer(serializers.Serializer):
+    speaker = serializers.PrimaryKeyRelatedField(queryset=Speaker.objects.all())
+    prompt = serializers.PrimaryKeyRelatedField(
+        queryset=Prompt.objects.all(), required=False, allow_null=True
+    )
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Recording
+        fields = [
+            "id",
+            "uid",
+            "campaign",
+            "speaker",
+            "prompt",
+            "original_filename",
+            "raw_sha256",
+            "raw_size_bytes",
+            "format_name",
+            "codec",
+            "status",
+            "rejection_code",
+            "rejection_reason",
+            "duration_seconds",
+            "sample_rate",
+            "channels",
+            "asr_status",
+            "asr_error",
+            "created_at",
+            "ingested_at",
+        ]
+
+
+class RecordingListApi(APIView):
+    permission_classes = [IsPM]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request: Request) -> Response:
+        incoming = RecordingUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        recording = recording_upload(
+            speaker=incoming.validated_data["speaker"],
+            prompt=incoming.validated_data.get("prompt"),
+            uploaded_file=incoming.validated_data["file"],
+            uploaded_by=request.user,
+        )
+        return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
+
+
+class RecordingDetailApi(APIView):
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request, recording_id: int) -> Response:
+        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        return Response(RecordingSerializer(recording).data)
+
+
+class RecordingAudioApi(APIView):
+    """The normalised 16 kHz WAV, for the people who label it. Never a public URL."""
+
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request, recording_id: int) -> FileResponse:
+        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        if not recording.normalised_file:
+            raise Conflict(
+                f"recording {recording.pk} has no playable audio yet ({recording.status})"
+            )
+        response = FileResponse(recording.normalised_file.open("rb"), content_type="audio/wav")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

@@ -1,0 +1,124 @@
+"""Releases hold only consented, human-corrected items, and only their client can download them."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.utils import timezone
+
+from labelhub.accounts.models import User
+from labelhub.labeling.models import TranscriptRevision
+from labelhub.releases.models import DownloadEvent, Release
+from labelhub.releases.services import release_build, release_create
+from tests.factories import (
+    CampaignFactory,
+    ConsentRecordFactory,
+    OrganisationFactory,
+    RecordingFactory,
+    RevisionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def corrected_recording(campaign, text: str, **consent_fields):
+    consent = ConsentRecordFactory(speaker__campaign=campaign, **consent_fields)
+    recording = RecordingFactory(speaker=consent.speaker)
+    draft = RevisionFactory(recording=recording, text="draft words")
+    RevisionFactory(
+        recording=recording,
+        number=2,
+        parent=draft,
+        kind=TranscriptRevision.Kind.LABELER_EDIT,
+        text=text,
+    )
+    return recording
+
+
+def built_release(campaign) -> Release:
+    release = release_create(
+        campaign=campaign, client=campaign.client, created_by=UserFactory(role=User.Role.PM)
+    )
+    return release_build(release_id=release.pk)
+
+
+def archive_of(release: Release) -> zipfile.ZipFile:
+    with release.archive.open("rb") as handle:
+        return zipfile.ZipFile(io.BytesIO(handle.read()))
+
+
+def test_release_manifest_holds_the_corrected_text_and_matching_checksums() -> None:
+    campaign = CampaignFactory()
+    recording = corrected_recording(campaign, "Turn on the TV.")
+
+    release = built_release(campaign)
+
+    assert release.status == Release.Status.PUBLISHED, release.error
+    bundle = archive_of(release)
+    rows = [json.loads(line) for line in bundle.read("manifest.jsonl").decode().splitlines()]
+    assert [row["text"] for row in rows] == ["Turn on the TV."]
+    assert rows[0]["speaker_id"] == recording.speaker.code
+    assert rows[0]["age_band"] == recording.speaker.age_band
+    for line in bundle.read("SHA256SUMS").decode().splitlines():
+        digest, path = line.split("  ", 1)
+        assert hashlib.sha256(bundle.read(path)).hexdigest() == digest
+    with release.archive.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == release.archive_sha256
+
+
+def test_withdrawn_consent_and_uncorrected_drafts_stay_out() -> None:
+    campaign = CampaignFactory()
+    corrected_recording(campaign, "kept")
+    corrected_recording(campaign, "withdrawn", withdrawn_at=timezone.now())
+    corrected_recording(campaign, "no delivery", document__allows_third_party_delivery=False)
+    RevisionFactory(recording__speaker=ConsentRecordFactory(speaker__campaign=campaign).speaker)
+
+    release = built_release(campaign)
+
+    texts = [
+        json.loads(line)["text"] for line in archive_of(release).read("manifest.jsonl").splitlines()
+    ]
+    assert texts == ["kept"]
+    assert release.item_count == 1
+
+
+def test_a_release_with_nothing_to_ship_fails_with_a_reason() -> None:
+    release = built_release(CampaignFactory())
+
+    assert release.status == Release.Status.FAILED
+    assert "no item is ready" in release.error
+
+
+def test_versions_count_up_per_campaign() -> None:
+    campaign = CampaignFactory()
+    pm = UserFactory(role=User.Role.PM)
+
+    versions = [
+        release_create(campaign=campaign, client=campaign.client, created_by=pm).version
+        for _ in range(3)
+    ]
+
+    assert versions == [1, 2, 3]
+
+
+def test_only_the_client_organisation_can_download(api_for) -> None:
+    campaign = CampaignFactory()
+    corrected_recording(campaign, "hello")
+    release = built_release(campaign)
+    own = UserFactory(role=User.Role.CLIENT, organisation=campaign.client)
+    other = UserFactory(role=User.Role.CLIENT, organisation=OrganisationFactory())
+    labeler = UserFactory(role=User.Role.LABELER)
+    url = f"/api/releases/{release.pk}/download/"
+
+    assert api_for(other).get(url).status_code == 404
+    assert api_for(labeler).get(url).status_code == 404
+    assert api_for(other).get("/api/releases/").json() == []
+    response = api_for(own).get(url)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == (
+        release.archive_sha256
+    )
+    assert DownloadEvent.objects.filter(release=release, user=own).count() == 1
