@@ -1,0 +1,62 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   install, migrate, load demo data, start a worker and the web app
+#   make test   install, then run ruff and the whole test suite on PostgreSQL and Redis
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_TOOLS := ffmpeg ffprobe espeak-ng sox msgfmt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite needs the real services; these defaults match a local PostgreSQL and Redis.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/labelhub
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo test setup system-deps lint clean
+
+setup: system-deps $(VENV)/.installed labelhub/locale/ko/LC_MESSAGES/django.mo
+
+system-deps:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing ffmpeg, espeak-ng, sox and gettext (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext >/dev/null; \
+	  else \
+	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox and gettext" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+labelhub/locale/ko/LC_MESSAGES/django.mo: labelhub/locale/ko/LC_MESSAGES/django.po $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null
+
+demo: setup
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v 0
+	DEBUG=1 $(BIN)/python manage.py demo_load
+	@mkdir -p var
+	@echo "starting a Celery worker (log: var/worker.log)"
+	@DEBUG=1 $(BIN)/celery -A workers worker --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \
+	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+test: setup
+	$(BIN)/ruff check .
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(BIN)/python manage.py collectstatic --noinput -v 0
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(BIN)/pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache
