@@ -43,7 +43,7 @@ def test_embedded_defaults_need_no_server(tmp_path: Path) -> None:
     seen = settings_under({"LABELHUB_DATA_DIR": str(tmp_path)})
     assert seen["engine"] == "django.db.backends.sqlite3"
     assert seen["name"] == str(tmp_path / "labelhub.sqlite3")
-    assert seen["broker"] == "filesystem://"
+    assert seen["broker"] == "filesystem://localhost//"
     assert seen["media"] == str(tmp_path / "media")
     assert seen["debug"] is False
 

@@ -60,12 +60,16 @@ def recording_upload(
             format_name=probe.format_name,
             codec=probe.codec,
         )
+        recording.raw_file.name = store_file(
+            path=local, name=f"raw/{speaker.campaign_id}/{recording.uid}{suffix}"
+        )
+    try:
         with transaction.atomic():
-            recording.raw_file.name = store_file(
-                path=local, name=f"raw/{speaker.campaign_id}/{recording.uid}{suffix}"
-            )
             recording.save()
             transaction.on_commit(lambda: _enqueue_ingest(recording.pk))
+    except BaseException:
+        recording.raw_file.delete(save=False)  # no row, no file: a failed upload leaves nothing
+        raise
     return recording
 
 

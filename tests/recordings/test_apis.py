@@ -101,3 +101,25 @@ def test_a_missing_file_field_is_named(api_for, pm, consented_speaker) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("file:")
+
+
+def test_a_database_failure_after_storing_leaves_no_orphan_file(
+    pm, consented_speaker, spoken_wav, media_root: Path, monkeypatch
+) -> None:
+    from django.db import IntegrityError
+
+    from labelhub.recordings.services import recording_upload
+
+    def failing_save(*args, **kwargs):
+        raise IntegrityError("injected failure")
+
+    monkeypatch.setattr(Recording, "save", failing_save)
+
+    with pytest.raises(IntegrityError):
+        recording_upload(
+            speaker=consented_speaker,
+            uploaded_file=SimpleUploadedFile("take.wav", spoken_wav),
+            uploaded_by=pm,
+        )
+
+    assert stored_files(media_root) == []

@@ -30,6 +30,7 @@ class Command(BaseCommand):
         spec = json.loads((DEMO_DIR / "demo.json").read_text())
         if Campaign.objects.filter(name=spec["campaign"]["name"]).exists():
             self.stdout.write("demo data already loaded")
+            self._print_logins(spec)
             return
         if shutil.which("espeak-ng") is None:
             raise CommandError("espeak-ng makes the demo clips: apt-get install espeak-ng")
@@ -41,6 +42,17 @@ class Command(BaseCommand):
             f"demo loaded: campaign '{campaign.name}', {len(users)} users, "
             f"{len(speakers)} speakers, {clips} clips queued for ingest and Whisper"
         )
+        self._print_logins(spec)
+
+    def _print_logins(self, spec: dict) -> None:
+        site = settings.SITE_URL.rstrip("/")
+        for label, path in (("web app", "/"), ("admin", "/admin/"), ("API", "/api/")):
+            self.stdout.write(f"  {label:<8} {site}{path}")
+        self.stdout.write(f"  logins (password '{spec['password']}'):")
+        for entry in spec["users"]:
+            who = f"{entry['username']:<14} {entry['role']:<9}"
+            self.stdout.write(f"    {who} {entry['organisation']}")
+        self.stdout.write("")
 
     def _organisations_and_users(self, spec: dict) -> dict[str, User]:
         organisations = {
