@@ -1,0 +1,44 @@
+"""Release export formats, all over one copy of the audio (see ``base`` for the layout).
+
+Each writer takes ExportItems and returns ``{relative path: text}`` for its metadata files;
+copying the audio to ``item.audio_name`` is the release build's job, done once for all formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from labelhub.releases.formats.audiofolder import audiofolder_files
+from labelhub.releases.formats.base import ExportItem, Files, audio_name, check_items, write_files
+from labelhub.releases.formats.commonvoice import commonvoice_files
+from labelhub.releases.formats.kaldi import kaldi_files
+from labelhub.releases.formats.nemo import nemo_files
+
+__all__ = [
+    "ExportItem",
+    "Files",
+    "audio_name",
+    "audiofolder_files",
+    "commonvoice_files",
+    "export_files",
+    "kaldi_files",
+    "nemo_files",
+    "write_files",
+]
+
+
+def export_files(items: Iterable[ExportItem], *, salt: str, kaldi_audio_prefix: str = "") -> Files:
+    """Every format's metadata files for one release."""
+    items = check_items(items)
+    files: Files = {}
+    for part in (
+        audiofolder_files(items),
+        nemo_files(items),
+        kaldi_files(items, audio_prefix=kaldi_audio_prefix),
+        commonvoice_files(items, salt=salt),
+    ):
+        clash = files.keys() & part.keys()
+        if clash:
+            raise ValueError(f"two formats want to write {sorted(clash)}")
+        files |= part
+    return files

@@ -1,0 +1,99 @@
+"""What every export format shares: the item, the audio layout and the checks on both.
+
+Audio layout, one decision for all formats: each item's audio is stored once, at
+``<split>/audio/<speaker>/<uid>.wav`` (see :func:`audio_name`). That is the Hugging Face
+``audiofolder`` layout, so the split folders load as they are, and the NeMo manifests, Kaldi
+``wav.scp`` files and Common Voice TSVs point at those same files instead of holding copies.
+Every path a format writes is relative to the release root.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+# A format's output: relative path inside the release -> file content.
+Files = dict[str, str]
+
+_SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_RESERVED_TOP_LEVEL = {"kaldi"}
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    item_id: str
+    split: str
+    audio_name: str  # e.g. "train/audio/SPK-1/<uid>.wav"; see audio_name()
+    text: str
+    duration: float
+    speaker_id: str
+    gender: str  # Speaker.Gender value: "female", "male", "other" (or "")
+    age_band: str  # Speaker.AgeBand value: "20s", ..., "70s+" (or "")
+    region: str
+    dialect: str
+    language: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+def audio_name(split: str, speaker_id: str, uid: str, suffix: str = ".wav") -> str:
+    """Where an item's audio lives inside the release."""
+    return f"{split}/audio/{speaker_id}/{uid}{suffix}"
+
+
+def check_items(items: Iterable[ExportItem]) -> list[ExportItem]:
+    """Refuses what no format could write correctly; returns the items in a stable order."""
+    seen: set[str] = set()
+    for item in items:
+        if item.item_id in seen:
+            raise ValueError(f"item id {item.item_id!r} appears twice")
+        seen.add(item.item_id)
+        if not _SPLIT_NAME.fullmatch(item.split) or item.split in _RESERVED_TOP_LEVEL:
+            raise ValueError(f"item {item.item_id!r}: {item.split!r} is not a usable split name")
+        path = PurePosixPath(item.audio_name)
+        if path.is_absolute() or ".." in path.parts or "\\" in item.audio_name:
+            raise ValueError(f"item {item.item_id!r}: audio_name must be relative, inside the root")
+        if path.parts[0] != item.split or len(path.parts) < 2:
+            raise ValueError(
+                f"item {item.item_id!r}: audio {item.audio_name!r} is not under {item.split}/; "
+                "each split folder holds its own audio"
+            )
+    return sorted(items, key=lambda item: item.audio_name)
+
+
+def by_split(items: Iterable[ExportItem]) -> dict[str, list[ExportItem]]:
+    groups: dict[str, list[ExportItem]] = {}
+    for item in items:
+        groups.setdefault(item.split, []).append(item)
+    return dict(sorted(groups.items()))
+
+
+def one_line(value: object) -> str:
+    """Line- and tab-based formats (Kaldi text, TSV) break on embedded whitespace runs."""
+    return " ".join(str(value).split())
+
+
+def extra_columns(items: Iterable[ExportItem], reserved: Iterable[str]) -> list[str]:
+    """Extra keys as columns; the fixed columns win a name clash so they keep their meaning."""
+    taken = set(reserved)
+    return sorted({key for item in items for key in item.extra if key not in taken})
+
+
+def jsonl(rows: Iterable[Mapping[str, object]]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def write_files(files: Mapping[str, str], root: Path) -> list[Path]:
+    """Writes a format's files under ``root`` as UTF-8 with "\\n" line ends."""
+    written = []
+    for name, content in sorted(files.items()):
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"refusing to write {name!r} outside the release root")
+        path = Path(root, *relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8", newline="\n")
+        written.append(path)
+    return written

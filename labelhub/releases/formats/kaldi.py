@@ -1,0 +1,79 @@
+"""Kaldi data directories ``kaldi/<split>/`` that pass ``utils/validate_data_dir.sh --no-feats``.
+
+Utterance ids are ``<speaker>-<item>``, so sorting by utterance also groups by speaker, which
+validate_data_dir.sh needs for utt2spk and spk2utt to agree. Files are sorted in C-locale byte
+order; Python sorts str by code point, which is the same order as UTF-8 bytes.
+
+``wav.scp`` paths are relative to the release root, since Kaldi opens them from the working
+directory; pass ``audio_prefix`` (e.g. where the release was unpacked) to make them absolute.
+``spk2gender`` only allows m and f, and a partial file fails validation, so a split with any
+other gender gets no spk2gender; likewise utt2dur needs every duration above zero. Both files
+are optional. Transcripts are flattened to one line of ASCII spaces: validate_text.pl refuses
+other Unicode whitespace (U+3000, no-break space).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from labelhub.releases.formats.base import ExportItem, Files, by_split, check_items, one_line
+
+KALDI_GENDER = {"male": "m", "female": "f"}
+
+
+def kaldi_files(items: Iterable[ExportItem], *, audio_prefix: str = "") -> Files:
+    files: Files = {}
+    for split, group in by_split(check_items(items)).items():
+        for name, lines in _data_dir(group, audio_prefix).items():
+            files[f"kaldi/{split}/{name}"] = "".join(line + "\n" for line in lines)
+    return files
+
+
+def utterance_id(item: ExportItem) -> str:
+    return f"{item.speaker_id}-{item.item_id}"
+
+
+def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]]:
+    utts = sorted(((utterance_id(i), i) for i in _checked(items, audio_prefix)), key=_first)
+    if len({utt for utt, _ in utts}) < len(utts):
+        raise ValueError("two items get the same utterance id <speaker>-<item>; rename one")
+    in_utt_order = [item.speaker_id for _, item in utts]
+    if in_utt_order != sorted(in_utt_order):
+        raise ValueError(
+            f"speaker ids {sorted(set(in_utt_order))} interleave when their utterance ids are "
+            "sorted (one id is another's prefix followed by '-' or a lower character); rename one"
+        )
+    speakers: dict[str, list[str]] = {}
+    for utt, item in utts:
+        speakers.setdefault(item.speaker_id, []).append(utt)
+    genders = {item.speaker_id: KALDI_GENDER.get(item.gender) for _, item in utts}
+    data_dir = {
+        "wav.scp": [f"{utt} {audio_prefix}{item.audio_name}" for utt, item in utts],
+        "text": [f"{utt} {one_line(item.text)}".rstrip() for utt, item in utts],
+        "utt2spk": [f"{utt} {item.speaker_id}" for utt, item in utts],
+        "spk2utt": [f"{speaker} {' '.join(ids)}" for speaker, ids in speakers.items()],
+    }
+    # Optional files whose every line must be valid, or validation fails: written only if so.
+    if all(item.duration > 0 for _, item in utts):
+        data_dir["utt2dur"] = [f"{utt} {item.duration:g}" for utt, item in utts]
+    if all(genders.values()):
+        data_dir["spk2gender"] = [f"{speaker} {genders[speaker]}" for speaker in speakers]
+    return data_dir
+
+
+def _first(pair: tuple[str, ExportItem]) -> str:
+    return pair[0]
+
+
+def _checked(items: list[ExportItem], audio_prefix: str) -> list[ExportItem]:
+    for item in items:
+        for label, value in (
+            ("speaker id", item.speaker_id),
+            ("item id", item.item_id),
+            ("audio path", audio_prefix + item.audio_name),
+        ):
+            if not value or value.startswith("~") or any(char.isspace() for char in value):
+                raise ValueError(
+                    f"Kaldi {label} {value!r} is empty, starts with ~ or contains whitespace"
+                )
+    return items
