@@ -18,6 +18,8 @@ from labelhub.releases.services import download_record, release_create
 class ReleaseInSerializer(serializers.Serializer):
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
     client = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False)
+    split_ratios = serializers.DictField(child=serializers.FloatField(), required=False)
+    seed = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
@@ -28,6 +30,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "campaign",
             "client",
             "version",
+            "split_ratios",
+            "seed",
             "status",
             "progress",
             "error",
@@ -55,6 +59,8 @@ class ReleaseListApi(APIView):
             campaign=campaign,
             client=incoming.validated_data.get("client") or campaign.client,
             created_by=request.user,
+            split_ratios=incoming.validated_data.get("split_ratios"),
+            seed=incoming.validated_data["seed"],
         )
         return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 

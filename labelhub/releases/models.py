@@ -9,6 +9,10 @@ from labelhub.recordings.models import Recording
 from labelhub.speakers.models import ConsentRecord
 
 
+def default_split_ratios() -> dict[str, float]:
+    return {"train": 0.8, "dev": 0.1, "test": 0.1}
+
+
 class Release(models.Model):
     class Status(models.TextChoices):
         BUILDING = "building", _("Building")
@@ -18,6 +22,9 @@ class Release(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="releases")
     client = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="releases")
     version = models.PositiveIntegerField()
+    # Speaker-disjoint splits by audio seconds; the same seed and items give the same splits.
+    split_ratios = models.JSONField(default=default_split_ratios)
+    seed = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, while building
     error = models.TextField(blank=True)
@@ -48,6 +55,7 @@ class ReleaseItem(models.Model):
     recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
     revision = models.ForeignKey(TranscriptRevision, on_delete=models.PROTECT, related_name="+")
     consent = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="+")
+    split = models.CharField(max_length=32, blank=True)
     path = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
 

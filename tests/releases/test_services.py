@@ -122,3 +122,56 @@ def test_only_the_client_organisation_can_download(api_for) -> None:
         release.archive_sha256
     )
     assert DownloadEvent.objects.filter(release=release, user=own).count() == 1
+
+
+def test_a_release_is_split_by_speaker_and_loads_as_an_audiofolder(tmp_path) -> None:
+    import datasets
+    from django.core.files import File
+
+    from tests.audio_samples import convert, speak
+
+    campaign = CampaignFactory()
+    texts = ["turn on the tv", "volume up", "next channel", "mute", "play music", "stop"]
+    for index, text in enumerate(texts):
+        recording = corrected_recording(campaign, text)
+        wav = convert(
+            speak(text, tmp_path / f"{index}.wav"),
+            tmp_path / f"{index}-16k.wav",
+            codec_args=["-ar", "16000", "-ac", "1"],
+        )
+        with wav.open("rb") as handle:
+            recording.normalised_file.save(f"n{index}.wav", File(handle))
+
+    release = built_release(campaign)
+
+    assert release.status == Release.Status.PUBLISHED, release.error
+    root = tmp_path / "unpacked"
+    archive_of(release).extractall(root)
+    summary = json.loads((root / "release.json").read_text())
+    assert summary["items"] == 6 and summary["speakers"] == 6
+    splits_of_speakers = {}
+    for item in release.items.select_related("recording__speaker"):
+        splits_of_speakers.setdefault(item.recording.speaker.code, set()).add(item.split)
+    assert all(len(splits) == 1 for splits in splits_of_speakers.values())
+    loaded = datasets.load_dataset("audiofolder", data_dir=str(root))
+    assert sum(len(part) for part in loaded.values()) == 6
+    row = loaded["train"][0]
+    assert row["audio"]["sampling_rate"] == 16000
+    assert row["transcription"] in texts
+    assert (root / "kaldi" / "train" / "wav.scp").exists()
+    assert (root / "train.tsv").exists() and (root / "train_manifest.jsonl").exists()
+
+
+def test_bad_split_ratios_are_refused_naming_the_problem(api_for) -> None:
+    campaign = CampaignFactory()
+
+    response = api_for(UserFactory(role=User.Role.PM)).post(
+        "/api/releases/",
+        {"campaign": campaign.pk, "split_ratios": {"train": 0.9, "test": 0.3}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_split_ratios"
+    assert "sum" in response.json()["error"]["message"]
+    assert Release.objects.count() == 0
