@@ -1,114 +1,208 @@
-"""Measure ASR throughput on synthetic espeak-ng English clips.
+"""Measure ASR throughput and WER on the standard set of synthetic English clips.
 
-Usage: .venv/bin/python benchmarks/asr_throughput.py --model tiny.en --clips 6
+Each row (engine x model x batch size) runs in a fresh subprocess, so peak RSS and model load are
+the row's own. Batch 1 is per-file transcribe(); larger batches call transcribe_batch(). The last
+line printed is one JSON object: {"rows": [...], "fw_over_ow": ...}, where fw_over_ow is
+faster-whisper's real-time factor at its best batch size over openai-whisper's at batch 1, on
+the same model and clips (the first model both engines ran), or null.
+
+Usage: .venv/bin/python benchmarks/asr_throughput.py --models tiny.en,base --batch-sizes 1,8
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-import wave
 from pathlib import Path
 
+import clipset
 import jiwer
 
 REPO = Path(__file__).resolve().parents[1]
-WORDS_PER_MINUTE = 150
-
-SENTENCES = [
-    "The quick brown fox jumps over the lazy dog near the quiet river bank.",
-    "Please set an alarm for seven thirty tomorrow morning and remind me to buy milk.",
-    "Our quarterly revenue grew by twelve percent despite higher shipping costs.",
-    "Turn on the living room television and lower the volume a little.",
-    "The weather forecast says it will rain this afternoon, so bring an umbrella.",
-    "She walked to the station, bought a ticket, and waited for the last train home.",
-    "Add two cups of flour, a pinch of salt, and stir until the batter is smooth.",
-    "Call the front desk and ask whether the meeting room is free on Friday.",
-]
-
-
-def make_clip(out: Path, index: int, seconds: float) -> str:
-    # espeak speaks roughly WORDS_PER_MINUTE, so pick sentences until ~seconds of speech.
-    text, words, i = [], 0, index
-    while words < seconds * WORDS_PER_MINUTE / 60:
-        sentence = SENTENCES[i % len(SENTENCES)]
-        text.append(sentence)
-        words += len(sentence.split())
-        i += 1
-    joined = " ".join(text)
-    cmd = ["espeak-ng", "-v", "en-us", "-s", str(WORDS_PER_MINUTE), "-w", str(out), joined]
-    subprocess.run(cmd, check=True)
-    return joined
-
-
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path)) as w:
-        return w.getnframes() / w.getframerate()
+# (key, width, number format); text columns are left-aligned.
+COLUMNS = (
+    ("engine", 14, ""),
+    ("model", 7, ""),
+    ("compute", 7, ""),
+    ("batch", 5, "d"),
+    ("pack", 4, ""),
+    ("audio_s", 7, ".1f"),
+    ("wall_s", 7, ".1f"),
+    ("rtf", 6, ".2f"),
+    ("clips_per_min", 13, ".1f"),
+    ("peak_rss_mb", 11, ".0f"),
+    ("wer", 6, ".3f"),
+    ("cpu_s", 7, ".1f"),
+    ("load_s", 6, ".1f"),
+    ("loadavg", 7, ".2f"),
+)
 
 
 def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny.en", help="tiny.en, base or a model directory")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--clips", type=int, default=clipset.STANDARD_CLIPS)
+    parser.add_argument("--engines", default="faster-whisper,openai-whisper")
+    parser.add_argument("--models", default="tiny.en,base")
+    parser.add_argument("--batch-sizes", default="1,8,16", help="1 = per-file transcribe()")
     parser.add_argument("--compute-type", default="int8")
-    parser.add_argument("--clips", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=10.0, help="approx. speech per clip")
-    parser.add_argument("--cache-dir", type=Path, help="where 'base' is assembled (default: temp)")
-    args = parser.parse_args()
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--language", default="en", help='"auto" lets the model detect it')
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument(
+        "--pack",
+        choices=("on", "off", "both"),
+        default="on",
+        help="faster-whisper batches: pack several clips per 30 s window (on), one clip per "
+        "window (off), or a row of each",
+    )
+    parser.add_argument("--cache-dir", type=Path, default=REPO / "var" / "asr-cache")
+    parser.add_argument("--row", help=argparse.SUPPRESS)  # internal: run one row, print JSON
+    return parser.parse_args(argv)
 
-    # Runnable from a checkout even when the editable install predates the workers package.
+
+def row_specs(args: argparse.Namespace) -> list[dict]:
     sys.path.insert(0, str(REPO))
-    from workers.asr import get_engine, resolve_model
+    from workers.asr import ENGINES
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_dir = Path(tmp)
-        cache_dir = args.cache_dir or tmp_dir / "cache"
+    specs = []
+    for engine in args.engines.split(","):
+        if engine not in ENGINES:
+            print(f"note: skipping engine {engine!r}: not registered in workers.asr.ENGINES")
+            continue
+        for model in args.models.split(","):
+            for batch in (int(b) for b in args.batch_sizes.split(",")):
+                packs = [None] if batch == 1 or engine != "faster-whisper" else _packs(args.pack)
+                for pack in packs:
+                    specs.append({"engine": engine, "model": model, "batch": batch, "pack": pack})
+    return specs
 
-        started = time.perf_counter()
-        resolve_model(args.model, cache_dir=cache_dir)
-        resolve_s = time.perf_counter() - started
-        started = time.perf_counter()
-        engine = get_engine(
-            engine="faster-whisper",
-            model=args.model,
-            language=None,
-            device=args.device,
-            compute_type=args.compute_type,
-            cache_dir=cache_dir,
-        )
-        load_s = time.perf_counter() - started
 
-        clips = [tmp_dir / f"clip{i:03d}.wav" for i in range(args.clips)]
-        references = [make_clip(path, i, args.seconds) for i, path in enumerate(clips)]
-        audio_s = sum(wav_seconds(p) for p in clips)
+def _packs(choice: str) -> list[bool]:
+    return {"on": [True], "off": [False], "both": [False, True]}[choice]
 
-        hypotheses = []
-        started = time.perf_counter()
-        for path in clips:
-            hypotheses.append(engine.transcribe(path).text)
-        wall_s = time.perf_counter() - started
 
-    wer = jiwer.wer([normalise(r) for r in references], [normalise(h) for h in hypotheses])
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(f"model              {args.model} ({args.device}, {args.compute_type})")
-    print(f"resolve/assemble   {resolve_s:.2f} s")
-    print(f"model load         {load_s:.2f} s")
-    print(f"clips              {len(clips)} (avg {audio_s / max(len(clips), 1):.1f} s)")
-    print(f"total audio        {audio_s:.1f} s")
-    print(f"total wall         {wall_s:.1f} s")
-    print(f"real-time factor   {audio_s / wall_s:.2f}x (audio s / wall s)")
-    print(f"clips/min          {len(clips) / wall_s * 60:.1f}")
-    print(f"WER                {wer:.3f}")
-    print(f"peak RSS           {peak_mib:.0f} MiB")
+def run_row(args: argparse.Namespace, spec: dict) -> dict:
+    """In the row's own subprocess: load, warm up, transcribe every clip, measure."""
+    sys.path.insert(0, str(REPO))
+    from workers.asr import DecodeOptions, get_engine
+
+    clips = clipset.build(clipset.standard_specs())[: args.clips]
+    language = None if args.language == "auto" else args.language
+    options = DecodeOptions(language=language, beam_size=args.beam_size)
+    started = time.perf_counter()
+    engine = get_engine(
+        engine=spec["engine"],
+        model=spec["model"],
+        language=language,
+        device=args.device,
+        compute_type=args.compute_type,
+        cache_dir=args.cache_dir,
+    )
+    load_s = time.perf_counter() - started
+    if spec["pack"] is not None:
+        engine.pack_clips = spec["pack"]
+    engine.transcribe(clips[0].path, options=options)  # first-call allocations are not the rate
+
+    loadavg = os.getloadavg()[0]
+    cpu_before = _cpu_seconds()
+    started = time.perf_counter()
+    paths = [c.path for c in clips]
+    if spec["batch"] == 1:
+        results = [engine.transcribe(p, options=options) for p in paths]
+    else:
+        results = engine.transcribe_batch(paths, options=options, batch_size=spec["batch"])
+    wall_s = time.perf_counter() - started
+    audio_s = sum(c.seconds for c in clips)
+    return {
+        **spec,
+        "compute": args.compute_type,
+        "clips": len(clips),
+        "audio_s": round(audio_s, 2),
+        "wall_s": round(wall_s, 2),
+        "rtf": round(audio_s / wall_s, 3),
+        "clips_per_min": round(len(clips) / wall_s * 60, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "wer": round(_wer([c.text for c in clips], [r.text for r in results]), 4),
+        "cpu_s": round(_cpu_seconds() - cpu_before, 2),
+        "load_s": round(load_s, 2),
+        "loadavg": round(loadavg, 2),
+        "stats": getattr(engine, "last_batch_stats", None) if spec["batch"] > 1 else None,
+    }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wer(references: list[str], hypotheses: list[str]) -> float:
+    return jiwer.wer([normalise(r) for r in references], [normalise(h) for h in hypotheses])
+
+
+def run_in_subprocess(argv: list[str], spec: dict) -> dict | None:
+    command = [sys.executable, __file__, *argv, "--row", json.dumps(spec)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"note: skipping {spec['engine']} {spec['model']} batch {spec['batch']}: {why}")
+        return None
+    return json.loads(lines[-1])
+
+
+def fw_over_ow(rows: list[dict]) -> tuple[float | None, dict | None]:
+    for model in dict.fromkeys(r["model"] for r in rows):
+        fw = [r for r in rows if r["model"] == model and r["engine"] == "faster-whisper"]
+        ow = [r for r in rows if r["model"] == model and r["engine"] == "openai-whisper"]
+        ow1 = [r for r in ow if r["batch"] == 1]
+        if fw and ow1:
+            best = max(fw, key=lambda r: r["rtf"])
+            basis = {"model": model, "fw_batch": best["batch"], "fw_rtf": best["rtf"]}
+            basis |= {"ow_batch": 1, "ow_rtf": ow1[0]["rtf"]}
+            return round(best["rtf"] / ow1[0]["rtf"], 3), basis
+    return None, None
+
+
+def print_header() -> None:
+    print(
+        " ".join(f"{key:<{width}}" if not fmt else f"{key:>{width}}" for key, width, fmt in COLUMNS)
+    )
+
+
+def print_row(row: dict) -> None:
+    shown = {**row, "pack": "-" if row["pack"] is None else ("yes" if row["pack"] else "no")}
+    cells = (f"{shown[key]:{'<' if not fmt else '>'}{width}{fmt}}" for key, width, fmt in COLUMNS)
+    stats = f"  {row['stats']}" if row.get("stats") else ""
+    print(" ".join(cells) + stats, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.row:
+        print(json.dumps(run_row(args, json.loads(args.row))))
+        return
+    clips = clipset.build(clipset.standard_specs())[: args.clips]  # synthesise once, up front
+    print(f"{len(clips)} clips, {sum(c.seconds for c in clips):.1f} s of audio")
+    print_header()
+    rows = []
+    for spec in row_specs(args):
+        row = run_in_subprocess(argv, spec)
+        if row:
+            print_row(row)
+            rows.append(row)
+    ratio, basis = fw_over_ow(rows)
+    print(json.dumps({"rows": rows, "fw_over_ow": ratio, "fw_over_ow_basis": basis}))
 
 
 if __name__ == "__main__":

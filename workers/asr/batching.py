@@ -1,0 +1,373 @@
+"""Many short clips through faster-whisper's CTranslate2 model in few calls.
+
+Whisper always encodes a full 30 s window, and on CPU that encoder pass is most of the cost of
+a 5-12 s clip, so batching one clip per window helps little there. Clips of one known language
+are therefore also *packed*: each clip's own log-mel frames side by side in a window, 1 s of
+padding between them, windows decoded in batches, and every word handed back to the clip it
+lies in. Anything doubtful (a window needing temperature fallback or hitting its token budget,
+a word over a gap or in the padding, a clip Whisper stopped short of or left without words) is
+decoded again the per-file way: alone in its window, still batched, with Whisper's fallback.
+Clips of unknown language take that path from the start: detection needs their own window.
+One clip per window reproduces per-file decoding exactly (same features, prompt, fallback and
+word timing); a clip that per-file decoding would continue into a second window goes per file.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+from faster_whisper import WhisperModel, decode_audio
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_suppressed_tokens
+
+from .base import COMPRESSION_RATIO_THRESHOLD, AsrError, DecodeOptions, compression_ratio
+from .windows import (
+    Attempt,
+    Clip,
+    Decoded,
+    Outcome,
+    Window,
+    finish_packed,
+    finish_single,
+    no_signal,
+    resume_frame,
+)
+
+CONTEXT = 448  # Whisper's decoder context, prompt included
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallback schedule
+BEST_OF = 5
+MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1 s, faster-whisper's default
+PREPEND, APPEND = "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、"
+SAMPLE_RATE = 16000
+# How many batches' worth of clips are loaded at once: enough to pack windows tightly,
+# bounded so a list of thousands of paths does not hold all their audio in memory.
+GROUP_BATCHES = 4
+
+
+def ct2_max_length(budget: int, prompt_length: int) -> int:
+    """CTranslate2's max_length for at most `budget` new tokens.
+
+    CTranslate2 decodes at most min(max_length // 2, max_length - prompt_length + 1) tokens,
+    so faster-whisper's `len(prompt) + max_new_tokens` allows only about half the budget.
+    """
+    return min(CONTEXT, max(2 * budget, budget + prompt_length - 1))
+
+
+class LimitAwareWhisperModel(WhisperModel):
+    """Honours max_new_tokens exactly and records when the chosen decoding ran into it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()  # one engine serves every thread of a worker
+
+    def track_limit_hits(self) -> list[int]:
+        self._local.hits = []
+        return self._local.hits
+
+    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+        budget = options.max_new_tokens
+        if budget is not None:
+            wanted = ct2_max_length(budget, len(prompt)) - len(prompt)
+            options = replace(options, max_new_tokens=wanted)
+        decoded = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        length = len(decoded[0].sequences_ids[0])
+        if budget is not None and length >= budget:
+            getattr(self._local, "hits", []).append(length)
+        return decoded
+
+
+class _Aligned:
+    """Stands in for WhisperModel inside its add_word_timestamps, replaying one alignment from
+    a batched call, so each window gets exactly the per-file word post-processing."""
+
+    def __init__(self, frames_per_second: int, alignment: list[dict]) -> None:
+        self.frames_per_second = frames_per_second
+        self._alignment = alignment
+
+    def find_alignment(self, *_args: object, **_kwargs: object) -> list[list[dict]]:
+        return [self._alignment]
+
+
+class BatchDecoder:
+    def __init__(self, whisper: WhisperModel, *, pack: bool = True, workers: int = 1) -> None:
+        self._w = whisper
+        self.pack = pack
+        self.workers = workers  # the model's CTranslate2 replicas: batches that run at once
+        self._tokenizers: dict[str | None, Tokenizer] = {}
+        any_tokenizer = self._tokenizer("en" if whisper.model.is_multilingual else None)
+        self._suppress = list(get_suppressed_tokens(any_tokenizer, [-1]))
+        self.stats: dict[str, int] = {}
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        *,
+        language: str | None,
+        options: DecodeOptions,
+        batch_size: int,
+        per_file: Callable[[Path], Decoded],
+    ) -> list[Decoded]:
+        """`language` None detects it per clip; `per_file` decodes what this path does not:
+        clips over 30 s and the rare clip whose single-window decoding did not finish."""
+        self.stats = dict.fromkeys(("clips", "windows", "unpacked", "per_file"), 0)
+        batch_size = max(batch_size, 1)
+        results: dict[int, Decoded] = {}
+        # Packed windows hold about three 5-12 s clips each.
+        step = batch_size * GROUP_BATCHES * (3 if self.pack else 1)
+        for start in range(0, len(paths), step):
+            clips = [
+                self._load(i, paths[i], language)
+                for i in range(start, start + step)[: len(paths) - start]
+            ]
+            short = []
+            for clip in clips:
+                if clip.silent:
+                    results[clip.index] = Decoded.nothing(language, clip.duration)
+                elif clip.frames <= Window.FRAMES:
+                    short.append(clip)
+                else:
+                    results[clip.index] = self._per_file(clip, per_file)
+            results.update(self._decode(short, options, batch_size, per_file))
+        self.stats["clips"] = len(paths)
+        return [results[i] for i in range(len(paths))]
+
+    def _per_file(self, clip: Clip, per_file: Callable[[Path], Decoded]) -> Decoded:
+        self.stats["per_file"] += 1
+        decoded = per_file(clip.path)
+        return replace(decoded, seconds=decoded.seconds + clip.seconds)
+
+    def _load(self, index: int, path: Path, language: str | None) -> Clip:
+        try:
+            audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        except Exception as exc:
+            raise AsrError(f"cannot decode {path.name}: {exc}") from exc
+        # Same features as the per-file path: its content frames leave out the last one.
+        mel = self._w.feature_extractor(audio)[:, :-1]
+        duration = len(audio) / SAMPLE_RATE
+        return Clip(index, path, mel, duration, language, silent=no_signal(audio))
+
+    def _decode(self, clips, options, batch_size, per_file) -> dict[int, Decoded]:
+        results: dict[int, Decoded] = {}
+        queue = Window.pack(clips) if self.pack and clips and clips[0].language else None
+        queue = queue or [Window([c]) for c in clips]
+        # Similar budgets per batch: one max_length serves all, and few windows overrun theirs.
+        queue.sort(key=lambda w: w.budget)
+        with ThreadPoolExecutor(self.workers) as pool:
+            while queue:
+                size = min(batch_size, math.ceil(len(queue) / self.workers))
+                batches = [queue[i : i + size] for i in range(0, size * self.workers, size)]
+                batches, queue = [b for b in batches if b], queue[size * self.workers :]
+                timed = pool.map(lambda batch: self._timed_batch(batch, options), batches)
+                for outcomes, seconds in timed:
+                    queue.extend(self._collect(outcomes, seconds, results, per_file))
+        return results
+
+    def _timed_batch(self, batch: list[Window], options) -> tuple[list[Outcome], float]:
+        started = time.perf_counter()
+        outcomes = self._run_batch(batch, options)
+        return outcomes, time.perf_counter() - started
+
+    def _collect(self, outcomes, seconds, results, per_file) -> list[Window]:
+        """Stores finished clips in `results`; returns the windows to decode again."""
+        self.stats["windows"] += len(outcomes)
+        share = seconds / sum(len(o.window.clips) for o in outcomes)
+        retry = []
+        for outcome in outcomes:
+            for clip in outcome.window.clips:
+                clip.seconds += share
+                if clip.index in outcome.done:
+                    results[clip.index] = replace(outcome.done[clip.index], seconds=clip.seconds)
+            self.stats["unpacked"] += len(outcome.retry)
+            retry.extend(Window([c]) for c in outcome.retry)
+            for clip in outcome.per_file:
+                results[clip.index] = self._per_file(clip, per_file)
+        return retry
+
+    def _run_batch(self, windows: list[Window], options: DecodeOptions) -> list[Outcome]:
+        features = np.stack([w.features() for w in windows])
+        encoded = self._w.encode(features)
+        self._detect_languages(windows, features, encoded)
+        outcomes = [Outcome(w, self._tokenizer(w.language)) for w in windows]
+        prompts = [self._prompt(o.tokenizer, options) for o in outcomes]
+        self._generate(outcomes, prompts, features, encoded, options)
+        for outcome in outcomes:
+            self._split(outcome)
+        self._align(outcomes, features, encoded, options.word_timestamps)
+        for outcome in outcomes:
+            if not outcome.settled:
+                self._settle(outcome, options.word_timestamps)
+        return outcomes
+
+    def _settle(self, outcome: Outcome, word_timestamps: bool) -> None:
+        resume = resume_frame(outcome, self._w.frames_per_second)
+        if outcome.window.packed:
+            finish_packed(outcome, word_timestamps, resume)
+        elif resume < outcome.window.frames:
+            outcome.reject()  # per-file would decode a second window; let it
+        else:
+            finish_single(outcome, word_timestamps)
+
+    def _tokenizer(self, language: str | None) -> Tokenizer:
+        if language not in self._tokenizers:
+            multilingual = self._w.model.is_multilingual
+            self._tokenizers[language] = Tokenizer(
+                self._w.hf_tokenizer, multilingual, task="transcribe", language=language
+            )
+        return self._tokenizers[language]
+
+    def _prompt(self, tokenizer: Tokenizer, options: DecodeOptions) -> list[int]:
+        # As faster-whisper builds the first window's prompt from initial_prompt.
+        previous = (
+            tokenizer.encode(" " + options.initial_prompt.strip()) if options.initial_prompt else []
+        )
+        return self._w.get_prompt(tokenizer, previous)
+
+    def _select(self, features: np.ndarray, encoded, indices: list[int]):
+        """The encoder output of some windows, without encoding them again where possible."""
+        if len(indices) == features.shape[0]:
+            return encoded
+        if encoded.device == "cpu":
+            return ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.asarray(encoded)[indices])
+            )
+        return self._w.encode(features[indices])
+
+    def _detect_languages(self, windows: list[Window], features, encoded) -> None:
+        todo = [i for i, w in enumerate(windows) if w.language is None]
+        if not todo:
+            return
+        found = self._w.model.detect_language(self._select(features, encoded, todo))
+        for i, ranked in zip(todo, found, strict=True):
+            token, probability = ranked[0]
+            clip = windows[i].clips[0]
+            clip.language, clip.language_probability = token[2:-2], probability
+
+    def _generate(self, outcomes: list[Outcome], prompts, features, encoded, options) -> None:
+        tried: dict[int, list[Attempt]] = {i: [] for i in range(len(outcomes))}
+        pending = list(tried)
+        for temperature in TEMPERATURES:
+            if not pending:
+                break
+            results = self._generate_once(
+                [outcomes[i].window.budget for i in pending],
+                [prompts[i] for i in pending],
+                self._select(features, encoded, pending),
+                temperature,
+                options.beam_size,
+            )
+            for i, result in zip(pending, results, strict=True):
+                attempt = self._attempt(result, outcomes[i])
+                tried[i].append(attempt)
+                outcomes[i].attempt = attempt
+            # A packed window is never sampled: its clips are decoded again on their own.
+            pending = [
+                i
+                for i in pending
+                if outcomes[i].attempt.needs_fallback and not outcomes[i].window.packed
+            ]
+        for i in pending:
+            # As faster-whisper: every temperature failed, keep the likeliest non-repetitive one.
+            calm = [a for a in tried[i] if a.compression_ratio <= COMPRESSION_RATIO_THRESHOLD]
+            outcomes[i].attempt = max(calm or tried[i], key=lambda a: a.avg_logprob)
+        for i, outcome in enumerate(outcomes):
+            if any(a.overrun for a in tried[i]):
+                outcome.reject()  # decoded past its own budget: redo it as the per-file path would
+
+    def _generate_once(self, budgets, prompts, encoded, temperature: float, beam_size: int):
+        if temperature > 0:
+            search = {"beam_size": 1, "num_hypotheses": BEST_OF, "sampling_topk": 0}
+            search["sampling_temperature"] = temperature
+        else:
+            search = {"beam_size": beam_size, "patience": 1}
+        max_length = max(ct2_max_length(b, len(p)) for b, p in zip(budgets, prompts, strict=True))
+        return self._w.model.generate(
+            encoded,
+            prompts,
+            max_length=max_length,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+            max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+            **search,
+        )
+
+    def _attempt(self, result, outcome: Outcome) -> Attempt:
+        tokens = result.sequences_ids[0]
+        # As faster-whisper: the score is length-normalised; the +1 counts the end token.
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        text = outcome.tokenizer.decode(tokens).strip()
+        return Attempt(
+            tokens,
+            avg_logprob,
+            result.no_speech_prob,
+            compression_ratio(text),
+            outcome.window.budget,
+        )
+
+    def _split(self, outcome: Outcome) -> None:
+        attempt, window = outcome.attempt, outcome.window
+        if outcome.settled:
+            return
+        if window.packed and (attempt.needs_fallback or attempt.silent or attempt.limit_hit):
+            outcome.reject()
+            return
+        if attempt.silent:
+            outcome.skipped = True  # per-file skips a no-speech window: no segments
+            return
+        segments, seek, single_ending = self._w._split_segments_by_timestamps(
+            tokenizer=outcome.tokenizer,
+            tokens=attempt.tokens,
+            time_offset=0.0,
+            segment_size=window.frames,
+            segment_duration=window.frames * Window.SECONDS_PER_FRAME,
+            seek=0,
+        )
+        outcome.segments, outcome.seek, outcome.single_ending = segments, seek, single_ending
+
+    def _align(self, outcomes: list[Outcome], features, encoded, word_timestamps: bool) -> None:
+        groups: dict[str | None, list[int]] = {}
+        for i, o in enumerate(outcomes):
+            if not o.settled and o.segments and (word_timestamps or o.window.packed):
+                groups.setdefault(o.window.language, []).append(i)
+        for language, indices in groups.items():
+            tokenizer = self._tokenizer(language)
+            texts = {i: _text_tokens(outcomes[i].segments, tokenizer.eot) for i in indices}
+            spoken = [i for i in indices if texts[i]]
+            found = {}
+            if spoken:
+                # One start sequence per call, which is why windows are grouped by language.
+                alignments = self._w.find_alignment(
+                    tokenizer,
+                    [texts[i] for i in spoken],
+                    self._select(features, encoded, spoken),
+                    [outcomes[i].window.frames for i in spoken],
+                )
+                found = dict(zip(spoken, alignments, strict=True))
+            for i in indices:
+                self._add_words(outcomes[i], tokenizer, found.get(i, []))
+
+    def _add_words(self, outcome: Outcome, tokenizer: Tokenizer, alignment: list[dict]) -> None:
+        WhisperModel.add_word_timestamps(
+            _Aligned(self._w.frames_per_second, alignment),
+            [outcome.segments],
+            tokenizer,
+            None,
+            outcome.window.frames,
+            PREPEND,
+            APPEND,
+            last_speech_timestamp=0.0,
+        )
+        outcome.aligned = True
+
+
+def _text_tokens(segments: list[dict], eot: int) -> list[int]:
+    return [t for s in segments for t in s["tokens"] if t < eot]
