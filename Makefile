@@ -43,7 +43,7 @@ demo: setup
 	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py demo_load
 	@mkdir -p var
 	@echo "starting a Celery worker (log: var/worker.log)"
-	@DEBUG=1 $(BIN)/celery -A workers worker --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \
+	@DEBUG=1 $(BIN)/celery -A workers worker -Q celery,asr --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 

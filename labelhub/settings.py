@@ -174,7 +174,11 @@ REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # How long an unacknowledged task waits before another worker gets it (a worker that died
+    # mid-task never acknowledges): longer than the slowest task, or tasks run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
 else:
     CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -190,13 +194,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_TASK_ROUTES = {"workers.tasks.asr.*": {"queue": env_str("ASR_QUEUE", "celery")}}
+# ASR has its own queue so GPU hosts can take only that: celery -A workers worker -Q asr.
+ASR_QUEUE = env_str("ASR_QUEUE", "asr")
+CELERY_TASK_ROUTES = {"workers.tasks.asr.*": {"queue": ASR_QUEUE}}
 
 ASR_ENGINE = env_str("ASR_ENGINE", "faster-whisper")
 ASR_MODEL = env_str("ASR_MODEL", "auto")
 ASR_DEVICE = env_str("ASR_DEVICE", "cpu")
 ASR_COMPUTE_TYPE = env_str("ASR_COMPUTE_TYPE", "int8")
 ASR_MODEL_CACHE = Path(env_str("ASR_MODEL_CACHE", str(DATA_DIR / "models")))
+ASR_BATCH_SIZE = env_int("ASR_BATCH_SIZE", 8)
+ASR_CLAIM_TTL_SECONDS = env_int("ASR_CLAIM_TTL_SECONDS", 300)
+ASR_TIME_LIMIT_BASE = env_int("ASR_TIME_LIMIT_BASE", 120)
+ASR_TIME_LIMIT_PER_AUDIO_SECOND = env_int("ASR_TIME_LIMIT_PER_AUDIO_SECOND", 5)
+LABELING_PRIORITY = env_str("LABELING_PRIORITY", "low_confidence_first")
+if LABELING_PRIORITY not in {"low_confidence_first", "fifo"}:
+    raise ImproperlyConfigured(
+        f"LABELING_PRIORITY must be low_confidence_first or fifo, got {LABELING_PRIORITY!r}"
+    )
 
 LABELING_LEASE_MINUTES = env_int("LABELING_LEASE_MINUTES", 30)
 

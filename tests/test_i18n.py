@@ -11,7 +11,11 @@ PO_FILE = Path(__file__).resolve().parent.parent / "labelhub/locale/ko/LC_MESSAG
 def untranslated(po_text: str) -> list[str]:
     missing = []
     for entry in po_text.split("\n\n"):
-        match = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', entry, re.M)
+        match = re.search(
+            r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n?)+)',
+            entry,
+            re.M,
+        )
         if match and "#, fuzzy" not in entry:
             msgid = "".join(re.findall(r'"(.*)"', match.group(1)))
             msgstr = "".join(re.findall(r'"(.*)"', match.group(2)))

@@ -25,6 +25,19 @@ class Campaign(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     min_seconds = models.FloatField(_("shortest utterance (s)"), default=1.0)
     max_seconds = models.FloatField(_("longest utterance (s)"), default=15.0)
+    # How Whisper drafts this campaign's clips.
+    asr_detect_language = models.BooleanField(
+        _("detect the spoken language"),
+        default=False,
+        help_text=_("Off: every clip is decoded as the campaign's language."),
+    )
+    asr_initial_prompt = models.TextField(
+        _("ASR vocabulary"),
+        blank=True,
+        help_text=_("Words and names Whisper should expect. Empty: taken from the prompts."),
+    )
+    asr_beam_size = models.PositiveSmallIntegerField(_("ASR beam size"), default=5)
+    asr_vad_filter = models.BooleanField(_("skip silence before decoding (VAD)"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -38,7 +51,11 @@ class Campaign(models.Model):
                 condition=models.Q(min_seconds__gte=0)
                 & models.Q(max_seconds__gt=models.F("min_seconds")),
                 name="campaign_utterance_bounds_ordered",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(asr_beam_size__gte=1) & models.Q(asr_beam_size__lte=10),
+                name="campaign_asr_beam_size_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,16 @@ class TranscriptRevision(models.Model):
     language = models.CharField(max_length=16, blank=True)
     engine = models.CharField(max_length=64, blank=True)
     model_name = models.CharField(max_length=128, blank=True)
+    # What the ASR said about its own draft; empty on human revisions.
+    engine_version = models.CharField(max_length=128, blank=True)
+    language_probability = models.FloatField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    low_confidence = models.BooleanField(default=False)
+    flags = models.JSONField(default=list, blank=True)
+    decode_seconds = models.FloatField(null=True, blank=True)
+    # Draft against the prompt the speaker read: a cheap sign of a misread or a bad clip.
+    prompt_wer = models.FloatField(null=True, blank=True)
+    prompt_cer = models.FloatField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -62,3 +72,7 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.pk} ({self.status})"
+
+
+# Revisions written by people; a release ships the newest of these, never a bare ASR draft.
+HUMAN_KINDS = (TranscriptRevision.Kind.LABELER_EDIT, TranscriptRevision.Kind.REVIEW)

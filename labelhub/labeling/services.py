@@ -1,6 +1,5 @@
 """Transcript revisions and labeling tasks. Every save adds a revision; nothing is overwritten."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,10 +11,6 @@ from labelhub.accounts.models import User
 from labelhub.errors import Conflict
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
-from labelhub.storage import local_path
-from workers.asr import AsrError, get_engine
-
-logger = logging.getLogger(__name__)
 
 
 class StaleRevision(Conflict):
@@ -24,51 +19,6 @@ class StaleRevision(Conflict):
 
 class LeaseExpired(Conflict):
     code = "lease_expired"
-
-
-def recording_pretranscribe(*, recording_id: int) -> TranscriptRevision | None:
-    """Runs Whisper on a ready recording and opens its labeling task. Safe to run twice."""
-    recording = Recording.objects.select_related("campaign").get(pk=recording_id)
-    existing = recording.revisions.filter(kind=TranscriptRevision.Kind.ASR_DRAFT).first()
-    if recording.status != Recording.Status.READY or existing is not None:
-        return existing
-    try:
-        engine = get_engine(
-            engine=settings.ASR_ENGINE,
-            model=settings.ASR_MODEL,
-            language=recording.campaign.language,
-            device=settings.ASR_DEVICE,
-            compute_type=settings.ASR_COMPUTE_TYPE,
-            cache_dir=settings.ASR_MODEL_CACHE,
-        )
-        with local_path(recording.normalised_file) as audio:
-            result = engine.transcribe(audio, language=recording.campaign.language.split("-")[0])
-    except AsrError as error:
-        Recording.objects.filter(pk=recording.pk).update(
-            asr_status=Recording.AsrStatus.FAILED, asr_error=str(error)
-        )
-        logger.warning("ASR failed for recording %s: %s", recording.uid, error)
-        return None
-    with transaction.atomic():
-        locked = Recording.objects.select_for_update().get(pk=recording.pk)
-        existing = locked.revisions.filter(kind=TranscriptRevision.Kind.ASR_DRAFT).first()
-        if existing is not None:
-            return existing
-        draft = TranscriptRevision.objects.create(
-            recording=locked,
-            number=1,
-            kind=TranscriptRevision.Kind.ASR_DRAFT,
-            text=result.text,
-            segments=result.segments_as_json(),
-            language=result.language,
-            engine=result.engine,
-            model_name=result.model,
-        )
-        locked.asr_status = Recording.AsrStatus.DONE
-        locked.asr_error = ""
-        locked.save(update_fields=["asr_status", "asr_error"])
-        Task.objects.get_or_create(recording=locked)
-    return draft
 
 
 def _claimable() -> Q:

@@ -16,6 +16,7 @@ class Recording(models.Model):
 
     class AsrStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -53,13 +54,17 @@ class Recording(models.Model):
         max_length=16, choices=AsrStatus.choices, default=AsrStatus.PENDING
     )
     asr_error = models.TextField(blank=True)
+    asr_claimed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     ingested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["campaign", "status"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["campaign", "asr_status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.uid} ({self.get_status_display()})"

@@ -1,7 +1,6 @@
 """Recording upload and ingest: the raw file is kept untouched; a 16 kHz mono WAV is derived."""
 
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -107,16 +106,21 @@ def recording_ingest(*, recording_id: int) -> Recording:
         recording.status = Recording.Status.READY
         recording.ingested_at = timezone.now()
         recording.save()
-        transaction.on_commit(lambda: _enqueue_transcribe(recording.pk))
+        transaction.on_commit(lambda: transcribe_enqueue(recording=recording))
     return recording
 
 
-def _enqueue_transcribe(recording_id: int) -> None:
+def transcribe_enqueue(
+    *, recording: Recording, engine: str | None = None, model: str | None = None
+) -> None:
+    """Queues the Whisper draft, with a time limit that grows with the clip and its batch."""
     from workers.tasks.asr import recording_transcribe_task
 
-    recording_transcribe_task.delay(recording_id)
-
-
-def copy_normalised_audio(*, recording: Recording, destination: Path) -> None:
-    with local_path(recording.normalised_file) as source:
-        shutil.copyfile(source, destination)
+    audio = (recording.duration_seconds or 0) * max(settings.ASR_BATCH_SIZE, 1)
+    limit = settings.ASR_TIME_LIMIT_BASE + settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * audio
+    recording_transcribe_task.apply_async(
+        args=[recording.pk],
+        kwargs={"engine": engine, "model": model},
+        soft_time_limit=limit,
+        time_limit=limit + 30,
+    )

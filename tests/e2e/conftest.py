@@ -1,10 +1,10 @@
-"""A real Celery worker process against the test database and Redis, for end-to-end tests."""
+"""Real Celery worker processes against the test database and Redis, for end-to-end tests."""
 
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+StartWorker = Callable[..., subprocess.Popen]
 
 
 def _test_database_url() -> str:
@@ -21,42 +22,55 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(
-    transactional_db: None, media_root: Path, tmp_path: Path
-) -> Iterator[subprocess.Popen]:
+def start_worker(transactional_db: None, media_root: Path, tmp_path: Path) -> Iterator[StartWorker]:
+    """Starts `celery worker` subprocesses on the test database; all are stopped afterwards."""
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.fail("end-to-end tests need DATABASE_URL (PostgreSQL) and REDIS_URL set")
     from workers.celery import app
 
     app.control.purge()  # messages left by an earlier, interrupted run name rows that are gone
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(media_root),
-        "ASR_MODEL_CACHE": str(settings.ASR_MODEL_CACHE),
-        "DJANGO_SETTINGS_MODULE": "labelhub.settings",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo"]
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [*command, "--loglevel=INFO", "--without-heartbeat", "--without-gossip"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    workers: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(**env_overrides: str) -> subprocess.Popen:
+        log_path = tmp_path / f"worker{len(workers)}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "MEDIA_ROOT": str(media_root),
+            "ASR_MODEL_CACHE": str(settings.ASR_MODEL_CACHE),
+            "DJANGO_SETTINGS_MODULE": "labelhub.settings",
+            **env_overrides,
+        }
+        command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "celery,asr"]
+        options = ["--pool=solo", "--loglevel=INFO", "--without-heartbeat", "--without-gossip"]
+        with log_path.open("w") as log:
+            worker = subprocess.Popen(
+                [*command, *options, f"--hostname=test{len(workers)}@%h"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        workers.append((worker, log_path))
         _wait_until_ready(worker, log_path)
-        yield worker
+        return worker
+
+    try:
+        yield start
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        print(log_path.read_text()[-4000:])  # shown by pytest when the test failed
+        for worker, log_path in workers:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            print(f"--- {log_path.name}\n{log_path.read_text()[-3000:]}")  # shown on failure
+
+
+@pytest.fixture
+def celery_worker_process(start_worker: StartWorker) -> subprocess.Popen:
+    return start_worker()
 
 
 def _wait_until_ready(worker: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
