@@ -65,9 +65,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="faster-whisper batches: pack several clips per 30 s window (on), one clip per "
         "window (off), or a row of each",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per row, each in a fresh process; the fastest is kept (a shared machine's "
+        "other load only ever slows a run down)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=REPO / "var" / "asr-cache")
     parser.add_argument("--row", help=argparse.SUPPRESS)  # internal: run one row, print JSON
     return parser.parse_args(argv)
+
+
+# Engines whose transcribe_batch() decodes one file after another: a batch row would only
+# repeat batch 1 (openai-whisper batches the beams of one window, never several files).
+PER_FILE_ONLY = {"openai-whisper"}
 
 
 def row_specs(args: argparse.Namespace) -> list[dict]:
@@ -79,8 +91,12 @@ def row_specs(args: argparse.Namespace) -> list[dict]:
         if engine not in ENGINES:
             print(f"note: skipping engine {engine!r}: not registered in workers.asr.ENGINES")
             continue
+        batches = [int(b) for b in args.batch_sizes.split(",")]
+        if engine in PER_FILE_ONLY and any(b > 1 for b in batches):
+            print(f"note: {engine} decodes batches file by file; running its batch 1 only")
+            batches = [1]
         for model in args.models.split(","):
-            for batch in (int(b) for b in args.batch_sizes.split(",")):
+            for batch in batches:
                 packs = [None] if batch == 1 or engine != "faster-whisper" else _packs(args.pack)
                 for pack in packs:
                     specs.append({"engine": engine, "model": model, "batch": batch, "pack": pack})
@@ -197,8 +213,11 @@ def main(argv: list[str] | None = None) -> None:
     print_header()
     rows = []
     for spec in row_specs(args):
-        row = run_in_subprocess(argv, spec)
-        if row:
+        runs = [run_in_subprocess(argv, spec) for _ in range(max(args.repeat, 1))]
+        runs = [r for r in runs if r]
+        if runs:
+            row = min(runs, key=lambda r: r["wall_s"])
+            row["wall_s_runs"] = [r["wall_s"] for r in runs]
             print_row(row)
             rows.append(row)
     ratio, basis = fw_over_ow(rows)

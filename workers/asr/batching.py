@@ -160,9 +160,11 @@ class BatchDecoder:
         queue = queue or [Window([c]) for c in clips]
         # Similar budgets per batch: one max_length serves all, and few windows overrun theirs.
         queue.sort(key=lambda w: w.budget)
+        # batch_size windows in flight in all, shared by the replicas: it is what bounds memory.
+        per_worker = math.ceil(batch_size / self.workers)
         with ThreadPoolExecutor(self.workers) as pool:
             while queue:
-                size = min(batch_size, math.ceil(len(queue) / self.workers))
+                size = min(per_worker, math.ceil(len(queue) / self.workers))
                 batches = [queue[i : i + size] for i in range(0, size * self.workers, size)]
                 batches, queue = [b for b in batches if b], queue[size * self.workers :]
                 timed = pool.map(lambda batch: self._timed_batch(batch, options), batches)

@@ -87,7 +87,9 @@ class FasterWhisperEngine:
     ) -> list[Transcription]:
         """Transcripts in input order. Clips up to 30 s share model calls (see batching.py);
         longer ones, and every clip when VAD is on (it rewrites each clip's audio and timings),
-        are decoded per file. decode_seconds is each clip's share of its batches' wall time."""
+        are decoded per file. batch_size counts 30 s windows in flight at once (a window holds
+        one clip, or several when packed); decode_seconds is each clip's share of its batch's
+        wall time."""
         paths = [_existing(p) for p in audio_paths]
         if options.vad_filter:
             return [self.transcribe(p, options=options) for p in paths]
