@@ -229,11 +229,16 @@ def test_base_transcribes_english(base_engine, tmp_path):
 @pytest.mark.slow
 @needs_espeak
 def test_base_transcribes_korean(base_engine, tmp_path):
+    import ctranslate2
+
     clip = speak(tmp_path, "안녕하세요 오늘 날씨가 좋네요", voice="ko")
+    # espeak-ng's Korean is poor enough that Whisper falls back to sampling: seed it.
+    ctranslate2.set_random_seed(1234)
     result = base_engine.transcribe(clip, options=DecodeOptions(language="ko-KR"))
     assert result.language == "ko"
     assert result.text
     assert re.search(r"[\uac00-\ud7a3]", result.text), f"no Hangul in {result.text!r}"
+    assert result.low_confidence  # and the draft says it needs a careful look
 
 
 @pytest.mark.slow
@@ -262,8 +267,8 @@ def test_digital_silence_is_flagged(tiny_engine, tmp_path):
 @pytest.mark.slow
 @needs_espeak
 def test_token_budget_is_enforced_and_flagged(tiny_engine, tmp_path, monkeypatch):
-    # A 4-token budget stands in for a repetition loop running into max_new_tokens_for().
-    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 4)
+    # A 5-token budget stands in for a repetition loop running into max_new_tokens_for().
+    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 5)
     result = tiny_engine.transcribe(speak(tmp_path, ENGLISH))
     assert "token_limit" in result.flags
 

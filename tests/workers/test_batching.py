@@ -212,9 +212,9 @@ def test_initial_prompt_in_a_batch(tiny_engine, clips):
 @pytest.mark.slow
 @needs_espeak
 def test_token_budget_in_a_batch_is_flagged(tiny_engine, clips, monkeypatch):
-    # A 4-token budget stands in for a repetition loop running into max_new_tokens_for().
-    monkeypatch.setattr("workers.asr.windows.max_new_tokens_for", lambda seconds: 4)
-    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 4)
+    # A 10-token budget stands in for a repetition loop running into max_new_tokens_for().
+    monkeypatch.setattr("workers.asr.windows.max_new_tokens_for", lambda seconds: 10)
+    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 10)
     (limited,) = tiny_engine.transcribe_batch(clips[2:3], options=ENGLISH)
     assert "token_limit" in limited.flags
 
