@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_TOOLS := ffmpeg ffprobe espeak-ng sox msgfmt
+SYSTEM_TOOLS := ffmpeg ffprobe espeak-ng sox msgfmt chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -13,18 +13,18 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/labelhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test setup system-deps lint clean
+.PHONY: demo test setup system-deps messages lint clean
 
-setup: system-deps $(VENV)/.installed labelhub/locale/ko/LC_MESSAGES/django.mo
+setup: system-deps $(VENV)/.installed messages
 
 system-deps:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing ffmpeg, espeak-ng, sox and gettext (missing:$$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext >/dev/null; \
+	    echo "installing ffmpeg, espeak-ng, sox, gettext and chromium (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext chromium >/dev/null; \
 	  else \
-	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox and gettext" >&2; exit 1; \
+	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox, gettext and chromium" >&2; exit 1; \
 	  fi; \
 	fi
 
@@ -34,8 +34,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-labelhub/locale/ko/LC_MESSAGES/django.mo: labelhub/locale/ko/LC_MESSAGES/django.po $(VENV)/.installed
-	$(BIN)/python manage.py compilemessages --ignore=.venv >/dev/null
+# Every app and browser app has its own .po files; compiling them all takes a second.
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
 
 demo: setup
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

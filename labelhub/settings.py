@@ -136,17 +136,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
-LOCALE_PATHS = [BASE_DIR / "labelhub" / "locale"]
+# Each app keeps its own messages in <app>/locale; the browser apps keep theirs (djangojs) in
+# frontend/<app>/locale. The project folder holds the shared templates' messages.
+LOCALE_PATHS = [
+    BASE_DIR / "labelhub" / "locale",
+    *sorted((BASE_DIR / "frontend").glob("*/locale")),
+]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The browser apps (workbench, recorder, dashboards) are plain ES modules with no build step:
+# frontend/<app>/ is served as /static/<app>/.
+STATICFILES_DIRS = [
+    (path.name, path) for path in sorted((BASE_DIR / "frontend").iterdir()) if path.is_dir()
+]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Audio is personal data: it is never served from a public media URL, only through views
 # that check who asks. MEDIA_URL exists for Django's sake and is not routed.

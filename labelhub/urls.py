@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from rest_framework.authtoken.views import obtain_auth_token
 
 from labelhub import views
@@ -11,6 +13,15 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Browser pages, one module per app.
+    path("campaigns/", include("labelhub.campaigns.web_urls")),
+    path("record/", include("labelhub.speakers.web_urls")),
+    path("work/", include("labelhub.labeling.web_urls")),
+    path("portal/", include("labelhub.releases.web_urls")),
+    path("analytics/", include("labelhub.analytics.web_urls")),
     path("api/", views.api_index, name="api-index"),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/", include("labelhub.campaigns.urls")),

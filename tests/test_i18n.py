@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-PO_FILE = Path(__file__).resolve().parent.parent / "labelhub/locale/ko/LC_MESSAGES/django.po"
+ROOT = Path(__file__).resolve().parent.parent
+# The project's messages, each app's own, and the browser apps' (djangojs).
+PO_FILES = sorted(
+    [
+        *ROOT.glob("labelhub/**/locale/ko/LC_MESSAGES/*.po"),
+        *ROOT.glob("frontend/**/locale/ko/LC_MESSAGES/*.po"),
+    ]
+)
 
 
 def untranslated(po_text: str) -> list[str]:
@@ -24,8 +31,13 @@ def untranslated(po_text: str) -> list[str]:
     return missing
 
 
-def test_every_message_has_a_korean_translation() -> None:
-    assert untranslated(PO_FILE.read_text(encoding="utf-8")) == []
+def test_the_korean_catalogues_are_found() -> None:
+    assert ROOT / "labelhub/locale/ko/LC_MESSAGES/django.po" in PO_FILES
+
+
+@pytest.mark.parametrize("po_file", PO_FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_message_has_a_korean_translation(po_file: Path) -> None:
+    assert untranslated(po_file.read_text(encoding="utf-8")) == []
 
 
 @pytest.mark.django_db

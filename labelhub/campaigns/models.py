@@ -19,12 +19,44 @@ class Campaign(models.Model):
         related_name="campaigns",
         limit_choices_to={"kind": Organisation.Kind.CLIENT},
     )
+
+    class Convention(models.TextChoices):
+        PLAIN = "plain", _("Plain text")
+        KSPON = "kspon", _("KsponSpeech (ETRI) conventions")
+
     # A BCP 47 tag: "ko", "ko-KR", "en-US". The ASR model and text rules follow it.
     language = models.CharField(_("language"), max_length=16)
+    locale = models.CharField(_("locale"), max_length=16, blank=True)
     description = models.TextField(_("target product"), blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     min_seconds = models.FloatField(_("shortest utterance (s)"), default=1.0)
     max_seconds = models.FloatField(_("longest utterance (s)"), default=15.0)
+    target_seconds = models.FloatField(_("target utterance length (s)"), default=10.0)
+    target_hours = models.FloatField(_("target total hours"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    convention = models.CharField(
+        _("transcription convention"),
+        max_length=16,
+        choices=Convention.choices,
+        default=Convention.PLAIN,
+    )
+    # A re-collection campaign points at the campaign whose gaps it fills.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent campaign"),
+    )
+    # Under this age a speaker's consent needs a guardian's consent record too (PIPA: 14).
+    age_of_consent = models.PositiveSmallIntegerField(_("age of consent"), default=14)
+    # Dialect and region lists for quota cells and the speaker form; empty: the language's default.
+    dialect_choices = models.JSONField(_("dialects"), default=list, blank=True)
+    region_choices = models.JSONField(_("regions"), default=list, blank=True)
+    # Share of submitted tasks a reviewer checks, and of clips transcribed twice for agreement.
+    review_share = models.FloatField(_("share reviewed"), default=1.0)
+    double_transcription_share = models.FloatField(_("share transcribed twice"), default=0.0)
     # How Whisper drafts this campaign's clips.
     asr_detect_language = models.BooleanField(
         _("detect the spoken language"),
@@ -56,18 +88,39 @@ class Campaign(models.Model):
                 condition=models.Q(asr_beam_size__gte=1) & models.Q(asr_beam_size__lte=10),
                 name="campaign_asr_beam_size_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(review_share__gte=0) & models.Q(review_share__lte=1),
+                name="campaign_review_share_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(double_transcription_share__gte=0)
+                & models.Q(double_transcription_share__lte=1),
+                name="campaign_double_share_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
+class SpeechStyle(models.TextChoices):
+    READ = "read", _("Read speech")
+    SPONTANEOUS = "spontaneous", _("Spontaneous speech")
+    COMMAND = "command", _("Voice command")
+
+
 class Prompt(models.Model):
     """A script sentence that speakers read aloud."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prompts")
+    # The id the PM's own script uses (a CSV column); empty when prompts came as plain lines.
+    external_id = models.CharField(_("script id"), max_length=64, blank=True)
     text = models.TextField(_("text"))
     category = models.CharField(_("category"), max_length=100, blank=True)
+    speech_style = models.CharField(
+        _("speech style"), max_length=16, choices=SpeechStyle.choices, default=SpeechStyle.READ
+    )
+    recordings_needed = models.PositiveIntegerField(_("recordings needed"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -76,3 +129,123 @@ class Prompt(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class QuotaCell(models.Model):
+    """One demographic target: a blank dimension means "any"."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quota_cells")
+    age_band = models.CharField(_("age band"), max_length=8, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, blank=True)
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    dialect = models.CharField(_("dialect"), max_length=64, blank=True)
+    speech_style = models.CharField(
+        _("speech style"), max_length=16, choices=SpeechStyle.choices, blank=True
+    )
+    target_clips = models.PositiveIntegerField(_("target clips"), default=0)
+    target_minutes = models.FloatField(_("target minutes"), default=0)
+    target_speakers = models.PositiveIntegerField(_("target speakers"), default=0)
+    max_minutes_per_speaker = models.FloatField(
+        _("most minutes per speaker"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["campaign", "age_band", "gender", "region", "dialect", "speech_style"]
+        verbose_name = _("quota cell")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "age_band", "gender", "region", "dialect", "speech_style"],
+                name="quota_cell_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        parts = [self.age_band, self.gender, self.region, self.dialect, self.speech_style]
+        return " / ".join(part for part in parts if part) or str(_("any speaker"))
+
+
+class RecordingEnvironment(models.Model):
+    class Kind(models.TextChoices):
+        SOUNDPROOF = "soundproof", _("Soundproof room")
+        STUDIO = "studio", _("Studio")
+        HOME = "home", _("Home")
+        OFFICE = "office", _("Office")
+        CAR = "car", _("Car")
+        OUTDOOR = "outdoor", _("Outdoor")
+
+    class NoiseLevel(models.TextChoices):
+        QUIET = "quiet", _("Quiet (under 30 dBA)")
+        MODERATE = "moderate", _("Moderate (30-50 dBA)")
+        NOISY = "noisy", _("Noisy (over 50 dBA)")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="environments")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    noise_level = models.CharField(
+        _("noise level"), max_length=16, choices=NoiseLevel.choices, blank=True
+    )
+    microphone = models.CharField(_("microphone / device"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["campaign", "name"]
+        verbose_name = _("recording environment")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="environment_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionChannel(models.Model):
+    class Kind(models.TextChoices):
+        VOICE_ACTOR = "voice_actor", _("Voice actor")
+        PUBLIC = "public", _("Public crowd")
+        INTERNAL = "internal", _("Internal staff")
+        LICENSED_MEDIA = "licensed_media", _("Licensed media")
+        PRODUCT_FEEDBACK = "product_feedback", _("Product feedback")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    source_url = models.URLField(_("source URL"), blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "name"]
+        verbose_name = _("collection channel")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="channel_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalReview(models.Model):
+    """The checklist a named PM signs before a campaign may collect a single clip."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="legal_review")
+    consent_text_reviewed = models.BooleanField(_("consent text reviewed"), default=False)
+    retention_period_set = models.BooleanField(_("retention period set"), default=False)
+    purpose_stated = models.BooleanField(_("purpose of use stated"), default=False)
+    third_party_delivery_stated = models.BooleanField(
+        _("delivery to third parties stated"), default=False
+    )
+    minors_policy = models.TextField(_("minors policy"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal review")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} legal review"

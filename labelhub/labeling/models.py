@@ -12,6 +12,20 @@ class TranscriptRevision(models.Model):
         ASR_DRAFT = "asr_draft", _("ASR draft")
         LABELER_EDIT = "labeler_edit", _("Labeler edit")
         REVIEW = "review", _("Review")
+        # An independent second transcription of a sampled clip, kept out of the main chain's
+        # release text; its CER against the labeler's text is the agreement figure.
+        DOUBLE = "double", _("Second transcription")
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        EDITED = "edited", _("Edited and approved")
+        RETURNED = "returned", _("Returned to the labeler")
+
+    class Source(models.TextChoices):
+        ASR = "asr", _("ASR worker")
+        WORKBENCH = "workbench", _("Workbench")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
 
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
@@ -20,6 +34,12 @@ class TranscriptRevision(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True)
+    # On review revisions: what the reviewer decided, and the comment sent with a return.
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    comment = models.TextField(blank=True)
+    # Seconds the person spent on this step (page open to submit): the labeling cost figure.
+    work_seconds = models.FloatField(null=True, blank=True)
     segments = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=16, blank=True)
     engine = models.CharField(max_length=64, blank=True)
@@ -53,8 +73,16 @@ class Task(models.Model):
     """A recording waiting for a person. Held by at most one labeler, under a lease that expires."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        SUBMITTED = "submitted", _("Submitted")
+        OPEN = "open", _("Open")  # waiting for a labeler, returned ones included
+        SUBMITTED = "submitted", _("Submitted")  # waiting for a reviewer
+        APPROVED = "approved", _("Approved")
+        SKIPPED = "skipped", _("Skipped (PM triage)")
+
+    class SkipReason(models.TextChoices):
+        UNINTELLIGIBLE = "unintelligible", _("Unintelligible")
+        WRONG_LANGUAGE = "wrong_language", _("Wrong language")
+        NOISE = "noise", _("Noise only")
+        NOT_A_PROMPT = "not_a_prompt", _("Not the prompt")
 
     recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="task")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -63,6 +91,15 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The labeler who last submitted: a returned task goes back to them first.
+    labeler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    needs_review = models.BooleanField(default=True)
+    skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
+    skip_note = models.TextField(blank=True)
+    return_comment = models.TextField(blank=True)
+    times_returned = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

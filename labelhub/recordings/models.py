@@ -4,7 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from labelhub.campaigns.models import Campaign, Prompt
+from labelhub.campaigns.models import (
+    Campaign,
+    CollectionChannel,
+    Prompt,
+    RecordingEnvironment,
+    SpeechStyle,
+)
 from labelhub.speakers.models import Speaker
 
 
@@ -29,6 +35,25 @@ class Recording(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    environment = models.ForeignKey(
+        RecordingEnvironment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recordings",
+    )
+    channel = models.ForeignKey(
+        CollectionChannel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recordings",
+    )
+    speech_style = models.CharField(
+        max_length=16, choices=SpeechStyle.choices, default=SpeechStyle.READ
+    )
+    # The recording device as reported (browser user agent family, microphone model).
+    device = models.CharField(max_length=200, blank=True)
 
     # The raw upload, byte for byte as received. Never rewritten; derived audio is rebuilt from it.
     # It is stored under the recording's uid: the original name may carry a person's name.
@@ -49,6 +74,12 @@ class Recording(models.Model):
     channels = models.PositiveSmallIntegerField(null=True, blank=True)
     peak_dbfs = models.FloatField(null=True, blank=True)
     rms_dbfs = models.FloatField(null=True, blank=True)
+    clipping_ratio = models.FloatField(null=True, blank=True)
+    # Soft quality problems found at ingest ("quiet", "clipped", "low_sample_rate", ...): the
+    # clip is kept but flagged for review. Hard problems reject it instead.
+    quality_flags = models.JSONField(default=list, blank=True)
+    # Waveform peaks computed once at ingest, so the workbench draws long files instantly.
+    peaks_file = models.FileField(max_length=255, blank=True)
 
     asr_status = models.CharField(
         max_length=16, choices=AsrStatus.choices, default=AsrStatus.PENDING
@@ -64,6 +95,7 @@ class Recording(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "asr_status"]),
+            models.Index(fields=["raw_sha256"]),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.models import Campaign, CollectionChannel
 
 
 class ConsentDocument(models.Model):
@@ -64,6 +64,17 @@ class Speaker(models.Model):
     region = models.CharField(_("region"), max_length=64, blank=True)
     dialect = models.CharField(_("dialect"), max_length=64, blank=True)
     native_language = models.CharField(_("native language"), max_length=16, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    channel = models.ForeignKey(
+        CollectionChannel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="speakers",
+        verbose_name=_("collection channel"),
+    )
+    # Set when the speaker's consent is withdrawn: their audio is deleted, this row stays.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -81,9 +92,16 @@ class ConsentRecord(models.Model):
         WEB_SIGNATURE = "web_signature", _("Web signature")
         PAPER = "paper", _("Signed paper, uploaded")
 
+    class Signer(models.TextChoices):
+        SPEAKER = "speaker", _("The speaker")
+        GUARDIAN = "guardian", _("A legal guardian")
+
     speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="consents")
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="records")
     method = models.CharField(max_length=16, choices=Method.choices)
+    signer = models.CharField(max_length=16, choices=Signer.choices, default=Signer.SPEAKER)
+    # A scan of the signed paper form, when method is paper.
+    evidence_file = models.FileField(max_length=255, blank=True)
     signed_at = models.DateTimeField()
     # A hash of IP and user agent: evidence of the signing without keeping either.
     evidence_sha256 = models.CharField(max_length=64, blank=True)
@@ -92,6 +110,9 @@ class ConsentRecord(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_method = models.CharField(max_length=32, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-signed_at"]

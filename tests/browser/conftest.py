@@ -1,0 +1,75 @@
+"""Chromium, driven by Playwright, against pytest-django's live server.
+
+Debian's chromium is used as is (a Playwright browser download cannot happen here). Media capture
+uses Chromium's fake device, so the recorder page records a real (synthetic) audio stream.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from labelhub.accounts.models import User
+
+# Playwright's sync API runs an event loop in this thread; the tests still talk to the database
+# synchronously between browser steps, which Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: object, live_server: object) -> Iterator[object]:
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.grant_permissions(["microphone"])
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: object) -> object:
+    return context.new_page()
+
+
+@pytest.fixture
+def login_as(context: object, live_server: object):
+    """Signs the browser context in as the user, through a real session cookie."""
+
+    def login(user: User) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+        )
+
+    return login
