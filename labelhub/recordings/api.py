@@ -1,4 +1,6 @@
-from django.http import FileResponse
+from pathlib import Path
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -13,6 +15,7 @@ from labelhub.recordings.models import Recording
 from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.recordings.services import recording_upload
 from labelhub.speakers.models import Speaker
+from labelhub.streaming import ranged_file_response
 
 
 class RecordingUploadSerializer(serializers.Serializer):
@@ -79,12 +82,18 @@ class RecordingAudioApi(APIView):
 
     permission_classes = [IsLabelingStaff]
 
-    def get(self, request: Request, recording_id: int) -> FileResponse:
+    def get(self, request: Request, recording_id: int) -> HttpResponse:
         recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
         if not recording.normalised_file:
             raise Conflict(
                 f"recording {recording.pk} has no playable audio yet ({recording.status})"
             )
-        response = FileResponse(recording.normalised_file.open("rb"), content_type="audio/wav")
+        # Range lets the browser seek a long file without fetching all of it first.
+        response = ranged_file_response(
+            request,
+            Path(recording.normalised_file.path),
+            content_type="audio/wav",
+            etag=f"{recording.uid}-{recording.normalised_file.name}",
+        )
         response["Cache-Control"] = "private, max-age=3600"
         return response
