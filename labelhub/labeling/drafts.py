@@ -123,15 +123,28 @@ def recording_pretranscribe(
     ]  # fmt: skip
     if not claimed:
         return []
+    options = decode_options_for(own.campaign)
     try:
-        results = _transcribe(asr, claimed, decode_options_for(own.campaign))
+        results: list[Transcription | AsrError] = list(_transcribe(asr, claimed, options))
     except AsrError as error:
-        _mark_failed(claimed, str(error))
-        raise
-    stored = (
-        draft_store(recording_id=r.pk, result=t) for r, t in zip(claimed, results, strict=True)
-    )
-    return [draft for draft in stored if draft is not None]
+        if len(claimed) == 1:
+            _mark_failed(claimed, str(error))
+            raise
+        # One unreadable clip must not cost its batch-mates their drafts: decode one by one.
+        logger.warning("batch of %d failed (%s); drafting one by one", len(claimed), error)
+        results = [_transcribe_alone(asr, r, options) for r in claimed]
+    drafts, own_error = [], None
+    for recording, result in zip(claimed, results, strict=True):
+        if isinstance(result, AsrError):
+            _mark_failed([recording], str(result))
+            own_error = result if recording.pk == own.pk else own_error
+            continue
+        draft = draft_store(recording_id=recording.pk, result=result)
+        if draft is not None:
+            drafts.append(draft)
+    if own_error is not None:
+        raise own_error
+    return drafts
 
 
 def engine_for(choice: AsrChoice, campaign: Campaign) -> AsrEngine:
@@ -153,6 +166,15 @@ def _transcribe(
         if len(paths) == 1:
             return [asr.transcribe(paths[0], options=options)]
         return asr.transcribe_batch(paths, options=options, batch_size=len(paths))
+
+
+def _transcribe_alone(
+    asr: AsrEngine, recording: Recording, options: DecodeOptions
+) -> Transcription | AsrError:
+    try:
+        return _transcribe(asr, [recording], options)[0]
+    except AsrError as error:
+        return error
 
 
 def _mark_failed(recordings: list[Recording], reason: str) -> None:
@@ -203,6 +225,7 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
         number=(latest.number if latest else 0) + 1,
         parent=latest,
         kind=TranscriptRevision.Kind.ASR_DRAFT,
+        source=TranscriptRevision.Source.ASR,
         text=result.text,
         segments=result.segments_as_json(),
         language=result.language,

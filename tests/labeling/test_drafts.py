@@ -113,6 +113,27 @@ def test_one_run_drafts_waiting_neighbours_in_a_batch_and_reruns_add_nothing(
 
 
 @pytest.mark.slow
+def test_a_clip_that_cannot_be_read_fails_alone_and_its_batch_mates_get_drafts(
+    tmp_path: Path,
+) -> None:
+    speaker = ConsentRecordFactory().speaker
+    broken, *healthy = [
+        ready_recording(speaker, text, tmp_path)
+        for text in ["play the news", "mute the sound", "open the movie app"]
+    ]
+    Path(broken.normalised_file.path).unlink()  # storage lost the derived file
+
+    drafts = recording_pretranscribe(recording_id=healthy[0].pk)
+
+    assert sorted(d.recording_id for d in drafts) == sorted(r.pk for r in healthy)
+    broken.refresh_from_db()
+    assert broken.asr_status == Recording.AsrStatus.FAILED
+    assert broken.normalised_file.name in broken.asr_error
+    assert broken.revisions.count() == 0
+    assert {d.source for d in drafts} == {TranscriptRevision.Source.ASR}
+
+
+@pytest.mark.slow
 def test_a_fresh_claim_by_another_worker_is_respected(tmp_path: Path) -> None:
     recording = ready_recording(ConsentRecordFactory().speaker, "play the news", tmp_path)
     Recording.objects.filter(pk=recording.pk).update(
