@@ -279,3 +279,31 @@ def test_base_converts_and_transcribes_english(cache, sentence_wav):
     assert wer(SENTENCE, result.text) < 0.6, result.text
     assert result.language == "en"  # detected, not forced
     assert 0 < result.language_probability <= 1
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_a_checkpoint_path_loads_in_the_openai_engine_and_is_refused_by_faster_whisper(
+    cache, tiny_checkpoint, sentence_wav, tmp_path
+):
+    from workers.asr import get_engine
+
+    checkpoint = tmp_path / "my-whisper.pt"
+    checkpoint.write_bytes(tiny_checkpoint.read_bytes())
+
+    engine = get_engine(
+        engine="openai-whisper", model=str(checkpoint), language="en", cache_dir=cache
+    )
+    result = engine.transcribe(sentence_wav)
+
+    assert wer(SENTENCE, result.text) < 0.5, result.text
+    with pytest.raises(AsrError, match="CTranslate2 model directory"):
+        get_engine(engine="faster-whisper", model=str(checkpoint), language="en", cache_dir=cache)
+
+
+def test_an_unknown_model_names_every_accepted_form(cache):
+    with pytest.raises(AsrError) as refused:
+        resolve_model("/nowhere/model.pt", cache_dir=cache)
+
+    assert "checkpoint (.pt)" in str(refused.value)
+    assert "tiny.en" in str(refused.value)

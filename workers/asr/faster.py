@@ -44,6 +44,11 @@ class FasterWhisperEngine:
 
         self.model = model
         self.model_dir = Path(model_dir)
+        if not self.model_dir.is_dir():
+            raise AsrError(
+                f"faster-whisper needs a CTranslate2 model directory, not {self.model_dir}; "
+                "an openai-whisper checkpoint (.pt) works with ASR_ENGINE=openai-whisper"
+            )
         self.version = (
             f"faster-whisper {faster_whisper.__version__} / ctranslate2 {ctranslate2.__version__}"
         )

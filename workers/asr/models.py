@@ -38,9 +38,13 @@ def resolve_model(name: str, *, cache_dir: Path) -> Path:
     candidate = Path(name).expanduser()
     if candidate.is_dir() and (candidate / "model.bin").is_file():
         return candidate
+    # An openai-whisper checkpoint file ({"dims", "model_state_dict"}); only that engine reads it.
+    if candidate.is_file() and candidate.suffix == ".pt":
+        return candidate
     raise AsrError(
-        f"ASR model {name!r} not found: use one of {', '.join(KNOWN_MODELS)} "
-        "or a CTranslate2 model directory containing model.bin"
+        f"ASR model {name!r} not found: use one of {', '.join(KNOWN_MODELS)}, "
+        "a CTranslate2 model directory containing model.bin, "
+        "or an openai-whisper checkpoint (.pt) with ASR_ENGINE=openai-whisper"
     )
 
 

@@ -49,7 +49,12 @@ class OpenAIWhisperEngine:
         self.version = f"openai-whisper {whisper.__version__} / torch {torch.__version__}"
         # PyTorch Whisper has no int8 path; half precision only pays (and works) on a GPU.
         self._fp16 = compute_type == "float16" and device != "cpu"
-        checkpoint = openai_checkpoint_for(model, cache_dir=Path(cache_dir), model_dir=model_dir)
+        if self.model_dir.is_file():  # a checkpoint given as is: nothing to convert
+            checkpoint = self.model_dir
+        else:
+            checkpoint = openai_checkpoint_for(
+                model, cache_dir=Path(cache_dir), model_dir=model_dir
+            )
         try:
             self._whisper = whisper.load_model(str(checkpoint), device=device)
         except Exception as exc:
