@@ -1,16 +1,105 @@
-from django.contrib import admin
+"""Admin for power edits. Status moves and legal sign-off go through the services (actions and
+read-only fields), so the admin cannot skip the checks the pages and API enforce."""
 
-from labelhub.campaigns.models import Campaign, Prompt
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.campaigns.models import (
+    Campaign,
+    CollectionChannel,
+    LegalReview,
+    Prompt,
+    QuotaCell,
+    RecordingEnvironment,
+)
+from labelhub.campaigns.services import campaign_transition
+from labelhub.errors import DomainError
 
 
-class PromptInline(admin.TabularInline):
-    model = Prompt
+class QuotaCellInline(admin.TabularInline):
+    model = QuotaCell
     extra = 0
+
+
+class RecordingEnvironmentInline(admin.TabularInline):
+    model = RecordingEnvironment
+    extra = 0
+
+
+class CollectionChannelInline(admin.TabularInline):
+    model = CollectionChannel
+    extra = 0
+
+
+class LegalReviewInline(admin.StackedInline):
+    """Shown, not edited: the checklist is answered and signed on the campaign page."""
+
+    model = LegalReview
+    can_delete = False
+    max_num = 1
+    readonly_fields = [
+        "consent_text_reviewed",
+        "retention_period_set",
+        "purpose_stated",
+        "third_party_delivery_stated",
+        "minors_policy",
+        "notes",
+        "signed_off_by",
+        "signed_off_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def _transition_action(to: str, description: str) -> Callable:
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        for campaign in queryset:
+            try:
+                campaign_transition(campaign=campaign, to=to, by=request.user)
+            except DomainError as error:
+                modeladmin.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{campaign}: {Campaign.Status(to).label}")
+
+    action.__name__ = f"move_to_{to}"
+    return admin.action(description=description)(action)
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "client", "language", "status", "created_at"]
-    list_filter = ["status", "language", "client"]
-    search_fields = ["name"]
-    inlines = [PromptInline]
+    list_display = ["name", "client", "language", "status", "target_hours", "deadline"]
+    list_filter = ["status", "language", "client", "convention"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["status", "created_by", "created_at"]
+    raw_id_fields = ["parent"]
+    inlines = [
+        LegalReviewInline,
+        QuotaCellInline,
+        RecordingEnvironmentInline,
+        CollectionChannelInline,
+    ]
+    actions = [
+        _transition_action(Campaign.Status.LEGAL_REVIEW, _("Send to legal review")),
+        _transition_action(Campaign.Status.ACTIVE, _("Activate: start collecting")),
+        _transition_action(Campaign.Status.CLOSED, _("Close the campaign")),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: object, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    # Prompts are many (up to 20,000 a file): their own list, not an inline on the campaign.
+    list_display = ["text", "external_id", "campaign", "category", "speech_style"]
+    list_display += ["recordings_needed"]
+    list_filter = ["campaign", "speech_style", "category"]
+    search_fields = ["text", "external_id"]
+    list_select_related = ["campaign"]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +222,17 @@ class CollectionChannel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Licensed audio can only be delivered onward when its source and terms are on record.
+        if self.kind == self.Kind.LICENSED_MEDIA:
+            errors = {}
+            if not self.source_url:
+                errors["source_url"] = _("Licensed media needs the source URL.")
+            if not self.licence.strip():
+                errors["licence"] = _("Licensed media needs the licence.")
+            if errors:
+                raise ValidationError(errors)
 
 
 class LegalReview(models.Model):

@@ -1,3 +1,40 @@
-"""Browser pages of the campaigns app (the API lives in urls.py)."""
+"""Browser pages of the campaigns app (the API lives in urls.py), mounted at /campaigns/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from labelhub.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list_page, name="list"),
+    path("new/", views.campaign_create_page, name="create"),
+    path("<int:campaign_id>/", views.campaign_detail_page, name="detail"),
+    path("<int:campaign_id>/edit/", views.campaign_edit_page, name="edit"),
+    path("<int:campaign_id>/transition/", views.campaign_transition_page, name="transition"),
+    path("<int:campaign_id>/legal-review/", views.legal_review_page, name="legal-review"),
+    path(
+        "<int:campaign_id>/legal-review/sign-off/",
+        views.legal_review_sign_off_page,
+        name="legal-review-sign-off",
+    ),
+    path("<int:campaign_id>/quota-cells/", views.quota_cell_add_page, name="quota-cell-add"),
+    path(
+        "<int:campaign_id>/quota-cells/<int:cell_id>/delete/",
+        views.quota_cell_delete_page,
+        name="quota-cell-delete",
+    ),
+    path("<int:campaign_id>/prompts/import/", views.prompt_import_page, name="prompt-import"),
+    path("<int:campaign_id>/environments/", views.environment_add_page, name="environment-add"),
+    path(
+        "<int:campaign_id>/environments/<int:place_id>/delete/",
+        views.environment_delete_page,
+        name="environment-delete",
+    ),
+    path("<int:campaign_id>/channels/", views.channel_add_page, name="channel-add"),
+    path(
+        "<int:campaign_id>/channels/<int:place_id>/delete/",
+        views.channel_delete_page,
+        name="channel-delete",
+    ),
+]

@@ -1,6 +1,8 @@
 """Loads the demo from fixtures/demo: organisations, a user per role, a campaign with consent
 text and prompts, speakers, and clips of speech made by espeak-ng, queued for ingest and ASR."""
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -14,13 +16,94 @@ from django.db import transaction
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.services import organisation_get_or_create, user_create
-from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.services import campaign_create, prompts_add
+from labelhub.campaigns.demographics import KOREAN_DIALECTS, KOREAN_REGIONS
+from labelhub.campaigns.models import Campaign, Prompt
+from labelhub.campaigns.prompt_import import prompts_import
+from labelhub.campaigns.quota_cells import CELL_DIMENSIONS, quota_cells_create
+from labelhub.campaigns.services import (
+    campaign_create,
+    campaign_transition,
+    campaign_update,
+    channel_create,
+    environment_create,
+    legal_review_sign_off,
+    legal_review_update,
+)
 from labelhub.recordings.services import recording_upload
+from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import ConsentRecord
-from labelhub.speakers.services import consent_document_create, speaker_create_with_consent
+from labelhub.speakers.services import (
+    consent_document_create,
+    invites_create,
+    speaker_create_with_consent,
+)
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
+
+# The demo's speakers are Korean natives reading English commands, so the campaign plans for
+# Korean dialects and regions rather than the English defaults.
+DEMO_PLAN = {
+    "locale": "en-US",
+    "target_hours": 1,
+    "min_seconds": 1.0,
+    "max_seconds": 10.0,
+    "target_seconds": 3.0,
+    "dialect_choices": [code for code, _label in KOREAN_DIALECTS],
+    "region_choices": [code for code, _label in KOREAN_REGIONS],
+    "review_share": 0.5,
+    "double_transcription_share": 0.1,
+}
+PROMPT_CATEGORIES = [
+    ("volume", "volume"),
+    ("mute", "volume"),
+    ("sound", "volume"),
+    ("channel", "channels"),
+    ("episode", "playback"),
+    ("app", "apps"),
+    ("weather", "information"),
+    ("television", "power"),
+]
+# Sized to the demo's synthetic history (demo_analytics, ~215 clips of 1-3 s) so the coverage
+# dashboard shows a mix of filled cells and gaps rather than every cell far from its target.
+DEMO_CELLS = [
+    {
+        "age_band": age_band,
+        "gender": gender,
+        "target_clips": 16,
+        "target_minutes": 0.5,
+        "target_speakers": 3,
+        "max_minutes_per_speaker": 0.3,
+    }
+    for age_band in ("20s", "30s", "40s", "50s", "60s")
+    for gender in ("female", "male")
+] + [
+    {"dialect": "gyeongsang", "target_clips": 24, "target_minutes": 0.8, "target_speakers": 4},
+    {"dialect": "jeolla", "target_clips": 24, "target_minutes": 0.8, "target_speakers": 4},
+    {"dialect": "jeju", "target_clips": 12, "target_minutes": 0.4, "target_speakers": 2},
+]
+DEMO_ENVIRONMENTS = [
+    {"kind": "home", "name": "Living room, TV off", "noise_level": "moderate"},
+    {"kind": "studio", "name": "Studio booth A", "noise_level": "quiet", "microphone": "SM7B"},
+    {"kind": "office", "name": "Open-plan office", "noise_level": "noisy"},
+]
+DEMO_CHANNELS = [
+    {"kind": "public", "name": "Crowd app (web recorder)"},
+    {"kind": "internal", "name": "Vendor staff"},
+    {
+        "kind": "licensed_media",
+        "name": "Public TV archive",
+        "source_url": "https://example.org/tv-archive",
+        "licence": "CC BY 4.0",
+    },
+]
+DEMO_LEGAL_REVIEW = {
+    "consent_text_reviewed": True,
+    "retention_period_set": True,
+    "purpose_stated": True,
+    "third_party_delivery_stated": True,
+    "minors_policy": "Speakers under 14 record only with a guardian's consent record.",
+    "notes": "Demo campaign: reviewed against PIPA guidance.",
+}
 
 
 class Command(BaseCommand):
@@ -28,21 +111,36 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         spec = json.loads((DEMO_DIR / "demo.json").read_text())
-        if Campaign.objects.filter(name=spec["campaign"]["name"]).exists():
+        existing = Campaign.objects.filter(name=spec["campaign"]["name"]).first()
+        if existing is not None:
+            # A demo loaded by an older version gains the plan it lacks; nothing is doubled.
+            self._plan(existing, pm=User.objects.get(username="pm"))
             self.stdout.write("demo data already loaded")
             self._print_logins(spec)
+            self._print_invite(existing)
             return
         if shutil.which("espeak-ng") is None:
             raise CommandError("espeak-ng makes the demo clips: apt-get install espeak-ng")
         with transaction.atomic():
             users = self._organisations_and_users(spec)
             campaign, speakers, prompts = self._campaign(spec, pm=users["pm"])
+            self._plan(campaign, pm=users["pm"])
         clips = self._clips(spec, speakers, prompts, pm=users["pm"])
         self.stdout.write(
             f"demo loaded: campaign '{campaign.name}', {len(users)} users, "
             f"{len(speakers)} speakers, {clips} clips queued for ingest and Whisper"
         )
         self._print_logins(spec)
+        self._print_invite(campaign)
+
+    def _print_invite(self, campaign: Campaign) -> None:
+        """A fresh speaker invite each run: open it to consent and record in the browser."""
+        invite = invites_create(campaign=campaign, created_by=campaign.created_by)[0]
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(
+            f"  recorder (speaker invite, no login): {site}{invite_path(invite=invite)}"
+        )
+        self.stdout.write("")
 
     def _print_logins(self, spec: dict) -> None:
         site = settings.SITE_URL.rstrip("/")
@@ -93,8 +191,7 @@ class Command(BaseCommand):
             title=plan["consent_title"],
             text=(DEMO_DIR / plan["consent_file"]).read_text(),
         )
-        texts = (DEMO_DIR / plan["prompts_file"]).read_text().splitlines()
-        prompts = prompts_add(campaign=campaign, texts=texts, category=plan["prompt_category"])
+        prompts = self._prompts(campaign, DEMO_DIR / plan["prompts_file"], plan["prompt_category"])
         speakers = []
         for entry in spec["speakers"]:
             demographics = {k: v for k, v in entry.items() if k not in {"code", "voice"}}
@@ -108,6 +205,47 @@ class Command(BaseCommand):
             )
             speakers.append((speaker, entry["voice"]))
         return campaign, speakers, prompts
+
+    def _prompts(self, campaign: Campaign, path: Path, default_category: str) -> list[Prompt]:
+        """The script goes through the PM's CSV import, each line with a category."""
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(["id", "text", "category", "speech_style", "recordings_needed"])
+        for number, text in enumerate(path.read_text().splitlines(), start=1):
+            category = next(
+                (name for word, name in PROMPT_CATEGORIES if word in text.lower()),
+                default_category,
+            )
+            writer.writerow([f"TV-{number:03d}", text, category, "command", 2])
+        upload = SimpleUploadedFile("prompts.csv", rows.getvalue().encode())
+        report = prompts_import(campaign=campaign, upload=upload)
+        if report.rejected:
+            raise CommandError(f"demo prompts rejected: {report.rejected}")
+        return list(campaign.prompts.all())
+
+    def _plan(self, campaign: Campaign, *, pm: User) -> None:
+        """Planning fields, quota cells, environments, channels, a signed legal review, status
+        active: each added only where missing."""
+        campaign.refresh_from_db()
+        if not campaign.dialect_choices:
+            campaign_update(campaign=campaign, **DEMO_PLAN)
+        for cell in DEMO_CELLS:
+            key = {dimension: cell.get(dimension, "") for dimension in CELL_DIMENSIONS}
+            if not campaign.quota_cells.filter(**key).exists():
+                quota_cells_create(campaign=campaign, cells=[cell])
+        for fields in DEMO_ENVIRONMENTS:
+            if not campaign.environments.filter(name=fields["name"]).exists():
+                environment_create(campaign=campaign, **fields)
+        for fields in DEMO_CHANNELS:
+            if not campaign.channels.filter(name=fields["name"]).exists():
+                channel_create(campaign=campaign, **fields)
+        if campaign.status == Campaign.Status.DRAFT:
+            campaign_transition(campaign=campaign, to=Campaign.Status.LEGAL_REVIEW, by=pm)
+            campaign.refresh_from_db()
+        if campaign.status == Campaign.Status.LEGAL_REVIEW:
+            legal_review_update(campaign=campaign, **DEMO_LEGAL_REVIEW)
+            legal_review_sign_off(campaign=campaign, by=pm)
+            campaign_transition(campaign=campaign, to=Campaign.Status.ACTIVE, by=pm)
 
     def _clips(self, spec: dict, speakers: list, prompts: list, *, pm: User) -> int:
         count = 0

@@ -1,0 +1,150 @@
+"""Forms of the PM pages. They parse input; the services decide what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.accounts.models import Organisation
+from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.models import (
+    Campaign,
+    CollectionChannel,
+    LegalReview,
+    QuotaCell,
+    RecordingEnvironment,
+    SpeechStyle,
+)
+from labelhub.speakers.models import Speaker
+
+
+class LinesField(forms.CharField):
+    """A list of names typed one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value: object) -> object:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: object) -> list[str]:
+        lines = (str(value or "")).splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+
+class CampaignForm(forms.ModelForm):
+    dialect_choices = LinesField(
+        label=_("dialects"),
+        required=False,
+        help_text=_("One per line. Empty: the language's default list."),
+    )
+    region_choices = LinesField(
+        label=_("regions"),
+        required=False,
+        help_text=_("One per line. Empty: the language's default list."),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "client",
+            "language",
+            "locale",
+            "description",
+            "parent",
+            "deadline",
+            "target_hours",
+            "min_seconds",
+            "max_seconds",
+            "target_seconds",
+            "convention",
+            "age_of_consent",
+            "dialect_choices",
+            "region_choices",
+            "review_share",
+            "double_transcription_share",
+            "asr_detect_language",
+            "asr_initial_prompt",
+            "asr_beam_size",
+            "asr_vad_filter",
+        ]
+        widgets = {
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "asr_initial_prompt": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
+        parents = Campaign.objects.all()
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+
+    def _post_clean(self) -> None:
+        # The service validates the whole plan (and created_by is not known here yet).
+        pass
+
+
+class LegalReviewForm(forms.ModelForm):
+    class Meta:
+        model = LegalReview
+        fields = [
+            "consent_text_reviewed",
+            "retention_period_set",
+            "purpose_stated",
+            "third_party_delivery_stated",
+            "minors_policy",
+            "notes",
+        ]
+        widgets = {
+            "minors_policy": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+def _any(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", _("any")), *choices]
+
+
+class QuotaCellForm(forms.Form):
+    age_band = forms.ChoiceField(label=_("age band"), required=False)
+    gender = forms.ChoiceField(label=_("gender"), required=False)
+    region = forms.ChoiceField(label=_("region"), required=False)
+    dialect = forms.ChoiceField(label=_("dialect"), required=False)
+    speech_style = forms.ChoiceField(label=_("speech style"), required=False)
+    target_clips = forms.IntegerField(label=_("target clips"), min_value=0, initial=0)
+    target_minutes = forms.FloatField(label=_("target minutes"), min_value=0, initial=0)
+    target_speakers = forms.IntegerField(label=_("target speakers"), min_value=0, initial=0)
+    max_minutes_per_speaker = forms.FloatField(
+        label=QuotaCell._meta.get_field("max_minutes_per_speaker").verbose_name,
+        min_value=0.1,
+        required=False,
+    )
+
+    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].choices = _any(Speaker.AgeBand.choices)
+        self.fields["gender"].choices = _any(Speaker.Gender.choices)
+        self.fields["region"].choices = _any(region_choices_for(campaign))
+        self.fields["dialect"].choices = _any(dialect_choices_for(campaign))
+        self.fields["speech_style"].choices = _any(SpeechStyle.choices)
+
+
+class EnvironmentForm(forms.ModelForm):
+    class Meta:
+        model = RecordingEnvironment
+        fields = ["kind", "name", "noise_level", "microphone", "notes"]
+        widgets = {"notes": forms.TextInput()}
+
+
+class ChannelForm(forms.ModelForm):
+    class Meta:
+        model = CollectionChannel
+        fields = ["kind", "name", "source_url", "licence"]
+
+
+class PromptImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Script file (.csv or .txt, UTF-8)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+    )

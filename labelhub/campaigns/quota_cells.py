@@ -1,0 +1,130 @@
+"""Quota cells: the demographic targets of a campaign. Every dimension is checked against its
+list (the campaign's own dialects and regions), targets are never negative, and a cell that
+duplicates another is refused by name."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
+from labelhub.campaigns.services import campaign_require_open
+from labelhub.errors import Conflict, DomainError
+from labelhub.speakers.models import Speaker
+
+CELL_DIMENSIONS = ("age_band", "gender", "region", "dialect", "speech_style")
+CELL_FIELDS = frozenset(
+    {*CELL_DIMENSIONS, "target_clips", "target_minutes", "target_speakers"}
+    | {"max_minutes_per_speaker"}
+)
+
+
+def _cell_label(values: dict[str, Any]) -> str:
+    parts = [str(values.get(dimension) or "") for dimension in CELL_DIMENSIONS]
+    return " / ".join(part for part in parts if part) or _("any speaker")
+
+
+def _cell_errors(campaign: Campaign, values: dict[str, Any]) -> list[str]:
+    allowed = {
+        "age_band": Speaker.AgeBand.values,
+        "gender": Speaker.Gender.values,
+        "region": [code for code, _label in region_choices_for(campaign)],
+        "dialect": [code for code, _label in dialect_choices_for(campaign)],
+        "speech_style": SpeechStyle.values,
+    }
+    errors = []
+    for dimension in CELL_DIMENSIONS:
+        value = values.get(dimension) or ""
+        if value and value not in allowed[dimension]:
+            errors.append(
+                _("%(field)s '%(value)s' is not one of: %(allowed)s")
+                % {"field": dimension, "value": value, "allowed": ", ".join(allowed[dimension])}
+            )
+    for target in ("target_clips", "target_minutes", "target_speakers"):
+        value = values.get(target) or 0
+        if not isinstance(value, int | float) or value < 0:
+            errors.append(_("%(field)s must be 0 or more") % {"field": target})
+    cap = values.get("max_minutes_per_speaker")
+    if cap is not None and (not isinstance(cap, int | float) or cap <= 0):
+        errors.append(_("max_minutes_per_speaker must be more than 0"))
+    return errors
+
+
+def _cell_key(values: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(values.get(dimension) or "" for dimension in CELL_DIMENSIONS)
+
+
+@transaction.atomic
+def quota_cells_create(*, campaign: Campaign, cells: list[dict[str, Any]]) -> list[QuotaCell]:
+    """Creates all the cells or none: the first bad or duplicate cell is named in a 400."""
+    campaign_require_open(campaign=campaign)
+    if not cells:
+        raise DomainError(_("No quota cells given."), code="empty_cells")
+    existing = {
+        _cell_key(values)
+        for values in QuotaCell.objects.filter(campaign=campaign).values(*CELL_DIMENSIONS)
+    }
+    seen: set[tuple[str, ...]] = set()
+    for number, values in enumerate(cells, start=1):
+        unknown = set(values) - CELL_FIELDS
+        if unknown:
+            raise DomainError(
+                _("Cell %(n)s: unknown fields %(fields)s")
+                % {"n": number, "fields": ", ".join(sorted(unknown))},
+                code="invalid_cell",
+            )
+        errors = _cell_errors(campaign, values)
+        if errors:
+            raise DomainError(
+                _("Cell %(n)s: %(errors)s") % {"n": number, "errors": "; ".join(errors)},
+                code="invalid_cell",
+            )
+        key = _cell_key(values)
+        if key in existing or key in seen:
+            raise Conflict(
+                _("Cell %(n)s duplicates the cell %(cell)s.")
+                % {"n": number, "cell": _cell_label(values)},
+                code="duplicate_cell",
+            )
+        seen.add(key)
+    return QuotaCell.objects.bulk_create(_cell_instance(campaign, values) for values in cells)
+
+
+def _cell_instance(campaign: Campaign, values: dict[str, Any]) -> QuotaCell:
+    fields = {dimension: values.get(dimension) or "" for dimension in CELL_DIMENSIONS}
+    for target in ("target_clips", "target_minutes", "target_speakers"):
+        if values.get(target) is not None:
+            fields[target] = values[target]
+    fields["max_minutes_per_speaker"] = values.get("max_minutes_per_speaker")
+    return QuotaCell(campaign=campaign, **fields)
+
+
+@transaction.atomic
+def quota_cell_update(*, cell: QuotaCell, **changes: Any) -> QuotaCell:
+    unknown = set(changes) - CELL_FIELDS
+    if unknown:
+        raise DomainError(f"unknown quota cell fields: {', '.join(sorted(unknown))}")
+    campaign_require_open(campaign=cell.campaign)
+    values = {field: getattr(cell, field) for field in CELL_FIELDS} | changes
+    errors = _cell_errors(cell.campaign, values)
+    if errors:
+        raise DomainError("; ".join(errors), code="invalid_cell")
+    twin = QuotaCell.objects.filter(
+        campaign=cell.campaign, **{d: values.get(d) or "" for d in CELL_DIMENSIONS}
+    ).exclude(pk=cell.pk)
+    if twin.exists():
+        raise Conflict(
+            _("The cell %(cell)s exists already.") % {"cell": _cell_label(values)},
+            code="duplicate_cell",
+        )
+    for field, value in changes.items():
+        # A blank dimension means "any"; it is stored as "", never NULL.
+        setattr(cell, field, (value or "") if field in CELL_DIMENSIONS else value)
+    cell.save()
+    return cell
+
+
+def quota_cell_delete(*, cell: QuotaCell) -> None:
+    campaign_require_open(campaign=cell.campaign)
+    cell.delete()

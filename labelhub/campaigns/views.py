@@ -1,0 +1,306 @@
+"""The PM's planning pages under /campaigns/. Thin: a form parses, a service decides."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from labelhub.campaigns import quota_cells, services
+from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.forms import (
+    CampaignForm,
+    ChannelForm,
+    EnvironmentForm,
+    LegalReviewForm,
+    PromptImportForm,
+    QuotaCellForm,
+)
+from labelhub.campaigns.models import Campaign, SpeechStyle
+from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
+from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
+from labelhub.errors import DomainError
+from labelhub.speakers.models import Speaker
+
+Status = Campaign.Status
+TRANSITION_LABELS = {
+    Status.DRAFT: gettext_lazy("Back to draft"),
+    Status.LEGAL_REVIEW: gettext_lazy("Send to legal review"),
+    Status.ACTIVE: gettext_lazy("Activate: start collecting"),
+    Status.CLOSED: gettext_lazy("Close the campaign"),
+}
+
+
+def pm_required(view: Callable) -> Callable:
+    """Anonymous visitors go to sign-in; signed-in users who are not PMs get a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_pm:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+    campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+def _back(campaign: Campaign, anchor: str = "") -> HttpResponse:
+    return redirect(f"/campaigns/{campaign.pk}/{'#' + anchor if anchor else ''}")
+
+
+@require_GET
+@pm_required
+def campaign_list_page(request: HttpRequest) -> HttpResponse:
+    campaigns = campaign_list(user=request.user)
+    return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns})
+
+
+def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if campaign is None:
+                campaign = services.campaign_create(created_by=request.user, **form.cleaned_data)
+                messages.success(request, _("Campaign created."))
+            else:
+                services.campaign_update(campaign=campaign, **form.cleaned_data)
+                messages.success(request, _("Campaign saved."))
+            return _back(campaign)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@pm_required
+def campaign_create_page(request: HttpRequest) -> HttpResponse:
+    return _campaign_form(request, None)
+
+
+@pm_required
+def campaign_edit_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    return _campaign_form(request, _campaign(request, campaign_id))
+
+
+def _cell_rows(campaign: Campaign) -> list[dict]:
+    """Quota cells with their values labelled for display ("" stays "" and shows as any)."""
+    labels = {
+        "age_band": dict(Speaker.AgeBand.choices),
+        "gender": dict(Speaker.Gender.choices),
+        "region": dict(region_choices_for(campaign)),
+        "dialect": dict(dialect_choices_for(campaign)),
+        "speech_style": dict(SpeechStyle.choices),
+    }
+    return [
+        {"cell": cell}
+        | {
+            dimension: names.get(getattr(cell, dimension), getattr(cell, dimension))
+            for dimension, names in labels.items()
+        }
+        for cell in campaign.quota_cells.all()
+    ]
+
+
+def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpResponse:
+    review = legal_review_for(campaign=campaign)
+    context = {
+        "campaign": campaign,
+        "transitions": [
+            (status, TRANSITION_LABELS[status])
+            for status in Status.values
+            if status in services.TRANSITIONS[campaign.status]
+        ],
+        "review": review,
+        "review_missing": services.legal_review_missing(review),
+        "review_approved": services.legal_review_is_approved(review),
+        "review_form": LegalReviewForm(instance=review),
+        "cells": _cell_rows(campaign),
+        "cell_form": QuotaCellForm(campaign=campaign),
+        "prompt_count": campaign.prompts.count(),
+        "prompt_categories": sorted(
+            set(campaign.prompts.exclude(category="").values_list("category", flat=True))
+        ),
+        "import_form": PromptImportForm(),
+        "import_limits": {"rows": f"{MAX_ROWS:,}", "megabytes": MAX_BYTES // 1024 // 1024},
+        "environments": campaign.environments.all(),
+        "environment_form": EnvironmentForm(),
+        "channels": campaign.channels.all(),
+        "channel_form": ChannelForm(),
+        "dialects": dialect_choices_for(campaign),
+        "regions": region_choices_for(campaign),
+        "editable": campaign.status != Status.CLOSED,
+        "review_editable": campaign.status in (Status.DRAFT, Status.LEGAL_REVIEW),
+    }
+    context.update(forms)
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+@require_GET
+@pm_required
+def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    return _detail(request, _campaign(request, campaign_id))
+
+
+@require_POST
+@pm_required
+def campaign_transition_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    try:
+        campaign = services.campaign_transition(
+            campaign=campaign, to=request.POST.get("to", ""), by=request.user
+        )
+        messages.success(
+            request, _("Status is now: %(status)s.") % {"status": campaign.get_status_display()}
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(campaign)
+
+
+@require_POST
+@pm_required
+def legal_review_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form = LegalReviewForm(request.POST, instance=legal_review_for(campaign=campaign))
+    if not form.is_valid():
+        return _detail(request, campaign, review_form=form)
+    try:
+        services.legal_review_update(campaign=campaign, **form.cleaned_data)
+        messages.success(request, _("Legal review saved."))
+    except (DomainError, ValidationError) as error:
+        messages.error(request, _refusal(error))
+    return _back(campaign, "legal-review")
+
+
+@require_POST
+@pm_required
+def legal_review_sign_off_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    try:
+        services.legal_review_sign_off(campaign=campaign, by=request.user)
+        messages.success(request, _("Legal review signed off."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(campaign, "legal-review")
+
+
+@require_POST
+@pm_required
+def quota_cell_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form = QuotaCellForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _detail(request, campaign, cell_form=form)
+    try:
+        quota_cells.quota_cells_create(campaign=campaign, cells=[form.cleaned_data])
+        messages.success(request, _("Quota cell added."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(campaign, "quota-cells")
+
+
+@require_POST
+@pm_required
+def quota_cell_delete_page(request: HttpRequest, campaign_id: int, cell_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    cell = campaign.quota_cells.filter(pk=cell_id).first()
+    if cell is None:
+        raise Http404
+    try:
+        quota_cells.quota_cell_delete(cell=cell)
+        messages.success(request, _("Quota cell deleted."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(campaign, "quota-cells")
+
+
+@require_POST
+@pm_required
+def prompt_import_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form = PromptImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, campaign, import_form=form)
+    try:
+        report = prompts_import(campaign=campaign, upload=form.cleaned_data["file"])
+    except DomainError as error:
+        form.add_error("file", error.message)
+        return _detail(request, campaign, import_form=form)
+    # The report is shown right away rather than after a redirect: it can list many rows.
+    return _detail(request, campaign, import_report=report)
+
+
+def _place_add(request: HttpRequest, campaign_id: int, kind: str) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form_class, create = {
+        "environment": (EnvironmentForm, services.environment_create),
+        "channel": (ChannelForm, services.channel_create),
+    }[kind]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            create(campaign=campaign, **form.cleaned_data)
+            messages.success(request, _("Added: %(name)s.") % {"name": form.cleaned_data["name"]})
+            return _back(campaign, f"{kind}s")
+        except (DomainError, ValidationError) as error:
+            form.add_error(None, _refusal(error))
+    return _detail(request, campaign, **{f"{kind}_form": form})
+
+
+def _place_delete(request: HttpRequest, campaign_id: int, kind: str, place_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    place = getattr(campaign, f"{kind}s").filter(pk=place_id).first()
+    if place is None:
+        raise Http404
+    try:
+        services.place_delete(place=place)
+        messages.success(request, _("Deleted: %(name)s.") % {"name": place.name})
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(campaign, f"{kind}s")
+
+
+@require_POST
+@pm_required
+def environment_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    return _place_add(request, campaign_id, "environment")
+
+
+@require_POST
+@pm_required
+def environment_delete_page(request: HttpRequest, campaign_id: int, place_id: int) -> HttpResponse:
+    return _place_delete(request, campaign_id, "environment", place_id)
+
+
+@require_POST
+@pm_required
+def channel_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    return _place_add(request, campaign_id, "channel")
+
+
+@require_POST
+@pm_required
+def channel_delete_page(request: HttpRequest, campaign_id: int, place_id: int) -> HttpResponse:
+    return _place_delete(request, campaign_id, "channel", place_id)
