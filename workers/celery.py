@@ -8,7 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
 
 app = Celery("labelhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ("workers.tasks.ingest", "workers.tasks.asr", "workers.tasks.releases")
+app.conf.imports = (
+    "workers.tasks.ingest",
+    "workers.tasks.asr",
+    "workers.tasks.releases",
+    "workers.tasks.withdrawal",
+)
 
 
 @app.on_after_configure.connect

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from labelhub.recordings.models import Recording
+from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.services import transcribe_enqueue
 
 
@@ -33,3 +33,18 @@ class RecordingAdmin(admin.ModelAdmin):
     search_fields = ["uid", "raw_sha256", "speaker__code"]
     readonly_fields = [f.name for f in Recording._meta.fields]
     actions = [retranscribe]
+
+
+@admin.register(BulkUpload)
+class BulkUploadAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "campaign",
+        "uploaded_by",
+        "status",
+        "progress",
+        "row_count",
+        "created_at",
+    ]
+    list_filter = ["status", "campaign"]
+    readonly_fields = [f.name for f in BulkUpload._meta.fields]

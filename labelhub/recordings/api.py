@@ -9,11 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.permissions import IsLabelingStaff, IsPM
-from labelhub.campaigns.models import Prompt
+from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.errors import Conflict
-from labelhub.recordings.models import Recording
+from labelhub.recordings.bulk import bulk_upload
+from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.selectors import recordings_visible_to
-from labelhub.recordings.services import recording_upload
+from labelhub.recordings.services import recording_collect
 from labelhub.speakers.models import Speaker
 from labelhub.streaming import ranged_file_response
 
@@ -46,6 +47,9 @@ class RecordingSerializer(serializers.ModelSerializer):
             "duration_seconds",
             "sample_rate",
             "channels",
+            "rms_dbfs",
+            "clipping_ratio",
+            "quality_flags",
             "asr_status",
             "asr_error",
             "created_at",
@@ -60,7 +64,7 @@ class RecordingListApi(APIView):
     def post(self, request: Request) -> Response:
         incoming = RecordingUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        recording = recording_upload(
+        recording = recording_collect(
             speaker=incoming.validated_data["speaker"],
             prompt=incoming.validated_data.get("prompt"),
             uploaded_file=incoming.validated_data["file"],
@@ -97,3 +101,57 @@ class RecordingAudioApi(APIView):
         )
         response["Cache-Control"] = "private, max-age=3600"
         return response
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    archive = serializers.FileField()
+
+
+def bulk_upload_body(upload: BulkUpload) -> dict:
+    return {
+        "id": upload.pk,
+        "status": upload.status,
+        "progress": upload.progress,
+        "row_count": upload.row_count,
+        "error": upload.error and {"code": upload.error_code, "message": upload.error},
+        "url": f"/api/bulk-uploads/{upload.pk}/",
+        **upload.report,
+    }
+
+
+class BulkUploadApi(APIView):
+    """Studio bulk upload: a ZIP of audio and one CSV manifest, reported row by row.
+
+    200 with the report when processed at once (small uploads); 202 when a worker took it, to be
+    followed at the returned url.
+    """
+
+    permission_classes = [IsPM]
+    parser_classes = [MultiPartParser]
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        uploads = campaign.bulk_uploads.order_by("-created_at")[:100]
+        return Response([bulk_upload_body(upload) for upload in uploads])
+
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        incoming = BulkUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload = bulk_upload(
+            campaign=campaign,
+            archive=incoming.validated_data["archive"],
+            uploaded_by=request.user,
+        )
+        done = upload.status == BulkUpload.Status.DONE
+        return Response(
+            bulk_upload_body(upload),
+            status=status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED,
+        )
+
+
+class BulkUploadDetailApi(APIView):
+    permission_classes = [IsPM]
+
+    def get(self, request: Request, bulk_upload_id: int) -> Response:
+        return Response(bulk_upload_body(get_object_or_404(BulkUpload, pk=bulk_upload_id)))

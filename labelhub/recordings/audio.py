@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 
@@ -66,6 +67,19 @@ class NormalisedAudio:
     normalised_path: Path
     peak_dbfs: float
     rms_dbfs: float
+    clipping_ratio: float = 0.0
+
+
+# Ingest quality rules. Hard ones reject the clip with a reason; soft ones keep it with a flag
+# for review. Levels are dBFS of the decoded signal; a sample counts as clipped at 99.9% of
+# full scale because encoders round the flat tops of a clipped wave a little.
+MIN_SAMPLE_RATE = 16000
+SILENT_RMS_DBFS = -60.0
+QUIET_RMS_DBFS = -40.0
+LOUD_RMS_DBFS = -8.0
+CLIPPED_SAMPLE = 0.999
+CLIPPED_FLAG_RATIO = 0.001
+CLIPPED_REJECT_RATIO = 0.05
 
 
 def sha256_file(path: Path) -> str:
@@ -116,7 +130,50 @@ def normalise(
         normalised_path=Path(out_path),
         peak_dbfs=peak,
         rms_dbfs=segment.dBFS,
+        clipping_ratio=_clipping_ratio(segment),
     )
+
+
+def assess_quality(audio: NormalisedAudio, *, min_seconds: float, max_seconds: float) -> list[str]:
+    """The soft quality flags of a decoded clip; raises AudioRejected on a hard failure."""
+    if audio.duration < min_seconds:
+        raise AudioRejected(
+            "too_short",
+            f"the recording is {audio.duration:.1f} s; at least {min_seconds:g} s needed",
+        )
+    if audio.duration > max_seconds:
+        raise AudioRejected(
+            "too_long",
+            f"the recording is {audio.duration:.1f} s; at most {max_seconds:g} s allowed",
+        )
+    if audio.rms_dbfs < SILENT_RMS_DBFS:
+        raise AudioRejected("silent", f"the recording is silent (level {audio.rms_dbfs:.0f} dBFS)")
+    if audio.sample_rate < MIN_SAMPLE_RATE:
+        raise AudioRejected(
+            "low_sample_rate",
+            f"the sample rate is {audio.sample_rate} Hz; at least {MIN_SAMPLE_RATE} Hz needed",
+        )
+    if audio.clipping_ratio >= CLIPPED_REJECT_RATIO:
+        raise AudioRejected(
+            "clipped", f"{audio.clipping_ratio:.0%} of the samples are clipped (distorted)"
+        )
+    flags = []
+    if audio.rms_dbfs < QUIET_RMS_DBFS:
+        flags.append("quiet")
+    elif audio.rms_dbfs > LOUD_RMS_DBFS:
+        flags.append("loud")
+    if audio.clipping_ratio >= CLIPPED_FLAG_RATIO:
+        flags.append("clipped")
+    return flags
+
+
+def check_duration_before_decoding(probe: AudioProbe, *, max_seconds: float) -> None:
+    """Refuses an over-long file from ffprobe's figure, before anything decodes it into memory."""
+    if probe.duration > max_seconds:
+        raise AudioRejected(
+            "too_long",
+            f"the recording is {probe.duration:.0f} s long; at most {max_seconds:g} s allowed",
+        )
 
 
 def _check_suffix(filename: str) -> None:
@@ -276,6 +333,14 @@ def _decode(path: Path) -> AudioSegment:
         # pydub trips over ffprobe output without a usable audio stream before running ffmpeg.
         reason = "the audio could not be decoded: no usable audio stream"
         raise AudioRejected("undecodable", reason) from exc
+
+
+def _clipping_ratio(segment: AudioSegment) -> float:
+    samples = np.abs(np.asarray(segment.get_array_of_samples(), dtype=np.float64))
+    if samples.size == 0:
+        return 0.0
+    threshold = CLIPPED_SAMPLE * segment.max_possible_amplitude
+    return float(np.count_nonzero(samples >= threshold) / samples.size)
 
 
 def _export_wav(segment: AudioSegment, out_path: Path, *, sample_rate: int) -> None:

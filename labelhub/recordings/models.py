@@ -19,6 +19,9 @@ class Recording(models.Model):
         RECEIVED = "received", _("Received")
         READY = "ready", _("Ready")
         REJECTED = "rejected", _("Rejected")
+        # The speaker withdrew consent: the audio files are deleted, the row stays for the audit
+        # trail and for releases that already hold it (ReleaseItem protects it).
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class AsrStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -100,3 +103,34 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uid} ({self.get_status_display()})"
+
+
+class BulkUpload(models.Model):
+    """One studio ZIP upload and its row-by-row report; large ones are processed by a worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="bulk_uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The archive waits here for the worker and is deleted once processed.
+    archive = models.FileField(max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"bulk upload {self.pk} ({self.get_status_display()})"

@@ -6,20 +6,87 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import Prompt
-from labelhub.errors import DomainError
-from labelhub.recordings.audio import AudioRejected, normalise, sha256_file, validate_upload
+from labelhub.campaigns.models import CollectionChannel, Prompt, RecordingEnvironment
+from labelhub.campaigns.services import campaign_require_collecting
+from labelhub.errors import Conflict, DomainError
+from labelhub.recordings.audio import (
+    AudioRejected,
+    NormalisedAudio,
+    assess_quality,
+    check_duration_before_decoding,
+    normalise,
+    sha256_file,
+    validate_upload,
+)
 from labelhub.recordings.models import Recording
+from labelhub.recordings.peaks import peaks_store
 from labelhub.speakers.models import Speaker
-from labelhub.speakers.selectors import consent_active_for
+from labelhub.speakers.selectors import (
+    consent_active_for,
+    guardian_consent_active_for,
+    speaker_is_minor,
+)
 from labelhub.speakers.services import ConsentMissing
 from labelhub.storage import local_path, store_file
 
 logger = logging.getLogger(__name__)
+
+
+class DuplicateAudio(Conflict):
+    code = "duplicate_audio"
+
+
+def recording_collect(
+    *,
+    speaker: Speaker,
+    uploaded_file: UploadedFile,
+    uploaded_by: User | None,
+    prompt: Prompt | None = None,
+    environment: RecordingEnvironment | None = None,
+    channel: CollectionChannel | None = None,
+    speech_style: str = "",
+    device: str = "",
+) -> Recording:
+    """Collection's front door (recorder page, PM upload, studio bulk upload).
+
+    On top of recording_upload's checks: the campaign is active, the speaker has not withdrawn,
+    a minor has a guardian's consent, and the exact same audio was never uploaded before.
+    """
+    campaign_require_collecting(campaign=speaker.campaign)
+    collection_check_speaker(speaker=speaker)
+    return recording_upload(
+        speaker=speaker,
+        uploaded_file=uploaded_file,
+        uploaded_by=uploaded_by,
+        prompt=prompt,
+        environment=environment,
+        channel=channel or speaker.channel,
+        speech_style=speech_style or (prompt.speech_style if prompt else ""),
+        device=device,
+        refuse_duplicates=True,
+    )
+
+
+def collection_check_speaker(*, speaker: Speaker) -> None:
+    """Raises Conflict naming why this speaker may not record now."""
+    # Read fresh: a withdrawal may have landed since the caller loaded the speaker.
+    if Speaker.objects.filter(pk=speaker.pk, withdrawn_at__isnull=False).exists():
+        raise Conflict(
+            f"speaker {speaker.code} withdrew consent; no recording is accepted",
+            code="consent_withdrawn",
+        )
+    if consent_active_for(speaker=speaker) is None:
+        raise ConsentMissing(f"speaker {speaker.code} has no active consent; nothing was stored")
+    if speaker_is_minor(speaker=speaker) and guardian_consent_active_for(speaker=speaker) is None:
+        raise Conflict(
+            f"speaker {speaker.code} is under the campaign's age of consent "
+            f"({speaker.campaign.age_of_consent}) and has no guardian consent record",
+            code="guardian_consent_missing",
+        )
 
 
 def recording_upload(
@@ -28,8 +95,16 @@ def recording_upload(
     uploaded_file: UploadedFile,
     uploaded_by: User | None,
     prompt: Prompt | None = None,
+    environment: RecordingEnvironment | None = None,
+    channel: CollectionChannel | None = None,
+    speech_style: str = "",
+    device: str = "",
+    refuse_duplicates: bool = False,
 ) -> Recording:
-    """Checks an upload and stores it; anything rejected here leaves nothing behind."""
+    """Checks an upload and stores it; anything rejected here leaves nothing behind.
+
+    The low-level store, also used to seed demos; collection goes through recording_collect.
+    """
     if consent_active_for(speaker=speaker) is None:
         raise ConsentMissing(f"speaker {speaker.code} has no active consent; nothing was stored")
     if prompt is not None and prompt.campaign_id != speaker.campaign_id:
@@ -47,29 +122,75 @@ def recording_upload(
             for chunk in uploaded_file.chunks():
                 out.write(chunk)
         probe = validate_upload(local, filename=filename)
+        # ffprobe's duration, before anything decodes the file: a two-hour file never reaches
+        # ingest, where decoding it would hold it all in memory.
+        check_duration_before_decoding(probe, max_seconds=speaker.campaign.max_seconds)
+        raw_sha256 = sha256_file(local)
+        if refuse_duplicates:
+            _refuse_duplicate(raw_sha256)
         recording = Recording(
             campaign_id=speaker.campaign_id,
             speaker=speaker,
             prompt=prompt,
             uploaded_by=uploaded_by,
-            raw_sha256=sha256_file(local),
+            environment=environment,
+            channel=channel,
+            device=device[:200],
+            raw_sha256=raw_sha256,
             raw_size_bytes=local.stat().st_size,
             original_filename=filename,
             original_suffix=suffix,
             format_name=probe.format_name,
             codec=probe.codec,
         )
+        if speech_style:
+            recording.speech_style = speech_style
         recording.raw_file.name = store_file(
             path=local, name=f"raw/{speaker.campaign_id}/{recording.uid}{suffix}"
         )
     try:
         with transaction.atomic():
+            _lock_for_new_audio(speaker, raw_sha256, refuse_duplicates=refuse_duplicates)
             recording.save()
             transaction.on_commit(lambda: _enqueue_ingest(recording.pk))
     except BaseException:
         recording.raw_file.delete(save=False)  # no row, no file: a failed upload leaves nothing
         raise
     return recording
+
+
+def _refuse_duplicate(raw_sha256: str) -> None:
+    # Any campaign: the same bytes twice are a resubmission or a copied file, never a new voice.
+    existing = Recording.objects.filter(raw_sha256=raw_sha256).order_by("pk").first()
+    if existing is not None:
+        raise DuplicateAudio(
+            f"this audio was already uploaded as recording {existing.pk} ({existing.uid}); "
+            "nothing was stored"
+        )
+
+
+def _lock_for_new_audio(speaker: Speaker, raw_sha256: str, *, refuse_duplicates: bool) -> None:
+    """Re-checks, under locks, what was checked before the file was stored.
+
+    consent_withdraw locks the speaker row too, so a withdrawal either lands first (and this
+    upload is refused) or waits for this row to commit (and its audio deletion then finds it).
+    The advisory lock on the checksum serialises two identical uploads arriving together.
+    """
+    withdrawn_at = (
+        Speaker.objects.select_for_update()
+        .values_list("withdrawn_at", flat=True)
+        .get(pk=speaker.pk)
+    )
+    if withdrawn_at is not None:
+        raise Conflict(
+            f"speaker {speaker.code} withdrew consent; nothing was stored",
+            code="consent_withdrawn",
+        )
+    if refuse_duplicates:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [raw_sha256])
+        _refuse_duplicate(raw_sha256)
 
 
 def _enqueue_ingest(recording_id: int) -> None:
@@ -88,26 +209,37 @@ def recording_ingest(*, recording_id: int) -> Recording:
             out = Path(tmp) / "normalised.wav"
             try:
                 result = normalise(raw, out_path=out)
+                _measure(recording, result)
+                campaign = recording.campaign
+                recording.quality_flags = assess_quality(
+                    result, min_seconds=campaign.min_seconds, max_seconds=campaign.max_seconds
+                )
             except AudioRejected as rejected:
                 recording.status = Recording.Status.REJECTED
                 recording.rejection_code = rejected.code
                 recording.rejection_reason = rejected.reason
-                recording.save(update_fields=["status", "rejection_code", "rejection_reason"])
+                recording.save()
                 logger.info("recording %s rejected: %s", recording.uid, rejected.reason)
                 return recording
             recording.normalised_file.name = store_file(
                 path=out, name=f"normalised/{recording.campaign_id}/{recording.uid}.wav"
             )
-        recording.duration_seconds = result.duration
-        recording.sample_rate = result.sample_rate
-        recording.channels = result.channels
-        recording.peak_dbfs = result.peak_dbfs
-        recording.rms_dbfs = result.rms_dbfs
+            peaks_store(recording=recording)  # once here, so the workbench never decodes
         recording.status = Recording.Status.READY
         recording.ingested_at = timezone.now()
         recording.save()
         transaction.on_commit(lambda: transcribe_enqueue(recording=recording))
     return recording
+
+
+def _measure(recording: Recording, result: NormalisedAudio) -> None:
+    # Kept on rejected clips too: the figures explain the rejection to whoever reviews it.
+    recording.duration_seconds = result.duration
+    recording.sample_rate = result.sample_rate
+    recording.channels = result.channels
+    recording.peak_dbfs = result.peak_dbfs
+    recording.rms_dbfs = result.rms_dbfs
+    recording.clipping_ratio = result.clipping_ratio
 
 
 def transcribe_enqueue(

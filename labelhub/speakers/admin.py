@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
+from labelhub.speakers.models import (
+    ConsentAuditEvent,
+    ConsentDocument,
+    ConsentRecord,
+    Speaker,
+    SpeakerInvite,
+)
 
 
 @admin.register(ConsentDocument)
@@ -12,12 +18,47 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 class ConsentRecordInline(admin.TabularInline):
     model = ConsentRecord
     extra = 0
-    readonly_fields = ["document", "method", "signed_at", "evidence_sha256", "recorded_by"]
+    readonly_fields = [
+        "document",
+        "method",
+        "signer",
+        "signed_at",
+        "evidence_sha256",
+        "recorded_by",
+        "withdrawn_at",
+        "withdrawal_method",
+        "withdrawn_by",
+    ]
 
 
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
-    list_display = ["code", "campaign", "age_band", "gender", "region", "dialect"]
+    list_display = ["code", "campaign", "age_band", "gender", "region", "dialect", "withdrawn_at"]
     list_filter = ["campaign", "age_band", "gender", "dialect"]
     search_fields = ["code"]
+    readonly_fields = ["withdrawn_at"]
     inlines = [ConsentRecordInline]
+
+
+@admin.register(SpeakerInvite)
+class SpeakerInviteAdmin(admin.ModelAdmin):
+    list_display = ["pk", "campaign", "speaker_code", "channel", "expires_at", "used_at"]
+    list_filter = ["campaign"]
+    readonly_fields = ["used_at", "speaker", "created_by"]
+
+
+@admin.register(ConsentAuditEvent)
+class ConsentAuditEventAdmin(admin.ModelAdmin):
+    """The audit trail is written by the services only; here it can be read, never changed."""
+
+    list_display = ["at", "speaker", "action", "method", "actor", "counts"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -1,17 +1,29 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.permissions import IsPM
-from labelhub.campaigns.models import Campaign
-from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
+from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt
+from labelhub.errors import Conflict
+from labelhub.recordings.services import recording_collect
+from labelhub.speakers.invites import invite_for_token, invite_path
+from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
+from labelhub.speakers.recorder import recorder_state
 from labelhub.speakers.services import (
     consent_document_create,
+    consent_record_add,
     evidence_hash,
+    invite_accept,
+    invites_create,
     speaker_create_with_consent,
 )
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 
 
 class ConsentDocumentSerializer(serializers.ModelSerializer):
@@ -57,7 +69,18 @@ class SpeakerInSerializer(serializers.ModelSerializer):
 class SpeakerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Speaker
-        fields = ["id", "code", "age_band", "gender", "region", "dialect", "native_language"]
+        fields = [
+            "id",
+            "code",
+            "age_band",
+            "birth_year",
+            "gender",
+            "region",
+            "dialect",
+            "native_language",
+            "channel",
+            "withdrawn_at",
+        ]
 
 
 class ConsentDocumentListApi(APIView):
@@ -104,3 +127,220 @@ class SpeakerListApi(APIView):
             recorded_by=request.user,
         )
         return Response(SpeakerSerializer(speaker).data, status=status.HTTP_201_CREATED)
+
+
+# --- invites (PM) ------------------------------------------------------------------------------
+
+
+class InviteInSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=500, default=1)
+    speaker_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    channel = serializers.IntegerField(required=False, allow_null=True)
+    prompt_count = serializers.IntegerField(min_value=1, max_value=1000, default=40)
+
+
+class InviteSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SpeakerInvite
+        fields = [
+            "id",
+            "url",
+            "speaker_code",
+            "channel",
+            "prompt_count",
+            "created_at",
+            "expires_at",
+            "used_at",
+            "revoked_at",
+            "speaker",
+        ]
+
+    def get_url(self, invite: SpeakerInvite) -> str:
+        return self.context["request"].build_absolute_uri(invite_path(invite=invite))
+
+
+class InviteListApi(APIView):
+    permission_classes = [IsPM]
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        invites = campaign.invites.all()
+        return Response(InviteSerializer(invites, many=True, context={"request": request}).data)
+
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        incoming = InviteInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        channel_id = data.pop("channel", None)
+        channel = (
+            get_object_or_404(CollectionChannel, pk=channel_id, campaign=campaign)
+            if channel_id
+            else None
+        )
+        invites = invites_create(
+            campaign=campaign, created_by=request.user, channel=channel, **data
+        )
+        out = InviteSerializer(invites, many=True, context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class SpeakerWithdrawApi(APIView):
+    """A PM withdraws a speaker's consent (on a phone call, a letter): audio is deleted."""
+
+    permission_classes = [IsPM]
+
+    def post(self, request: Request, speaker_id: int) -> Response:
+        speaker = get_object_or_404(Speaker, pk=speaker_id)
+        speaker = consent_withdraw(speaker=speaker, method=BY_PM, by=request.user)
+        return Response(
+            {"speaker": speaker.pk, "code": speaker.code, "withdrawn_at": speaker.withdrawn_at},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# --- the recorder page's endpoints: the invite token in the URL is the only credential ----------
+
+
+class RecorderConsentInSerializer(serializers.Serializer):
+    document = serializers.IntegerField()
+    agree = serializers.BooleanField()
+    # Required as the act of signing, then dropped: names never sit beside audio metadata.
+    signed_name = serializers.CharField(max_length=200)
+    birth_year = serializers.IntegerField(required=False, allow_null=True)
+    age_band = serializers.ChoiceField(
+        choices=Speaker.AgeBand.choices, required=False, allow_blank=True
+    )
+    gender = serializers.ChoiceField(choices=Speaker.Gender.choices)
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    dialect = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    native_language = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    guardian_agree = serializers.BooleanField(default=False)
+    guardian_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate_agree(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("You must agree to the consent to continue."))
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if data.get("guardian_agree") and not data.get("guardian_name", "").strip():
+            raise serializers.ValidationError(
+                {"guardian_name": _("The guardian must type their name to sign.")}
+            )
+        return data
+
+
+class RecorderUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    prompt = serializers.IntegerField(required=False, allow_null=True)
+
+
+class RecorderApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def invite(self, token: str) -> SpeakerInvite:
+        return invite_for_token(token=token)
+
+    def state(self, request: Request, invite: SpeakerInvite) -> dict:
+        return recorder_state(invite=invite, language=get_language() or "")
+
+
+class RecorderStateApi(RecorderApi):
+    def get(self, request: Request, token: str) -> Response:
+        return Response(self.state(request, self.invite(token)))
+
+
+class RecorderConsentApi(RecorderApi):
+    def post(self, request: Request, token: str) -> Response:
+        invite = self.invite(token)
+        incoming = RecorderConsentInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        document = get_object_or_404(
+            ConsentDocument, pk=data["document"], campaign_id=invite.campaign_id
+        )
+        demographics = {
+            field: data.get(field)
+            for field in ("birth_year", "age_band", "gender", "region", "dialect")
+        }
+        demographics["native_language"] = data.get("native_language", "")
+        invite_accept(
+            invite=invite,
+            document=document,
+            demographics=demographics,
+            evidence_sha256=evidence_hash(
+                ip_address=request.META.get("REMOTE_ADDR", ""),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ),
+            guardian_consents=data["guardian_agree"],
+        )
+        invite.refresh_from_db()
+        return Response(self.state(request, invite), status=status.HTTP_201_CREATED)
+
+
+class RecorderRecordingApi(RecorderApi):
+    parser_classes = [MultiPartParser]
+
+    def post(self, request: Request, token: str) -> Response:
+        invite = self.invite(token)
+        if invite.speaker is None:
+            raise Conflict(_("Sign the consent before recording."), code="consent_missing")
+        incoming = RecorderUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        prompt_id = incoming.validated_data.get("prompt")
+        prompt = (
+            get_object_or_404(Prompt, pk=prompt_id, campaign_id=invite.campaign_id)
+            if prompt_id
+            else None
+        )
+        recording = recording_collect(
+            speaker=invite.speaker,
+            uploaded_file=incoming.validated_data["file"],
+            uploaded_by=None,
+            prompt=prompt,
+            channel=invite.channel,
+            device=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        body = {
+            "recording": {
+                "id": recording.pk,
+                "uid": str(recording.uid),
+                "status": recording.status,
+            },
+            "state": self.state(request, invite),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ConsentRecordInSerializer(serializers.Serializer):
+    consent_document = serializers.IntegerField()
+    consent_method = serializers.ChoiceField(choices=ConsentRecord.Method.choices)
+    signer = serializers.ChoiceField(choices=ConsentRecord.Signer.choices)
+
+
+class SpeakerConsentApi(APIView):
+    """A PM records a further consent for a speaker: typically a guardian's paper form."""
+
+    permission_classes = [IsPM]
+
+    def post(self, request: Request, speaker_id: int) -> Response:
+        speaker = get_object_or_404(Speaker, pk=speaker_id)
+        incoming = ConsentRecordInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        document = get_object_or_404(
+            ConsentDocument, pk=data["consent_document"], campaign_id=speaker.campaign_id
+        )
+        consent = consent_record_add(
+            speaker=speaker,
+            document=document,
+            method=data["consent_method"],
+            signer=data["signer"],
+            recorded_by=request.user,
+        )
+        body = {"id": consent.pk, "signer": consent.signer, "signed_at": consent.signed_at}
+        return Response(body, status=status.HTTP_201_CREATED)

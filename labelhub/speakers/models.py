@@ -123,3 +123,67 @@ class ConsentRecord(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class SpeakerInvite(models.Model):
+    """A link a PM hands to one person so they can consent and record without an account.
+
+    The link carries a signed token naming this row; the row says whether it was used and by
+    which speaker, so a PM can see who joined and revoke what was not.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="invites")
+    # Optional: the code the speaker will get (a studio's own numbering); random otherwise.
+    speaker_code = models.CharField(_("speaker code"), max_length=32, blank=True)
+    channel = models.ForeignKey(
+        CollectionChannel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invites",
+        verbose_name=_("collection channel"),
+    )
+    prompt_count = models.PositiveIntegerField(_("prompts to record"), default=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the invitee signs the consent; from then on the link records as this speaker.
+    used_at = models.DateTimeField(null=True, blank=True)
+    speaker = models.OneToOneField(
+        Speaker, on_delete=models.PROTECT, null=True, blank=True, related_name="invite"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("speaker invite")
+
+    def __str__(self) -> str:
+        return f"invite {self.pk} ({self.campaign})"
+
+
+class ConsentAuditEvent(models.Model):
+    """What happened to a speaker's consent and audio. Never holds audio, names or contacts."""
+
+    class Action(models.TextChoices):
+        WITHDRAWN = "withdrawn", _("Consent withdrawn")
+        AUDIO_DELETED = "audio_deleted", _("Audio deleted from storage")
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="audit_events")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # "speaker_link" (the speaker's own withdrawal link) or "pm" (a PM, named in actor).
+    method = models.CharField(max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Counts only: consent records withdrawn, recordings purged, files deleted.
+    counts = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} {self.action} {self.at:%Y-%m-%d}"

@@ -1,4 +1,9 @@
-from labelhub.speakers.models import ConsentRecord, Speaker
+from datetime import date
+
+from django.utils import timezone
+
+from labelhub.campaigns.models import Campaign
+from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
 
 
 def consent_active_for(*, speaker: Speaker) -> ConsentRecord | None:
@@ -9,3 +14,46 @@ def consent_active_for(*, speaker: Speaker) -> ConsentRecord | None:
         .order_by("-signed_at")
         .first()
     )
+
+
+def speaker_youngest_age(*, speaker: Speaker, today: date | None = None) -> int | None:
+    """The youngest the speaker can be: minors rules must not guess in the speaker's favour.
+
+    A birth year alone leaves the birthday unknown, so it counts as not yet reached; an age band
+    alone counts as its lower bound.
+    """
+    if speaker.birth_year:
+        return (today or timezone.localdate()).year - speaker.birth_year - 1
+    if speaker.age_band:
+        return int(speaker.age_band.rstrip("s+"))
+    return None
+
+
+def speaker_is_minor(*, speaker: Speaker) -> bool:
+    age = speaker_youngest_age(speaker=speaker)
+    return age is None or age < speaker.campaign.age_of_consent
+
+
+def guardian_consent_active_for(*, speaker: Speaker) -> ConsentRecord | None:
+    return (
+        ConsentRecord.objects.filter(
+            speaker=speaker, signer=ConsentRecord.Signer.GUARDIAN, withdrawn_at__isnull=True
+        )
+        .order_by("-signed_at")
+        .first()
+    )
+
+
+def consent_document_for(*, campaign: Campaign, language: str) -> ConsentDocument | None:
+    """The campaign's newest consent text in the reader's language, else its newest text."""
+    documents = ConsentDocument.objects.filter(campaign=campaign).order_by("-version")
+    primary = language.split("-")[0].lower()
+    for document in documents:
+        if document.language.split("-")[0].lower() == primary:
+            return document
+    return documents.first()
+
+
+def recordings_done_by(*, speaker: Speaker) -> int:
+    # Rejected takes do not count: the speaker is asked for that prompt again.
+    return speaker.recordings.exclude(status="rejected").count()

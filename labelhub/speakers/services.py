@@ -1,14 +1,21 @@
 import hashlib
 import secrets
+from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import Campaign
-from labelhub.errors import DomainError
-from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
+from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.models import Campaign, CollectionChannel
+from labelhub.campaigns.services import campaign_require_collecting
+from labelhub.errors import Conflict, DomainError
+from labelhub.speakers.invites import invite_max_age
+from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
+from labelhub.speakers.selectors import speaker_is_minor
 
 
 class ConsentMissing(DomainError):
@@ -74,3 +81,145 @@ def speaker_create_with_consent(
     consent.full_clean()
     consent.save()
     return speaker, consent
+
+
+@transaction.atomic
+def invites_create(
+    *,
+    campaign: Campaign,
+    created_by: User,
+    count: int = 1,
+    speaker_code: str = "",
+    channel: CollectionChannel | None = None,
+    prompt_count: int = 40,
+) -> list[SpeakerInvite]:
+    """Issues invite links; with a speaker code, exactly one (a code names one person)."""
+    if channel is not None and channel.campaign_id != campaign.pk:
+        raise DomainError("the channel belongs to another campaign", code="wrong_campaign")
+    if speaker_code and count != 1:
+        raise DomainError("an invite with a speaker code is issued one at a time", code="invalid")
+    if speaker_code and (
+        Speaker.objects.filter(campaign=campaign, code=speaker_code).exists()
+        or SpeakerInvite.objects.filter(
+            campaign=campaign, speaker_code=speaker_code, revoked_at__isnull=True
+        ).exists()
+    ):
+        raise Conflict(f"speaker code {speaker_code} is already taken", code="code_taken")
+    expires_at = timezone.now() + invite_max_age()
+    return [
+        SpeakerInvite.objects.create(
+            campaign=campaign,
+            created_by=created_by,
+            speaker_code=speaker_code,
+            channel=channel,
+            prompt_count=prompt_count,
+            expires_at=expires_at,
+        )
+        for _index in range(count)
+    ]
+
+
+def age_band_for(*, birth_year: int, today: date | None = None) -> str:
+    age = (today or timezone.localdate()).year - birth_year
+    decade = min(max(age // 10, 1), 7)
+    return Speaker.AgeBand.SEVENTIES_PLUS if decade == 7 else f"{decade}0s"
+
+
+def _demographics_checked(campaign: Campaign, demographics: dict[str, Any]) -> dict[str, Any]:
+    """The speaker's answers, with an age band derived from a birth year; raises on bad input."""
+    data = {key: value for key, value in demographics.items() if value not in (None, "")}
+    year = timezone.localdate().year
+    birth_year = data.get("birth_year")
+    if birth_year is not None:
+        if not 1900 <= int(birth_year) <= year:
+            raise DomainError(f"birth year {birth_year} is not possible", code="invalid")
+        data["age_band"] = age_band_for(birth_year=int(birth_year))
+    if not data.get("age_band"):
+        raise DomainError("give an age band or a birth year", code="invalid")
+    for field, choices in (
+        ("region", region_choices_for(campaign)),
+        ("dialect", dialect_choices_for(campaign)),
+    ):
+        codes = {code for code, _label in choices}
+        if data.get(field) and codes and data[field] not in codes:
+            raise DomainError(
+                f"{field}: '{data[field]}' is not one of the campaign's", code="invalid"
+            )
+    return data
+
+
+@transaction.atomic
+def invite_accept(
+    *,
+    invite: SpeakerInvite,
+    document: ConsentDocument,
+    demographics: dict[str, Any],
+    evidence_sha256: str,
+    guardian_consents: bool = False,
+) -> Speaker:
+    """The invitee signs the consent (and a guardian, for a minor) and becomes a speaker.
+
+    The name typed to sign is not an argument on purpose: it is never stored, only the fact of
+    signing, when, which text, and a hash of the browser's IP and user agent.
+    """
+    invite = SpeakerInvite.objects.select_for_update().get(pk=invite.pk)
+    if invite.speaker_id is not None:
+        raise Conflict(_("This invite link was already used to sign."), code="invite_used")
+    campaign_require_collecting(campaign=invite.campaign)
+    data = _demographics_checked(invite.campaign, demographics)
+    data["channel"] = invite.channel
+    speaker, _consent = speaker_create_with_consent(
+        campaign=invite.campaign,
+        document=document,
+        method=ConsentRecord.Method.WEB_SIGNATURE,
+        demographics=data,
+        evidence_sha256=evidence_sha256,
+        code=invite.speaker_code,
+    )
+    if speaker_is_minor(speaker=speaker):
+        if not guardian_consents:
+            raise Conflict(
+                _("Speakers under %(age)d need a parent or legal guardian to sign the consent too.")
+                % {"age": invite.campaign.age_of_consent},
+                code="guardian_consent_missing",
+            )
+        ConsentRecord.objects.create(
+            speaker=speaker,
+            document=document,
+            method=ConsentRecord.Method.WEB_SIGNATURE,
+            signer=ConsentRecord.Signer.GUARDIAN,
+            signed_at=timezone.now(),
+            evidence_sha256=evidence_sha256,
+        )
+    invite.speaker = speaker
+    invite.used_at = timezone.now()
+    invite.save(update_fields=["speaker", "used_at"])
+    return speaker
+
+
+def consent_record_add(
+    *,
+    speaker: Speaker,
+    document: ConsentDocument,
+    method: str,
+    signer: str,
+    recorded_by: User | None,
+    evidence_sha256: str = "",
+) -> ConsentRecord:
+    """Records one more consent for an existing speaker, e.g. a guardian's signed paper form."""
+    if document.campaign_id != speaker.campaign_id:
+        raise DomainError("the consent document belongs to another campaign", code="wrong_campaign")
+    if speaker.withdrawn_at is not None:
+        raise Conflict(f"speaker {speaker.code} withdrew consent", code="consent_withdrawn")
+    consent = ConsentRecord(
+        speaker=speaker,
+        document=document,
+        method=method,
+        signer=signer,
+        signed_at=timezone.now(),
+        evidence_sha256=evidence_sha256,
+        recorded_by=recorded_by,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent

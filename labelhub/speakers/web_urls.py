@@ -1,3 +1,10 @@
-"""Browser pages of the speakers app (the API lives in urls.py)."""
+"""Browser pages of the speakers app (the API lives in urls.py), mounted under /record/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from labelhub.speakers import views
+
+urlpatterns = [
+    path("withdraw/<str:token>/", views.withdraw, name="speaker-withdraw-page"),
+    path("<str:token>/", views.recorder, name="recorder"),
+]

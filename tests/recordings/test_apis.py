@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from labelhub.campaigns.models import Campaign
 from labelhub.recordings.models import Recording
 from tests.audio_samples import speak
 from tests.conftest import stored_files
@@ -17,6 +18,13 @@ pytestmark = pytest.mark.django_db
 def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("audio") / "hello.wav"
     return speak("turn on the television", path).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def collecting(consented_speaker) -> None:
+    # Uploads are collection: only an active campaign accepts them.
+    consented_speaker.campaign.status = Campaign.Status.ACTIVE
+    consented_speaker.campaign.save()
 
 
 def upload(client, speaker, name: str, content: bytes):
@@ -77,7 +85,7 @@ def test_a_truncated_wav_is_refused_and_nothing_is_stored(
 def test_a_speaker_without_consent_cannot_be_recorded(
     api_for, pm, spoken_wav, media_root: Path
 ) -> None:
-    speaker = SpeakerFactory()
+    speaker = SpeakerFactory(campaign__status=Campaign.Status.ACTIVE)
 
     response = upload(api_for(pm), speaker, "take1.wav", spoken_wav)
 

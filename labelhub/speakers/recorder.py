@@ -1,0 +1,68 @@
+"""What the recorder page needs to know, in one read: the consent text, the form's choices,
+the speaker's progress and the next prompt. Shared by the page view and its JSON endpoint."""
+
+from typing import Any
+
+from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.selectors import prompt_next_for
+from labelhub.speakers.invites import invite_token, withdrawal_path
+from labelhub.speakers.models import Speaker, SpeakerInvite
+from labelhub.speakers.selectors import consent_document_for, recordings_done_by
+
+
+def _choices(pairs: Any) -> list[list[str]]:
+    return [[str(value), str(label)] for value, label in pairs]
+
+
+def recorder_state(*, invite: SpeakerInvite, language: str) -> dict[str, Any]:
+    campaign = invite.campaign
+    document = consent_document_for(campaign=campaign, language=language)
+    speaker = invite.speaker
+    token = invite_token(invite=invite)
+    # A campaign with fewer prompts than the invite asks for is done when each is read once.
+    total = min(invite.prompt_count, campaign.prompts.count())
+    state: dict[str, Any] = {
+        "campaign": {
+            "name": campaign.name,
+            "min_seconds": campaign.min_seconds,
+            "max_seconds": campaign.max_seconds,
+            "target_seconds": campaign.target_seconds,
+            "age_of_consent": campaign.age_of_consent,
+            "collecting": campaign.status == Campaign.Status.ACTIVE,
+        },
+        "document": document
+        and {
+            "id": document.pk,
+            "version": document.version,
+            "language": document.language,
+            "title": document.title,
+            "text": document.text,
+            "text_sha256": document.text_sha256,
+        },
+        "choices": {
+            "age_bands": _choices(Speaker.AgeBand.choices),
+            "genders": _choices(Speaker.Gender.choices),
+            "regions": _choices(region_choices_for(campaign)),
+            "dialects": _choices(dialect_choices_for(campaign)),
+        },
+        "urls": {
+            "state": f"/api/record/{token}/",
+            "consent": f"/api/record/{token}/consent/",
+            "recordings": f"/api/record/{token}/recordings/",
+        },
+        "signed": speaker is not None,
+        "withdrawn": bool(speaker and speaker.withdrawn_at),
+        "speaker": None,
+        "progress": {"done": 0, "total": total},
+        "prompt": None,
+    }
+    if speaker is None:
+        return state
+    done = recordings_done_by(speaker=speaker)
+    prompt = prompt_next_for(speaker=speaker) if done < total else None
+    state["speaker"] = {"code": speaker.code}
+    state["urls"]["withdraw"] = withdrawal_path(speaker=speaker)
+    state["progress"] = {"done": min(done, total), "total": total}
+    state["prompt"] = prompt and {"id": prompt.pk, "text": prompt.text}
+    return state
