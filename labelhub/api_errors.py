@@ -27,7 +27,8 @@ def _first_message(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return _error(exc.code, exc.message, exc.status_code)
+        # `extra`: a domain error's structured details (the newer revision, offending spans).
+        return _error(exc.code, exc.message, exc.status_code, **getattr(exc, "extra", {}))
     if isinstance(exc, AudioRejected):
         return _error(exc.code, exc.reason, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

@@ -1,16 +1,56 @@
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.permissions import IsLabelingStaff
+from labelhub.accounts.models import User
+from labelhub.accounts.permissions import IsLabelingStaff, IsPM
+from labelhub.campaigns.models import Campaign
+from labelhub.errors import Conflict
+from labelhub.labeling.conventions import CHECKERS, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
-from labelhub.labeling.services import revision_latest, task_claim_next, task_submit
+from labelhub.labeling.review import double_submit, review_claim_next, review_decide
+from labelhub.labeling.selectors import (
+    double_agreement,
+    labeler_stats_today,
+    revisions_of,
+    tasks_in_triage,
+)
+from labelhub.labeling.services import (
+    task_claim_next,
+    task_is_double_for,
+    task_renew_lease,
+    task_requeue,
+    task_skip,
+    task_submit,
+)
+from labelhub.recordings.peaks import peaks_ensure
+from labelhub.recordings.selectors import recordings_visible_to
+
+
+class IsReviewer(BasePermission):
+    message = "Only reviewers and PMs may review transcripts."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and user.role in {User.Role.REVIEWER, User.Role.PM})
+
+
+def _source(request: Request) -> str:
+    # A signed-in browser session is the workbench page; a token is a script or another tool.
+    if isinstance(request.successful_authenticator, SessionAuthentication):
+        return TranscriptRevision.Source.WORKBENCH
+    return TranscriptRevision.Source.API
 
 
 class RevisionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None)
+
     class Meta:
         model = TranscriptRevision
         fields = [
@@ -18,6 +58,10 @@ class RevisionSerializer(serializers.ModelSerializer):
             "number",
             "kind",
             "text",
+            "source",
+            "decision",
+            "comment",
+            "work_seconds",
             "segments",
             "language",
             "engine",
@@ -35,38 +79,129 @@ class RevisionSerializer(serializers.ModelSerializer):
         ]
 
 
+class HistorySerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None)
+
+    class Meta:
+        model = TranscriptRevision
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "text",
+            "source",
+            "decision",
+            "comment",
+            "work_seconds",
+            "author",
+            "created_at",
+        ]
+
+
 class TaskSerializer(serializers.ModelSerializer):
+    """A task as the workbench opens it: what to edit, what it was based on, and the audio."""
+
+    mode = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
+    peaks_url = serializers.SerializerMethodField()
     draft = serializers.SerializerMethodField()
+    asr = serializers.SerializerMethodField()
+    base_revision = serializers.SerializerMethodField()
     prompt_text = serializers.CharField(source="recording.prompt.text", default="")
     duration_seconds = serializers.FloatField(source="recording.duration_seconds")
+    convention = serializers.CharField(source="recording.campaign.convention")
+    campaign = serializers.CharField(source="recording.campaign.name")
 
     class Meta:
         model = Task
         fields = [
             "id",
             "recording",
+            "campaign",
+            "mode",
             "status",
             "lease_expires_at",
             "audio_url",
+            "peaks_url",
             "draft",
+            "asr",
+            "base_revision",
             "prompt_text",
             "duration_seconds",
+            "convention",
+            "return_comment",
+            "times_returned",
         ]
 
-    def get_audio_url(self, task: Task) -> str:
-        url = reverse("recording-audio", args=[task.recording_id])
+    def get_mode(self, task: Task) -> str:
+        return self.context.get("mode") or "label"
+
+    def _url(self, name: str, task: Task) -> str:
+        url = reverse(name, args=[task.recording_id])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
+    def get_audio_url(self, task: Task) -> str:
+        return self._url("recording-audio", task)
+
+    def get_peaks_url(self, task: Task) -> str:
+        return self._url("recording-peaks", task)
+
+    def _revisions(self, task: Task) -> list[TranscriptRevision]:
+        # One query for the chain, newest first: the head and the ASR draft both come from it.
+        if "revisions" not in self.context:
+            self.context["revisions"] = list(
+                task.recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
+                .select_related("author")
+                .order_by("-number")
+            )
+        return self.context["revisions"]
+
+    def _asr_draft(self, task: Task) -> TranscriptRevision | None:
+        drafts = (r for r in self._revisions(task) if r.kind == TranscriptRevision.Kind.ASR_DRAFT)
+        return next(drafts, None)
+
+    def _editing(self, task: Task) -> TranscriptRevision | None:
+        # A second transcriber starts from the ASR draft, never from the first one's text.
+        if self.get_mode(task) == "double":
+            return self._asr_draft(task)
+        revisions = self._revisions(task)
+        return revisions[0] if revisions else None
+
     def get_draft(self, task: Task) -> dict | None:
-        latest = revision_latest(recording=task.recording)
-        return RevisionSerializer(latest).data if latest else None
+        editing = self._editing(task)
+        return RevisionSerializer(editing).data if editing else None
+
+    def get_asr(self, task: Task) -> dict | None:
+        draft = self._asr_draft(task)
+        if draft is None:
+            return None
+        return {
+            "id": draft.pk,
+            "text": draft.text,
+            "segments": draft.segments,
+            "confidence": draft.confidence,
+            "low_confidence": draft.low_confidence,
+        }
+
+    def get_base_revision(self, task: Task) -> int | None:
+        editing = self._editing(task)
+        return editing.pk if editing else None
 
 
 class SubmitSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=10000)
-    base_revision = serializers.IntegerField(allow_null=True)
+    base_revision = serializers.IntegerField(allow_null=True, required=False, default=None)
+    work_seconds = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=86400, default=None
+    )
+
+
+def _task_response(request: Request, task: Task | None, *, mode: str = "label") -> Response:
+    if task is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    context = {"request": request, "mode": mode}
+    return Response(TaskSerializer(task, context=context).data)
 
 
 class TaskClaimApi(APIView):
@@ -74,22 +209,197 @@ class TaskClaimApi(APIView):
 
     def post(self, request: Request) -> Response:
         task = task_claim_next(labeler=request.user)
-        if task is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(TaskSerializer(task, context={"request": request}).data)
+        double = task is not None and task_is_double_for(task=task, user=request.user)
+        return _task_response(request, task, mode="double" if double else "label")
 
 
 class TaskSubmitApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(Task, pk=task_id)
+        task = get_object_or_404(Task, pk=task_id)
         incoming = SubmitSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        revision = task_submit(
+        data = incoming.validated_data
+        common = {
+            "task_id": task_id,
+            "labeler": request.user,
+            "text": data["text"],
+            "work_seconds": data["work_seconds"],
+            "source": _source(request),
+        }
+        if task_is_double_for(task=task, user=request.user):
+            revision = double_submit(**common)
+        else:
+            revision = task_submit(base_revision_id=data["base_revision"], **common)
+        return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class TaskLeaseApi(APIView):
+    """The page's heartbeat: keeps the lease while the task is open in front of someone."""
+
+    permission_classes = [IsLabelingStaff]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        until = task_renew_lease(task_id=task_id, user=request.user)
+        return Response({"lease_expires_at": until})
+
+
+class SkipSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Task.SkipReason.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+class TaskSkipApi(APIView):
+    permission_classes = [IsLabelingStaff]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(Task, pk=task_id)
+        incoming = SkipSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        task = task_skip(task_id=task_id, labeler=request.user, **incoming.validated_data)
+        return Response({"id": task.pk, "status": task.status, "skip_reason": task.skip_reason})
+
+
+class TriageItemSerializer(serializers.ModelSerializer):
+    campaign = serializers.CharField(source="recording.campaign.name")
+    labeler = serializers.CharField(source="labeler.username", default=None)
+    skip_reason_label = serializers.CharField(source="get_skip_reason_display")
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "recording",
+            "campaign",
+            "skip_reason",
+            "skip_reason_label",
+            "skip_note",
+            "labeler",
+            "updated_at",
+        ]
+
+
+class TriageListApi(APIView):
+    permission_classes = [IsPM]
+
+    def get(self, request: Request) -> Response:
+        tasks = tasks_in_triage(campaign_id=request.query_params.get("campaign") or None)
+        return Response({"results": TriageItemSerializer(tasks, many=True).data})
+
+
+class TaskRequeueApi(APIView):
+    permission_classes = [IsPM]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(Task, pk=task_id)
+        task = task_requeue(task_id=task_id, pm=request.user)
+        return Response({"id": task.pk, "status": task.status})
+
+
+class ReviewTaskSerializer(TaskSerializer):
+    submitted = serializers.SerializerMethodField()
+    labeler = serializers.CharField(source="labeler.username", default=None)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "submitted", "labeler"]
+
+    def get_submitted(self, task: Task) -> dict | None:
+        return self.get_draft(task)
+
+
+class ReviewClaimApi(APIView):
+    permission_classes = [IsReviewer]
+
+    def post(self, request: Request) -> Response:
+        task = review_claim_next(reviewer=request.user)
+        if task is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        context = {"request": request, "mode": "review"}
+        return Response(ReviewTaskSerializer(task, context=context).data)
+
+
+class DecisionSerializer(SubmitSerializer):
+    decision = serializers.ChoiceField(choices=["approve", "return"])
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+
+
+class ReviewDecideApi(APIView):
+    permission_classes = [IsReviewer]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(Task, pk=task_id)
+        incoming = DecisionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        revision = review_decide(
             task_id=task_id,
-            labeler=request.user,
-            text=incoming.validated_data["text"],
-            base_revision_id=incoming.validated_data["base_revision"],
+            reviewer=request.user,
+            decision=data["decision"],
+            text=data["text"],
+            base_revision_id=data["base_revision"],
+            comment=data["comment"],
+            work_seconds=data["work_seconds"],
+            source=_source(request),
         )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class RecordingPeaksApi(APIView):
+    """Waveform peaks as JSON, computed at ingest (or now, once, for an older recording)."""
+
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request, recording_id: int) -> HttpResponse:
+        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        if not recording.normalised_file:
+            raise Conflict(f"recording {recording.pk} has no audio yet ({recording.status})")
+        recording = peaks_ensure(recording=recording)
+        response = FileResponse(recording.peaks_file.open("rb"), content_type="application/json")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+class RecordingHistoryApi(APIView):
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request, recording_id: int) -> Response:
+        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        revisions = revisions_of(recording=recording)
+        return Response(
+            {"recording": recording.pk, "revisions": HistorySerializer(revisions, many=True).data}
+        )
+
+
+class ConventionCheckSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
+    convention = serializers.ChoiceField(choices=sorted(CHECKERS), default="plain")
+
+
+class ConventionCheckApi(APIView):
+    """What the page asks as the labeler types; the same checks block the submit."""
+
+    permission_classes = [IsLabelingStaff]
+
+    def post(self, request: Request) -> Response:
+        incoming = ConventionCheckSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        issues = convention_check(**incoming.validated_data)
+        return Response({"issues": [issue.as_json() for issue in issues]})
+
+
+class WorkbenchStatsApi(APIView):
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request) -> Response:
+        return Response(labeler_stats_today(user=request.user))
+
+
+class AgreementApi(APIView):
+    """Double-transcription agreement (CER between the two transcripts) for the PM."""
+
+    permission_classes = [IsPM]
+
+    def get(self, request: Request) -> Response:
+        campaign = get_object_or_404(Campaign, pk=request.query_params.get("campaign") or 0)
+        return Response(double_agreement(campaign=campaign))

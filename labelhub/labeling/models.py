@@ -84,6 +84,10 @@ class Task(models.Model):
         NOISE = "noise", _("Noise only")
         NOT_A_PROMPT = "not_a_prompt", _("Not the prompt")
 
+    class DoubleStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second transcription")
+        DONE = "done", _("Transcribed twice")
+
     recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="task")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.IntegerField(default=0)
@@ -100,6 +104,13 @@ class Task(models.Model):
     skip_note = models.TextField(blank=True)
     return_comment = models.TextField(blank=True)
     times_returned = models.PositiveIntegerField(default=0)
+    # Double transcription of a sampled clip: a second labeler (never the first) transcribes it
+    # independently under their own lease, once the first labeler has submitted.
+    double_status = models.CharField(max_length=16, choices=DoubleStatus.choices, blank=True)
+    double_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    double_lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

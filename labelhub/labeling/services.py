@@ -1,6 +1,10 @@
-"""Transcript revisions and labeling tasks. Every save adds a revision; nothing is overwritten."""
+"""The labeler's queue: claim, keep, skip and submit tasks. Every save adds a revision.
 
-from datetime import timedelta
+Review decisions and the double-transcription sample live in labelhub.labeling.review.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -8,78 +12,320 @@ from django.db.models import Q
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.errors import Conflict
+from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling.conventions import convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 
+# A returned task waits this long for the labeler who wrote it before anyone may take it.
+RETURNED_RESERVED_FOR = timedelta(hours=24)
+
 
 class StaleRevision(Conflict):
+    """The text changed since the client opened it; `extra` carries the newer revision."""
+
     code = "stale_revision"
+
+    def __init__(self, message: str, *, latest: TranscriptRevision | None) -> None:
+        super().__init__(message)
+        self.extra = {"latest": revision_summary(latest) if latest else None}
 
 
 class LeaseExpired(Conflict):
     code = "lease_expired"
 
 
-def _claimable() -> Q:
-    now = timezone.now()
-    return Q(status=Task.Status.OPEN) & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now))
+class ConventionViolation(DomainError):
+    """The text breaks the campaign's transcription convention; `extra` lists every span."""
+
+    code = "convention_error"
+
+    def __init__(self, issues: list) -> None:
+        first = issues[0]
+        super().__init__(
+            f"the transcript breaks the convention at {first.start}-{first.end}: {first.message}"
+        )
+        self.extra = {"issues": [issue.as_json() for issue in issues]}
 
 
-def task_claim_next(*, labeler: User) -> Task | None:
-    """Hands the labeler their current task, or leases the next open one to them."""
-    now = timezone.now()
-    lease_until = now + timedelta(minutes=settings.LABELING_LEASE_MINUTES)
-    held = Task.objects.filter(
-        status=Task.Status.OPEN, assignee=labeler, lease_expires_at__gte=now
-    ).first()
-    if held is not None:
-        return held
-    with transaction.atomic():
-        # skip_locked lets many labelers claim at once on PostgreSQL without waiting on each
-        # other; the update below is conditional so SQLite (no row locks) stays correct too.
-        for candidate in Task.objects.select_for_update(skip_locked=True).filter(_claimable())[:5]:
-            taken = Task.objects.filter(_claimable(), pk=candidate.pk).update(
-                assignee=labeler, lease_expires_at=lease_until, updated_at=now
+def revision_summary(revision: TranscriptRevision) -> dict:
+    return {
+        "id": revision.pk,
+        "number": revision.number,
+        "kind": revision.kind,
+        "text": revision.text,
+        "author": revision.author.username if revision.author_id else None,
+        "created_at": revision.created_at.isoformat(),
+    }
+
+
+def sampled(*, recording: Recording, share: float, purpose: str) -> bool:
+    """A fixed yes/no per recording and purpose: the same clip is always in or out of a sample."""
+    if share >= 1:
+        return True
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"{purpose}:{recording.uid}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def lease_until(now: datetime) -> datetime:
+    return now + timedelta(minutes=settings.LABELING_LEASE_MINUTES)
+
+
+def recording_still_ready() -> Q:
+    # A withdrawn speaker's clips keep their rows (and tasks) but lose their audio: never hand
+    # them out. A subquery, not a join, so claiming locks task rows only.
+    return Q(recording_id__in=Recording.objects.filter(status=Recording.Status.READY).values("pk"))
+
+
+def _claimable(now: datetime) -> Q:
+    return (
+        Q(status=Task.Status.OPEN)
+        & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now))
+        & recording_still_ready()
+    )
+
+
+def _not_reserved_for_another(labeler: User, now: datetime) -> Q:
+    return (
+        Q(times_returned=0)
+        | Q(labeler__isnull=True)
+        | Q(labeler=labeler)
+        | Q(updated_at__lt=now - RETURNED_RESERVED_FOR)
+    )
+
+
+def _double_claimable(labeler: User, now: datetime) -> Q:
+    return (
+        Q(double_status=Task.DoubleStatus.PENDING)
+        & Q(status__in=[Task.Status.SUBMITTED, Task.Status.APPROVED])
+        & ~Q(labeler=labeler)
+        & (Q(double_assignee__isnull=True) | Q(double_lease_expires_at__lt=now))
+        & recording_still_ready()
+    )
+
+
+def _held(labeler: User, now: datetime) -> Q:
+    return Q(status=Task.Status.OPEN, assignee=labeler, lease_expires_at__gte=now) | Q(
+        double_status=Task.DoubleStatus.PENDING,
+        double_assignee=labeler,
+        double_lease_expires_at__gte=now,
+    )
+
+
+def _is_held(task: Task, labeler: User, now: datetime) -> bool:
+    """The same test as _held, on a task already in memory."""
+    if task.status == Task.Status.OPEN and task.assignee_id == labeler.pk:
+        return task.lease_expires_at is not None and task.lease_expires_at >= now
+    return (
+        task_is_double_for(task=task, user=labeler)
+        and task.double_lease_expires_at is not None
+        and task.double_lease_expires_at >= now
+    )
+
+
+def task_held_by(*, labeler: User) -> Task | None:
+    """The task the labeler holds an unexpired lease on, for labeling or double transcription."""
+    tasks = Task.objects.select_related("recording__campaign", "recording__prompt")
+    return tasks.filter(_held(labeler, timezone.now())).first()
+
+
+def task_is_double_for(*, task: Task, user: User) -> bool:
+    return task.double_status == Task.DoubleStatus.PENDING and task.double_assignee_id == user.pk
+
+
+def lease_first(queryset, condition: Q, **lease) -> Task | None:
+    # skip_locked lets many labelers claim at once on PostgreSQL without waiting on each
+    # other; the update is conditional so SQLite (no row locks) stays correct too.
+    for candidate in queryset.select_for_update(skip_locked=True).filter(condition)[:5]:
+        if Task.objects.filter(condition, pk=candidate.pk).update(**lease):
+            # With what the page shows next to it, so the API answers without more queries.
+            return Task.objects.select_related("recording__campaign", "recording__prompt").get(
+                pk=candidate.pk
             )
-            if taken:
-                return Task.objects.get(pk=candidate.pk)
     return None
 
 
-def revision_latest(*, recording: Recording) -> TranscriptRevision | None:
-    return recording.revisions.order_by("-number").first()
+def task_claim_next(*, labeler: User) -> Task | None:
+    """Hands the labeler their current task, or leases the next one to them.
+
+    Order: a task they hold; one a reviewer returned to them; the highest-priority open task;
+    then a clip someone else transcribed that is sampled for a second transcription.
+    """
+    now = timezone.now()
+    returned = Q(labeler=labeler, times_returned__gt=0) & _claimable(now)
+    # One query answers both "do they hold one?" and "was one returned to them?", the two
+    # questions every claim asks before it looks at the open queue.
+    mine = list(
+        Task.objects.select_related("recording__campaign", "recording__prompt")
+        .filter(_held(labeler, now) | returned)
+        .order_by("-priority", "created_at")[:10]
+    )
+    held = next((task for task in mine if _is_held(task, labeler, now)), None)
+    if held is not None:
+        return held
+    lease = {"assignee": labeler, "lease_expires_at": lease_until(now), "updated_at": now}
+    with transaction.atomic():
+        task = None
+        if mine:
+            task = lease_first(Task.objects.filter(pk__in=[t.pk for t in mine]), returned, **lease)
+        if task is None:
+            task = lease_first(
+                Task.objects.order_by("-priority", "created_at"),
+                _claimable(now) & _not_reserved_for_another(labeler, now),
+                **lease,
+            )
+        if task is None:
+            task = lease_first(
+                Task.objects.order_by("-priority", "created_at"),
+                _double_claimable(labeler, now),
+                double_assignee=labeler,
+                double_lease_expires_at=lease_until(now),
+            )
+    return task
 
 
-@transaction.atomic
-def task_submit(
-    *, task_id: int, labeler: User, text: str, base_revision_id: int | None
-) -> TranscriptRevision:
-    """Adds the labeler's transcript as a new revision on top of the one they started from."""
-    task = Task.objects.select_for_update().select_related("recording").get(pk=task_id)
-    if task.status != Task.Status.OPEN:
-        raise Conflict("this task has already been submitted", code="task_closed")
-    if task.assignee_id != labeler.pk or (
-        task.lease_expires_at is not None and task.lease_expires_at < timezone.now()
+def task_renew_lease(*, task_id: int, user: User) -> datetime:
+    """Extends the lease the user holds on the task (the page's heartbeat); returns its end."""
+    now = timezone.now()
+    until = lease_until(now)
+    tasks = Task.objects.filter(pk=task_id)
+    held = Q(assignee=user, lease_expires_at__gte=now) & Q(
+        status__in=[Task.Status.OPEN, Task.Status.SUBMITTED]
+    )
+    if tasks.filter(held).update(lease_expires_at=until):
+        return until
+    double = Q(double_assignee=user, double_lease_expires_at__gte=now)
+    if tasks.filter(double, double_status=Task.DoubleStatus.PENDING).update(
+        double_lease_expires_at=until
     ):
+        return until
+    raise LeaseExpired("your lease on this task has expired or belongs to someone else")
+
+
+def revision_latest(*, recording: Recording) -> TranscriptRevision | None:
+    """The head of the transcript chain; second transcriptions stand beside it, not on it."""
+    return (
+        recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
+        .select_related("author")
+        .order_by("-number")
+        .first()
+    )
+
+
+def revision_next_number(*, recording: Recording) -> int:
+    latest = recording.revisions.order_by("-number").values_list("number", flat=True).first()
+    return (latest or 0) + 1
+
+
+def text_check(*, recording: Recording, text: str) -> None:
+    issues = convention_check(convention=recording.campaign.convention, text=text)
+    if issues:
+        raise ConventionViolation(issues)
+
+
+def _check_holder(task: Task, user: User) -> None:
+    # An expired lease nobody else took still lets its holder submit: a save retried after a
+    # network drop must not lose the work. Once another labeler claims it, it is theirs.
+    if task.assignee_id != user.pk:
         raise LeaseExpired("your lease on this task has expired or belongs to someone else")
-    latest = revision_latest(recording=task.recording)
+
+
+def revision_check_base(latest: TranscriptRevision | None, base_revision_id: int | None) -> None:
     latest_id = latest.pk if latest else None
     if base_revision_id != latest_id:
         raise StaleRevision(
             f"the transcript changed since you opened it (you started from revision "
-            f"{base_revision_id}, the latest is {latest_id}); reload and edit again"
+            f"{base_revision_id}, the latest is {latest_id})",
+            latest=latest,
         )
+
+
+@transaction.atomic
+def task_submit(
+    *,
+    task_id: int,
+    labeler: User,
+    text: str,
+    base_revision_id: int | None,
+    work_seconds: float | None = None,
+    source: str = TranscriptRevision.Source.API,
+) -> TranscriptRevision:
+    """Adds the labeler's transcript on top of the revision they started from.
+
+    The task then waits for review when the campaign samples the clip for review, and is
+    approved (final) otherwise. A clip sampled for double transcription opens for a second
+    labeler.
+    """
+    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    if task.status != Task.Status.OPEN:
+        raise Conflict("this task has already been submitted", code="task_closed")
+    _check_holder(task, labeler)
+    text = text.strip()
+    text_check(recording=task.recording, text=text)
+    latest = revision_latest(recording=task.recording)
+    revision_check_base(latest, base_revision_id)
     revision = TranscriptRevision.objects.create(
         recording=task.recording,
-        number=(latest.number if latest else 0) + 1,
+        number=revision_next_number(recording=task.recording),
         parent=latest,
         kind=TranscriptRevision.Kind.LABELER_EDIT,
-        text=text.strip(),
+        text=text,
+        source=source,
+        work_seconds=work_seconds,
         language=latest.language if latest else "",
         author=labeler,
     )
-    task.status = Task.Status.SUBMITTED
+    campaign = task.recording.campaign
+    task.needs_review = sampled(
+        recording=task.recording, share=campaign.review_share, purpose="review"
+    )
+    task.status = Task.Status.SUBMITTED if task.needs_review else Task.Status.APPROVED
+    task.labeler = labeler
     task.lease_expires_at = None
-    task.save(update_fields=["status", "lease_expires_at", "updated_at"])
+    task.return_comment = ""
+    if not task.double_status and sampled(
+        recording=task.recording, share=campaign.double_transcription_share, purpose="double"
+    ):
+        task.double_status = Task.DoubleStatus.PENDING
+    task.save()
     return revision
+
+
+@transaction.atomic
+def task_skip(*, task_id: int, labeler: User, reason: str, note: str = "") -> Task:
+    """Sends a clip nobody can transcribe to the PM's triage list, with the reason."""
+    if reason not in Task.SkipReason.values:
+        raise DomainError(
+            f"unknown skip reason {reason!r}; one of {', '.join(Task.SkipReason.values)}",
+            code="invalid_reason",
+        )
+    task = Task.objects.select_for_update().get(pk=task_id)
+    if task.status != Task.Status.OPEN:
+        raise Conflict("only an open task can be skipped", code="task_closed")
+    _check_holder(task, labeler)
+    task.status = Task.Status.SKIPPED
+    task.skip_reason = reason
+    task.skip_note = note.strip()
+    task.assignee = None
+    task.lease_expires_at = None
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_requeue(*, task_id: int, pm: User) -> Task:
+    """The PM's triage decision: the skipped clip is transcribable after all."""
+    if not pm.is_pm:
+        raise NotAllowed("only a data PM may return skipped clips to the queue")
+    task = Task.objects.select_for_update().get(pk=task_id)
+    if task.status != Task.Status.SKIPPED:
+        raise Conflict("only a skipped task can go back to the queue", code="not_skipped")
+    task.status = Task.Status.OPEN
+    task.skip_reason = ""
+    task.skip_note = ""
+    task.assignee = None
+    task.lease_expires_at = None
+    task.save()
+    return task

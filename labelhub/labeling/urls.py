@@ -5,4 +5,23 @@ from labelhub.labeling import api
 urlpatterns = [
     path("tasks/claim/", api.TaskClaimApi.as_view(), name="task-claim"),
     path("tasks/<int:task_id>/submit/", api.TaskSubmitApi.as_view(), name="task-submit"),
+    path("tasks/<int:task_id>/lease/", api.TaskLeaseApi.as_view(), name="task-lease"),
+    path("tasks/<int:task_id>/skip/", api.TaskSkipApi.as_view(), name="task-skip"),
+    path("tasks/<int:task_id>/requeue/", api.TaskRequeueApi.as_view(), name="task-requeue"),
+    path("triage/", api.TriageListApi.as_view(), name="triage-list"),
+    path("reviews/claim/", api.ReviewClaimApi.as_view(), name="review-claim"),
+    path("reviews/<int:task_id>/decide/", api.ReviewDecideApi.as_view(), name="review-decide"),
+    path(
+        "recordings/<int:recording_id>/peaks/",
+        api.RecordingPeaksApi.as_view(),
+        name="recording-peaks",
+    ),
+    path(
+        "recordings/<int:recording_id>/history/",
+        api.RecordingHistoryApi.as_view(),
+        name="recording-history",
+    ),
+    path("conventions/check/", api.ConventionCheckApi.as_view(), name="convention-check"),
+    path("workbench/stats/", api.WorkbenchStatsApi.as_view(), name="workbench-stats"),
+    path("agreement/", api.AgreementApi.as_view(), name="double-agreement"),
 ]

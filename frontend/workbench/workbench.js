@@ -1,0 +1,241 @@
+// The labeler's workbench: claim a clip, correct the Whisper draft while listening, submit and
+// get the next one, keyboard first. Saves go through a retry queue; what is typed is kept in
+// localStorage per task until the server has it.
+
+import { api, gettext, interpolate } from "../shared/api.js";
+import { ConventionChecker } from "./checker.js";
+import { bindShortcuts } from "./keys.js";
+import { Outbox } from "./outbox.js";
+import { Player } from "./player.js";
+
+const config = JSON.parse(document.getElementById("workbench-config").textContent);
+const $ = (id) => document.getElementById(id);
+const timings = (window.workbenchTimings = {});
+const url = (template, id) => template.replace("{id}", id);
+
+const textarea = $("transcript");
+const statusLine = $("status");
+const player = new Player({
+  audio: $("audio"),
+  canvas: $("waveform"),
+  regionsBox: $("regions"),
+  wordsBox: $("words"),
+  speedLabel: $("speed"),
+  loopLabel: $("loop"),
+});
+const checker = new ConventionChecker({
+  textarea,
+  list: $("issues"),
+  preview: $("issue-preview"),
+  url: config.checkUrl,
+});
+const outbox = new Outbox({
+  onQueued: (count) =>
+    say(interpolate(gettext("Offline: %s save(s) kept in this browser, retrying…"), [count]), "warn"),
+});
+
+let task = null;
+let baseRevision = null;
+let openedAt = 0;
+let busy = false;
+let heartbeat = null;
+
+function say(message, kind = "") {
+  statusLine.textContent = message;
+  statusLine.className = `status ${kind}`;
+}
+
+const draftKey = () => `labelhub:workbench:draft:${task.id}:${task.mode}`;
+
+function keepDraft() {
+  if (task) localStorage.setItem(draftKey(), JSON.stringify({ text: textarea.value, base: baseRevision }));
+}
+
+function savedDraft() {
+  try {
+    return JSON.parse(localStorage.getItem(draftKey()) || "null");
+  } catch {
+    return null;
+  }
+}
+
+async function next() {
+  clearInterval(heartbeat);
+  hideConflict();
+  say(gettext("Loading the next clip…"));
+  const data = await api(config.claimUrl, { method: "POST" });
+  if (!data) {
+    task = null;
+    $("task").hidden = true;
+    $("empty").hidden = false;
+    say(gettext("The queue is empty. Well done."));
+    return;
+  }
+  open(data);
+}
+
+function open(data) {
+  task = data;
+  baseRevision = data.base_revision;
+  openedAt = performance.now();
+  $("empty").hidden = true;
+  $("task").hidden = false;
+  $("task-title").textContent = interpolate(gettext("Clip %s · %s"), [data.recording, data.campaign]);
+  $("mode").hidden = data.mode !== "double";
+  const saved = savedDraft();
+  textarea.value = saved && saved.base === baseRevision ? saved.text : data.draft?.text || "";
+  $("return-comment").hidden = !data.return_comment;
+  $("return-comment-text").textContent = data.return_comment || "";
+  $("prompt").hidden = !data.prompt_text;
+  $("prompt-text").textContent = data.prompt_text || "";
+  $("history-link").href = url(config.historyPage, data.recording);
+  $("low-confidence").hidden = !data.asr?.low_confidence;
+  checker.convention = data.convention;
+  checker.check();
+  const audio = $("audio");
+  audio.addEventListener("loadedmetadata", () => (timings.audioMetadata ??= performance.now()), { once: true });
+  audio.addEventListener("canplay", () => (timings.audioCanPlay ??= performance.now()), { once: true });
+  player
+    .load({
+      audioUrl: data.audio_url,
+      peaksUrl: data.peaks_url,
+      duration: data.duration_seconds,
+      segments: data.asr?.segments,
+    })
+    .then(() => (timings.peaksDrawn ??= performance.now()));
+  heartbeat = setInterval(renewLease, config.heartbeatSeconds * 1000);
+  say(data.mode === "double" ? gettext("Second transcription: write what you hear.") : "");
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+}
+
+async function renewLease() {
+  if (!task) return;
+  try {
+    await api(url(config.leaseUrl, task.id), { method: "POST" });
+  } catch (error) {
+    if (error.code === "lease_expired") say(gettext("Your hold on this clip expired; it may be given to someone else."), "warn");
+  }
+}
+
+async function submit() {
+  if (!task || busy) return;
+  busy = true;
+  keepDraft();
+  const sent = task;
+  const body = {
+    text: textarea.value,
+    base_revision: baseRevision,
+    work_seconds: Math.round((performance.now() - openedAt) / 100) / 10,
+  };
+  say(gettext("Saving…"));
+  try {
+    await outbox.send(url(config.submitUrl, sent.id), body);
+    localStorage.removeItem(`labelhub:workbench:draft:${sent.id}:${sent.mode}`);
+    say(gettext("Saved."), "ok");
+    loadStats();
+    await next();
+  } catch (error) {
+    handleError(error);
+  } finally {
+    busy = false;
+  }
+}
+
+function handleError(error) {
+  const body = error.body?.error || {};
+  if (error.code === "stale_revision") return showConflict(body.latest);
+  if (error.code === "convention_error") {
+    checker.show(body.issues || []);
+    return say(gettext("Fix the marked problems before submitting."), "error");
+  }
+  if (error.code === "lease_expired" || error.code === "task_closed") {
+    say(error.message, "error");
+    return setTimeout(next, 1500);
+  }
+  say(error.message || String(error), "error");
+}
+
+function showConflict(latest) {
+  const panel = $("conflict");
+  panel.hidden = false;
+  $("conflict-text").textContent = latest?.text || "";
+  $("conflict-who").textContent = latest
+    ? interpolate(gettext("Revision %s by %s at %s"), [latest.number, latest.author || "ASR", new Date(latest.created_at).toLocaleString()])
+    : "";
+  panel.dataset.latest = latest ? latest.id : "";
+  panel.latestText = latest?.text || "";
+  say(gettext("Someone changed this transcript while you worked on it."), "error");
+  $("conflict-keep").focus();
+}
+
+function hideConflict() {
+  $("conflict").hidden = true;
+}
+
+function resolveConflict(keepMine) {
+  const panel = $("conflict");
+  baseRevision = panel.dataset.latest ? Number(panel.dataset.latest) : null;
+  if (!keepMine) textarea.value = panel.latestText;
+  hideConflict();
+  keepDraft();
+  checker.check();
+  say(keepMine ? gettext("Your text will be saved on top of the newer revision.") : gettext("The newer text is loaded."));
+  textarea.focus();
+}
+
+async function skip() {
+  const dialog = $("skip-dialog");
+  if (!task || dialog.open) return;
+  dialog.showModal();
+  $("skip-reason").focus();
+}
+
+async function confirmSkip(event) {
+  event.preventDefault();
+  const dialog = $("skip-dialog");
+  const body = { reason: $("skip-reason").value, note: $("skip-note").value };
+  dialog.close();
+  try {
+    await api(url(config.skipUrl, task.id), { method: "POST", body });
+    localStorage.removeItem(draftKey());
+    say(gettext("Skipped: the clip went to the PM's triage list."), "ok");
+    await next();
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+async function loadStats() {
+  try {
+    const stats = await api(config.statsUrl);
+    $("stat-clips").textContent = stats.clips_today;
+    $("stat-minutes").textContent = stats.audio_minutes_today;
+    $("stat-median").textContent = stats.median_seconds_per_clip ?? "—";
+  } catch {
+    // Stats are a nicety; offline they simply stay as they were.
+  }
+}
+
+textarea.addEventListener("input", keepDraft);
+$("submit").addEventListener("click", submit);
+$("skip").addEventListener("click", skip);
+$("skip-form").addEventListener("submit", confirmSkip);
+$("skip-cancel").addEventListener("click", () => $("skip-dialog").close());
+$("conflict-keep").addEventListener("click", () => resolveConflict(true));
+$("conflict-take").addEventListener("click", () => resolveConflict(false));
+$("play").addEventListener("click", () => player.togglePlay());
+bindShortcuts({
+  player,
+  submit,
+  skip,
+  blocked: () => $("skip-dialog").open,
+});
+
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (entry.name === "first-contentful-paint") timings.firstPaint = entry.startTime;
+}).observe({ type: "paint", buffered: true });
+outbox.flush().finally(() => {
+  loadStats();
+  next().catch(handleError);
+});

@@ -1,0 +1,152 @@
+"""Review of submitted transcripts, and the independent second transcription of a sample."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from labelhub.accounts.models import User
+from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.labeling.services import (
+    LeaseExpired,
+    lease_first,
+    lease_until,
+    recording_still_ready,
+    revision_check_base,
+    revision_latest,
+    revision_next_number,
+    task_is_double_for,
+    text_check,
+)
+
+Decision = TranscriptRevision.Decision
+
+
+def _can_review(user: User) -> bool:
+    return user.role in {User.Role.REVIEWER, User.Role.PM}
+
+
+def review_claim_next(*, reviewer: User) -> Task | None:
+    """Hands the reviewer the submitted task they hold, or leases the next one to them.
+
+    Never their own work: a reviewer who also labels never reviews a clip they transcribed.
+    """
+    if not _can_review(reviewer):
+        raise NotAllowed("only reviewers and PMs review transcripts")
+    now = timezone.now()
+    held = Task.objects.filter(
+        status=Task.Status.SUBMITTED, assignee=reviewer, lease_expires_at__gte=now
+    ).first()
+    if held is not None:
+        return held
+    claimable = (
+        Q(status=Task.Status.SUBMITTED)
+        & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        & ~Q(labeler=reviewer)
+        & recording_still_ready()
+    )
+    lease = {"assignee": reviewer, "lease_expires_at": lease_until(now), "updated_at": now}
+    with transaction.atomic():
+        return lease_first(Task.objects.order_by("-priority", "updated_at"), claimable, **lease)
+
+
+@transaction.atomic
+def review_decide(
+    *,
+    task_id: int,
+    reviewer: User,
+    decision: str,
+    text: str,
+    base_revision_id: int | None,
+    comment: str = "",
+    work_seconds: float | None = None,
+    source: str = TranscriptRevision.Source.API,
+) -> TranscriptRevision:
+    """Approves (with or without edits) or returns a submitted transcript; adds a REVIEW revision.
+
+    `decision` is "approve" or "return"; an approval whose text differs from the labeler's is
+    recorded as edited. A return needs a comment, which the labeler sees when they get it back.
+    """
+    if decision not in {"approve", "return"}:
+        raise DomainError(f"decision must be approve or return, not {decision!r}")
+    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    if task.status != Task.Status.SUBMITTED:
+        raise Conflict("this task is not waiting for review", code="not_submitted")
+    if task.assignee_id != reviewer.pk:
+        raise LeaseExpired("your review lease has expired or belongs to someone else")
+    latest = revision_latest(recording=task.recording)
+    revision_check_base(latest, base_revision_id)
+    submitted = latest.text if latest else ""
+    text = text.strip()
+    if decision == "return":
+        if not comment.strip():
+            raise DomainError("say what to fix: a return needs a comment", code="comment_required")
+        outcome, text = Decision.RETURNED, submitted
+    else:
+        text_check(recording=task.recording, text=text)
+        outcome = Decision.APPROVED if text == submitted else Decision.EDITED
+    revision = TranscriptRevision.objects.create(
+        recording=task.recording,
+        number=revision_next_number(recording=task.recording),
+        parent=latest,
+        kind=TranscriptRevision.Kind.REVIEW,
+        text=text,
+        source=source,
+        decision=outcome,
+        comment=comment.strip(),
+        work_seconds=work_seconds,
+        language=latest.language if latest else "",
+        author=reviewer,
+    )
+    task.assignee = None
+    task.lease_expires_at = None
+    if outcome == Decision.RETURNED:
+        task.status = Task.Status.OPEN
+        task.times_returned += 1
+        task.return_comment = comment.strip()
+    else:
+        task.status = Task.Status.APPROVED
+        task.return_comment = ""
+    task.save()
+    return revision
+
+
+def asr_draft_of(*, task: Task) -> TranscriptRevision | None:
+    return (
+        task.recording.revisions.filter(kind=TranscriptRevision.Kind.ASR_DRAFT)
+        .order_by("-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def double_submit(
+    *,
+    task_id: int,
+    labeler: User,
+    text: str,
+    work_seconds: float | None = None,
+    source: str = TranscriptRevision.Source.API,
+) -> TranscriptRevision:
+    """Stores the second, independent transcription; it stands beside the chain, not on it."""
+    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    if not task_is_double_for(task=task, user=labeler):
+        raise LeaseExpired("you do not hold this clip for a second transcription")
+    text = text.strip()
+    text_check(recording=task.recording, text=text)
+    draft = asr_draft_of(task=task)
+    revision = TranscriptRevision.objects.create(
+        recording=task.recording,
+        number=revision_next_number(recording=task.recording),
+        parent=draft,
+        kind=TranscriptRevision.Kind.DOUBLE,
+        text=text,
+        source=source,
+        work_seconds=work_seconds,
+        language=draft.language if draft else "",
+        author=labeler,
+    )
+    task.double_status = Task.DoubleStatus.DONE
+    task.double_lease_expires_at = None
+    task.save(update_fields=["double_status", "double_lease_expires_at", "updated_at"])
+    return revision

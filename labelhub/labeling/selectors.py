@@ -1,0 +1,99 @@
+"""Reads for the workbench, review, triage and the PM: history, stats, agreement."""
+
+import statistics
+from datetime import datetime
+
+import jiwer
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from labelhub.accounts.models import User
+from labelhub.campaigns.models import Campaign
+from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.recordings.models import Recording
+
+
+def revisions_of(*, recording: Recording) -> QuerySet[TranscriptRevision]:
+    """Every step of a clip's transcript, oldest first, second transcriptions included."""
+    return recording.revisions.select_related("author").order_by("number")
+
+
+def tasks_in_triage(*, campaign_id: int | None = None) -> QuerySet[Task]:
+    tasks = Task.objects.filter(status=Task.Status.SKIPPED).select_related(
+        "recording__campaign", "labeler"
+    )
+    if campaign_id:
+        tasks = tasks.filter(recording__campaign_id=campaign_id)
+    return tasks.order_by("updated_at")
+
+
+def _start_of_today() -> datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def labeler_stats_today(*, user: User) -> dict:
+    """Clips and audio minutes the user transcribed today, and their median seconds per clip."""
+    revisions = TranscriptRevision.objects.filter(
+        author=user,
+        kind__in=[TranscriptRevision.Kind.LABELER_EDIT, TranscriptRevision.Kind.DOUBLE],
+        created_at__gte=_start_of_today(),
+    )
+    clips = revisions.values("recording_id").distinct().count()
+    seconds = Recording.objects.filter(pk__in=revisions.values("recording_id")).aggregate(
+        total=Sum("duration_seconds")
+    )["total"]
+    work = [s for s in revisions.values_list("work_seconds", flat=True) if s is not None]
+    return {
+        "clips_today": clips,
+        "audio_minutes_today": round((seconds or 0) / 60, 2),
+        "median_seconds_per_clip": round(statistics.median(work), 1) if work else None,
+    }
+
+
+def character_error_rate(reference: str, hypothesis: str) -> float:
+    # Spaces are dropped: Korean spacing varies between careful transcribers without any
+    # disagreement about what was said.
+    reference, hypothesis = "".join(reference.split()), "".join(hypothesis.split())
+    if not reference:
+        return 0.0 if not hypothesis else 1.0
+    return float(jiwer.cer(reference, hypothesis))
+
+
+def double_agreement(*, campaign: Campaign) -> dict:
+    """CER between the first labeler's transcript and the independent second one, per clip."""
+    doubles = (
+        TranscriptRevision.objects.filter(
+            kind=TranscriptRevision.Kind.DOUBLE, recording__campaign=campaign
+        )
+        .select_related("author")
+        .order_by("recording_id", "number")
+    )
+    items = []
+    for double in doubles:
+        first = (
+            TranscriptRevision.objects.filter(
+                recording_id=double.recording_id, kind=TranscriptRevision.Kind.LABELER_EDIT
+            )
+            .select_related("author")
+            .order_by("number")
+            .first()
+        )
+        if first is None:
+            continue
+        items.append(
+            {
+                "recording": double.recording_id,
+                "first_text": first.text,
+                "first_author": first.author.username if first.author_id else None,
+                "second_text": double.text,
+                "second_author": double.author.username if double.author_id else None,
+                "cer": round(character_error_rate(first.text, double.text), 4),
+            }
+        )
+    cers = [item["cer"] for item in items]
+    return {
+        "campaign": campaign.pk,
+        "pairs": len(items),
+        "mean_cer": round(statistics.fmean(cers), 4) if cers else None,
+        "items": items,
+    }

@@ -1,0 +1,108 @@
+"""Workbench, review, triage and history pages. The workbench and review pages are ES modules
+(frontend/workbench/) on top of the API; triage and history are plain server-rendered pages."""
+
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from labelhub.accounts.models import User
+from labelhub.labeling.models import Task
+from labelhub.labeling.selectors import revisions_of, tasks_in_triage
+from labelhub.labeling.services import task_requeue
+from labelhub.recordings.selectors import recordings_visible_to
+
+# The page renews its lease this often; the lease itself lasts LABELING_LEASE_MINUTES.
+HEARTBEAT_SECONDS = 60
+
+
+def _template_url(name: str, kwarg: str) -> str:
+    # "/api/tasks/{id}/submit/": the page fills in the id.
+    return reverse(name, kwargs={kwarg: 0}).replace("/0/", "/{id}/")
+
+
+def _api_urls() -> dict:
+    return {
+        "leaseUrl": _template_url("task-lease", "task_id"),
+        "checkUrl": reverse("convention-check"),
+        "historyPage": _template_url("labeling-history", "recording_id"),
+    }
+
+
+def _labeling_staff(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if not user.is_labeling_staff:
+        raise PermissionDenied
+    return True
+
+
+def _pm(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if not user.is_pm:
+        raise PermissionDenied
+    return True
+
+
+@require_GET
+@user_passes_test(_labeling_staff)
+def workbench(request: HttpRequest) -> HttpResponse:
+    context = {
+        "skip_reasons": Task.SkipReason.choices,
+        "keys": [("Ctrl+Enter", _("Submit and next")), ("Alt+S", _("Skip the clip"))],
+        "config": {
+            **_api_urls(),
+            "claimUrl": reverse("task-claim"),
+            "submitUrl": _template_url("task-submit", "task_id"),
+            "skipUrl": _template_url("task-skip", "task_id"),
+            "statsUrl": reverse("workbench-stats"),
+            "heartbeatSeconds": HEARTBEAT_SECONDS,
+        },
+    }
+    return render(request, "labeling/workbench.html", context)
+
+
+@require_GET
+@user_passes_test(_labeling_staff)
+def review(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in {User.Role.REVIEWER, User.Role.PM}:
+        raise PermissionDenied
+    context = {
+        "keys": [
+            ("Ctrl+Enter", _("Approve (edits included)")),
+            ("Alt+R", _("Return with the comment")),
+        ],
+        "config": {
+            **_api_urls(),
+            "claimUrl": reverse("review-claim"),
+            "decideUrl": _template_url("review-decide", "task_id"),
+            "heartbeatSeconds": HEARTBEAT_SECONDS,
+        },
+    }
+    return render(request, "labeling/review.html", context)
+
+
+@require_GET
+@user_passes_test(_pm)
+def triage(request: HttpRequest) -> HttpResponse:
+    return render(request, "labeling/triage.html", {"tasks": tasks_in_triage()})
+
+
+@require_POST
+@user_passes_test(_pm)
+def triage_requeue(request: HttpRequest, task_id: int) -> HttpResponse:
+    get_object_or_404(Task, pk=task_id)
+    task_requeue(task_id=task_id, pm=request.user)
+    return redirect("labeling-triage")
+
+
+@require_GET
+@user_passes_test(_labeling_staff)
+def history(request: HttpRequest, recording_id: int) -> HttpResponse:
+    recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+    context = {"recording": recording, "revisions": revisions_of(recording=recording)}
+    return render(request, "labeling/history.html", context)
