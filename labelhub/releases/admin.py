@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from labelhub.releases.models import DownloadEvent, Release
+from labelhub.releases.models import DownloadEvent, Release, ReleaseChange
 
 
 @admin.register(Release)
@@ -8,6 +8,13 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_display = ["campaign", "version", "client", "status", "item_count", "published_at"]
     list_filter = ["status", "client"]
     readonly_fields = [f.name for f in Release._meta.fields]
+
+
+@admin.register(ReleaseChange)
+class ReleaseChangeAdmin(admin.ModelAdmin):
+    list_display = ["release", "recording", "kind", "reason"]
+    list_filter = ["kind", "reason"]
+    readonly_fields = [f.name for f in ReleaseChange._meta.fields]
 
 
 @admin.register(DownloadEvent)

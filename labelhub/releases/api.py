@@ -1,18 +1,44 @@
-from django.http import FileResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.models import Organisation
+from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.permissions import IsPM
 from labelhub.campaigns.models import Campaign
-from labelhub.errors import Conflict
+from labelhub.releases.delivery import (
+    archive_download_target,
+    download_url_make,
+    download_url_read,
+)
 from labelhub.releases.models import Release
-from labelhub.releases.selectors import releases_visible_to
-from labelhub.releases.services import download_record, release_create
+from labelhub.releases.selectors import (
+    release_change_counts,
+    release_changes,
+    release_downloads,
+    release_withdrawn_items,
+    releases_visible_to,
+)
+from labelhub.releases.services import (
+    download_record,
+    release_create,
+    release_ensure_downloadable,
+    release_refuse_edit,
+    release_revoke,
+)
+from labelhub.streaming import ranged_file_response
+
+
+class IsPMOrClient(BasePermission):
+    message = "Only data PMs and client users see releases."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and (user.is_pm or user.is_client))
 
 
 class ReleaseInSerializer(serializers.Serializer):
@@ -20,9 +46,15 @@ class ReleaseInSerializer(serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False)
     split_ratios = serializers.DictField(child=serializers.FloatField(), required=False)
     seed = serializers.IntegerField(min_value=0, required=False, default=0)
+    spec = serializers.DictField(required=False)
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
+    flagged = serializers.SerializerMethodField()
+    withdrawn_items = serializers.SerializerMethodField()
+    previous_version = serializers.IntegerField(source="previous.version", default=None)
+    changes = serializers.SerializerMethodField()
+
     class Meta:
         model = Release
         fields = [
@@ -30,6 +62,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "campaign",
             "client",
             "version",
+            "previous_version",
+            "spec",
             "split_ratios",
             "seed",
             "status",
@@ -40,16 +74,34 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "item_count",
             "created_at",
             "published_at",
+            "revoked_at",
+            "revoked_reason",
+            "flagged",
+            "withdrawn_items",
+            "changes",
         ]
+
+    def get_withdrawn_items(self, release: Release) -> int:
+        counted = getattr(release, "withdrawn_items", None)
+        return counted if counted is not None else release_withdrawn_items(release=release).count()
+
+    def get_flagged(self, release: Release) -> bool:
+        return self.get_withdrawn_items(release) > 0
+
+    def get_changes(self, release: Release) -> dict[str, int] | None:
+        if self.context.get("many"):
+            return None  # counted on the detail endpoint only, one query per release
+        return release_change_counts(release=release)
 
 
 class ReleaseListApi(APIView):
     def get_permissions(self) -> list:
-        return [IsPM()] if self.request.method == "POST" else [IsAuthenticated()]
+        return [IsPM()] if self.request.method == "POST" else [IsPMOrClient()]
 
     def get(self, request: Request) -> Response:
         releases = releases_visible_to(user=request.user)
-        return Response(ReleaseSerializer(releases, many=True).data)
+        data = ReleaseSerializer(releases, many=True, context={"many": True}).data
+        return Response(data)
 
     def post(self, request: Request) -> Response:
         incoming = ReleaseInSerializer(data=request.data)
@@ -61,29 +113,143 @@ class ReleaseListApi(APIView):
             created_by=request.user,
             split_ratios=incoming.validated_data.get("split_ratios"),
             seed=incoming.validated_data["seed"],
+            spec=incoming.validated_data.get("spec"),
         )
         return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
 
-class ReleaseDetailApi(APIView):
+class _ReleaseApi(APIView):
+    permission_classes = [IsPMOrClient]
+
+    def release(self, request: Request, release_id: int) -> Release:
+        return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+
+
+class ReleaseDetailApi(_ReleaseApi):
+    def get_permissions(self) -> list:
+        return [IsPMOrClient()] if self.request.method == "GET" else [IsPM()]
+
     def get(self, request: Request, release_id: int) -> Response:
-        release = get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+        return Response(ReleaseSerializer(self.release(request, release_id)).data)
+
+    def patch(self, request: Request, release_id: int) -> Response:
+        release_refuse_edit(release=self.release(request, release_id))
+
+    put = patch
+    delete = patch
+
+
+class ReleaseRevokeApi(_ReleaseApi):
+    permission_classes = [IsPM]
+
+    class InSerializer(serializers.Serializer):
+        reason = serializers.CharField(allow_blank=True)
+
+    def post(self, request: Request, release_id: int) -> Response:
+        incoming = self.InSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        release = release_revoke(
+            release=self.release(request, release_id),
+            revoked_by=request.user,
+            reason=incoming.validated_data["reason"],
+        )
         return Response(ReleaseSerializer(release).data)
 
 
-class ReleaseDownloadApi(APIView):
-    def get(self, request: Request, release_id: int) -> FileResponse:
-        release = get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
-        if release.status != Release.Status.PUBLISHED:
-            raise Conflict(f"release {release.pk} is not published ({release.status})")
-        download_record(
-            release=release, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
-        )
-        response = FileResponse(
-            release.archive.open("rb"),
-            as_attachment=True,
-            filename=release.archive.name.rsplit("/", 1)[-1],
-            content_type="application/zip",
-        )
-        response["X-Checksum-SHA256"] = release.archive_sha256
-        return response
+class ReleaseChangesApi(_ReleaseApi):
+    class OutSerializer(serializers.Serializer):
+        recording_id = serializers.UUIDField(source="recording.uid")
+        kind = serializers.CharField()
+        reason = serializers.CharField()
+        old_text = serializers.CharField()
+        new_text = serializers.CharField()
+
+    def get(self, request: Request, release_id: int) -> Response:
+        changes = release_changes(release=self.release(request, release_id))
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(changes, request, view=self)
+        return paginator.get_paginated_response(self.OutSerializer(page, many=True).data)
+
+
+class ReleaseWithdrawnItemsApi(_ReleaseApi):
+    """Items whose speaker withdrew after publication: clients delete these from their copies."""
+
+    def get(self, request: Request, release_id: int) -> Response:
+        items = release_withdrawn_items(release=self.release(request, release_id))
+        rows = items.values("path", "recording__uid").order_by("path")
+        return Response([{"path": r["path"], "recording_id": r["recording__uid"]} for r in rows])
+
+
+class ReleaseDatasheetApi(_ReleaseApi):
+    def get(self, request: Request, release_id: int) -> Response:
+        release = self.release(request, release_id)
+        return Response({"markdown": release.datasheet_md, "html": release.datasheet_html})
+
+
+class ReleaseDownloadsApi(_ReleaseApi):
+    """The download audit log, for PMs."""
+
+    permission_classes = [IsPM]
+
+    class OutSerializer(serializers.Serializer):
+        user = serializers.CharField(source="user.username")
+        organisation = serializers.CharField(source="user.organisation", default=None)
+        at = serializers.DateTimeField()
+        ip_address = serializers.CharField()
+
+    def get(self, request: Request, release_id: int) -> Response:
+        events = release_downloads(release=self.release(request, release_id))
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(self.OutSerializer(page, many=True).data)
+
+
+class ReleaseDownloadUrlApi(_ReleaseApi):
+    """A signed, expiring link to the archive, usable without the session or token."""
+
+    def get(self, request: Request, release_id: int) -> Response:
+        release = self.release(request, release_id)
+        release_ensure_downloadable(release=release)
+        path, ttl = download_url_make(release=release, user_id=request.user.pk)
+        return Response({"url": request.build_absolute_uri(path), "expires_in": ttl})
+
+    post = get
+
+
+def serve_archive(request: HttpRequest, release: Release, user: User) -> HttpResponse:
+    """The archive with Range support; one DownloadEvent per download, not per range."""
+    release_ensure_downloadable(release=release)
+    target = archive_download_target(release)
+    range_header = request.headers.get("Range", "").replace(" ", "")
+    if not range_header or range_header.startswith("bytes=0-"):
+        download_record(release=release, user=user, ip_address=request.META.get("REMOTE_ADDR"))
+    if isinstance(target, str):
+        return HttpResponseRedirect(target)
+    response = ranged_file_response(
+        request,
+        target,
+        content_type="application/zip",
+        filename=release.archive.name.rsplit("/", 1)[-1],
+        etag=release.archive_sha256,
+    )
+    response["X-Checksum-SHA256"] = release.archive_sha256
+    return response
+
+
+class ReleaseDownloadApi(_ReleaseApi):
+    """The archive for a signed-in user or token holder (the signed link is the other way)."""
+
+    def get(self, request: Request, release_id: int) -> HttpResponse:
+        return serve_archive(request, self.release(request, release_id), request.user)
+
+
+class ReleaseSignedDownloadApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, release_id: int) -> HttpResponse:
+        link = download_url_read(token=request.query_params.get("token", ""), release_id=release_id)
+        user = get_object_or_404(User, pk=link.user_id, is_active=True)
+        # Checked on every use: a client who left the organisation loses the links they made.
+        release = get_object_or_404(releases_visible_to(user=user), pk=release_id)
+        return serve_archive(request, release, user)

@@ -3,82 +3,298 @@
 Layout (see releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` plus each split's
 ``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`` (NeMo), ``kaldi/``,
 ``<split>.tsv`` (Common Voice), ``manifest.jsonl`` (everything LabelHub knows of each item),
-``release.json`` and ``SHA256SUMS`` over every other file.
+``release.json``, ``DATASHEET.md``/``DATASHEET.html`` and ``SHA256SUMS`` over every other file.
+
+Memory stays flat: items are read from the database in chunks by id, each clip is streamed
+into the zip and forgotten; what stays is one small ExportItem per item (the format writers
+sort and group them) and the ids that become ReleaseItem rows.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
-from labelhub.labeling.models import TranscriptRevision
-from labelhub.recordings.audio import sha256_file
+from labelhub.campaigns.models import Campaign
+from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+from labelhub.releases.datasheet import (
+    DatasheetStats,
+    ItemFacts,
+    asr_error_sections,
+    datasheet_context,
+    datasheet_html,
+    datasheet_markdown,
+    qa_figures,
+)
 from labelhub.releases.formats import ExportItem, audio_name, export_files
 from labelhub.releases.models import Release
-from labelhub.releases.splits import SplitItem, assign_splits
+from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord, Speaker
 from labelhub.storage import local_path
 
-BUILDER = "labelhub-release/1"
+BUILDER = "labelhub-release/2"
+CHUNK = 500
+FORMATS = ["audiofolder", "nemo", "kaldi", "commonvoice", "labelhub-manifest"]
 
 
 @dataclass(frozen=True)
-class Candidate:
-    recording: Recording
-    revision: TranscriptRevision
-    consent: ConsentRecord
+class Selected:
+    """One chosen item, as ids: what the first pass keeps of each recording."""
+
+    recording_id: int
+    revision_id: int
+    consent_id: int
+    split_item: SplitItem
 
 
 @dataclass(frozen=True)
-class ArchivedItem:
-    candidate: Candidate
+class ItemRow:
+    """What becomes a ReleaseItem."""
+
+    recording_id: int
+    revision_id: int
+    consent_id: int
     split: str
     path: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    rows: list[ItemRow]
+    datasheet_md: str
+    datasheet_html: str
 
 
 def demographic_cell(speaker: Speaker) -> str:
     return f"{speaker.age_band}|{speaker.gender}|{speaker.dialect}"
 
 
-def split_of(candidates: list[Candidate], *, ratios: dict[str, float], seed: int) -> dict[str, str]:
-    items = [
-        SplitItem(
-            item_id=str(c.recording.uid),
-            speaker_id=c.recording.speaker.code,
-            cell=demographic_cell(c.recording.speaker),
-            seconds=c.recording.duration_seconds or 0.0,
+def speaker_key(code: str, campaign_id: int, *, pooled: bool) -> str:
+    # Codes are unique per campaign only: a pooled release prefixes the campaign to keep them so.
+    return f"C{campaign_id}-{code}" if pooled else code
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+@dataclass
+class _Chunk:
+    recordings: list[Recording]
+    revisions: dict[int, TranscriptRevision]
+    consents: dict[int, ConsentRecord]
+    drafts: dict[int, str]
+    tasks: dict[int, int]
+
+
+def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
+    recordings = list(
+        Recording.objects.filter(pk__in=ids)
+        .select_related("speaker", "campaign", "environment", "channel")
+        .order_by("pk")
+    )
+    revision_ids = [selected[i].revision_id for i in ids]
+    revisions = TranscriptRevision.objects.filter(pk__in=revision_ids).only(
+        "number", "text", "kind"
+    )
+    consents = ConsentRecord.objects.filter(pk__in=[selected[i].consent_id for i in ids])
+    drafts: dict[int, str] = {}
+    # The first draft per clip; newest-first so the dict keeps the lowest number.
+    for recording_id, text in (
+        TranscriptRevision.objects.filter(
+            recording_id__in=ids, kind=TranscriptRevision.Kind.ASR_DRAFT
         )
-        for c in candidates
+        .order_by("recording_id", "-number")
+        .values_list("recording_id", "text")
+    ):
+        drafts[recording_id] = text
+    return _Chunk(
+        recordings=recordings,
+        revisions={r.pk: r for r in revisions},
+        consents={c.pk: c for c in consents.select_related("document", "document__campaign")},
+        drafts=drafts,
+        tasks=dict(
+            Task.objects.filter(recording_id__in=ids).values_list("recording_id", "times_returned")
+        ),
+    )
+
+
+def _consent_label(consent: ConsentRecord) -> tuple[str, str]:
+    document = consent.document
+    label = f"{document.campaign.name} v{document.version}: {document.title}"
+    scope = [
+        "model training" if document.allows_training else "no model training",
+        "third-party delivery" if document.allows_third_party_delivery else "no delivery",
+        "commercial use" if document.allows_commercial_use else "no commercial use",
+        f"retention {document.retention_days} days",
     ]
-    return assign_splits(items, ratios=ratios, seed=seed)
+    return label, ", ".join(scope)
 
 
-def _export_item(candidate: Candidate, split: str) -> ExportItem:
-    recording, speaker = candidate.recording, candidate.recording.speaker
+def _client_id_salt(campaign_id: int) -> str:
+    # Stable across versions (the same speaker keeps one client_id), unguessable from outside.
+    return hashlib.sha256(f"{settings.SECRET_KEY}:cv-client:{campaign_id}".encode()).hexdigest()
+
+
+def write_archive(
+    *,
+    release: Release,
+    selected: dict[int, Selected],
+    splits: dict[str, str],
+    changelog: dict,
+    archive: Path,
+    on_progress: Callable[[int], None],
+) -> ArchiveResult:
+    """Writes the zip one file at a time, so memory holds one clip, not the release."""
+    pooled = len(release.spec.get("extra_campaigns") or []) > 0
+    exported: list[ExportItem] = []
+    rows: list[ItemRow] = []
+    sums: list[tuple[str, str]] = []
+    stats = DatasheetStats()
+    total, done, reported = len(selected), 0, -1
+    with (
+        zipfile.ZipFile(archive, "w") as bundle,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
+    ):
+        for ids in _chunks(sorted(selected)):
+            chunk = _load_chunk(ids, selected)
+            for recording in chunk.recordings:
+                choice = selected[recording.pk]
+                split = splits[choice.split_item.item_id]
+                revision = chunk.revisions[choice.revision_id]
+                consent = chunk.consents[choice.consent_id]
+                item = _export_item(recording, revision, split, pooled=pooled)
+                with local_path(recording.normalised_file) as source:
+                    digest = _write_audio(bundle, source, item.audio_name)
+                sums.append((item.audio_name, digest))
+                exported.append(item)
+                rows.append(
+                    ItemRow(recording.pk, revision.pk, consent.pk, split, item.audio_name, digest)
+                )
+                manifest.write(json.dumps(_manifest_row(item, consent), ensure_ascii=False) + "\n")
+                stats.add(_facts(item, recording, revision, consent, chunk))
+                done += 1
+                percent = int(90 * done / total)
+                if percent != reported:
+                    on_progress(percent)
+                    reported = percent
+        texts = export_files(exported, salt=_client_id_salt(release.campaign_id))
+        del exported  # the biggest thing held; the metadata files are written from here on
+        texts["release.json"] = _release_json(release, stats, changelog)
+        campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
+        context = datasheet_context(
+            release=release, stats=stats, spec=release.spec, changes=changelog, campaigns=campaigns
+        )
+        # The same figures, computed the same way, as the PM's analytics dashboard shows.
+        context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
+        markdown = datasheet_markdown(context)
+        fragment, document = datasheet_html(context)
+        texts["DATASHEET.md"] = markdown
+        texts["DATASHEET.html"] = document
+        for name, text in sorted(texts.items()):
+            data = text.encode("utf-8")
+            bundle.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+            sums.append((name, hashlib.sha256(data).hexdigest()))
+        manifest.seek(0)
+        sums.append(("manifest.jsonl", _write_text_file(bundle, manifest, "manifest.jsonl")))
+        lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
+        bundle.writestr("SHA256SUMS", lines, compress_type=zipfile.ZIP_DEFLATED)
+    return ArchiveResult(rows=rows, datasheet_md=markdown, datasheet_html=fragment)
+
+
+def _campaign_ids(release: Release) -> list[int]:
+    return sorted({release.campaign_id, *(release.spec.get("extra_campaigns") or [])})
+
+
+def _write_audio(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
+    """Copies the clip into the zip and hashes it in the same read."""
+    digest = hashlib.sha256()
+    # WAV barely compresses; storing keeps the build fast.
+    info = zipfile.ZipInfo.from_file(source, name)
+    info.compress_type = zipfile.ZIP_STORED
+    with source.open("rb") as handle, bundle.open(info, "w") as target:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            target.write(block)
+    return digest.hexdigest()
+
+
+def _write_text_file(bundle: zipfile.ZipFile, handle, name: str) -> str:
+    digest = hashlib.sha256()
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with bundle.open(info, "w") as target:
+        while block := handle.read(1 << 16):
+            data = block.encode("utf-8")
+            digest.update(data)
+            target.write(data)
+    return digest.hexdigest()
+
+
+def _export_item(
+    recording: Recording, revision: TranscriptRevision, split: str, *, pooled: bool
+) -> ExportItem:
+    speaker = recording.speaker
+    key = speaker_key(speaker.code, speaker.campaign_id, pooled=pooled)
     return ExportItem(
         item_id=str(recording.uid),
         split=split,
-        audio_name=audio_name(split, speaker.code, str(recording.uid)),
-        text=candidate.revision.text,
+        audio_name=audio_name(split, key, str(recording.uid)),
+        text=revision.text,
         duration=round(recording.duration_seconds or 0.0, 3),
-        speaker_id=speaker.code,
+        speaker_id=key,
         gender=speaker.gender,
         age_band=speaker.age_band,
         region=speaker.region,
         dialect=speaker.dialect,
         language=recording.campaign.language,
-        extra={"revision": candidate.revision.number},
+        extra={"revision": revision.number},
     )
 
 
-def _manifest_row(item: ExportItem, candidate: Candidate) -> dict:
+def _facts(
+    item: ExportItem,
+    recording: Recording,
+    revision: TranscriptRevision,
+    consent: ConsentRecord,
+    chunk: _Chunk,
+) -> ItemFacts:
+    label, scope = _consent_label(consent)
+    return ItemFacts(
+        split=item.split,
+        speaker=item.speaker_id,
+        seconds=item.duration,
+        age_band=item.age_band,
+        gender=item.gender,
+        dialect=item.dialect,
+        region=item.region,
+        environment=recording.environment.name if recording.environment else "",
+        consent=label,
+        consent_scope=scope,
+        signer=consent.signer,
+        quality_flags=list(recording.quality_flags or []),
+        recorded_on=timezone.localdate(recording.created_at),
+        channel=recording.channel.name if recording.channel else "",
+        final_text=revision.text,
+        draft_text=chunk.drafts.get(recording.pk),
+        times_returned=chunk.tasks.get(recording.pk),
+        reviewed=revision.kind == TranscriptRevision.Kind.REVIEW,
+    )
+
+
+def _manifest_row(item: ExportItem, consent: ConsentRecord) -> dict:
     return {
         "path": item.audio_name,
         "split": item.split,
@@ -91,67 +307,30 @@ def _manifest_row(item: ExportItem, candidate: Candidate) -> dict:
         "dialect": item.dialect,
         "language": item.language,
         "recording_id": item.item_id,
-        "revision": candidate.revision.number,
-        "consent_document_version": candidate.consent.document.version,
+        "revision": item.extra["revision"],
+        "consent_document_version": consent.document.version,
     }
 
 
-def _client_id_salt(campaign_id: int) -> str:
-    # Stable across versions (the same speaker keeps one client_id), unguessable from outside.
-    return hashlib.sha256(f"{settings.SECRET_KEY}:cv-client:{campaign_id}".encode()).hexdigest()
-
-
-def write_archive(
-    *,
-    release: Release,
-    candidates: list[Candidate],
-    splits: dict[str, str],
-    archive: Path,
-    on_progress: Callable[[int], None],
-) -> list[ArchivedItem]:
-    """Writes the zip one file at a time, so memory holds one clip, not the release."""
-    exported = [_export_item(c, splits[str(c.recording.uid)]) for c in candidates]
-    archived, sums = [], []
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for index, (item, candidate) in enumerate(zip(exported, candidates, strict=True), 1):
-            with local_path(candidate.recording.normalised_file) as source:
-                digest = sha256_file(source)
-                # WAV barely compresses; storing keeps the build fast.
-                bundle.write(source, item.audio_name, compress_type=zipfile.ZIP_STORED)
-            sums.append((item.audio_name, digest))
-            archived.append(ArchivedItem(candidate, item.split, item.audio_name, digest))
-            if index % 20 == 0:
-                on_progress(int(90 * index / len(candidates)))
-        texts = export_files(exported, salt=_client_id_salt(release.campaign_id))
-        texts["manifest.jsonl"] = "".join(
-            json.dumps(_manifest_row(i, c), ensure_ascii=False) + "\n"
-            for i, c in zip(exported, candidates, strict=True)
-        )
-        texts["release.json"] = _release_json(release, exported)
-        for name, text in sorted(texts.items()):
-            data = text.encode("utf-8")
-            bundle.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-            sums.append((name, hashlib.sha256(data).hexdigest()))
-        lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
-        bundle.writestr("SHA256SUMS", lines, compress_type=zipfile.ZIP_DEFLATED)
-    return archived
-
-
-def _release_json(release: Release, items: list[ExportItem]) -> str:
-    seconds: Counter[str] = Counter()
-    for item in items:
-        seconds[item.split] += item.duration
+def _release_json(release: Release, stats: DatasheetStats, changelog: dict) -> str:
     summary = {
         "campaign": release.campaign_id,
+        "campaigns": _campaign_ids(release),
         "version": release.version,
+        "previous_version": changelog.get("against_version"),
         "client": release.client_id,
         "builder": BUILDER,
+        "spec": release.spec,
         "split_ratios": release.split_ratios,
         "seed": release.seed,
-        "items": len(items),
-        "items_per_split": dict(sorted(Counter(i.split for i in items).items())),
-        "hours_per_split": {k: round(v / 3600, 4) for k, v in sorted(seconds.items())},
-        "speakers": len({i.speaker_id for i in items}),
-        "formats": ["audiofolder", "nemo", "kaldi", "commonvoice", "labelhub-manifest"],
+        "items": stats.items,
+        "items_per_split": dict(sorted(stats.split_items.items())),
+        "hours_per_split": {
+            k: round(v / 3600, 4) for k, v in sorted(Counter(stats.split_seconds).items())
+        },
+        "speakers": len(stats.speakers),
+        "qa": qa_figures(stats),
+        "formats": FORMATS,
+        "changelog": changelog,
     }
     return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"

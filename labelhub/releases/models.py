@@ -37,6 +37,20 @@ class Release(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # What goes in (see releases.spec.ReleaseSpec): kept as given, so a build can be explained.
+    spec = models.JSONField(default=dict, blank=True)
+    # The published version this one's changelog is against (None for a first version).
+    previous = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    datasheet_md = models.TextField(blank=True)
+    datasheet_html = models.TextField(blank=True)  # a fragment, for the portal's preview
+    # A revoked release keeps its files (it stays reproducible) but serves no new download.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -46,6 +60,10 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} v{self.version}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class ReleaseItem(models.Model):
@@ -66,6 +84,37 @@ class ReleaseItem(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class ReleaseChange(models.Model):
+    """One line of a version's changelog against the previous published version."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added")
+        REMOVED = "removed", _("Removed")
+        CHANGED = "changed", _("Transcript changed")
+
+    class Reason(models.TextChoices):
+        WITHDRAWN_CONSENT = "withdrawn_consent", _("Consent withdrawn")
+        EXCLUDED_BY_CURATION = "excluded_by_curation", _("Excluded by curation")
+        REJECTED_ON_RE_REVIEW = "rejected_on_re_review", _("Rejected on re-review")
+        FILTERED_BY_SPEC = "filtered_by_spec", _("Filtered out by the release spec")
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="changes")
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
+    old_text = models.TextField(blank=True)
+    new_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["release", "kind", "recording"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "recording"], name="release_change_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release}: {self.kind} {self.recording_id}"
 
 
 class DownloadEvent(models.Model):

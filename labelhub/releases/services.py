@@ -4,23 +4,38 @@ import logging
 import tempfile
 from pathlib import Path
 
+import jiwer
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.campaigns.models import Campaign
-from labelhub.errors import DomainError
-from labelhub.labeling.models import HUMAN_KINDS
+from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
-from labelhub.recordings.models import Recording
-from labelhub.releases.archive import ArchivedItem, Candidate, split_of, write_archive
-from labelhub.releases.models import DownloadEvent, Release, ReleaseItem, default_split_ratios
-from labelhub.releases.splits import assign_splits
-from labelhub.speakers.models import ConsentRecord
+from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
+from labelhub.releases.changelog import changelog_compute, changelog_json, previous_published
+from labelhub.releases.models import (
+    DownloadEvent,
+    Release,
+    ReleaseChange,
+    ReleaseItem,
+    default_split_ratios,
+)
+from labelhub.releases.selectors import has_excluded_flag, release_recordings
+from labelhub.releases.spec import ReleaseSpec, spec_load, spec_parse
+from labelhub.releases.splits import SplitItem, assign_splits
 from labelhub.storage import store_file
 
 logger = logging.getLogger(__name__)
+TEST_SPLIT = "test"
+
+
+class ReleaseRevoked(DomainError):
+    status_code = 410
+    code = "revoked"
 
 
 @transaction.atomic
@@ -31,6 +46,7 @@ def release_create(
     created_by: User,
     split_ratios: dict[str, float] | None = None,
     seed: int = 0,
+    spec: dict | None = None,
 ) -> Release:
     if client.kind != Organisation.Kind.CLIENT:
         raise DomainError(f"'{client.name}' is not a client organisation", code="not_a_client")
@@ -39,6 +55,11 @@ def release_create(
         assign_splits([], ratios=ratios, seed=seed)  # checks the ratios before anything is built
     except ValueError as error:
         raise DomainError(f"split_ratios: {error}", code="bad_split_ratios") from error
+    checked = spec_parse(spec, campaign=campaign)
+    if checked.keep_test_set and TEST_SPLIT not in ratios:
+        raise DomainError(
+            "spec: keep_test_set needs a 'test' split in split_ratios", code="bad_spec"
+        )
     latest = (
         Release.objects.select_for_update()
         .filter(campaign=campaign)
@@ -51,6 +72,7 @@ def release_create(
         created_by=created_by,
         split_ratios=ratios,
         seed=seed,
+        spec=checked.as_json(),
     )
     transaction.on_commit(lambda: _enqueue_build(release.pk))
     return release
@@ -62,56 +84,101 @@ def _enqueue_build(release_id: int) -> None:
     release_build_task.delay(release_id)
 
 
-def release_candidates(*, campaign: Campaign) -> list[Candidate]:
-    """Ready recordings with a person's revision and the speaker's delivery consent."""
-    candidates = []
-    recordings = (
-        Recording.objects.filter(campaign=campaign, status=Recording.Status.READY)
-        .select_related("speaker")
-        .order_by("id")
-    )
-    for recording in recordings:
-        # A later ASR draft (a re-transcription to compare models) never hides the human text.
-        revision = recording.revisions.filter(kind__in=HUMAN_KINDS).order_by("-number").first()
-        if revision is None:
+def release_select(*, release: Release) -> dict[int, Selected]:
+    """First pass: which recordings go in, as ids and split keys (no model instances kept)."""
+    spec = spec_load(release.spec)
+    campaign_ids = spec.campaign_ids(release.campaign)
+    pooled = len(campaign_ids) > 1
+    recordings = release_recordings(campaign_ids=campaign_ids, spec=spec)
+    columns = ["pk", "uid", "speaker__code", "speaker__campaign_id", "speaker__age_band"]
+    columns += ["speaker__gender", "speaker__dialect", "duration_seconds"]
+    columns += ["final_revision_id", "consent_id", "quality_flags"]
+    if spec.max_draft_wer is not None:
+        recordings = _with_texts(recordings)
+        columns += ["final_text", "draft_text"]
+    selected: dict[int, Selected] = {}
+    for row in recordings.values_list(*columns).iterator(chunk_size=2000):
+        pk, uid, code, campaign_id, age_band, gender, dialect, seconds, revision, consent = row[:10]
+        if has_excluded_flag(row[10], spec):
             continue
-        consent = (
-            ConsentRecord.objects.filter(
-                speaker=recording.speaker,
-                withdrawn_at__isnull=True,
-                document__allows_third_party_delivery=True,
-            )
-            .order_by("-signed_at")
-            .first()
+        if spec.max_draft_wer is not None and _draft_wer(*row[11:]) > spec.max_draft_wer:
+            continue
+        split_item = SplitItem(
+            item_id=str(uid),
+            speaker_id=speaker_key(code, campaign_id, pooled=pooled),
+            cell=f"{age_band}|{gender}|{dialect}",
+            seconds=seconds or 0.0,
         )
-        if consent is not None:
-            candidates.append(Candidate(recording, revision, consent))
-    return candidates
+        selected[pk] = Selected(pk, revision, consent, split_item)
+    return selected
+
+
+def _with_texts(recordings):
+    final = TranscriptRevision.objects.filter(
+        recording=OuterRef("pk"), kind__in=HUMAN_KINDS
+    ).order_by("-number")
+    draft = TranscriptRevision.objects.filter(
+        recording=OuterRef("pk"), kind=TranscriptRevision.Kind.ASR_DRAFT
+    ).order_by("number")
+    return recordings.annotate(
+        final_text=Subquery(final.values("text")[:1]), draft_text=Subquery(draft.values("text")[:1])
+    )
+
+
+def _draft_wer(final: str, draft: str | None) -> float:
+    """Word error rate of the ASR draft against the final text; no draft counts as no error."""
+    if draft is None or not final.split():
+        return 0.0
+    return jiwer.wer(" ".join(final.split()), " ".join(draft.split()) or " ")
+
+
+def _fixed_test_speakers(release: Release, previous: Release | None, pooled: bool) -> dict:
+    if previous is None or not release.spec.get("keep_test_set"):
+        return {}
+    rows = previous.items.filter(split=TEST_SPLIT).values_list(
+        "recording__speaker__code", "recording__speaker__campaign_id"
+    )
+    return {speaker_key(code, cid, pooled=pooled): TEST_SPLIT for code, cid in rows.distinct()}
 
 
 def release_build(*, release_id: int) -> Release:
-    """Splits the items and writes the release archive (see releases.archive). Safe to run twice."""
-    release = Release.objects.select_related("campaign").get(pk=release_id)
+    """Selects, splits and writes the release archive (see releases.archive). Safe to run twice."""
+    release = Release.objects.select_related("campaign", "client").get(pk=release_id)
     if release.status != Release.Status.BUILDING:
         return release
     try:
-        candidates = release_candidates(campaign=release.campaign)
-        if not candidates:
+        selected = release_select(release=release)
+        if not selected:
             raise DomainError("no item is ready: nothing human-corrected with delivery consent")
-        splits = split_of(candidates, ratios=release.split_ratios, seed=release.seed)
+        spec: ReleaseSpec = spec_load(release.spec)
+        previous = previous_published(release=release)
+        pooled = len(spec.campaign_ids(release.campaign)) > 1
+        splits = assign_splits(
+            [choice.split_item for choice in selected.values()],
+            ratios=release.split_ratios,
+            seed=release.seed,
+            fixed=_fixed_test_speakers(release, previous, pooled),
+        )
+        changes = changelog_compute(
+            previous=previous,
+            revisions={pk: choice.revision_id for pk, choice in selected.items()},
+            approved_only=spec.approved_only,
+        )
         with tempfile.TemporaryDirectory() as tmp:
             archive_path = Path(tmp) / "release.zip"
-            items = write_archive(
+            result = write_archive(
                 release=release,
-                candidates=candidates,
+                selected=selected,
                 splits=splits,
+                changelog=changelog_json(previous=previous, changes=changes),
                 archive=archive_path,
                 on_progress=lambda percent: Release.objects.filter(pk=release.pk).update(
                     progress=percent
                 ),
             )
             name = f"releases/{release.campaign_id}/v{release.version}/{_archive_name(release)}"
-            _publish(release, items, archive_path, store_file(path=archive_path, name=name))
+            stored = store_file(path=archive_path, name=name)
+            _publish(release, result, archive_path, stored, previous=previous, changes=changes)
     except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
         Release.objects.filter(pk=release.pk).update(status=Release.Status.FAILED, error=str(error))
@@ -124,28 +191,105 @@ def _archive_name(release: Release) -> str:
 
 
 @transaction.atomic
-def _publish(release: Release, items: list[ArchivedItem], archive: Path, stored_name: str) -> None:
+def _publish(
+    release: Release,
+    result: ArchiveResult,
+    archive: Path,
+    stored_name: str,
+    *,
+    previous: Release | None,
+    changes: list,
+) -> None:
     ReleaseItem.objects.bulk_create(
-        ReleaseItem(
-            release=release,
-            recording=item.candidate.recording,
-            revision=item.candidate.revision,
-            consent=item.candidate.consent,
-            split=item.split,
-            path=item.path,
-            sha256=item.sha256,
-        )
-        for item in items
+        (
+            ReleaseItem(
+                release=release,
+                recording_id=row.recording_id,
+                revision_id=row.revision_id,
+                consent_id=row.consent_id,
+                split=row.split,
+                path=row.path,
+                sha256=row.sha256,
+            )
+            for row in result.rows
+        ),
+        batch_size=1000,
+    )
+    ReleaseChange.objects.bulk_create(
+        (
+            ReleaseChange(
+                release=release,
+                recording_id=change.recording_id,
+                kind=change.kind,
+                reason=change.reason,
+                old_text=change.old_text,
+                new_text=change.new_text,
+            )
+            for change in changes
+        ),
+        batch_size=1000,
     )
     release.archive.name = stored_name
     release.archive_sha256 = sha256_file(archive)
     release.archive_size_bytes = archive.stat().st_size
-    release.item_count = len(items)
+    release.item_count = len(result.rows)
+    release.previous = previous
+    release.datasheet_md = result.datasheet_md
+    release.datasheet_html = result.datasheet_html
     release.status = Release.Status.PUBLISHED
     release.progress = 100
     release.published_at = timezone.now()
     release.save()
 
 
+@transaction.atomic
+def release_revoke(*, release: Release, revoked_by: User, reason: str) -> Release:
+    """Blocks new downloads of a published release; its files and rows stay as they are."""
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if not reason.strip():
+        raise DomainError("reason: say why the release is revoked", code="reason_required")
+    if release.status != Release.Status.PUBLISHED:
+        raise Conflict(f"release {release.pk} is not published ({release.status})")
+    if release.revoked_at is not None:
+        raise Conflict(f"release {release.pk} was already revoked", code="already_revoked")
+    release.revoked_at = timezone.now()
+    release.revoked_reason = reason.strip()
+    release.revoked_by = revoked_by
+    release.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    return release
+
+
+def release_refuse_edit(*, release: Release) -> None:
+    """Releases are never edited in place: a change is a new version."""
+    if release.status == Release.Status.PUBLISHED:
+        raise Conflict(
+            f"release {release.pk} is published and immutable; create a new version instead",
+            code="immutable",
+        )
+    raise Conflict(
+        f"release {release.pk}'s spec is fixed at creation; create a new release instead",
+        code="immutable",
+    )
+
+
+def release_ensure_downloadable(*, release: Release) -> None:
+    if release.status != Release.Status.PUBLISHED:
+        raise Conflict(f"release {release.pk} is not published ({release.status})")
+    if release.revoked_at is not None:
+        raise ReleaseRevoked(
+            f"release {release.pk} was revoked on {release.revoked_at:%Y-%m-%d}: "
+            f"{release.revoked_reason}"
+        )
+
+
 def download_record(*, release: Release, user: User, ip_address: str | None) -> DownloadEvent:
     return DownloadEvent.objects.create(release=release, user=user, ip_address=ip_address)
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User) -> Token:
+    """A new API token for a client (or PM); the old one stops working at once."""
+    if not (user.is_client or user.is_pm):
+        raise NotAllowed("only client users and PMs hold release API tokens")
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)

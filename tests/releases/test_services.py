@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.labeling.models import TranscriptRevision
+from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.releases.models import DownloadEvent, Release
 from labelhub.releases.services import release_build, release_create
 from tests.factories import (
@@ -18,6 +18,7 @@ from tests.factories import (
     OrganisationFactory,
     RecordingFactory,
     RevisionFactory,
+    TaskFactory,
     UserFactory,
 )
 
@@ -35,6 +36,7 @@ def corrected_recording(campaign, text: str, **consent_fields):
         kind=TranscriptRevision.Kind.LABELER_EDIT,
         text=text,
     )
+    TaskFactory(recording=recording, status=Task.Status.APPROVED)
     return recording
 
 
@@ -114,7 +116,7 @@ def test_only_the_client_organisation_can_download(api_for) -> None:
     url = f"/api/releases/{release.pk}/download/"
 
     assert api_for(other).get(url).status_code == 404
-    assert api_for(labeler).get(url).status_code == 404
+    assert api_for(labeler).get(url).status_code == 403
     assert api_for(other).get("/api/releases/").json() == []
     response = api_for(own).get(url)
     assert response.status_code == 200

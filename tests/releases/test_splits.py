@@ -113,6 +113,36 @@ def test_fixed_speakers_and_items_keep_their_split(
     assert all(len(splits) == 1 for splits in speaker_splits(items, result).values())
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    first=split_inputs(),
+    added=split_inputs(),
+    seed=st.integers(0, 2**32),
+    data=st.data(),
+)
+def test_a_carried_over_test_set_keeps_its_speakers_in_test_across_versions(
+    first: list[SplitItem], added: list[SplitItem], seed: int, data: st.DataObject
+) -> None:
+    """What keep_test_set does: v2 pins v1's test speakers (some since withdrawn) to test."""
+    ratios = RATIOS[0]
+    v1 = assign_splits(first, ratios=ratios, seed=seed)
+    v1_test = {item.speaker_id for item in first if v1[item.item_id] == "test"}
+    withdrawn = set(data.draw(st.lists(st.sampled_from(sorted(v1_test) or ["none"]))))
+    newcomers = [
+        SplitItem(f"v2-{i.item_id}", f"NEW-{i.speaker_id}", i.cell, i.seconds) for i in added
+    ]
+    v2_items = [item for item in first if item.speaker_id not in withdrawn] + newcomers
+    fixed = dict.fromkeys(v1_test, "test")
+
+    v2 = assign_splits(v2_items, ratios=ratios, seed=seed + 1, fixed=fixed)
+
+    for item in v2_items:
+        if item.speaker_id in v1_test:
+            assert v2[item.item_id] == "test"
+    assert all(len(splits) == 1 for splits in speaker_splits(v2_items, v2).values())
+    assert assign_splits(v2_items, ratios=ratios, seed=seed + 1, fixed=fixed) == v2
+
+
 @pytest.mark.parametrize(
     ("ratios", "problem"),
     [

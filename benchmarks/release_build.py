@@ -1,0 +1,223 @@
+"""Build a release of N generated clips through the real release_build and measure it.
+
+The clips (1 s of a tone, 16 kHz mono WAV, one tone per speaker) and their rows (speakers,
+consents, recordings, ASR drafts, labeler edits, approved tasks) go into a throwaway database
+(the test database of DATABASE_URL's, created and dropped here) and a temporary MEDIA_ROOT. The
+build itself runs in a fresh subprocess, so its peak RSS (VmHWM, else ru_maxrss) is the
+build's own plus Django's, not the data generation's. The last line printed is one JSON object.
+
+Usage: DATABASE_URL=postgres://... .venv/bin/python benchmarks/release_build.py --clips 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_RATE = 16000
+CLIPS_PER_SPEAKER = 20
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=10000)
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of each clip")
+    parser.add_argument("--build-release", type=int, help=argparse.SUPPRESS)  # the subprocess
+    return parser.parse_args(argv)
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
+    import django
+
+    django.setup()
+
+
+def tone_wav(frequency: float, seconds: float) -> bytes:
+    frames = int(SAMPLE_RATE * seconds)
+    samples = (
+        int(8000 * math.sin(2 * math.pi * frequency * n / SAMPLE_RATE)) for n in range(frames)
+    )
+    data = struct.pack(f"<{frames}h", *samples)
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF", 36 + len(data), b"WAVE", b"fmt ", 16, 1, 1,
+        SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16, b"data", len(data),
+    )  # fmt: skip
+    return header + data
+
+
+def generate(clips: int, seconds: float, media_root: Path) -> int:
+    """Rows and files for one campaign of ``clips`` approved clips; returns the release id."""
+    from django.utils import timezone
+
+    from labelhub.accounts.models import Organisation, User
+    from labelhub.campaigns.models import Campaign
+    from labelhub.labeling.models import Task, TranscriptRevision
+    from labelhub.recordings.models import Recording
+    from labelhub.releases.services import release_create
+    from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
+
+    client = Organisation.objects.create(name="Bench client", kind=Organisation.Kind.CLIENT)
+    pm = User.objects.create(username="bench-pm", role=User.Role.PM)
+    campaign = Campaign.objects.create(name="Bench", client=client, language="ko", created_by=pm)
+    document = ConsentDocument.objects.create(
+        campaign=campaign, version=1, language="ko", title="Consent", text="I agree."
+    )
+    bands, genders = list(Speaker.AgeBand.values), list(Speaker.Gender.values)[:2]
+    count = math.ceil(clips / CLIPS_PER_SPEAKER)
+    speakers = Speaker.objects.bulk_create(
+        Speaker(
+            campaign=campaign,
+            code=f"SPK-{index:05d}",
+            age_band=bands[index % len(bands)],
+            gender=genders[index % 2],
+            dialect=["standard", "gyeongsang", "jeolla"][index % 3],
+        )
+        for index in range(count)
+    )
+    now = timezone.now()
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(speaker=s, document=document, method="web_signature", signed_at=now)
+        for s in speakers
+    )
+    audio_dir = media_root / "bench"
+    audio_dir.mkdir(parents=True)
+    for index, speaker in enumerate(speakers):
+        (audio_dir / f"{speaker.code}.wav").write_bytes(tone_wav(200 + 5 * index, seconds))
+    recordings = []
+    for index in range(clips):
+        speaker = speakers[index // CLIPS_PER_SPEAKER]
+        # One file per clip, as in production (each is read and hashed on its own).
+        name = f"bench/{index:06d}.wav"
+        os.link(audio_dir / f"{speaker.code}.wav", media_root / name)
+        recordings.append(
+            Recording(
+                campaign=campaign, speaker=speaker, raw_file=name, raw_sha256="0" * 64,
+                raw_size_bytes=0, original_filename="take.wav", original_suffix=".wav",
+                status=Recording.Status.READY, normalised_file=name, duration_seconds=seconds,
+            )
+        )  # fmt: skip
+    Recording.objects.bulk_create(recordings, batch_size=2000)
+    drafts = TranscriptRevision.objects.bulk_create(
+        (
+            TranscriptRevision(recording=r, number=1, kind="asr_draft", text=f"clip {i} draft")
+            for i, r in enumerate(recordings)
+        ),
+        batch_size=2000,
+    )
+    TranscriptRevision.objects.bulk_create(
+        (
+            TranscriptRevision(
+                recording=d.recording,
+                number=2,
+                parent=d,
+                kind="labeler_edit",
+                text=f"clip {i} final" if i % 4 else f"clip {i} draft",
+            )  # fmt: skip
+            for i, d in enumerate(drafts)
+        ),
+        batch_size=2000,
+    )
+    Task.objects.bulk_create(
+        (Task(recording=r, status=Task.Status.APPROVED) for r in recordings), batch_size=2000
+    )
+    return release_create(campaign=campaign, client=client, created_by=pm).pk
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory.
+
+    VmHWM belongs to the process's own address space, which exec replaces; ru_maxrss survives
+    fork+exec on Linux, so a child started by a big parent would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def build_in_this_process(release_id: int) -> dict:
+    from labelhub.releases.models import Release
+    from labelhub.releases.services import release_build
+
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    release = release_build(release_id=release_id)
+    wall = time.perf_counter() - start
+    if release.status != Release.Status.PUBLISHED:
+        raise SystemExit(f"build failed: {release.error}")
+    return {
+        "clips": release.item_count,
+        "wall_s": round(wall, 2),
+        "archive_mb": round(release.archive_size_bytes / 1e6, 1),
+        "rss_before_build_mb": before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.build_release is not None:  # the subprocess: build and report
+        setup_django()
+        from django.db import connections
+
+        connections["default"].settings_dict["NAME"] = os.environ["BENCH_DB_NAME"]
+        print(json.dumps(build_in_this_process(args.build_release)))
+        return
+    media_root = Path(tempfile.mkdtemp(prefix="release-bench-"))
+    os.environ["MEDIA_ROOT"] = str(media_root)
+    setup_django()
+    from django.db import connection
+
+    connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(media_root / "bench.sqlite3")
+    else:
+        connection.settings_dict["TEST"]["NAME"] = "labelhub_release_bench"
+    old_name = connection.settings_dict["NAME"]
+    db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        start = time.perf_counter()
+        release_id = generate(args.clips, args.seconds, media_root)
+        print(f"generated {args.clips} clips in {time.perf_counter() - start:.1f} s", flush=True)
+        connection.close()
+        child = subprocess.run(
+            [sys.executable, __file__, "--build-release", str(release_id)],
+            env=os.environ | {"BENCH_DB_NAME": db_name},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-3000:])
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        subprocess.run(["rm", "-rf", str(media_root)], check=False)
+    result["clips_per_s"] = round(result["clips"] / result["wall_s"], 1)
+    result["mb_per_s"] = round(result["archive_mb"] / result["wall_s"], 1)
+    print(
+        f"{result['clips']} clips in {result['wall_s']} s: {result['clips_per_s']} clips/s, "
+        f"{result['mb_per_s']} MB/s, archive {result['archive_mb']} MB, "
+        f"peak RSS {result['peak_rss_mb']} MB (after Django start {result['rss_before_build_mb']})"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

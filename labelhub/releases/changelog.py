@@ -1,0 +1,143 @@
+"""A version's changelog: what was added, removed (and why) and changed since the previous one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
+from labelhub.recordings.models import Recording
+from labelhub.releases.models import Release, ReleaseChange
+from labelhub.releases.selectors import active_exclusions, delivering_consents
+
+Reason = ReleaseChange.Reason
+
+
+@dataclass(frozen=True)
+class Change:
+    recording_id: int
+    uid: str
+    kind: str
+    reason: str = ""
+    old_text: str = ""
+    new_text: str = ""
+
+    def as_json(self) -> dict:
+        row = {"recording_id": self.uid, "reason": self.reason or None}
+        if self.kind == ReleaseChange.Kind.CHANGED:
+            row |= {"old_text": self.old_text, "new_text": self.new_text}
+        return {key: value for key, value in row.items() if value is not None}
+
+
+def previous_published(*, release: Release) -> Release | None:
+    """The newest published version of the same dataset before this one (revoked included)."""
+    return (
+        Release.objects.filter(
+            campaign_id=release.campaign_id,
+            status=Release.Status.PUBLISHED,
+            version__lt=release.version,
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def changelog_compute(
+    *, previous: Release | None, revisions: dict[int, int], approved_only: bool = True
+) -> list[Change]:
+    """Item-by-item changes; ``revisions`` maps each new item's recording id to its revision id."""
+    if previous is None:
+        return []
+    before = dict(previous.items.values_list("recording_id", "revision_id"))
+    added = sorted(revisions.keys() - before.keys())
+    removed = sorted(before.keys() - revisions.keys())
+    kept = [
+        rid for rid in sorted(before.keys() & revisions.keys()) if before[rid] != revisions[rid]
+    ]
+    uids = dict(Recording.objects.filter(pk__in=[*added, *removed, *kept]).values_list("pk", "uid"))
+    changes = [Change(rid, str(uids[rid]), ReleaseChange.Kind.ADDED) for rid in added]
+    reasons = _removal_reasons(previous, removed, approved_only=approved_only)
+    changes += [
+        Change(rid, str(uids[rid]), ReleaseChange.Kind.REMOVED, reasons[rid]) for rid in removed
+    ]
+    changes += _text_changes(kept, before, revisions, uids)
+    return changes
+
+
+def _text_changes(
+    recording_ids: list[int], before: dict[int, int], after: dict[int, int], uids: dict
+) -> list[Change]:
+    # A newer revision with the same text (a review that approved as is) is not a change.
+    wanted = {before[rid] for rid in recording_ids} | {after[rid] for rid in recording_ids}
+    texts = dict(TranscriptRevision.objects.filter(pk__in=wanted).values_list("pk", "text"))
+    return [
+        Change(
+            rid,
+            str(uids[rid]),
+            ReleaseChange.Kind.CHANGED,
+            old_text=texts[before[rid]],
+            new_text=texts[after[rid]],
+        )
+        for rid in recording_ids
+        if texts[before[rid]] != texts[after[rid]]
+    ]
+
+
+def _removal_reasons(
+    previous: Release, recording_ids: list[int], *, approved_only: bool
+) -> dict[int, str]:
+    """Why each item left, most serious first: consent, curation, review, then the spec."""
+    items = previous.items.filter(recording_id__in=recording_ids)
+    withdrawn = set(
+        items.filter(
+            Q(consent__withdrawn_at__isnull=False)
+            | Q(recording__speaker__withdrawn_at__isnull=False)
+        ).values_list("recording_id", flat=True)
+    )
+    speakers = dict(Recording.objects.filter(pk__in=recording_ids).values_list("pk", "speaker_id"))
+    consenting = set(
+        delivering_consents()
+        .filter(speaker_id__in=set(speakers.values()))
+        .values_list("speaker_id", flat=True)
+    )
+    withdrawn |= {rid for rid, speaker in speakers.items() if speaker not in consenting}
+    excluded_speakers = set(active_exclusions().values_list("speaker_id", flat=True))
+    excluded = set(
+        active_exclusions()
+        .filter(recording_id__in=recording_ids)
+        .values_list("recording_id", flat=True)
+    ) | {rid for rid, speaker in speakers.items() if speaker in excluded_speakers}
+    approved = set(
+        Task.objects.filter(
+            recording_id__in=recording_ids, status=Task.Status.APPROVED
+        ).values_list("recording_id", flat=True)
+    )
+    with_text = set(
+        TranscriptRevision.objects.filter(
+            recording_id__in=recording_ids, kind__in=HUMAN_KINDS
+        ).values_list("recording_id", flat=True)
+    )
+    ready = set(
+        Recording.objects.filter(pk__in=recording_ids, status=Recording.Status.READY).values_list(
+            "pk", flat=True
+        )
+    )
+    reasons = {}
+    for rid in recording_ids:
+        if rid in withdrawn:
+            reasons[rid] = Reason.WITHDRAWN_CONSENT
+        elif rid in excluded:
+            reasons[rid] = Reason.EXCLUDED_BY_CURATION
+        elif rid not in ready or rid not in with_text or (approved_only and rid not in approved):
+            reasons[rid] = Reason.REJECTED_ON_RE_REVIEW
+        else:
+            reasons[rid] = Reason.FILTERED_BY_SPEC
+    return reasons
+
+
+def changelog_json(*, previous: Release | None, changes: list[Change]) -> dict:
+    by_kind: dict[str, list[dict]] = {kind: [] for kind in ReleaseChange.Kind.values}
+    for change in changes:
+        by_kind[change.kind].append(change.as_json())
+    return {"against_version": previous.version if previous else None, **by_kind}

@@ -1,0 +1,94 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from labelhub.accounts.models import Organisation
+from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
+from labelhub.speakers.models import Speaker
+
+
+def _words(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class ReleaseSpecForm(forms.Form):
+    """The PM's release spec as a page form; releases.spec checks it the same way as the API."""
+
+    campaign = forms.ModelChoiceField(Campaign.objects.all(), label=_("Campaign"))
+    client = forms.ModelChoiceField(
+        Organisation.objects.filter(kind=Organisation.Kind.CLIENT),
+        label=_("Client"),
+        required=False,
+        help_text=_("Blank: the campaign's client."),
+    )
+    extra_campaigns = forms.ModelMultipleChoiceField(
+        Campaign.objects.all(), label=_("Extra campaigns pooled in"), required=False
+    )
+    quota_cells = forms.ModelMultipleChoiceField(
+        QuotaCell.objects.select_related("campaign"), label=_("Quota cells"), required=False
+    )
+    age_bands = forms.MultipleChoiceField(
+        choices=Speaker.AgeBand.choices,
+        label=_("Age bands"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    genders = forms.MultipleChoiceField(
+        choices=Speaker.Gender.choices,
+        label=_("Genders"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    speech_styles = forms.MultipleChoiceField(
+        choices=SpeechStyle.choices,
+        label=_("Speech styles"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    dialects = forms.CharField(label=_("Dialects (comma-separated)"), required=False)
+    regions = forms.CharField(label=_("Regions (comma-separated)"), required=False)
+    recorded_from = forms.DateField(label=_("Recorded from"), required=False)
+    recorded_to = forms.DateField(label=_("Recorded until"), required=False)
+    approved_only = forms.BooleanField(
+        label=_("Approved transcripts only"), required=False, initial=True
+    )
+    exclude_quality_flags = forms.CharField(
+        label=_("Leave out quality flags (comma-separated, * for any)"), required=False
+    )
+    min_duration = forms.FloatField(label=_("Shortest clip (s)"), required=False, min_value=0)
+    max_duration = forms.FloatField(label=_("Longest clip (s)"), required=False, min_value=0)
+    max_draft_wer = forms.FloatField(
+        label=_("Highest draft-vs-final WER"), required=False, min_value=0
+    )
+    keep_test_set = forms.BooleanField(
+        label=_("Keep the previous version's test speakers in test"), required=False
+    )
+    train = forms.FloatField(label=_("Train share"), initial=0.8, min_value=0)
+    dev = forms.FloatField(label=_("Dev share"), initial=0.1, min_value=0)
+    test = forms.FloatField(label=_("Test share"), initial=0.1, min_value=0)
+    seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0)
+
+    def spec(self) -> dict:
+        data = self.cleaned_data
+        spec = {
+            "extra_campaigns": [c.pk for c in data["extra_campaigns"]],
+            "quota_cells": [c.pk for c in data["quota_cells"]],
+            "age_bands": data["age_bands"],
+            "genders": data["genders"],
+            "speech_styles": data["speech_styles"],
+            "dialects": _words(data["dialects"]),
+            "regions": _words(data["regions"]),
+            "approved_only": data["approved_only"],
+            "exclude_quality_flags": _words(data["exclude_quality_flags"]),
+            "keep_test_set": data["keep_test_set"],
+        }
+        for key in ("recorded_from", "recorded_to"):
+            if data[key]:
+                spec[key] = data[key].isoformat()
+        for key in ("min_duration", "max_duration", "max_draft_wer"):
+            if data[key] is not None:
+                spec[key] = data[key]
+        return spec
+
+    def split_ratios(self) -> dict[str, float]:
+        ratios = {name: self.cleaned_data[name] for name in ("train", "dev", "test")}
+        return {name: share for name, share in ratios.items() if share > 0}

@@ -1,0 +1,128 @@
+"""What a release holds: the spec a PM writes, checked once, stored as JSON on the release.
+
+Some rules are not part of any spec because no spec may turn them off: the speaker's consent
+must allow delivery to a third party, curation exclusions always apply, and withdrawn speakers
+never ship (see releases.selectors.release_recordings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from rest_framework import serializers
+
+from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
+from labelhub.errors import DomainError
+from labelhub.speakers.models import Speaker
+
+ANY_FLAG = "*"  # in exclude_quality_flags: leave out every clip with any quality flag
+
+
+class _SpecSerializer(serializers.Serializer):
+    extra_campaigns = serializers.ListField(child=serializers.IntegerField(), required=False)
+    quota_cells = serializers.ListField(child=serializers.IntegerField(), required=False)
+    age_bands = serializers.ListField(
+        child=serializers.ChoiceField(choices=Speaker.AgeBand.choices), required=False
+    )
+    genders = serializers.ListField(
+        child=serializers.ChoiceField(choices=Speaker.Gender.choices), required=False
+    )
+    regions = serializers.ListField(child=serializers.CharField(), required=False)
+    dialects = serializers.ListField(child=serializers.CharField(), required=False)
+    speech_styles = serializers.ListField(
+        child=serializers.ChoiceField(choices=SpeechStyle.choices), required=False
+    )
+    recorded_from = serializers.DateField(required=False, allow_null=True)
+    recorded_to = serializers.DateField(required=False, allow_null=True)
+    approved_only = serializers.BooleanField(required=False, default=True)
+    exclude_quality_flags = serializers.ListField(child=serializers.CharField(), required=False)
+    min_duration = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    max_duration = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    max_draft_wer = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    keep_test_set = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data: dict) -> dict:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(f"unknown spec keys: {sorted(unknown)}")
+        low, high = data.get("min_duration"), data.get("max_duration")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError("min_duration is above max_duration")
+        start, end = data.get("recorded_from"), data.get("recorded_to")
+        if start and end and start > end:
+            raise serializers.ValidationError("recorded_from is after recorded_to")
+        return data
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    # The release's campaign FK is the dataset (versions count per campaign); extra campaigns
+    # are pooled into it, e.g. a follow-up collection for a thin demographic cell.
+    extra_campaigns: list[int] = field(default_factory=list)
+    quota_cells: list[int] = field(default_factory=list)  # an item must match one, if any
+    age_bands: list[str] = field(default_factory=list)
+    genders: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    dialects: list[str] = field(default_factory=list)
+    speech_styles: list[str] = field(default_factory=list)
+    recorded_from: date | None = None
+    recorded_to: date | None = None
+    approved_only: bool = True
+    exclude_quality_flags: list[str] = field(default_factory=list)
+    min_duration: float | None = None
+    max_duration: float | None = None
+    max_draft_wer: float | None = None
+    keep_test_set: bool = False
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key in ("recorded_from", "recorded_to"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    def campaign_ids(self, campaign: Campaign) -> list[int]:
+        return sorted({campaign.pk, *self.extra_campaigns})
+
+
+def spec_parse(data: dict | None, *, campaign: Campaign) -> ReleaseSpec:
+    """Checks a spec against the campaign; a DomainError (code bad_spec) names the problem."""
+    incoming = _SpecSerializer(data=data or {})
+    if not incoming.is_valid():
+        field_name, problems = next(iter(incoming.errors.items()))
+        problem = problems[0] if isinstance(problems, list) else problems
+        if isinstance(problem, dict):  # a list child's error: {index: [message]}
+            problem = next(iter(problem.values()))[0]
+        where = "" if field_name == "non_field_errors" else f"{field_name}: "
+        raise DomainError(f"spec: {where}{problem}", code="bad_spec")
+    spec = ReleaseSpec(**incoming.validated_data)
+    missing = set(spec.extra_campaigns) - set(
+        Campaign.objects.filter(pk__in=spec.extra_campaigns).values_list("pk", flat=True)
+    )
+    if missing:
+        raise DomainError(f"spec: extra_campaigns: no campaign {sorted(missing)}", code="bad_spec")
+    foreign = set(
+        Campaign.objects.filter(pk__in=spec.extra_campaigns).values_list("client", flat=True)
+    )
+    if foreign - {campaign.client_id}:
+        raise DomainError(
+            "spec: extra_campaigns must belong to the same client as the campaign", code="bad_spec"
+        )
+    cells = QuotaCell.objects.filter(
+        pk__in=spec.quota_cells, campaign__in=spec.campaign_ids(campaign)
+    )
+    if cells.count() != len(set(spec.quota_cells)):
+        raise DomainError(
+            "spec: quota_cells must be cells of the release's campaigns", code="bad_spec"
+        )
+    return spec
+
+
+def spec_load(data: dict) -> ReleaseSpec:
+    """A stored spec back as a ReleaseSpec (it was checked when the release was created)."""
+    values = dict(data or {})
+    for key in ("recorded_from", "recorded_to"):
+        if values.get(key):
+            values[key] = date.fromisoformat(values[key])
+    known = ReleaseSpec.__dataclass_fields__
+    return ReleaseSpec(**{key: value for key, value in values.items() if key in known})

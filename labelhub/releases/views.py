@@ -1,0 +1,154 @@
+"""The delivery portal: clients see their organisation's releases, PMs see and manage all."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
+
+from labelhub.errors import DomainError
+from labelhub.releases.delivery import download_url_make
+from labelhub.releases.forms import ReleaseSpecForm
+from labelhub.releases.models import Release
+from labelhub.releases.selectors import (
+    release_change_counts,
+    release_changes,
+    release_downloads,
+    release_withdrawn_items,
+    releases_visible_to,
+)
+from labelhub.releases.services import (
+    api_token_rotate,
+    release_create,
+    release_ensure_downloadable,
+    release_revoke,
+)
+
+CHANGES_SHOWN = 100
+
+
+def portal_user(view):
+    """Signed in, and a PM or a client: the portal is nobody else's."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not (request.user.is_pm or request.user.is_client):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def pm_only(view):
+    @portal_user
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_pm:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _release(request: HttpRequest, release_id: int) -> Release:
+    return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+
+
+@require_GET
+@portal_user
+def portal_index(request: HttpRequest) -> HttpResponse:
+    token = Token.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "releases/portal_index.html",
+        {"releases": releases_visible_to(user=request.user), "token": token},
+    )
+
+
+@require_GET
+@portal_user
+def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = _release(request, release_id)
+    context = {
+        "release": release,
+        "change_counts": release_change_counts(release=release),
+        "changes": release_changes(release=release)[:CHANGES_SHOWN],
+        "withdrawn": release_withdrawn_items(release=release).order_by("path")[:CHANGES_SHOWN],
+        "downloads": release_downloads(release=release)[:200] if request.user.is_pm else None,
+    }
+    return render(request, "releases/portal_detail.html", context)
+
+
+@require_GET
+@portal_user
+def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = _release(request, release_id)
+    return render(request, "releases/portal_datasheet.html", {"release": release})
+
+
+@require_GET
+@portal_user
+def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Sends the browser to a fresh signed link, so the download can resume without the page."""
+    release = _release(request, release_id)
+    try:
+        release_ensure_downloadable(release=release)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("portal-detail", release_id=release.pk)
+    path, _ttl = download_url_make(release=release, user_id=request.user.pk)
+    return redirect(path)
+
+
+@require_POST
+@pm_only
+def portal_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = _release(request, release_id)
+    try:
+        release_revoke(
+            release=release, revoked_by=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The release is revoked; new downloads are refused."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("portal-detail", release_id=release.pk)
+
+
+@require_POST
+@portal_user
+def portal_token(request: HttpRequest) -> HttpResponse:
+    token = api_token_rotate(user=request.user)
+    messages.success(request, _("New API token created; the previous one no longer works."))
+    return render(
+        request,
+        "releases/portal_index.html",
+        {"releases": releases_visible_to(user=request.user), "token": token, "new_token": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@pm_only
+def portal_new(request: HttpRequest) -> HttpResponse:
+    form = ReleaseSpecForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campaign = form.cleaned_data["campaign"]
+        try:
+            release = release_create(
+                campaign=campaign,
+                client=form.cleaned_data["client"] or campaign.client,
+                created_by=request.user,
+                split_ratios=form.split_ratios(),
+                seed=form.cleaned_data["seed"],
+                spec=form.spec(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("portal-detail", release_id=release.pk)
+    return render(request, "releases/portal_new.html", {"form": form})

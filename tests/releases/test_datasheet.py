@@ -1,0 +1,134 @@
+"""The datasheet shipped in every archive and previewed in the portal."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from labelhub.accounts.models import User
+from labelhub.labeling.models import Task
+from tests.factories import (
+    CampaignFactory,
+    ConsentRecordFactory,
+    RecordingEnvironmentFactory,
+    UserFactory,
+)
+from tests.releases.helpers import approved_clip, archive_of, build, release_json
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def release():
+    campaign = CampaignFactory(description="Voice commands for a Korean smart TV.")
+    car = RecordingEnvironmentFactory(campaign=campaign, name="Car cabin")
+    speakers = [
+        ConsentRecordFactory(
+            speaker__campaign=campaign,
+            speaker__age_band=age,
+            speaker__gender=gender,
+            speaker__dialect=dialect,
+        ).speaker
+        for age, gender, dialect in [
+            ("20s", "female", "gyeongsang"),
+            ("50s", "male", "jeolla"),
+            ("70s+", "male", "standard"),
+        ]
+    ]
+    # 20s: 3 s exact; 50s: 4 s, one word wrong of four; 70s+: 1.5 s, returned once.
+    approved_clip(campaign, "volume up", speaker=speakers[0], duration_seconds=3.0)
+    approved_clip(
+        campaign,
+        "turn the tv off",
+        speaker=speakers[1],
+        draft="turn the tv of",
+        duration_seconds=4.0,
+        environment=car,
+    )
+    returned = approved_clip(campaign, "mute", speaker=speakers[2], duration_seconds=1.5)
+    Task.objects.filter(recording=returned).update(times_returned=1)
+    return build(campaign)
+
+
+def table_rows(markdown: str, heading: str) -> dict[str, list[str]]:
+    """A Markdown table under a heading, as {first cell: the other cells}."""
+    section = markdown.split(heading, 1)[1].split("\n\n", 2)[1]
+    rows = [line.strip("|").split("|") for line in section.splitlines()[2:]]
+    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows}
+
+
+def test_the_datasheet_has_demographic_tables_of_speakers_clips_and_hours(release) -> None:
+    markdown = archive_of(release).read("DATASHEET.md").decode()
+
+    # speakers, clips, hours (3 s, 4 s and 1.5 s)
+    assert table_rows(markdown, "#### By age band") == {
+        "20s": ["1", "1", "0.001"],
+        "50s": ["1", "1", "0.001"],
+        "70s+": ["1", "1", "0.0"],
+    }
+    assert table_rows(markdown, "#### By gender") == {
+        "female": ["1", "1", "0.001"],
+        "male": ["2", "2", "0.002"],
+    }
+    assert set(table_rows(markdown, "#### By dialect")) == {"gyeongsang", "jeolla", "standard"}
+    assert table_rows(markdown, "#### By environment") == {
+        "Car cabin": ["1", "1", "0.001"],
+        "unspecified": ["2", "2", "0.001"],
+    }
+    for section in ("## Motivation", "## Composition", "## Collection process"):
+        assert section in markdown
+    assert "Voice commands for a Korean smart TV." in markdown
+    today = timezone.localdate()
+    assert f"Recorded between {today} and {today}" in markdown
+    assert "collection channels: unspecified (3)" in markdown
+    assert "## Consent basis and scope" in markdown and "third-party delivery" in markdown
+    assert "## Known limitations" in markdown and "fewer than 5 speakers" in markdown
+
+
+def test_the_datasheet_reports_qa_figures_from_revisions(release) -> None:
+    qa = release_json(release)["qa"]
+
+    assert qa["items_with_asr_draft"] == 3
+    assert qa["edit_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert qa["draft_vs_final_wer"] == pytest.approx(1 / 7, abs=1e-4)  # 1 of 7 words
+    assert qa["review_return_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    markdown = archive_of(release).read("DATASHEET.md").decode()
+    assert "| edit rate | 0.3333 |" in markdown
+
+
+def test_the_datasheet_prints_the_dashboards_asr_error_per_group(release) -> None:
+    markdown = archive_of(release).read("DATASHEET.md").decode()
+
+    by_dialect = table_rows(markdown, "by dialect")
+    # jeolla: "turn the tv off" drafted as "turn the tv of": 1 word of 4, 1 character of 12.
+    assert by_dialect["jeolla"][:2] == ["1", "25% [25-25]"]
+    assert by_dialect["gyeongsang"][:2] == ["1", "0% [0-0]"]
+    html = archive_of(release).read("DATASHEET.html").decode()
+    assert "ASR draft error by group" in html and "jeolla" in html
+
+
+def test_the_html_datasheet_draws_svg_charts_and_is_checksummed(release) -> None:
+    bundle = archive_of(release)
+    html = bundle.read("DATASHEET.html").decode()
+
+    assert html.startswith("<!doctype html>")
+    assert len(re.findall(r"<svg ", html)) == 5
+    assert "Hours per age band" in html and "Duration histogram" in html
+    assert 'data-dimension="gender"' in html
+    sums = bundle.read("SHA256SUMS").decode()
+    assert "  DATASHEET.html\n" in sums and "  DATASHEET.md\n" in sums
+
+
+def test_the_client_previews_the_datasheet_in_the_portal_and_api(api_for, release) -> None:
+    user = UserFactory(role=User.Role.CLIENT, organisation=release.client)
+    pages = Client()
+    pages.force_login(user)
+
+    page = pages.get(f"/portal/{release.pk}/datasheet/")
+
+    assert page.status_code == 200
+    assert 'data-dimension="age band"' in page.content.decode()
+    assert "<svg" in page.content.decode()
+    api = api_for(user).get(f"/api/releases/{release.pk}/datasheet/").json()
+    assert api["markdown"] == archive_of(release).read("DATASHEET.md").decode()
