@@ -1,0 +1,45 @@
+"""The analytics figures a release datasheet prints, as plain JSON-able values."""
+
+from collections.abc import Collection
+
+from labelhub.analytics.asr_error import asr_error_by, headline_unit
+from labelhub.analytics.facts import campaign_clips
+from labelhub.analytics.labeling_cost import labeling_cost_by
+from labelhub.analytics.tables import error_row
+from labelhub.campaigns.models import Campaign
+
+DATASHEET_DIMENSIONS = ("campaign", "cell", "age_band", "gender", "dialect", "environment", "model")
+
+
+def datasheet_figures(*, campaign: Campaign, recording_ids: Collection[int] | None = None) -> dict:
+    """ASR error (WER and CER with 95% bootstrap intervals) per dimension, labeling cost and
+    agreement, for the campaign's clips or only for `recording_ids` (a release's items).
+
+    Returns {"headline_unit": "cer"|"wer", "asr_error": {dimension: [row, ...]},
+    "labeling": {...}}; rows are those of the asr-error table (percentages).
+    """
+    clips = campaign_clips(campaign=campaign)
+    if recording_ids is not None:
+        wanted = set(recording_ids)
+        clips = [clip for clip in clips if clip.recording_id in wanted]
+    errors = {
+        dimension: [
+            error_row(row)
+            for row in asr_error_by(campaign=campaign, dimension=dimension, clips=clips)
+        ]
+        for dimension in DATASHEET_DIMENSIONS
+    }
+    whole = labeling_cost_by(campaign=campaign, by="labeler", clips=clips)[0]
+    labeling = {
+        "labeled_clips": whole.labeled_clips,
+        "seconds_per_audio_minute": whole.seconds_per_audio_minute,
+        "edit_rate": whole.edit_rate,
+        "review_return_rate": whole.return_rate,
+        "double_transcribed_clips": whole.double_clips,
+        "double_transcription_cer": whole.double_cer,
+    }
+    return {
+        "headline_unit": headline_unit(campaign.language),
+        "asr_error": errors,
+        "labeling": labeling,
+    }

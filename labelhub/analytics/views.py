@@ -1,0 +1,288 @@
+"""The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from labelhub.analytics.asr_error import (
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    asr_error_by,
+    describe,
+    headline_unit,
+)
+from labelhub.analytics.charts import Bar, bar_chart, line_chart
+from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
+from labelhub.analytics.facts import campaign_clips
+from labelhub.analytics.labeling_cost import labeling_cost_by
+from labelhub.analytics.recollection import recollection_plan
+from labelhub.analytics.selectors import (
+    campaign_ancestry,
+    campaign_chains,
+    campaigns_for_analytics,
+    excluded_recording_ids,
+    exclusion_history,
+)
+from labelhub.analytics.services import exclusion_add, exclusion_lift, recollection_draft
+from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv, table_rows
+from labelhub.campaigns.models import Campaign
+from labelhub.errors import DomainError
+from labelhub.releases.models import Exclusion
+
+CLIP_PAGE_SIZE = 500
+# Crossed groupings offered on the dashboard ("jeolla / 60s / car"); any other works by URL.
+CROSSED = ("dialect+age_band", "dialect+age_band+environment", "age_band+gender")
+
+
+def _grouping_label(by: str) -> str:
+    return " / ".join(str(DIMENSION_LABELS[part]) for part in by.split("+"))
+
+
+def pm_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_pm:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+    return get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+
+
+def _percent_param(request: HttpRequest, name: str, default: float | None) -> float | None:
+    raw = request.GET.get(name) or request.POST.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw) / 100
+    except ValueError:
+        return default
+    return value if 0 < value < 10 else default
+
+
+@require_GET
+@pm_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "analytics/campaign_list.html", {"nodes": campaign_chains(user=request.user)}
+    )
+
+
+@require_GET
+@pm_required
+def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    by = request.GET.get("by", "cell")
+    parts = by.split("+")
+    if any(part not in DIMENSIONS for part in parts) or ("cell" in parts and len(parts) > 1):
+        by = "cell"
+    clips = campaign_clips(campaign=campaign)
+    coverage = coverage_by_cell(campaign=campaign, clips=clips)
+    errors = asr_error_by(campaign=campaign, dimension=by, clips=clips)
+    unit = headline_unit(campaign.language)
+    over_time = coverage_over_time(campaign=campaign, clips=clips)
+    context = {
+        "campaign": campaign,
+        "ancestry": campaign_ancestry(campaign=campaign),
+        "children": campaign.children.order_by("created_at"),
+        "coverage": coverage,
+        "coverage_chart": bar_chart(
+            [
+                Bar(row.label, (row.target.minutes, row.collected.minutes, row.approved.minutes))
+                for row in coverage
+            ],
+            title=_("Audio minutes per quota cell"),
+            series=(_("target"), _("collected"), _("approved")),
+            chart_id="coverage-chart",
+        ),
+        "time_chart": line_chart(
+            [(row.day.isoformat(), row.cumulative_minutes) for row in over_time],
+            title=_("Approved minutes, cumulative"),
+            chart_id="time-chart",
+        ),
+        "gap_count": sum(1 for row in coverage if not row.is_filled),
+        "by": by,
+        "dimensions": [(by, _grouping_label(by)) for by in (*DIMENSIONS, *CROSSED)],
+        "unit": unit.upper(),
+        "errors": [
+            (row, row.headline(campaign.language), describe(row, language=campaign.language))
+            for row in errors
+        ],
+        "error_chart": bar_chart(
+            [
+                Bar(
+                    row.group,
+                    (rate.value,),
+                    low=rate.low,
+                    high=rate.high,
+                    note=f"{rate.value * 100:.0f}% ± {rate.half_width * 100:.0f} (n={row.clips})",
+                )
+                for row in errors
+                if (rate := row.headline(campaign.language)) is not None
+            ],
+            title=_("ASR %(unit)s by %(group)s, with 95%% intervals")
+            % {
+                "unit": unit.upper(),
+                "group": _grouping_label(by),
+            },
+            series=(unit.upper(),),
+            percent=True,
+            chart_id="error-chart",
+        ),
+        "cost": labeling_cost_by(campaign=campaign, by="labeler", clips=clips),
+    }
+    return render(request, "analytics/dashboard.html", context)
+
+
+@require_GET
+@pm_required
+def gaps(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    threshold = _percent_param(request, "error_threshold", None)
+    width = _percent_param(request, "ci_half_width", 0.05)
+    context = {
+        "campaign": campaign,
+        "gaps": coverage_gaps(campaign=campaign),
+        "plan": recollection_plan(
+            campaign=campaign, error_threshold=threshold, ci_half_width=width
+        ),
+        "error_threshold": "" if threshold is None else round(threshold * 100, 2),
+        "ci_half_width": round(width * 100, 2),
+        "unit": headline_unit(campaign.language).upper(),
+    }
+    return render(request, "analytics/gaps.html", context)
+
+
+@require_POST
+@pm_required
+def recollect(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    try:
+        child = recollection_draft(
+            campaign=campaign,
+            by=request.user,
+            name=request.POST.get("name", ""),
+            error_threshold=_percent_param(request, "error_threshold", None),
+            ci_half_width=_percent_param(request, "ci_half_width", 0.05),
+        )
+    except DomainError as error:
+        return render(
+            request,
+            "analytics/gaps.html",
+            {"campaign": campaign, "gaps": [], "plan": [], "error": error.message},
+            status=400,
+        )
+    return redirect("analytics:dashboard", campaign_id=child.pk)
+
+
+@require_GET
+@pm_required
+def table_csv(request: HttpRequest, campaign_id: int, table: str) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    by = request.GET.get("by", "")
+    try:
+        rows = table_rows(campaign=campaign, table=table, by=by)
+    except UnknownTable as error:
+        raise Http404(str(error)) from None
+    response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+    suffix = f"-{by.replace('+', '-')}" if by else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="campaign-{campaign.pk}-{table}{suffix}.csv"'
+    )
+    return response
+
+
+@require_GET
+@pm_required
+def clips(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Per-clip error, worst first, filtered to one group of the dashboard: where to curate."""
+    campaign = _campaign(request, campaign_id)
+    by = request.GET.get("by", "")
+    group = request.GET.get("group", "")
+    try:
+        rows = clip_error_rows(campaign=campaign, by=by, group=group)
+    except UnknownTable as error:
+        raise Http404(str(error)) from None
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-clips.csv"'
+        return response
+    excluded = excluded_recording_ids(campaign=campaign)
+    context = {
+        "campaign": campaign,
+        "rows": rows[:CLIP_PAGE_SIZE],
+        "total": len(rows),
+        "excluded": excluded,
+        "by": by,
+        "group": group,
+        "reasons": Exclusion.Reason.choices,
+    }
+    return render(request, "analytics/clips.html", context)
+
+
+@require_POST
+@pm_required
+def exclude(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    ids = [int(pk) for pk in request.POST.getlist("recording") if pk.isdigit()]
+    try:
+        if request.POST.get("target") == "speakers":
+            speaker_ids = set(
+                campaign.recordings.filter(pk__in=ids).values_list("speaker_id", flat=True)
+            )
+            added = exclusion_add(
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+                speaker_ids=sorted(speaker_ids),
+                campaign=campaign,
+            )
+        else:
+            added = exclusion_add(
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+                recording_ids=ids,
+                campaign=campaign,
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)d exclusion in force.", "%(count)d exclusions in force.", len(added))
+            % {"count": len(added)},
+        )
+    return redirect("analytics:exclusions", campaign_id=campaign.pk)
+
+
+@require_GET
+@pm_required
+def exclusions(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    context = {"campaign": campaign, "history": exclusion_history(campaign=campaign)}
+    return render(request, "analytics/exclusions.html", context)
+
+
+@require_POST
+@pm_required
+def lift(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    ids = [int(pk) for pk in request.POST.getlist("exclusion") if pk.isdigit()]
+    wanted = exclusion_history(campaign=campaign).filter(pk__in=ids)
+    try:
+        exclusion_lift(exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("analytics:exclusions", campaign_id=campaign.pk)
