@@ -42,6 +42,7 @@ demo: setup
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v 0
 	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py demo_load
+	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py demo_analytics
 	@mkdir -p var
 	@echo "starting a Celery worker (log: var/worker.log)"
 	@DEBUG=1 $(BIN)/celery -A workers worker -Q celery,asr --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \

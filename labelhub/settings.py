@@ -157,7 +157,8 @@ STATIC_ROOT = DATA_DIR / "static"
 # The browser apps (workbench, recorder, dashboards) are plain ES modules with no build step:
 # frontend/<app>/ is served as /static/<app>/.
 STATICFILES_DIRS = [
-    (path.name, path) for path in sorted((BASE_DIR / "frontend").iterdir()) if path.is_dir()
+    BASE_DIR / "labelhub" / "static",  # the project's own stylesheet, shared by every page
+    *((path.name, path) for path in sorted((BASE_DIR / "frontend").iterdir()) if path.is_dir()),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Audio is personal data: it is never served from a public media URL, only through views
@@ -166,6 +167,8 @@ MEDIA_URL = "/media-not-served/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# How long a speaker invite link (/record/<token>/) stays valid, in days.
+SPEAKER_INVITE_DAYS = env_int("SPEAKER_INVITE_DAYS", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -217,6 +220,8 @@ ASR_COMPUTE_TYPE = env_str("ASR_COMPUTE_TYPE", "int8")
 ASR_MODEL_CACHE = Path(env_str("ASR_MODEL_CACHE", str(DATA_DIR / "models")))
 ASR_BATCH_SIZE = env_int("ASR_BATCH_SIZE", 8)
 ASR_CLAIM_TTL_SECONDS = env_int("ASR_CLAIM_TTL_SECONDS", 300)
+# How long a signed release download link works (seconds).
+RELEASE_URL_TTL_SECONDS = env_int("RELEASE_URL_TTL_SECONDS", 3600)
 ASR_TIME_LIMIT_BASE = env_int("ASR_TIME_LIMIT_BASE", 120)
 ASR_TIME_LIMIT_PER_AUDIO_SECOND = env_int("ASR_TIME_LIMIT_PER_AUDIO_SECOND", 5)
 LABELING_PRIORITY = env_str("LABELING_PRIORITY", "low_confidence_first")

@@ -29,4 +29,5 @@ urlpatterns = [
     path("api/", include("labelhub.recordings.urls")),
     path("api/", include("labelhub.labeling.urls")),
     path("api/", include("labelhub.releases.urls")),
+    path("api/", include("labelhub.analytics.urls")),
 ]

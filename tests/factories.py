@@ -2,7 +2,13 @@ import factory
 from django.utils import timezone
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.models import (
+    Campaign,
+    CollectionChannel,
+    LegalReview,
+    QuotaCell,
+    RecordingEnvironment,
+)
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
@@ -103,3 +109,65 @@ class TaskFactory(factory.django.DjangoModelFactory):
         model = Task
 
     recording = factory.SubFactory(RecordingFactory)
+
+
+class QuotaCellFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuotaCell
+
+    campaign = factory.SubFactory(CampaignFactory)
+    age_band = Speaker.AgeBand.THIRTIES
+    gender = Speaker.Gender.FEMALE
+    target_clips = 100
+    target_minutes = 15.0
+    target_speakers = 10
+
+
+class RecordingEnvironmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordingEnvironment
+
+    campaign = factory.SubFactory(CampaignFactory)
+    kind = RecordingEnvironment.Kind.HOME
+    name = factory.Sequence(lambda n: f"Environment {n}")
+    noise_level = RecordingEnvironment.NoiseLevel.QUIET
+
+
+class CollectionChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CollectionChannel
+
+    campaign = factory.SubFactory(CampaignFactory)
+    kind = CollectionChannel.Kind.PUBLIC
+    name = factory.Sequence(lambda n: f"Channel {n}")
+
+
+class LegalReviewFactory(factory.django.DjangoModelFactory):
+    """A complete checklist, not yet signed: pass signed_off_by/signed_off_at to sign it."""
+
+    class Meta:
+        model = LegalReview
+
+    campaign = factory.SubFactory(CampaignFactory)
+    consent_text_reviewed = True
+    retention_period_set = True
+    purpose_stated = True
+    third_party_delivery_stated = True
+    minors_policy = "Speakers under the age of consent need a guardian's consent record."
+
+
+def _in_thirty_days():
+    from datetime import timedelta
+
+    return timezone.now() + timedelta(days=30)
+
+
+class SpeakerInviteFactory(factory.django.DjangoModelFactory):
+    """An unused invite link to an active campaign."""
+
+    class Meta:
+        model = "speakers.SpeakerInvite"
+
+    campaign = factory.SubFactory(CampaignFactory, status=Campaign.Status.ACTIVE)
+    created_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(_in_thirty_days)

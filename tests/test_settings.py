@@ -21,7 +21,10 @@ PRINT_SETTINGS = (
 
 
 def run_with_env(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # The process starts from a bare environment, as a production host would: not the test
+    # run's database, and not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE.
+    inherited = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in inherited}
     clean["DJANGO_SETTINGS_MODULE"] = "labelhub.settings"
     return subprocess.run(
         [sys.executable, "-c", code],

@@ -14,10 +14,6 @@ from django.test import Client
 
 from labelhub.accounts.models import User
 
-# Playwright's sync API runs an event loop in this thread; the tests still talk to the database
-# synchronously between browser steps, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -39,6 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread from here on; tests still
+    # use the database synchronously between browser steps, which Django would otherwise refuse.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

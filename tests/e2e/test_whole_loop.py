@@ -68,9 +68,11 @@ def test_the_whole_loop_end_to_end(live_server, celery_worker_process, tmp_path:
     rival_org = Organisation.objects.create(name="Rival Corp.", kind="client")
     UserFactory(username="pm", role=User.Role.PM)
     UserFactory(username="labeler", role=User.Role.LABELER)
+    UserFactory(username="reviewer", role=User.Role.REVIEWER)
     UserFactory(username="client", role=User.Role.CLIENT, organisation=client_org)
     UserFactory(username="rival", role=User.Role.CLIENT, organisation=rival_org)
     pm, labeler = Api(live_server.url, "pm"), Api(live_server.url, "labeler")
+    reviewer = Api(live_server.url, "reviewer")
 
     # 1. A PM creates a campaign with a language and a consent document.
     campaign = pm.created(
@@ -81,6 +83,25 @@ def test_the_whole_loop_end_to_end(live_server, celery_worker_process, tmp_path:
         f"/api/campaigns/{campaign['id']}/consent-documents/",
         json={"title": "Consent", "text": "I agree that my voice may be used to train ASR."},
     )
+    # Collection opens only after a named PM signs the legal review.
+    refused = pm.post(f"/api/campaigns/{campaign['id']}/transition/", json={"to": "active"})
+    assert refused.status_code == 409, refused.text
+    review = pm.session.patch(
+        f"{pm.base}/api/campaigns/{campaign['id']}/legal-review/",
+        json={
+            "consent_text_reviewed": True,
+            "retention_period_set": True,
+            "purpose_stated": True,
+            "third_party_delivery_stated": True,
+            "minors_policy": "No speakers under 14.",
+        },
+    )
+    assert review.status_code == 200, review.text
+    signed = pm.post(f"/api/campaigns/{campaign['id']}/legal-review/sign-off/")
+    assert signed.status_code == 200 and signed.json()["signed_off_by"] == "pm", signed.text
+    for status in ("legal_review", "active"):
+        moved = pm.post(f"/api/campaigns/{campaign['id']}/transition/", json={"to": status})
+        assert moved.status_code == 200, moved.text
 
     # 2. A speaker with a consent record; recordings uploaded in two formats.
     speaker = pm.created(
@@ -144,6 +165,24 @@ def test_the_whole_loop_end_to_end(live_server, celery_worker_process, tmp_path:
         assert revision["number"] == 2
         corrected[task["recording"]] = fixed
     assert labeler.post("/api/tasks/claim/").status_code == 204
+
+    # 5b. A reviewer approves each submission; the last one they edit before approving.
+    for index in range(len(SPOKEN)):
+        response = reviewer.post("/api/reviews/claim/")
+        assert response.status_code == 200, response.text
+        task = response.json()
+        submitted = task["submitted"]
+        assert submitted["kind"] == "labeler_edit" and submitted["author"] is not None
+        text = submitted["text"]
+        if index == len(SPOKEN) - 1:
+            text = text.rstrip(".") + "!"
+            corrected[task["recording"]] = text
+        decided = reviewer.created(
+            f"/api/reviews/{task['id']}/decide/",
+            json={"decision": "approve", "text": text, "base_revision": submitted["id"]},
+        )
+        assert decided["kind"] == "review" and decided["decision"] in {"approved", "edited"}
+    assert reviewer.post("/api/reviews/claim/").status_code == 204
     drafts = TranscriptRevision.objects.filter(kind=TranscriptRevision.Kind.ASR_DRAFT)
     assert drafts.count() == len(SPOKEN)  # the drafts stay beside the corrections
 
