@@ -5,9 +5,12 @@ Needs the espeak-ng and ffmpeg executables (with libmp3lame, aac, libopus and fl
 
 from __future__ import annotations
 
+import re
 import subprocess
 import wave
 from pathlib import Path
+
+import jiwer
 
 # ffmpeg output arguments per accepted upload suffix. Encoders are named explicitly so a build
 # that lacks one fails loudly instead of ffmpeg silently picking a different codec.
@@ -54,3 +57,17 @@ def _run(command: list[str]) -> None:
     if result.returncode != 0:
         # CalledProcessError hides stderr, which is the only useful part when a tool fails.
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
+
+
+def normalised_words(text: str) -> str:
+    """Lowercase words without punctuation: how drafts are compared with the words spoken."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def wer(reference: str | list[str], hypothesis: str | list[str]) -> float:
+    """Word error rate of one transcript, or of a corpus (lists), after normalisation."""
+    if isinstance(reference, str):
+        return jiwer.wer(normalised_words(reference), normalised_words(hypothesis))
+    return jiwer.wer(
+        [normalised_words(r) for r in reference], [normalised_words(h) for h in hypothesis]
+    )

