@@ -1,13 +1,16 @@
 """Writes a release archive: audio once per split, every export format, a manifest, checksums.
 
-Layout (see releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` plus each split's
+Layout (see releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` (``.flac`` when the
+spec's ``audio_format`` is "flac"), ``originals/<speaker>/<uid><upload suffix>`` when the spec's
+``include_originals`` is set, plus each split's
 ``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`` (NeMo), ``kaldi/``,
 ``<split>.tsv`` (Common Voice), ``manifest.jsonl`` (everything LabelHub knows of each item),
 ``release.json``, ``DATASHEET.md``/``DATASHEET.html`` and ``SHA256SUMS`` over every other file.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
-into the zip and forgotten; what stays is one small ExportItem per item (the format writers
-sort and group them) and the ids that become ReleaseItem rows.
+into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
+stays is one small ExportItem per item (the format writers sort and group them) and the ids
+that become ReleaseItem rows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import soundfile
 from django.conf import settings
 from django.utils import timezone
 
@@ -38,6 +42,7 @@ from labelhub.releases.datasheet import (
 )
 from labelhub.releases.formats import ExportItem, audio_name, export_files
 from labelhub.releases.models import Release
+from labelhub.releases.spec import spec_load
 from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord, Speaker
 from labelhub.storage import local_path
@@ -45,6 +50,10 @@ from labelhub.storage import local_path
 BUILDER = "labelhub-release/2"
 CHUNK = 500
 FORMATS = ["audiofolder", "nemo", "kaldi", "commonvoice", "labelhub-manifest"]
+AUDIO_SUFFIX = {"wav": ".wav", "flac": ".flac"}
+# FLAC holds integer samples of up to 24 bits; ingest normalises to 16-bit PCM.
+FLAC_SUBTYPES = {"PCM_S8", "PCM_16", "PCM_24"}
+BLOCK_FRAMES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,8 @@ def write_archive(
 ) -> ArchiveResult:
     """Writes the zip one file at a time, so memory holds one clip, not the release."""
     pooled = len(release.spec.get("extra_campaigns") or []) > 0
+    spec = spec_load(release.spec)
+    suffix = AUDIO_SUFFIX[spec.audio_format]
     exported: list[ExportItem] = []
     rows: list[ItemRow] = []
     sums: list[tuple[str, str]] = []
@@ -175,15 +186,23 @@ def write_archive(
                 split = splits[choice.split_item.item_id]
                 revision = chunk.revisions[choice.revision_id]
                 consent = chunk.consents[choice.consent_id]
-                item = _export_item(recording, revision, split, pooled=pooled)
+                item = _export_item(recording, revision, split, pooled=pooled, suffix=suffix)
                 with local_path(recording.normalised_file) as source:
-                    digest = _write_audio(bundle, source, item.audio_name)
+                    if spec.audio_format == "flac":
+                        digest = _write_flac(bundle, source, item.audio_name)
+                    else:
+                        digest = _write_audio(bundle, source, item.audio_name)
                 sums.append((item.audio_name, digest))
+                original = None
+                if spec.include_originals:
+                    original = _write_original(bundle, recording, item.speaker_id)
+                    sums.append((original, recording.raw_sha256))
                 exported.append(item)
                 rows.append(
                     ItemRow(recording.pk, revision.pk, consent.pk, split, item.audio_name, digest)
                 )
-                manifest.write(json.dumps(_manifest_row(item, consent), ensure_ascii=False) + "\n")
+                row = _manifest_row(item, consent, original=original)
+                manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
                 stats.add(_facts(item, recording, revision, consent, chunk))
                 done += 1
                 percent = int(90 * done / total)
@@ -192,7 +211,7 @@ def write_archive(
                     reported = percent
         texts = export_files(exported, salt=_client_id_salt(release.campaign_id))
         del exported  # the biggest thing held; the metadata files are written from here on
-        texts["release.json"] = _release_json(release, stats, changelog)
+        texts["release.json"] = _release_json(release, stats, changelog, spec.audio_format)
         campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
         context = datasheet_context(
             release=release, stats=stats, spec=release.spec, changes=changelog, campaigns=campaigns
@@ -220,11 +239,56 @@ def _campaign_ids(release: Release) -> list[int]:
 
 def _write_audio(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
     """Copies the clip into the zip and hashes it in the same read."""
+    with source.open("rb") as handle:
+        return _copy_stored(bundle, handle, zipfile.ZipInfo.from_file(source, name))
+
+
+def _write_flac(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
+    """Encodes the normalised WAV as FLAC, lossless, one block at a time, then copies it in.
+
+    libsndfile seeks back to finish the FLAC header, and a zip member can't be seeked, so the
+    clip goes through a temporary file: one clip on disk at a time, a block in memory.
+    """
+    with soundfile.SoundFile(source) as wav, tempfile.TemporaryFile() as encoded:
+        subtype = wav.subtype if wav.subtype in FLAC_SUBTYPES else "PCM_24"
+        with soundfile.SoundFile(
+            encoded,
+            "w",
+            samplerate=wav.samplerate,
+            channels=wav.channels,
+            format="FLAC",
+            subtype=subtype,
+        ) as flac:
+            # int32 carries 16- and 24-bit samples exactly, so decoding gives the WAV back.
+            for block in wav.blocks(blocksize=BLOCK_FRAMES, dtype="int32", always_2d=True):
+                flac.write(block)
+        encoded.seek(0)
+        return _copy_stored(bundle, encoded, zipfile.ZipInfo.from_file(source, name))
+
+
+def _write_original(bundle: zipfile.ZipFile, recording: Recording, speaker_id: str) -> str:
+    """Ships the raw upload byte for byte; returns its path in the release.
+
+    Named by the recording's uid, never the uploaded file name, which may carry a person's name.
+    A checksum that differs from the one taken at upload means the stored file changed since:
+    the build stops rather than ship it.
+    """
+    name = f"originals/{speaker_id}/{recording.uid}{recording.original_suffix}"
+    with local_path(recording.raw_file) as source:
+        digest = _write_audio(bundle, source, name)
+    if digest != recording.raw_sha256:
+        raise ValueError(
+            f"recording {recording.uid}: the stored upload's SHA-256 {digest} differs from "
+            f"{recording.raw_sha256}, taken at upload"
+        )
+    return name
+
+
+def _copy_stored(bundle: zipfile.ZipFile, handle, info: zipfile.ZipInfo) -> str:
     digest = hashlib.sha256()
-    # WAV barely compresses; storing keeps the build fast.
-    info = zipfile.ZipInfo.from_file(source, name)
+    # Audio barely compresses; storing keeps the build fast.
     info.compress_type = zipfile.ZIP_STORED
-    with source.open("rb") as handle, bundle.open(info, "w") as target:
+    with bundle.open(info, "w") as target:
         while block := handle.read(1 << 20):
             digest.update(block)
             target.write(block)
@@ -244,14 +308,14 @@ def _write_text_file(bundle: zipfile.ZipFile, handle, name: str) -> str:
 
 
 def _export_item(
-    recording: Recording, revision: TranscriptRevision, split: str, *, pooled: bool
+    recording: Recording, revision: TranscriptRevision, split: str, *, pooled: bool, suffix: str
 ) -> ExportItem:
     speaker = recording.speaker
     key = speaker_key(speaker.code, speaker.campaign_id, pooled=pooled)
     return ExportItem(
         item_id=str(recording.uid),
         split=split,
-        audio_name=audio_name(split, key, str(recording.uid)),
+        audio_name=audio_name(split, key, str(recording.uid), suffix),
         text=revision.text,
         duration=round(recording.duration_seconds or 0.0, 3),
         speaker_id=key,
@@ -294,8 +358,8 @@ def _facts(
     )
 
 
-def _manifest_row(item: ExportItem, consent: ConsentRecord) -> dict:
-    return {
+def _manifest_row(item: ExportItem, consent: ConsentRecord, *, original: str | None) -> dict:
+    row = {
         "path": item.audio_name,
         "split": item.split,
         "text": item.text,
@@ -310,9 +374,14 @@ def _manifest_row(item: ExportItem, consent: ConsentRecord) -> dict:
         "revision": item.extra["revision"],
         "consent_document_version": consent.document.version,
     }
+    if original is not None:
+        row["original_path"] = original
+    return row
 
 
-def _release_json(release: Release, stats: DatasheetStats, changelog: dict) -> str:
+def _release_json(
+    release: Release, stats: DatasheetStats, changelog: dict, audio_format: str
+) -> str:
     summary = {
         "campaign": release.campaign_id,
         "campaigns": _campaign_ids(release),
@@ -331,6 +400,7 @@ def _release_json(release: Release, stats: DatasheetStats, changelog: dict) -> s
         "speakers": len(stats.speakers),
         "qa": qa_figures(stats),
         "formats": FORMATS,
+        "audio": {"format": audio_format, "sample_rate": 16000, "channels": 1},
         "changelog": changelog,
     }
     return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"

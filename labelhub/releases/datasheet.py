@@ -273,7 +273,25 @@ def datasheet_context(
         "qa": qa_figures(stats),
         "limitations": limitations(stats),
         "changes": changes,
+        "audio_note": audio_note(spec),
     }
+
+
+def audio_note(spec: dict) -> str:
+    """How this release ships its audio, from the spec (older specs predate both options)."""
+    if spec.get("audio_format") == "flac":
+        note = (
+            "Audio ships as FLAC, losslessly encoded from the normalised WAV: decoding gives "
+            "the same samples."
+        )
+    else:
+        note = "Audio ships as the normalised WAV."
+    if spec.get("include_originals"):
+        note += (
+            " The original uploads ship byte for byte under originals/<speaker>/ (see "
+            "original_path in manifest.jsonl)."
+        )
+    return note
 
 
 def datasheet_markdown(context: dict) -> str:
@@ -310,6 +328,7 @@ def datasheet_markdown(context: dict) -> str:
         "Speakers recorded prompted or spontaneous speech through LabelHub's recorder or "
         "uploads; every file was normalised to 16 kHz mono WAV and checked at ingest "
         "(duration, level, clipping). "
+        f"{context['audio_note']} "
         f"Recorded between {stats.first_day} and {stats.last_day}; collection channels: "
         + ", ".join(f"{name} ({n})" for name, n in sorted(stats.channels.items()))
         + ". Release filters (the spec):",

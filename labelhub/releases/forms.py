@@ -62,6 +62,15 @@ class ReleaseSpecForm(forms.Form):
     keep_test_set = forms.BooleanField(
         label=_("Keep the previous version's test speakers in test"), required=False
     )
+    audio_format = forms.ChoiceField(
+        label=_("Audio format"),
+        choices=[("wav", _("WAV (16 kHz mono)")), ("flac", _("FLAC (lossless, smaller)"))],
+        initial="wav",
+        required=False,  # a form posted without it (an older page, a script) gets the default
+    )
+    include_originals = forms.BooleanField(
+        label=_("Also include the original uploads"), required=False
+    )
     train = forms.FloatField(label=_("Train share"), initial=0.8, min_value=0)
     dev = forms.FloatField(label=_("Dev share"), initial=0.1, min_value=0)
     test = forms.FloatField(label=_("Test share"), initial=0.1, min_value=0)
@@ -80,6 +89,8 @@ class ReleaseSpecForm(forms.Form):
             "approved_only": data["approved_only"],
             "exclude_quality_flags": _words(data["exclude_quality_flags"]),
             "keep_test_set": data["keep_test_set"],
+            "audio_format": data["audio_format"] or "wav",
+            "include_originals": data["include_originals"],
         }
         for key in ("recorded_from", "recorded_to"):
             if data[key]:

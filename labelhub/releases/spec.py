@@ -17,6 +17,7 @@ from labelhub.errors import DomainError
 from labelhub.speakers.models import Speaker
 
 ANY_FLAG = "*"  # in exclude_quality_flags: leave out every clip with any quality flag
+AUDIO_FORMATS = ("wav", "flac")  # how the normalised 16 kHz mono audio ships
 
 
 class _SpecSerializer(serializers.Serializer):
@@ -41,6 +42,8 @@ class _SpecSerializer(serializers.Serializer):
     max_duration = serializers.FloatField(required=False, allow_null=True, min_value=0)
     max_draft_wer = serializers.FloatField(required=False, allow_null=True, min_value=0)
     keep_test_set = serializers.BooleanField(required=False, default=False)
+    audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, required=False, default="wav")
+    include_originals = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data: dict) -> dict:
         unknown = set(self.initial_data) - set(self.fields)
@@ -74,6 +77,10 @@ class ReleaseSpec:
     max_duration: float | None = None
     max_draft_wer: float | None = None
     keep_test_set: bool = False
+    # "flac" holds the same normalised samples, losslessly, in fewer bytes than "wav".
+    audio_format: str = "wav"
+    # Also ship each raw upload byte for byte under originals/ (see releases.archive).
+    include_originals: bool = False
 
     def as_json(self) -> dict:
         data = asdict(self)

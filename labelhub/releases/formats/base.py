@@ -4,7 +4,10 @@ Audio layout, one decision for all formats: each item's audio is stored once, at
 ``<split>/audio/<speaker>/<uid>.wav`` (see :func:`audio_name`). That is the Hugging Face
 ``audiofolder`` layout, so the split folders load as they are, and the NeMo manifests, Kaldi
 ``wav.scp`` files and Common Voice TSVs point at those same files instead of holding copies.
-Every path a format writes is relative to the release root.
+Every path a format writes is relative to the release root. With the spec's ``audio_format``
+"flac" the same layout holds ``.flac`` files; the suffix of ``audio_name`` is the one place that
+says which, so every format follows it. ``originals/`` (the raw uploads, when shipped) and
+``kaldi/`` are taken at the root, so no split may use those names.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ from pathlib import Path, PurePosixPath
 Files = dict[str, str]
 
 _SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_RESERVED_TOP_LEVEL = {"kaldi"}
+_RESERVED_TOP_LEVEL = {"kaldi", "originals"}
 
 
 @dataclass(frozen=True)
 class ExportItem:
     item_id: str
     split: str
-    audio_name: str  # e.g. "train/audio/SPK-1/<uid>.wav"; see audio_name()
+    audio_name: str  # e.g. "train/audio/SPK-1/<uid>.wav" (or .flac); see audio_name()
     text: str
     duration: float
     speaker_id: str

@@ -8,7 +8,10 @@ order; Python sorts str by code point, which is the same order as UTF-8 bytes.
 directory; pass ``audio_prefix`` (e.g. where the release was unpacked) to make them absolute.
 ``spk2gender`` only allows m and f, and a partial file fails validation, so a split with any
 other gender gets no spk2gender; likewise utt2dur needs every duration above zero. Both files
-are optional. Transcripts are flattened to one line of ASCII spaces: validate_text.pl refuses
+are optional. FLAC audio is listed as a pipe, ``sox <path> -t wav - |``: Kaldi's tools read
+only WAV, and sox is one of Kaldi's own required tools (tools/extras/check_dependencies.sh),
+whereas the ``flac`` command that the LibriSpeech recipe pipes through often is not installed.
+Transcripts are flattened to one line of ASCII spaces: validate_text.pl refuses
 other Unicode whitespace (U+3000, no-break space).
 """
 
@@ -48,7 +51,7 @@ def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]
         speakers.setdefault(item.speaker_id, []).append(utt)
     genders = {item.speaker_id: KALDI_GENDER.get(item.gender) for _, item in utts}
     data_dir = {
-        "wav.scp": [f"{utt} {audio_prefix}{item.audio_name}" for utt, item in utts],
+        "wav.scp": [f"{utt} {wav_entry(audio_prefix + item.audio_name)}" for utt, item in utts],
         "text": [f"{utt} {one_line(item.text)}".rstrip() for utt, item in utts],
         "utt2spk": [f"{utt} {item.speaker_id}" for utt, item in utts],
         "spk2utt": [f"{speaker} {' '.join(ids)}" for speaker, ids in speakers.items()],
@@ -59,6 +62,13 @@ def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]
     if all(genders.values()):
         data_dir["spk2gender"] = [f"{speaker} {genders[speaker]}" for speaker in speakers]
     return data_dir
+
+
+def wav_entry(path: str) -> str:
+    """The wav.scp value for an audio file: the path itself for WAV, a decoding pipe otherwise."""
+    if path.endswith(".wav"):
+        return path
+    return f"sox {path} -t wav - |"
 
 
 def _first(pair: tuple[str, ExportItem]) -> str:
