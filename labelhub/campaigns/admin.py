@@ -2,12 +2,15 @@
 read-only fields), so the admin cannot skip the checks the pages and API enforce."""
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from labelhub.accounts.models import User
 from labelhub.campaigns.models import (
     Campaign,
     CollectionChannel,
@@ -18,6 +21,7 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.services import campaign_transition
 from labelhub.errors import DomainError
+from labelhub.labeling.services import LABELING_ROLES
 
 
 class QuotaCellInline(admin.TabularInline):
@@ -77,6 +81,7 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     readonly_fields = ["status", "created_by", "created_at"]
     raw_id_fields = ["parent"]
+    filter_horizontal = ["labelers"]
     inlines = [
         LegalReviewInline,
         QuotaCellInline,
@@ -88,6 +93,14 @@ class CampaignAdmin(admin.ModelAdmin):
         _transition_action(Campaign.Status.ACTIVE, _("Activate: start collecting")),
         _transition_action(Campaign.Status.CLOSED, _("Close the campaign")),
     ]
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        # Only labelers and reviewers can be listed (the API refuses anyone else too).
+        if db_field.name == "labelers":
+            kwargs["queryset"] = User.objects.filter(role__in=LABELING_ROLES).order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: object, change: bool) -> None:
         if not change:

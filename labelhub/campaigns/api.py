@@ -1,14 +1,16 @@
 """Campaign planning API (PM only): campaigns, lifecycle, legal review, quota cells, prompts,
 environments and channels. Thin: parse, call one service or selector, serialize."""
 
+from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.models import Organisation
+from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.permissions import IsPM
 from labelhub.campaigns import quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
@@ -22,6 +24,7 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.prompt_import import prompts_import
 from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
+from labelhub.labeling.services import LABELING_ROLES, campaign_labelers_set
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[dict]:
@@ -41,6 +44,10 @@ class CampaignSerializer(serializers.ModelSerializer):
     region_choices = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False
     )
+    # User ids; empty: the whole labeling staff works on the campaign.
+    labelers = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.all(), required=False
+    )
     dialects = serializers.SerializerMethodField()
     regions = serializers.SerializerMethodField()
     legal_review_signed_off = serializers.SerializerMethodField()
@@ -50,6 +57,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             *sorted(services.CAMPAIGN_FIELDS),
+            "labelers",
             "status",
             "dialects",
             "regions",
@@ -57,6 +65,15 @@ class CampaignSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "status", "created_at"]
+
+    def validate_labelers(self, labelers: list[User]) -> list[User]:
+        outsiders = sorted(user.username for user in labelers if user.role not in LABELING_ROLES)
+        if outsiders:
+            raise serializers.ValidationError(
+                _("Only labelers and reviewers can work on a campaign, not %(users)s.")
+                % {"users": ", ".join(outsiders)}
+            )
+        return labelers
 
     def get_dialects(self, campaign: Campaign) -> list[dict]:
         return _choices(dialect_choices_for(campaign))
@@ -151,13 +168,19 @@ class CampaignApi(APIView):
 
 class CampaignListApi(CampaignApi):
     def get(self, request: Request) -> Response:
-        campaigns = campaign_list(user=request.user)
+        campaigns = campaign_list(user=request.user).prefetch_related("labelers")
         return Response(CampaignSerializer(campaigns, many=True).data)
 
     def post(self, request: Request) -> Response:
         incoming = CampaignSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        campaign = services.campaign_create(created_by=request.user, **incoming.validated_data)
+        fields = dict(incoming.validated_data)
+        labelers = fields.pop("labelers", None)
+        # One transaction: a refused labeler list leaves no half-made campaign behind.
+        with transaction.atomic():
+            campaign = services.campaign_create(created_by=request.user, **fields)
+            if labelers is not None:
+                campaign_labelers_set(campaign=campaign, labelers=labelers)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
@@ -169,7 +192,12 @@ class CampaignDetailApi(CampaignApi):
         campaign = self.campaign(request, campaign_id)
         incoming = CampaignSerializer(campaign, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        campaign = services.campaign_update(campaign=campaign, **incoming.validated_data)
+        fields = dict(incoming.validated_data)
+        labelers = fields.pop("labelers", None)
+        with transaction.atomic():
+            campaign = services.campaign_update(campaign=campaign, **fields)
+            if labelers is not None:
+                campaign_labelers_set(campaign=campaign, labelers=labelers)
         return Response(CampaignSerializer(campaign).data)
 
 

@@ -71,6 +71,18 @@ class Campaign(models.Model):
     )
     asr_beam_size = models.PositiveSmallIntegerField(_("ASR beam size"), default=5)
     asr_vad_filter = models.BooleanField(_("skip silence before decoding (VAD)"), default=False)
+    # Who may claim this campaign's tasks and reviews. Nobody listed keeps the old behaviour
+    # (the whole labeling staff), so campaigns made before membership existed still get worked.
+    labelers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="labeling_campaigns",
+        verbose_name=_("labelers"),
+        help_text=_(
+            "Labelers and reviewers who work on this campaign. Empty: everyone on the labeling "
+            "staff."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

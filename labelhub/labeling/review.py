@@ -9,6 +9,7 @@ from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.services import (
     LeaseExpired,
+    in_campaigns_of,
     lease_first,
     lease_until,
     recording_still_ready,
@@ -30,6 +31,7 @@ def review_claim_next(*, reviewer: User) -> Task | None:
     """Hands the reviewer the submitted task they hold, or leases the next one to them.
 
     Never their own work: a reviewer who also labels never reviews a clip they transcribed.
+    Only tasks of campaigns_open_to(reviewer), like the labeling queue.
     """
     if not _can_review(reviewer):
         raise NotAllowed("only reviewers and PMs review transcripts")
@@ -44,6 +46,7 @@ def review_claim_next(*, reviewer: User) -> Task | None:
         & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
         & ~Q(labeler=reviewer)
         & recording_still_ready()
+        & in_campaigns_of(reviewer)
     )
     lease = {"assignee": reviewer, "lease_expires_at": lease_until(now), "updated_at": now}
     with transaction.atomic():

@@ -8,14 +8,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
+from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+
+# The roles a campaign can list as its labelers (PMs see every campaign anyway).
+LABELING_ROLES = frozenset({User.Role.LABELER, User.Role.REVIEWER})
 
 # A returned task waits this long for the labeler who wrote it before anyone may take it.
 RETURNED_RESERVED_FOR = timedelta(hours=24)
@@ -79,11 +84,35 @@ def recording_still_ready() -> Q:
     return Q(recording_id__in=Recording.objects.filter(status=Recording.Status.READY).values("pk"))
 
 
-def _claimable(now: datetime) -> Q:
+def campaigns_open_to(user: User) -> QuerySet[Campaign]:
+    """Campaigns whose tasks the user may claim: those listing them, and those listing nobody.
+
+    PMs oversee every campaign and can never be listed (only labelers and reviewers can), so
+    they are not scoped.
+    """
+    if user.is_pm:
+        return Campaign.objects.all()
+    members = Campaign.labelers.through.objects
+    return Campaign.objects.filter(
+        ~Q(pk__in=members.values("campaign_id"))
+        | Q(pk__in=members.filter(user_id=user.pk).values("campaign_id"))
+    )
+
+
+def in_campaigns_of(user: User) -> Q:
+    if user.is_pm:
+        return Q()
+    # Subqueries on ids, not joins, like recording_still_ready(): claiming locks task rows only.
+    recordings = Recording.objects.filter(campaign_id__in=campaigns_open_to(user).values("pk"))
+    return Q(recording_id__in=recordings.values("pk"))
+
+
+def _claimable(now: datetime, labeler: User) -> Q:
     return (
         Q(status=Task.Status.OPEN)
         & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now))
         & recording_still_ready()
+        & in_campaigns_of(labeler)
     )
 
 
@@ -103,6 +132,7 @@ def _double_claimable(labeler: User, now: datetime) -> Q:
         & ~Q(labeler=labeler)
         & (Q(double_assignee__isnull=True) | Q(double_lease_expires_at__lt=now))
         & recording_still_ready()
+        & in_campaigns_of(labeler)
     )
 
 
@@ -151,10 +181,11 @@ def task_claim_next(*, labeler: User) -> Task | None:
     """Hands the labeler their current task, or leases the next one to them.
 
     Order: a task they hold; one a reviewer returned to them; the highest-priority open task;
-    then a clip someone else transcribed that is sampled for a second transcription.
+    then a clip someone else transcribed that is sampled for a second transcription. Only
+    tasks of campaigns_open_to(labeler) are handed out; a task already held stays theirs.
     """
     now = timezone.now()
-    returned = Q(labeler=labeler, times_returned__gt=0) & _claimable(now)
+    returned = Q(labeler=labeler, times_returned__gt=0) & _claimable(now, labeler)
     # One query answers both "do they hold one?" and "was one returned to them?", the two
     # questions every claim asks before it looks at the open queue.
     mine = list(
@@ -173,7 +204,7 @@ def task_claim_next(*, labeler: User) -> Task | None:
         if task is None:
             task = lease_first(
                 Task.objects.order_by("-priority", "created_at"),
-                _claimable(now) & _not_reserved_for_another(labeler, now),
+                _claimable(now, labeler) & _not_reserved_for_another(labeler, now),
                 **lease,
             )
         if task is None:
@@ -184,6 +215,23 @@ def task_claim_next(*, labeler: User) -> Task | None:
                 double_lease_expires_at=lease_until(now),
             )
     return task
+
+
+@transaction.atomic
+def campaign_labelers_set(*, campaign: Campaign, labelers: list[User]) -> Campaign:
+    """Lists who works on the campaign (labelers and reviewers); an empty list opens it to all.
+
+    Tasks already leased stay with their holders until they submit or the lease runs out.
+    """
+    campaign_require_open(campaign=campaign)
+    outsiders = sorted(user.username for user in labelers if user.role not in LABELING_ROLES)
+    if outsiders:
+        raise DomainError(
+            f"only labelers and reviewers can work on a campaign, not {', '.join(outsiders)}",
+            code="not_labeling_staff",
+        )
+    campaign.labelers.set(labelers)
+    return campaign
 
 
 def task_renew_lease(*, task_id: int, user: User) -> datetime:

@@ -1,0 +1,159 @@
+"""Campaign membership: labelers and reviewers only get work from the campaigns they are on.
+
+A campaign that lists nobody stays open to the whole labeling staff.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from labelhub.accounts.models import User
+from labelhub.errors import Conflict, DomainError
+from labelhub.labeling.models import Task
+from labelhub.labeling.review import review_claim_next
+from labelhub.labeling.services import (
+    campaign_labelers_set,
+    campaigns_open_to,
+    task_claim_next,
+    task_submit,
+)
+from tests.factories import UserFactory
+from tests.labeling.helpers import (
+    campaign,
+    labeler_user,
+    reviewer_user,
+    submitted_task,
+    task_with_draft,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def staffed(*users: User, **fields):
+    """A campaign that lists exactly these users."""
+    staffed_campaign = campaign(**fields)
+    staffed_campaign.labelers.set(users)
+    return staffed_campaign
+
+
+def test_a_labeler_never_gets_a_task_of_a_campaign_that_lists_others_only(labeler) -> None:
+    task_with_draft(campaign=staffed(labeler_user()), priority=999)
+
+    assert task_claim_next(labeler=labeler) is None
+
+
+def test_a_campaign_that_lists_nobody_is_open_to_every_labeler(labeler) -> None:
+    task, _draft = task_with_draft(campaign=campaign())
+
+    assert task_claim_next(labeler=labeler).pk == task.pk
+
+
+def test_next_task_is_the_highest_priority_one_of_the_labelers_own_campaigns(labeler) -> None:
+    task_with_draft(campaign=staffed(labeler_user()), priority=999)
+    task_with_draft(campaign=campaign(), priority=10)
+    mine, _draft = task_with_draft(campaign=staffed(labeler, labeler_user()), priority=500)
+
+    assert task_claim_next(labeler=labeler).pk == mine.pk
+
+
+def test_a_listed_labeler_still_gets_work_from_open_campaigns(labeler) -> None:
+    staffed(labeler)
+    open_task, _draft = task_with_draft(campaign=campaign())
+
+    assert task_claim_next(labeler=labeler).pk == open_task.pk
+
+
+def test_a_returned_task_does_not_go_back_to_a_labeler_taken_off_the_campaign(labeler) -> None:
+    moved_on = campaign()
+    task_with_draft(campaign=moved_on, labeler=labeler, times_returned=1)
+    campaign_labelers_set(campaign=moved_on, labelers=[labeler_user()])
+
+    assert task_claim_next(labeler=labeler) is None
+
+
+def test_a_task_already_held_stays_with_a_labeler_taken_off_the_campaign(labeler) -> None:
+    moved_on = campaign()
+    task, draft = task_with_draft(campaign=moved_on)
+    assert task_claim_next(labeler=labeler).pk == task.pk
+
+    campaign_labelers_set(campaign=moved_on, labelers=[labeler_user()])
+
+    assert task_claim_next(labeler=labeler).pk == task.pk
+    task_submit(task_id=task.pk, labeler=labeler, text="turn on the TV", base_revision_id=draft.pk)
+    assert Task.objects.get(pk=task.pk).status != Task.Status.OPEN
+
+
+def test_a_second_transcription_only_goes_to_someone_on_the_campaign(labeler) -> None:
+    first = labeler_user()
+    doubled = staffed(first, labeler, double_transcription_share=1.0, review_share=1.0)
+    task, _revision = submitted_task(labeler=first, campaign=doubled)
+    outsider = labeler_user()
+
+    assert task_claim_next(labeler=outsider) is None
+    claimed = task_claim_next(labeler=labeler)
+    assert claimed.pk == task.pk and claimed.double_assignee == labeler
+
+
+def test_a_reviewer_only_reviews_the_campaigns_they_are_on(labeler) -> None:
+    reviewer, outsider = reviewer_user(), reviewer_user()
+    task, _revision = submitted_task(labeler=labeler, campaign=staffed(labeler, reviewer))
+
+    assert review_claim_next(reviewer=outsider) is None
+    assert review_claim_next(reviewer=reviewer).pk == task.pk
+
+
+def test_a_pm_reviews_every_campaign_without_being_listed(labeler) -> None:
+    pm = UserFactory(role=User.Role.PM)
+    task, _revision = submitted_task(labeler=labeler, campaign=staffed(labeler))
+
+    assert review_claim_next(reviewer=pm).pk == task.pk
+
+
+def test_campaigns_open_to_a_labeler_are_theirs_and_the_unstaffed_ones(labeler) -> None:
+    mine, unstaffed, others = staffed(labeler), campaign(), staffed(labeler_user())
+
+    open_to = set(campaigns_open_to(labeler))
+
+    assert mine in open_to and unstaffed in open_to and others not in open_to
+
+
+def test_only_labelers_and_reviewers_can_be_listed_on_a_campaign(labeler) -> None:
+    target = campaign()
+    client = UserFactory(role=User.Role.CLIENT, username="acme-buyer")
+
+    with pytest.raises(DomainError) as refused:
+        campaign_labelers_set(campaign=target, labelers=[labeler, client])
+
+    assert "acme-buyer" in refused.value.message
+    assert not target.labelers.exists()
+
+
+def test_an_empty_list_opens_the_campaign_to_everyone_again(labeler) -> None:
+    reopened = staffed(labeler_user())
+    task, _draft = task_with_draft(campaign=reopened)
+
+    campaign_labelers_set(campaign=reopened, labelers=[])
+
+    assert task_claim_next(labeler=labeler).pk == task.pk
+
+
+def test_a_closed_campaign_keeps_its_labelers(labeler) -> None:
+    closed = staffed(labeler, status="closed")
+
+    with pytest.raises(Conflict):
+        campaign_labelers_set(campaign=closed, labelers=[])
+
+    assert list(closed.labelers.all()) == [labeler]
+
+
+def test_the_claim_locks_task_rows_only(labeler) -> None:
+    # A join under SELECT ... FOR UPDATE would lock the campaign and membership rows too, and
+    # every claim would queue behind every other one on the same campaign.
+    task_with_draft(campaign=staffed(labeler))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert task_claim_next(labeler=labeler) is not None
+
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locking
+    assert all(" JOIN " not in sql for sql in locking), locking
