@@ -148,3 +148,30 @@ class PromptImportForm(forms.Form):
         label=_("Script file (.csv or .txt, UTF-8)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
     )
+
+
+class InviteForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of links"), min_value=1, max_value=200)
+    speaker_code = forms.CharField(
+        label=_("Speaker code"),
+        max_length=32,
+        required=False,
+        help_text=_("Optional: the studio's own code for one person (then one link)."),
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Collection channel"),
+        queryset=CollectionChannel.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+        kwargs.setdefault("initial", {"count": 1})
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = campaign.channels.all()
+
+
+class BulkUploadForm(forms.Form):
+    archive = forms.FileField(
+        label=_("Studio archive (.zip)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )

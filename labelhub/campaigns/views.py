@@ -3,21 +3,24 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.campaigns import quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.forms import (
+    BulkUploadForm,
     CampaignForm,
     ChannelForm,
     EnvironmentForm,
+    InviteForm,
     LegalReviewForm,
     PromptImportForm,
     QuotaCellForm,
@@ -26,7 +29,11 @@ from labelhub.campaigns.models import Campaign, SpeechStyle
 from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
 from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
 from labelhub.errors import DomainError
+from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
+from labelhub.recordings.models import BulkUpload
+from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import Speaker
+from labelhub.speakers.services import invites_create
 
 Status = Campaign.Status
 TRANSITION_LABELS = {
@@ -153,6 +160,7 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
         "editable": campaign.status != Status.CLOSED,
         "review_editable": campaign.status in (Status.DRAFT, Status.LEGAL_REVIEW),
     }
+    context.update(_collection_context(campaign))
     context.update(forms)
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -160,7 +168,8 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
 @require_GET
 @pm_required
 def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    return _detail(request, _campaign(request, campaign_id))
+    campaign = _campaign(request, campaign_id)
+    return _detail(request, campaign, created_links=_created_links(request, campaign))
 
 
 @require_POST
@@ -304,3 +313,102 @@ def channel_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @pm_required
 def channel_delete_page(request: HttpRequest, campaign_id: int, place_id: int) -> HttpResponse:
     return _place_delete(request, campaign_id, "channel", place_id)
+
+
+# --- collection: speaker invites and studio bulk upload ------------------------------------------
+# The pages call the speakers/recordings services as the API does; they only add the forms, the
+# full invite URLs and the report page a PM can keep open while a worker processes a large ZIP.
+
+RECENT_INVITES = 20
+RECENT_BULK_UPLOADS = 10
+# A running bulk upload's page reloads itself this often (seconds) until the worker is done.
+BULK_REFRESH_SECONDS = 3
+# Session key holding the invites created by the last POST until the page shows their links.
+CREATED_INVITES = "campaigns.created_invites"
+
+
+def _collection_context(campaign: Campaign) -> dict:
+    invites = campaign.invites.select_related("speaker", "channel")[:RECENT_INVITES]
+    return {
+        "collecting": campaign.status == Status.ACTIVE,
+        "invite_form": InviteForm(campaign=campaign),
+        "invites": invites,
+        "invite_count": campaign.invites.count(),
+        "invites_used": campaign.invites.filter(used_at__isnull=False).count(),
+        "bulk_form": BulkUploadForm(),
+        "bulk_uploads": campaign.bulk_uploads.select_related("uploaded_by")[:RECENT_BULK_UPLOADS],
+        "bulk_sync_rows": BULK_SYNC_ROWS,
+        "invite_days": settings.SPEAKER_INVITE_DAYS,
+    }
+
+
+@require_POST
+@pm_required
+def invite_create_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form = InviteForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _detail(request, campaign, invite_form=form)
+    try:
+        # invites_create itself does not look at the status: links are only handed out while
+        # the campaign collects, i.e. after the legal sign-off.
+        services.campaign_require_collecting(campaign=campaign)
+        invites = invites_create(campaign=campaign, created_by=request.user, **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _back(campaign)  # to the top, where the message is shown
+    messages.success(
+        request,
+        ngettext("%(count)d invite link created.", "%(count)d invite links created.", len(invites))
+        % {"count": len(invites)},
+    )
+    # Redirect, then show the links once: reloading the page must not issue more live links.
+    request.session[CREATED_INVITES] = {"campaign": campaign.pk, "ids": [i.pk for i in invites]}
+    return _back(campaign, "invites")
+
+
+def _created_links(request: HttpRequest, campaign: Campaign) -> list[str]:
+    """The links just created on this campaign, as full URLs, handed out once."""
+    created = request.session.pop(CREATED_INVITES, None)
+    if not created or created.get("campaign") != campaign.pk:
+        return []
+    invites = campaign.invites.filter(pk__in=created["ids"], revoked_at__isnull=True)
+    return [
+        request.build_absolute_uri(invite_path(invite=invite))
+        for invite in sorted(invites, key=lambda invite: invite.pk)
+    ]
+
+
+@require_POST
+@pm_required
+def bulk_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    form = BulkUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, campaign, bulk_form=form)
+    try:
+        upload = bulk_upload(
+            campaign=campaign, archive=form.cleaned_data["archive"], uploaded_by=request.user
+        )
+    except DomainError as error:  # a hostile or malformed archive, or not collecting: nothing kept
+        form.add_error("archive", error.message)
+        return _detail(request, campaign, bulk_form=form)
+    return redirect("campaigns:bulk-upload", campaign_id=campaign.pk, upload_id=upload.pk)
+
+
+@require_GET
+@pm_required
+def bulk_upload_report_page(request: HttpRequest, campaign_id: int, upload_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    upload = campaign.bulk_uploads.select_related("uploaded_by").filter(pk=upload_id).first()
+    if upload is None:
+        raise Http404
+    working = upload.status in (BulkUpload.Status.QUEUED, BulkUpload.Status.RUNNING)
+    context = {
+        "campaign": campaign,
+        "upload": upload,
+        "report": upload.report,
+        "working": working,
+        "refresh_seconds": BULK_REFRESH_SECONDS,
+    }
+    return render(request, "campaigns/bulk_upload.html", context)

@@ -37,4 +37,11 @@ urlpatterns = [
         views.channel_delete_page,
         name="channel-delete",
     ),
+    path("<int:campaign_id>/invites/", views.invite_create_page, name="invite-create"),
+    path("<int:campaign_id>/bulk-uploads/", views.bulk_upload_page, name="bulk-upload-create"),
+    path(
+        "<int:campaign_id>/bulk-uploads/<int:upload_id>/",
+        views.bulk_upload_report_page,
+        name="bulk-upload",
+    ),
 ]
