@@ -13,11 +13,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-import jiwer
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from labelhub.analytics.datasheet import datasheet_figures
+from labelhub.analytics.text import edit_counts, normalise
 from labelhub.releases.charts import bar_chart_svg
 from labelhub.releases.models import Release
 
@@ -107,17 +107,15 @@ class DatasheetStats:
         if item.times_returned is not None:
             self.tasks += 1
             self.returned += item.times_returned > 0
-        final = " ".join(item.final_text.split())
-        if item.draft_text is not None and final:
-            draft = " ".join(item.draft_text.split())
+        if item.draft_text is not None and item.final_text.split():
+            # The dashboard's normalisation and edit counts, so both report the same error.
+            counts = edit_counts(reference=item.final_text, hypothesis=item.draft_text)
             self.with_draft += 1
-            self.edited += draft != final
-            words = jiwer.process_words(final, draft or " ")
-            self.word_errors += words.substitutions + words.deletions + words.insertions
-            self.words += len(final.split())
-            chars = jiwer.process_characters(final, draft or " ")
-            self.char_errors += chars.substitutions + chars.deletions + chars.insertions
-            self.chars += len(final)
+            self.edited += normalise(item.draft_text) != normalise(item.final_text)
+            self.word_errors += counts.word_edits
+            self.words += counts.words
+            self.char_errors += counts.char_edits
+            self.chars += counts.chars
 
 
 def _duration_bin(seconds: float) -> str:

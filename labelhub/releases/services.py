@@ -4,13 +4,13 @@ import logging
 import tempfile
 from pathlib import Path
 
-import jiwer
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
+from labelhub.analytics.text import edit_counts
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
@@ -126,10 +126,12 @@ def _with_texts(recordings):
 
 
 def _draft_wer(final: str, draft: str | None) -> float:
-    """Word error rate of the ASR draft against the final text; no draft counts as no error."""
-    if draft is None or not final.split():
+    """Word error rate of the ASR draft against the final text, as the dashboard counts it;
+    no draft (or no words to compare) counts as no error."""
+    if draft is None:
         return 0.0
-    return jiwer.wer(" ".join(final.split()), " ".join(draft.split()) or " ")
+    counts = edit_counts(reference=final, hypothesis=draft)
+    return counts.word_edits / counts.words if counts.words else 0.0
 
 
 def _fixed_test_speakers(release: Release, previous: Release | None, pooled: bool) -> dict:
