@@ -47,14 +47,23 @@ def peaks_compute(wav_path: Path) -> dict:
     }
 
 
-def peaks_store(*, recording: Recording) -> Recording:
-    """Computes the recording's peaks from its normalised WAV and stores them as JSON."""
-    with local_path(recording.normalised_file) as wav, tempfile.TemporaryDirectory() as tmp:
+def peaks_attach(*, recording: Recording, wav_path: Path) -> None:
+    """Stores the peaks of this WAV as the recording's peaks file; the caller saves the row.
+
+    Ingest calls it with the WAV it has just written, so the audio is not read back from storage.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "peaks.json"
-        out.write_text(json.dumps(peaks_compute(wav), separators=(",", ":")))
+        out.write_text(json.dumps(peaks_compute(wav_path), separators=(",", ":")))
         recording.peaks_file.name = store_file(
             path=out, name=f"peaks/{recording.campaign_id}/{recording.uid}.json"
         )
+
+
+def peaks_store(*, recording: Recording) -> Recording:
+    """Computes the recording's peaks from its stored normalised WAV and saves them."""
+    with local_path(recording.normalised_file) as wav:
+        peaks_attach(recording=recording, wav_path=wav)
     if recording.pk:
         Recording.objects.filter(pk=recording.pk).update(peaks_file=recording.peaks_file.name)
     return recording

@@ -23,7 +23,7 @@ from labelhub.recordings.audio import (
     validate_upload,
 )
 from labelhub.recordings.models import Recording
-from labelhub.recordings.peaks import peaks_store
+from labelhub.recordings.peaks import peaks_attach
 from labelhub.speakers.models import Speaker
 from labelhub.speakers.selectors import (
     consent_active_for,
@@ -224,7 +224,8 @@ def recording_ingest(*, recording_id: int) -> Recording:
             recording.normalised_file.name = store_file(
                 path=out, name=f"normalised/{recording.campaign_id}/{recording.uid}.wav"
             )
-            peaks_store(recording=recording)  # once here, so the workbench never decodes
+            # Once here, from the WAV just written, so the workbench never decodes audio.
+            peaks_attach(recording=recording, wav_path=out)
         recording.status = Recording.Status.READY
         recording.ingested_at = timezone.now()
         recording.save()
