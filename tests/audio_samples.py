@@ -5,12 +5,13 @@ Needs the espeak-ng and ffmpeg executables (with libmp3lame, aac, libopus and fl
 
 from __future__ import annotations
 
-import re
 import subprocess
 import wave
 from pathlib import Path
 
 import jiwer
+
+from labelhub.labeling.drafts import normalised_words
 
 # ffmpeg output arguments per accepted upload suffix. Encoders are named explicitly so a build
 # that lacks one fails loudly instead of ffmpeg silently picking a different codec.
@@ -59,13 +60,8 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
 
 
-def normalised_words(text: str) -> str:
-    """Lowercase words without punctuation: how drafts are compared with the words spoken."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 def wer(reference: str | list[str], hypothesis: str | list[str]) -> float:
-    """Word error rate of one transcript, or of a corpus (lists), after normalisation."""
+    """Word error rate of one transcript, or of a corpus (lists), normalised as drafts are."""
     if isinstance(reference, str):
         return jiwer.wer(normalised_words(reference), normalised_words(hypothesis))
     return jiwer.wer(
