@@ -49,7 +49,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def context(browser: object, live_server: object) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.grant_permissions(["microphone"])
+    # Without clipboard permission a headless copy can wait on a prompt nobody answers.
+    context.grant_permissions(["microphone", "clipboard-read", "clipboard-write"])
     context.set_default_timeout(15_000)
     yield context
     context.close()
