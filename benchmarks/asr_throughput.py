@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -22,7 +21,6 @@ import time
 from pathlib import Path
 
 import clipset
-import jiwer
 
 REPO = Path(__file__).resolve().parents[1]
 # (key, width, number format); text columns are left-aligned.
@@ -42,10 +40,6 @@ COLUMNS = (
     ("load_s", 6, ".1f"),
     ("loadavg", 7, ".2f"),
 )
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -111,6 +105,7 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
     """In the row's own subprocess: load, warm up, transcribe every clip, measure."""
     sys.path.insert(0, str(REPO))
     from workers.asr import DecodeOptions, get_engine
+    from workers.asr.wer import wer
 
     clips = clipset.build(clipset.standard_specs())[: args.clips]
     language = None if args.language == "auto" else args.language
@@ -148,7 +143,7 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
         "rtf": round(audio_s / wall_s, 3),
         "clips_per_min": round(len(clips) / wall_s * 60, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "wer": round(_wer([c.text for c in clips], [r.text for r in results]), 4),
+        "wer": round(wer([c.text for c in clips], [r.text for r in results]), 4),
         "cpu_s": round(_cpu_seconds() - cpu_before, 2),
         "load_s": round(load_s, 2),
         "loadavg": round(loadavg, 2),
@@ -159,10 +154,6 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _wer(references: list[str], hypotheses: list[str]) -> float:
-    return jiwer.wer([normalise(r) for r in references], [normalise(h) for h in hypotheses])
 
 
 def run_in_subprocess(argv: list[str], spec: dict) -> dict | None:

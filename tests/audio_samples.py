@@ -9,9 +9,9 @@ import subprocess
 import wave
 from pathlib import Path
 
-import jiwer
+from workers.asr.wer import wer
 
-from labelhub.labeling.drafts import normalised_words
+__all__ = ["FORMATS", "convert", "silence", "speak", "wer"]
 
 # ffmpeg output arguments per accepted upload suffix. Encoders are named explicitly so a build
 # that lacks one fails loudly instead of ffmpeg silently picking a different codec.
@@ -58,12 +58,3 @@ def _run(command: list[str]) -> None:
     if result.returncode != 0:
         # CalledProcessError hides stderr, which is the only useful part when a tool fails.
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
-
-
-def wer(reference: str | list[str], hypothesis: str | list[str]) -> float:
-    """Word error rate of one transcript, or of a corpus (lists), normalised as drafts are."""
-    if isinstance(reference, str):
-        return jiwer.wer(normalised_words(reference), normalised_words(hypothesis))
-    return jiwer.wer(
-        [normalised_words(r) for r in reference], [normalised_words(h) for h in hypothesis]
-    )

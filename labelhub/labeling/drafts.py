@@ -6,12 +6,10 @@ stays the authority for it: fillers are only a head start, so a crashed worker l
 """
 
 import logging
-import re
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jiwer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +19,7 @@ from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
 from workers.asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
+from workers.asr.wer import prompt_error_rates
 
 logger = logging.getLogger(__name__)
 
@@ -181,19 +180,6 @@ def _mark_failed(recordings: list[Recording], reason: str) -> None:
     Recording.objects.filter(pk__in=[r.pk for r in recordings]).update(
         asr_status=Recording.AsrStatus.FAILED, asr_error=reason, asr_claimed_at=None
     )
-
-
-def normalised_words(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def prompt_error_rates(prompt: str, draft: str) -> tuple[float | None, float | None]:
-    reference, hypothesis = normalised_words(prompt), normalised_words(draft)
-    if not reference:
-        return None, None
-    if not hypothesis:
-        return 1.0, 1.0
-    return round(jiwer.wer(reference, hypothesis), 4), round(jiwer.cer(reference, hypothesis), 4)
 
 
 def task_priority(draft: TranscriptRevision) -> int:

@@ -12,7 +12,6 @@ from labelhub.campaigns.models import Prompt
 from labelhub.labeling.drafts import (
     DraftInProgress,
     decode_options_for,
-    prompt_error_rates,
     recording_pretranscribe,
     task_priority,
 )
@@ -22,6 +21,7 @@ from labelhub.recordings.services import recording_ingest, recording_upload
 from tests.audio_samples import speak
 from tests.factories import CampaignFactory, ConsentRecordFactory, RevisionFactory
 from workers.asr import AsrError
+from workers.asr.wer import prompt_error_rates
 
 pytestmark = pytest.mark.django_db
 
