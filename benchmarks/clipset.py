@@ -1,4 +1,5 @@
-"""The standard ASR benchmark set: English espeak-ng clips of 5-12 s with known text.
+"""The standard ASR benchmark set: English espeak-ng clips of 5-12 s with known text, stored
+as 16 kHz mono 16-bit WAV like ingest's normalised files.
 
 Generated WAVs are cached under var/bench-clips/<hash of the set definition>/, so a re-run
 skips synthesis and a changed definition can never reuse stale audio.
@@ -74,6 +75,8 @@ VOICES = [
     "en-gb+m3",
 ]
 SPEEDS = [140, 150, 160, 170]
+# What the ASR worker reads: ingest's normalised WAV (see labelhub.recordings.audio).
+AUDIO_FORMAT = ["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le"]
 
 
 @dataclass(frozen=True)
@@ -116,14 +119,15 @@ def _estimate(words: list[str], speed: int) -> float:
 
 
 def set_key(specs: list[ClipSpec]) -> str:
-    payload = json.dumps([asdict(s) for s in specs], sort_keys=True).encode()
+    definition = {"clips": [asdict(s) for s in specs], "format": AUDIO_FORMAT}
+    payload = json.dumps(definition, sort_keys=True).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 
 
 def build(specs: list[ClipSpec], *, root: Path = CACHE_ROOT) -> list[Clip]:
     """Synthesises (or reuses) every clip; durations outside 5-12 s are padded or refused."""
     sys.path.insert(0, str(REPO))
-    from tests.audio_samples import speak
+    from tests.audio_samples import convert, speak
 
     folder = root / set_key(specs)
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,8 +135,10 @@ def build(specs: list[ClipSpec], *, root: Path = CACHE_ROOT) -> list[Clip]:
     for i, spec in enumerate(specs):
         path = folder / f"clip{i:03d}.wav"
         if not path.is_file():
-            tmp = path.with_suffix(".tmp.wav")
-            speak(spec.text, tmp, voice=spec.voice, speed=spec.speed)
+            spoken, tmp = path.with_suffix(".espeak.wav"), path.with_suffix(".tmp.wav")
+            speak(spec.text, spoken, voice=spec.voice, speed=spec.speed)
+            convert(spoken, tmp, codec_args=AUDIO_FORMAT)
+            spoken.unlink()
             tmp.replace(path)  # a half-written clip must never look cached
         clips.append(Clip(path, spec.text, wav_seconds(path)))
     return clips

@@ -18,16 +18,17 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import ctranslate2
 import numpy as np
-from faster_whisper import WhisperModel, decode_audio
+from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
+from .audio import SAMPLE_RATE, read_audio
 from .base import COMPRESSION_RATIO_THRESHOLD, AsrError, DecodeOptions, compression_ratio
 from .windows import (
     Attempt,
@@ -46,7 +47,6 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallback sched
 BEST_OF = 5
 MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1 s, faster-whisper's default
 PREPEND, APPEND = "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、"
-SAMPLE_RATE = 16000
 # How many batches' worth of clips are loaded at once: enough to pack windows tightly,
 # bounded so a list of thousands of paths does not hold all their audio in memory.
 GROUP_BATCHES = 4
@@ -122,20 +122,27 @@ class BatchDecoder:
         results: dict[int, Decoded] = {}
         # Packed windows hold about three 5-12 s clips each.
         step = batch_size * GROUP_BATCHES * (3 if self.pack else 1)
-        for start in range(0, len(paths), step):
-            clips = [
-                self._load(i, paths[i], language)
-                for i in range(start, start + step)[: len(paths) - start]
-            ]
-            short = []
-            for clip in clips:
-                if clip.silent:
-                    results[clip.index] = Decoded.nothing(language, clip.duration)
-                elif clip.frames <= Window.FRAMES:
-                    short.append(clip)
-                else:
-                    results[clip.index] = self._per_file(clip, per_file)
-            results.update(self._decode(short, options, batch_size, per_file))
+        starts = range(0, len(paths), step)
+        # Audio decoding and log-mel features run on `workers` threads, and the next group
+        # loads while this one decodes: done in line, they left the cores idle for ~10% of a run.
+        with ThreadPoolExecutor(self.workers) as loader:
+
+            def load(start: int) -> list[Future[Clip]]:
+                indices = range(start, min(start + step, len(paths)))
+                return [loader.submit(self._load, i, paths[i], language) for i in indices]
+
+            ahead = load(starts[0]) if starts else []
+            for start in starts:
+                current, ahead = ahead, load(start + step) if start + step < len(paths) else []
+                short = []
+                for clip in (future.result() for future in current):
+                    if clip.silent:
+                        results[clip.index] = Decoded.nothing(language, clip.duration)
+                    elif clip.frames <= Window.FRAMES:
+                        short.append(clip)
+                    else:
+                        results[clip.index] = self._per_file(clip, per_file)
+                results.update(self._decode(short, options, batch_size, per_file))
         self.stats["clips"] = len(paths)
         return [results[i] for i in range(len(paths))]
 
@@ -146,7 +153,7 @@ class BatchDecoder:
 
     def _load(self, index: int, path: Path, language: str | None) -> Clip:
         try:
-            audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+            audio = read_audio(path)
         except Exception as exc:
             raise AsrError(f"cannot decode {path.name}: {exc}") from exc
         # Same features as the per-file path: its content frames leave out the last one.

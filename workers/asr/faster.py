@@ -121,13 +121,12 @@ class FasterWhisperEngine:
         return language.replace("_", "-").split("-")[0].lower() if language else None
 
     def _decode_file(self, path: Path, options: DecodeOptions):
-        from faster_whisper import decode_audio
-
+        from .audio import read_audio
         from .windows import Decoded, no_signal
 
         started = time.perf_counter()
         try:
-            audio = decode_audio(str(path))
+            audio = read_audio(path)
             duration = len(audio) / 16000
             if no_signal(audio):
                 language = self._language(options.language)
