@@ -61,7 +61,7 @@ def test_packing_fills_windows_but_leaves_gaps_and_a_tail():
         )
         features = window.features()
         assert features.shape == (80, Window.FRAMES)
-    assert len(windows) == 4  # 2500 | 900+800 | 700+600+300 | the Korean clip on its own
+    assert len(windows) == 4  # 2500 | 900+800+700 | 600+300 | the Korean clip on its own
 
 
 def test_words_belong_to_the_clip_they_lie_in():

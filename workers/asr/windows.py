@@ -78,7 +78,7 @@ class Window:
     GAP = 100  # 1 s between packed clips: a pause Whisper reliably ends a segment at
     # Packed clips end this far before the window does: Whisper tends to leave speech near a
     # window's end to the next window, which a packed window does not have.
-    TAIL = 400
+    TAIL = 300
     SECONDS_PER_FRAME = 0.01
 
     clips: list[Clip]
