@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -22,6 +23,7 @@ from workers.asr import (
     Word,
     get_engine,
     model_for_language,
+    models,
     resolve_compute_type,
     resolve_model,
 )
@@ -85,8 +87,41 @@ def test_resolve_tiny_en_points_into_installed_package(tmp_path):
 
 
 def test_resolve_unknown_model_names_it(tmp_path):
-    with pytest.raises(AsrError, match=r"'whisper-huge-v9'.*tiny\.en, base"):
+    # This machine has no network: the hub is checked for real and found unreachable.
+    with pytest.raises(AsrError, match=r"'whisper-huge-v9'.*offline.*tiny\.en, base"):
         resolve_model("whisper-huge-v9", cache_dir=tmp_path)
+
+
+def test_a_missing_folder_is_not_taken_for_a_hub_name(tmp_path):
+    with pytest.raises(AsrError, match="not a Hugging Face hub name"):
+        resolve_model(str(tmp_path / "no-such-model"), cache_dir=tmp_path)
+
+
+def test_hub_names_download_only_when_online(tmp_path, monkeypatch):
+    # The hub is an external service this machine cannot reach: its download is faked.
+    fetched = []
+
+    def download_model(name, cache_dir):
+        fetched.append((name, cache_dir))
+        return str(tmp_path / "hub" / name)
+
+    monkeypatch.setattr("faster_whisper.utils.download_model", download_model)
+    monkeypatch.setattr(models, "_hub_reachable", lambda: True)
+    assert resolve_model("Systran/faster-whisper-small", cache_dir=tmp_path) == (
+        tmp_path / "hub" / "Systran/faster-whisper-small"
+    )
+    assert fetched == [("Systran/faster-whisper-small", str(tmp_path / "hub"))]
+
+
+def test_hf_hub_offline_skips_the_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket, "create_connection", _refuse_network)
+    with pytest.raises(AsrError, match="offline"):
+        resolve_model("small", cache_dir=tmp_path)
+
+
+def _refuse_network(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("HF_HUB_OFFLINE=1 must not touch the network")
 
 
 def test_resolve_directory_needs_model_bin(tmp_path):

@@ -1,10 +1,13 @@
-"""Locate CTranslate2 Whisper models shipped as pip packages; nothing is downloaded at run time."""
+"""Locate CTranslate2 Whisper models: shipped as pip packages, in a folder, or (only when the
+machine is online) downloaded from the Hugging Face hub by faster-whisper's name for them."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from importlib import metadata, resources
@@ -41,11 +44,40 @@ def resolve_model(name: str, *, cache_dir: Path) -> Path:
     # An openai-whisper checkpoint file ({"dims", "model_state_dict"}); only that engine reads it.
     if candidate.is_file() and candidate.suffix == ".pt":
         return candidate
+    hub = "not a Hugging Face hub name"
+    if HUB_NAME.fullmatch(name):
+        if _hub_reachable():
+            return _download(name, cache_dir=Path(cache_dir))
+        hub = "the Hugging Face hub was not tried: this machine is offline"
     raise AsrError(
-        f"ASR model {name!r} not found: use one of {', '.join(KNOWN_MODELS)}, "
+        f"ASR model {name!r} not found ({hub}): use one of {', '.join(KNOWN_MODELS)}, "
         "a CTranslate2 model directory containing model.bin, "
         "or an openai-whisper checkpoint (.pt) with ASR_ENGINE=openai-whisper"
     )
+
+
+# What faster-whisper downloads: a size ("small", "large-v3") or a repository ("org/name").
+HUB_NAME = re.compile(r"[\w.-]+(/[\w.-]+)?")
+HUB_HOST = "huggingface.co"
+
+
+def _hub_reachable() -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        socket.create_connection((HUB_HOST, 443), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
+
+def _download(name: str, *, cache_dir: Path) -> Path:
+    from faster_whisper.utils import download_model
+
+    try:
+        return Path(download_model(name, cache_dir=str(cache_dir / "hub")))
+    except Exception as exc:  # unknown size, missing repository, network failure, ...
+        raise AsrError(f"cannot download ASR model {name!r} from the hub: {exc}") from exc
 
 
 def _package_dir(package: str) -> Path:
