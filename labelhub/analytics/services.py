@@ -211,7 +211,8 @@ FEEDBACK_CONSENT_TEXT = (
 
 @transaction.atomic
 def feedback_campaign_for(*, client: Organisation, by: User, language: str) -> Campaign:
-    """The client's feedback campaign (one per client), created on first use."""
+    """The client's feedback campaign (one per client), created on first use as a draft: like
+    any campaign it collects only once a PM has signed its legal review and activated it."""
     Organisation.objects.select_for_update().get(pk=client.pk)  # one creator at a time
     kind = CollectionChannel.Kind.PRODUCT_FEEDBACK
     campaign = Campaign.objects.filter(client=client, channels__kind=kind).first()
@@ -222,7 +223,7 @@ def feedback_campaign_for(*, client: Organisation, by: User, language: str) -> C
         name=f"Product feedback: {client.name}",
         language=language,
         description="Utterances the client's deployed product misrecognised.",
-        status=Campaign.Status.ACTIVE,
+        status=Campaign.Status.DRAFT,
         created_by=by,
     )
     CollectionChannel.objects.create(campaign=campaign, kind=kind, name="Product feedback")
@@ -236,7 +237,6 @@ def feedback_campaign_for(*, client: Organisation, by: User, language: str) -> C
     return campaign
 
 
-@transaction.atomic
 def feedback_intake(
     *,
     client: Organisation,
@@ -255,6 +255,8 @@ def feedback_intake(
     campaign as an ordinary recording (ingested, then drafted by Whisper, then labeled).
 
     Refused without a consent reference: customer audio becomes training data only with consent.
+    Refused (409) while the feedback campaign is not active; the first report creates that
+    campaign as a draft, which stays so that a PM can review and activate it.
     """
     if not consent_reference.strip():
         raise DomainError(
@@ -266,38 +268,46 @@ def feedback_intake(
     if not heard_text.strip():
         raise DomainError("heard_text is required: what did the product hear?", code="invalid")
     campaign = feedback_campaign_for(client=client, by=submitted_by, language=language)
-    channel = campaign.channels.get(kind=CollectionChannel.Kind.PRODUCT_FEEDBACK)
-    speaker = _feedback_speaker(campaign, channel, user_reference, age_band, gender)
-    consent = ConsentRecord.objects.create(
-        speaker=speaker,
-        document=campaign.consent_documents.order_by("-version").first(),
-        method=ConsentRecord.Method.WEB_SIGNATURE,
-        signed_at=timezone.now(),
-        evidence_sha256=hashlib.sha256(consent_reference.strip().encode()).hexdigest(),
-        recorded_by=submitted_by,
-    )
-    recording = recording_upload(
-        speaker=speaker,
-        uploaded_file=audio,
-        uploaded_by=submitted_by,
-        channel=channel,
-        speech_style=SpeechStyle.COMMAND,
-        device=product[:200],
-    )
-    try:
-        return FeedbackReport.objects.create(
-            client=client,
-            recording=recording,
-            consent=consent,
-            product=product,
-            heard_text=heard_text.strip(),
-            user_correction=user_correction.strip(),
-            consent_reference=consent_reference.strip(),
-            submitted_by=submitted_by,
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise Conflict(
+            f"feedback campaign '{campaign.name}' (id {campaign.pk}) is {campaign.status}: "
+            "a PM must sign off its legal review and activate it before feedback is taken",
+            code="feedback_campaign_not_active",
         )
-    except BaseException:
-        recording.raw_file.delete(save=False)
-        raise
+    # The campaign above stays even if storing this report fails.
+    with transaction.atomic():
+        channel = campaign.channels.get(kind=CollectionChannel.Kind.PRODUCT_FEEDBACK)
+        speaker = _feedback_speaker(campaign, channel, user_reference, age_band, gender)
+        consent = ConsentRecord.objects.create(
+            speaker=speaker,
+            document=campaign.consent_documents.order_by("-version").first(),
+            method=ConsentRecord.Method.WEB_SIGNATURE,
+            signed_at=timezone.now(),
+            evidence_sha256=hashlib.sha256(consent_reference.strip().encode()).hexdigest(),
+            recorded_by=submitted_by,
+        )
+        recording = recording_upload(
+            speaker=speaker,
+            uploaded_file=audio,
+            uploaded_by=submitted_by,
+            channel=channel,
+            speech_style=SpeechStyle.COMMAND,
+            device=product[:200],
+        )
+        try:
+            return FeedbackReport.objects.create(
+                client=client,
+                recording=recording,
+                consent=consent,
+                product=product,
+                heard_text=heard_text.strip(),
+                user_correction=user_correction.strip(),
+                consent_reference=consent_reference.strip(),
+                submitted_by=submitted_by,
+            )
+        except BaseException:
+            recording.raw_file.delete(save=False)
+            raise
 
 
 def _feedback_speaker(

@@ -59,3 +59,16 @@ def clip(
 def _labeler() -> User:
     # One unhashed-password labeler for all clips: hashing a password per clip is seconds each.
     return User.objects.get_or_create(username="clip-labeler", defaults={"role": "labeler"})[0]
+
+
+def active_feedback_campaign(*, client, pm: User) -> Campaign:
+    """The client's feedback campaign taken through its legal review to active, as a PM would."""
+    from labelhub.analytics.services import feedback_campaign_for
+    from labelhub.campaigns.services import campaign_transition, legal_review_sign_off
+    from tests.factories import LegalReviewFactory
+
+    campaign = feedback_campaign_for(client=client, by=pm, language="ko")
+    LegalReviewFactory(campaign=campaign)
+    legal_review_sign_off(campaign=campaign, by=pm)
+    campaign_transition(campaign=campaign, to=Campaign.Status.LEGAL_REVIEW, by=pm)
+    return campaign_transition(campaign=campaign, to=Campaign.Status.ACTIVE, by=pm)

@@ -13,7 +13,7 @@ from labelhub.analytics.models import FeedbackReport
 from labelhub.campaigns.models import Campaign
 from labelhub.recordings.models import Recording
 from labelhub.releases.models import Exclusion
-from tests.analytics.factories import clip
+from tests.analytics.factories import active_feedback_campaign, clip
 from tests.audio_samples import silence
 from tests.factories import CampaignFactory, OrganisationFactory, QuotaCellFactory, UserFactory
 
@@ -168,8 +168,22 @@ def test_a_bulk_exclusion_with_a_bad_reason_names_it(api_for, pm, campaign) -> N
     assert Exclusion.objects.count() == 0
 
 
+def test_feedback_before_the_campaign_is_active_is_a_conflict(api_for, pm, tmp_path) -> None:
+    response = api_for(pm).post("/api/feedback/", feedback_form(tmp_path))
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "feedback_campaign_not_active"
+    assert "legal review" in response.json()["error"]["message"]
+    assert Campaign.objects.get().status == Campaign.Status.DRAFT
+    assert Recording.objects.count() == 0
+
+
 def test_feedback_lands_as_a_recording_through_the_api(api_for, pm, tmp_path) -> None:
-    response = api_for(pm).post("/api/feedback/", feedback_form(tmp_path, product="Acme TV"))
+    client = OrganisationFactory()
+    active_feedback_campaign(client=client, pm=pm)
+    form = feedback_form(tmp_path, product="Acme TV", client=client.pk)
+
+    response = api_for(pm).post("/api/feedback/", form)
 
     assert response.status_code == 201, response.json()
     report = FeedbackReport.objects.get()

@@ -13,12 +13,12 @@ from labelhub.analytics.services import (
     feedback_intake,
     recollection_draft,
 )
-from labelhub.campaigns.models import CollectionChannel
+from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.errors import Conflict, DomainError
 from labelhub.recordings.models import Recording
 from labelhub.releases.models import Exclusion
 from labelhub.speakers.models import ConsentDocument
-from tests.analytics.factories import clip
+from tests.analytics.factories import active_feedback_campaign, clip
 from tests.audio_samples import silence
 from tests.factories import (
     CampaignFactory,
@@ -172,8 +172,29 @@ def wav_upload(tmp_path) -> SimpleUploadedFile:
     return SimpleUploadedFile("heard.wav", path.read_bytes(), content_type="audio/wav")
 
 
+def test_feedback_waits_for_the_campaigns_legal_review(pm, tmp_path, media_root) -> None:
+    client = OrganisationFactory(name="Acme")
+
+    with pytest.raises(Conflict, match="must sign off its legal review") as refused:
+        feedback_intake(
+            client=client,
+            submitted_by=pm,
+            audio=wav_upload(tmp_path),
+            heard_text="볼륨 내려",
+            consent_reference="terms-2024-06#u123",
+        )
+
+    campaign = Campaign.objects.get(client=client)
+    assert refused.value.code == "feedback_campaign_not_active"
+    assert campaign.status == Campaign.Status.DRAFT  # kept, for the PM to review
+    assert campaign.consent_documents.count() == 1
+    assert Recording.objects.count() == 0 and FeedbackReport.objects.count() == 0
+    assert not any(path.is_file() for path in media_root.rglob("*"))
+
+
 def test_feedback_lands_as_a_recording_in_the_clients_feedback_campaign(pm, tmp_path) -> None:
     client = OrganisationFactory(name="Acme")
+    active_feedback_campaign(client=client, pm=pm)
 
     report = feedback_intake(
         client=client,
