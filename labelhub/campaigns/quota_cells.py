@@ -20,9 +20,21 @@ CELL_FIELDS = frozenset(
 )
 
 
-def _cell_label(values: dict[str, Any]) -> str:
-    parts = [str(values.get(dimension) or "") for dimension in CELL_DIMENSIONS]
-    return " / ".join(part for part in parts if part) or _("any speaker")
+def _cell_label(campaign: Campaign, values: dict[str, Any]) -> str:
+    """The cell as a PM reads it ("20s / Female / Jeju dialect"), not as its codes."""
+    labels = {
+        "age_band": dict(Speaker.AgeBand.choices),
+        "gender": dict(Speaker.Gender.choices),
+        "region": dict(region_choices_for(campaign)),
+        "dialect": dict(dialect_choices_for(campaign)),
+        "speech_style": dict(SpeechStyle.choices),
+    }
+    parts = [
+        str(labels[dimension].get(value, value))
+        for dimension in CELL_DIMENSIONS
+        if (value := values.get(dimension))
+    ]
+    return " / ".join(parts) or _("any speaker")
 
 
 def _cell_errors(campaign: Campaign, values: dict[str, Any]) -> list[str]:
@@ -84,7 +96,7 @@ def quota_cells_create(*, campaign: Campaign, cells: list[dict[str, Any]]) -> li
         if key in existing or key in seen:
             raise Conflict(
                 _("Cell %(n)s duplicates the cell %(cell)s.")
-                % {"n": number, "cell": _cell_label(values)},
+                % {"n": number, "cell": _cell_label(campaign, values)},
                 code="duplicate_cell",
             )
         seen.add(key)
@@ -115,7 +127,7 @@ def quota_cell_update(*, cell: QuotaCell, **changes: Any) -> QuotaCell:
     ).exclude(pk=cell.pk)
     if twin.exists():
         raise Conflict(
-            _("The cell %(cell)s exists already.") % {"cell": _cell_label(values)},
+            _("The cell %(cell)s exists already.") % {"cell": _cell_label(cell.campaign, values)},
             code="duplicate_cell",
         )
     for field, value in changes.items():

@@ -190,7 +190,7 @@ def test_a_quota_cell_is_added_and_a_duplicate_refused(browser, campaign) -> Non
     again = browser.post(f"/campaigns/{campaign.pk}/quota-cells/", cell, follow=True)
 
     assert QuotaCell.objects.filter(campaign=campaign).count() == 1
-    assert "duplicates the cell 20s / female / jeju" in again.content.decode()
+    assert "duplicates the cell 20s / Female / Jeju dialect" in again.content.decode()
 
 
 def test_the_prompt_import_form_shows_the_report(browser, campaign) -> None:

@@ -1,6 +1,7 @@
 """Quota cells: every dimension checked against its list, targets not negative, no duplicates."""
 
 import pytest
+from django.utils import translation
 
 from labelhub.campaigns.models import QuotaCell
 from labelhub.campaigns.quota_cells import quota_cell_update, quota_cells_create
@@ -70,7 +71,20 @@ def test_a_duplicate_of_a_stored_cell_is_refused_naming_the_cell(campaign) -> No
         )
 
     assert refused.value.code == "duplicate_cell"
-    assert "20s / female / jeju" in refused.value.message
+    assert "20s / Female / Jeju dialect" in refused.value.message
+
+
+def test_a_duplicate_is_named_in_the_pms_language(campaign) -> None:
+    QuotaCellFactory(campaign=campaign, gender="female", dialect="jeju")
+    moved = QuotaCellFactory(campaign=campaign, gender="male", dialect="jeju")
+
+    with translation.override("ko"), pytest.raises(Conflict) as refused:
+        quota_cell_update(cell=moved, gender="female")
+
+    female, jeju = korean("Female"), korean("Jeju dialect")
+    assert (female, jeju) != ("Female", "Jeju dialect")  # the catalogue has both
+    assert f"{female} / {jeju}" in refused.value.message
+    assert "female" not in refused.value.message
 
 
 def test_a_duplicate_within_one_request_is_refused(campaign) -> None:
@@ -99,3 +113,8 @@ def test_an_update_to_a_duplicate_is_refused(campaign) -> None:
 
     other.refresh_from_db()
     assert other.age_band == "30s"
+
+
+def korean(text: str) -> str:
+    with translation.override("ko"):
+        return translation.gettext(text)
