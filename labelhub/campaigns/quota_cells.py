@@ -20,15 +20,20 @@ CELL_FIELDS = frozenset(
 )
 
 
-def _cell_label(campaign: Campaign, values: dict[str, Any]) -> str:
-    """The cell as a PM reads it ("20s / Female / Jeju dialect"), not as its codes."""
-    labels = {
+def cell_value_labels(campaign: Campaign) -> dict[str, dict[str, str]]:
+    """Per dimension, each code's label ("jeju" -> "Jeju dialect") in the active language."""
+    return {
         "age_band": dict(Speaker.AgeBand.choices),
         "gender": dict(Speaker.Gender.choices),
         "region": dict(region_choices_for(campaign)),
         "dialect": dict(dialect_choices_for(campaign)),
         "speech_style": dict(SpeechStyle.choices),
     }
+
+
+def _cell_label(campaign: Campaign, values: dict[str, Any]) -> str:
+    """The cell as a PM reads it ("20s / Female / Jeju dialect"), not as its codes."""
+    labels = cell_value_labels(campaign)
     parts = [
         str(labels[dimension].get(value, value))
         for dimension in CELL_DIMENSIONS

@@ -25,14 +25,13 @@ from labelhub.campaigns.forms import (
     PromptImportForm,
     QuotaCellForm,
 )
-from labelhub.campaigns.models import Campaign, SpeechStyle
+from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
 from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
 from labelhub.errors import DomainError
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
 from labelhub.speakers.invites import invite_path
-from labelhub.speakers.models import Speaker
 from labelhub.speakers.services import invites_create
 
 Status = Campaign.Status
@@ -113,13 +112,7 @@ def campaign_edit_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 def _cell_rows(campaign: Campaign) -> list[dict]:
     """Quota cells with their values labelled for display ("" stays "" and shows as any)."""
-    labels = {
-        "age_band": dict(Speaker.AgeBand.choices),
-        "gender": dict(Speaker.Gender.choices),
-        "region": dict(region_choices_for(campaign)),
-        "dialect": dict(dialect_choices_for(campaign)),
-        "speech_style": dict(SpeechStyle.choices),
-    }
+    labels = quota_cells.cell_value_labels(campaign)
     return [
         {"cell": cell}
         | {
