@@ -41,6 +41,8 @@ class ClipFacts:
     labeler_id: int | None = None
     labeler_name: str = ""
     work_seconds: float = 0.0
+    # The first labeler edit, made blind like the second transcription it is compared with.
+    first_labeler_text: str | None = None
     double_text: str | None = None
     review_decisions: list[str] = field(default_factory=list)
 
@@ -113,6 +115,8 @@ def _add_revisions(campaign: Campaign, clips: dict[int, ClipFacts]) -> None:
             if clip.approved:
                 clip.approved_at = rev.created_at
         if rev.kind == kind.LABELER_EDIT:
+            if clip.first_labeler_text is None:
+                clip.first_labeler_text = rev.text
             clip.labeler_text = rev.text
             clip.labeler_id = rev.author_id
             clip.labeler_name = rev.author.username if rev.author else ""

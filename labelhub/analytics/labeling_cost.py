@@ -46,9 +46,9 @@ def labeling_cost_of(group: str, clips: list[ClipFacts]) -> LabelingCost:
     decisions = [decision for clip in clips for decision in clip.review_decisions]
     returned = decisions.count(TranscriptRevision.Decision.RETURNED)
     doubles = [
-        edit_counts(reference=clip.labeler_text, hypothesis=clip.double_text)
+        edit_counts(reference=clip.first_labeler_text, hypothesis=clip.double_text)
         for clip in labeled
-        if clip.double_text is not None
+        if clip.double_text is not None and clip.first_labeler_text is not None
     ]
     double_chars = sum(counts.chars for counts in doubles)
     return LabelingCost(

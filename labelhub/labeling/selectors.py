@@ -3,11 +3,11 @@
 import statistics
 from datetime import datetime
 
-import jiwer
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from labelhub.accounts.models import User
+from labelhub.analytics.text import edit_counts
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
@@ -50,17 +50,10 @@ def labeler_stats_today(*, user: User) -> dict:
     }
 
 
-def character_error_rate(reference: str, hypothesis: str) -> float:
-    # Spaces are dropped: Korean spacing varies between careful transcribers without any
-    # disagreement about what was said.
-    reference, hypothesis = "".join(reference.split()), "".join(hypothesis.split())
-    if not reference:
-        return 0.0 if not hypothesis else 1.0
-    return float(jiwer.cer(reference, hypothesis))
-
-
 def double_agreement(*, campaign: Campaign) -> dict:
-    """CER between the first labeler's transcript and the independent second one, per clip."""
+    """CER between the first labeler's transcript and the independent second one: per clip,
+    and over all pairs (character edits / characters), normalised as analytics.text does, so
+    `cer` is the figure the analytics labeling-cost table shows."""
     doubles = (
         TranscriptRevision.objects.filter(
             kind=TranscriptRevision.Kind.DOUBLE, recording__campaign=campaign
@@ -68,7 +61,7 @@ def double_agreement(*, campaign: Campaign) -> dict:
         .select_related("author")
         .order_by("recording_id", "number")
     )
-    items = []
+    items, counts = [], []
     for double in doubles:
         first = (
             TranscriptRevision.objects.filter(
@@ -80,6 +73,8 @@ def double_agreement(*, campaign: Campaign) -> dict:
         )
         if first is None:
             continue
+        pair = edit_counts(reference=first.text, hypothesis=double.text)
+        counts.append(pair)
         items.append(
             {
                 "recording": double.recording_id,
@@ -87,13 +82,16 @@ def double_agreement(*, campaign: Campaign) -> dict:
                 "first_author": first.author.username if first.author_id else None,
                 "second_text": double.text,
                 "second_author": double.author.username if double.author_id else None,
-                "cer": round(character_error_rate(first.text, double.text), 4),
+                "cer": _rate(pair.char_edits, pair.chars),
             }
         )
-    cers = [item["cer"] for item in items]
     return {
         "campaign": campaign.pk,
         "pairs": len(items),
-        "mean_cer": round(statistics.fmean(cers), 4) if cers else None,
+        "cer": _rate(sum(c.char_edits for c in counts), sum(c.chars for c in counts)),
         "items": items,
     }
+
+
+def _rate(edits: int, chars: int) -> float | None:
+    return round(edits / chars, 4) if chars else None

@@ -233,7 +233,7 @@ def test_the_pm_reads_double_transcription_agreement(api_for, labeler, pm) -> No
 
     body = api_for(pm).get(f"/api/agreement/?campaign={doubled.pk}").json()
 
-    assert (body["pairs"], body["mean_cer"]) == (1, 0.0)
+    assert (body["pairs"], body["cer"]) == (1, 0.0)
     assert api_for(labeler).get(f"/api/agreement/?campaign={doubled.pk}").status_code == 403
 
 

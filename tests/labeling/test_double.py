@@ -4,7 +4,7 @@ import pytest
 
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.review import double_submit
-from labelhub.labeling.selectors import character_error_rate, double_agreement
+from labelhub.labeling.selectors import double_agreement
 from labelhub.labeling.services import (
     LeaseExpired,
     revision_latest,
@@ -71,13 +71,22 @@ def test_the_agreement_is_the_cer_between_the_two_transcripts(labeler) -> None:
     agreement = double_agreement(campaign=task.recording.campaign)
 
     assert agreement["pairs"] == 1
-    assert agreement["mean_cer"] == 0.25
+    assert agreement["cer"] == 0.25
     assert agreement["items"][0]["second_author"] == second.username
 
 
-def test_character_error_rate_ignores_spacing() -> None:
-    assert character_error_rate("안녕 하세요", "안녕하세요") == 0.0
-    assert character_error_rate("가나다라", "가나다마") == 0.25
+def test_agreement_ignores_spacing_and_punctuation_and_pools_characters(labeler) -> None:
+    doubled = doubled_campaign()
+    pairs = [("안녕 하세요.", "안녕하세요"), ("가나다라", "가나다마"), ("가나", "바사")]
+    for first, second in pairs:
+        task, _revision = submitted_task(labeler=labeler, campaign=doubled, text=first)
+        task_claim_next(labeler=(other := labeler_user()))
+        double_submit(task_id=task.pk, labeler=other, text=second)
+
+    agreement = double_agreement(campaign=doubled)
+
+    assert [item["cer"] for item in agreement["items"]] == [0.0, 0.25, 1.0]
+    assert agreement["cer"] == round(3 / 11, 4)  # 3 edits over 5 + 4 + 2 characters
 
 
 def test_sampling_is_the_same_every_time_for_a_recording(labeler) -> None:
