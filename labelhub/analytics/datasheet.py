@@ -34,7 +34,8 @@ def datasheet_figures(*, campaign: Campaign, recording_ids: Collection[int] | No
         "labeled_clips": whole.labeled_clips,
         "seconds_per_audio_minute": whole.seconds_per_audio_minute,
         "edit_rate": whole.edit_rate,
-        "review_return_rate": whole.return_rate,
+        # Share of review decisions, as the dashboard shows it (compare clips_returned_in_review).
+        "review_decisions_returned": whole.return_rate,
         "double_transcribed_clips": whole.double_clips,
         "double_transcription_cer": whole.double_cer,
     }

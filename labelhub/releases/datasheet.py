@@ -152,7 +152,8 @@ def qa_figures(stats: DatasheetStats) -> dict[str, float | int | None]:
         "edit_rate": _share(stats.edited, stats.with_draft),
         "draft_vs_final_wer": _share(stats.word_errors, stats.words),
         "draft_vs_final_cer": _share(stats.char_errors, stats.chars),
-        "review_return_rate": _share(stats.returned, stats.tasks),
+        # Share of clips: a clip returned twice counts once (compare review_decisions_returned).
+        "clips_returned_in_review": _share(stats.returned, stats.tasks),
         "reviewed_share": _share(stats.reviewed, stats.items),
     }
 

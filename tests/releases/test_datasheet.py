@@ -92,7 +92,7 @@ def test_the_datasheet_reports_qa_figures_from_revisions(release) -> None:
     assert qa["items_with_asr_draft"] == 3
     assert qa["edit_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert qa["draft_vs_final_wer"] == pytest.approx(1 / 7, abs=1e-4)  # 1 of 7 words
-    assert qa["review_return_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert qa["clips_returned_in_review"] == pytest.approx(1 / 3, abs=1e-4)
     markdown = archive_of(release).read("DATASHEET.md").decode()
     assert "| edit rate | 0.3333 |" in markdown
 
