@@ -194,7 +194,7 @@ def test_quota_cells_are_created_in_bulk_or_not_at_all(api_for, pm, campaign) ->
     assert created.status_code == 201, created.json()
     assert [c["label"] for c in created.json()] == ["20s / female / jeju", "70s+ / male / Jeju"]
     assert duplicate.status_code == 409
-    assert "20s / female / jeju" in duplicate.json()["error"]["message"]
+    assert "20s / Female / Jeju dialect" in duplicate.json()["error"]["message"]
     assert negative.status_code == 400
     assert QuotaCell.objects.filter(campaign=campaign).count() == 2
 
