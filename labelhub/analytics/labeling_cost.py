@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from labelhub.analytics.facts import ClipFacts, campaign_clips, clip_in_cell
-from labelhub.analytics.text import edit_counts, normalise
+from labelhub.analytics.text import edit_counts, normalise, pooled_cer
 from labelhub.campaigns.models import Campaign, QuotaCell
 from labelhub.labeling.models import TranscriptRevision
 
@@ -50,7 +50,6 @@ def labeling_cost_of(group: str, clips: list[ClipFacts]) -> LabelingCost:
         for clip in labeled
         if clip.double_text is not None and clip.first_labeler_text is not None
     ]
-    double_chars = sum(counts.chars for counts in doubles)
     return LabelingCost(
         group=group,
         labeled_clips=len(labeled),
@@ -64,9 +63,7 @@ def labeling_cost_of(group: str, clips: list[ClipFacts]) -> LabelingCost:
         returned=returned,
         return_rate=returned / len(decisions) if decisions else None,
         double_clips=len(doubles),
-        double_cer=(
-            sum(counts.char_edits for counts in doubles) / double_chars if double_chars else None
-        ),
+        double_cer=pooled_cer(doubles),
     )
 
 

@@ -8,6 +8,7 @@ notoriously inconsistent and would otherwise dominate the character errors.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -50,5 +51,11 @@ def edit_counts(*, reference: str, hypothesis: str) -> EditCounts:
 
 
 def cer(*, reference: str, hypothesis: str) -> float | None:
-    counts = edit_counts(reference=reference, hypothesis=hypothesis)
-    return counts.char_edits / counts.chars if counts.chars else None
+    return pooled_cer([edit_counts(reference=reference, hypothesis=hypothesis)])
+
+
+def pooled_cer(pairs: Iterable[EditCounts]) -> float | None:
+    """Character edits over reference characters, summed over all pairs first (corpus CER)."""
+    pairs = list(pairs)
+    chars = sum(counts.chars for counts in pairs)
+    return sum(counts.char_edits for counts in pairs) / chars if chars else None

@@ -7,7 +7,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.analytics.text import edit_counts
+from labelhub.analytics.text import edit_counts, pooled_cer
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
@@ -54,44 +54,42 @@ def double_agreement(*, campaign: Campaign) -> dict:
     """CER between the first labeler's transcript and the independent second one: per clip,
     and over all pairs (character edits / characters), normalised as analytics.text does, so
     `cer` is the figure the analytics labeling-cost table shows."""
-    doubles = (
+    kind = TranscriptRevision.Kind
+    revisions = (
         TranscriptRevision.objects.filter(
-            kind=TranscriptRevision.Kind.DOUBLE, recording__campaign=campaign
+            kind__in=[kind.LABELER_EDIT, kind.DOUBLE], recording__campaign=campaign
         )
         .select_related("author")
         .order_by("recording_id", "number")
     )
+    firsts: dict[int, TranscriptRevision] = {}
     items, counts = [], []
-    for double in doubles:
-        first = (
-            TranscriptRevision.objects.filter(
-                recording_id=double.recording_id, kind=TranscriptRevision.Kind.LABELER_EDIT
-            )
-            .select_related("author")
-            .order_by("number")
-            .first()
-        )
+    for revision in revisions:  # in number order, so a clip's first labeler edit comes first
+        if revision.kind == kind.LABELER_EDIT:
+            firsts.setdefault(revision.recording_id, revision)
+            continue
+        first = firsts.get(revision.recording_id)
         if first is None:
             continue
-        pair = edit_counts(reference=first.text, hypothesis=double.text)
+        pair = edit_counts(reference=first.text, hypothesis=revision.text)
         counts.append(pair)
         items.append(
             {
-                "recording": double.recording_id,
+                "recording": revision.recording_id,
                 "first_text": first.text,
                 "first_author": first.author.username if first.author_id else None,
-                "second_text": double.text,
-                "second_author": double.author.username if double.author_id else None,
-                "cer": _rate(pair.char_edits, pair.chars),
+                "second_text": revision.text,
+                "second_author": revision.author.username if revision.author_id else None,
+                "cer": _rounded(pooled_cer([pair])),
             }
         )
     return {
         "campaign": campaign.pk,
         "pairs": len(items),
-        "cer": _rate(sum(c.char_edits for c in counts), sum(c.chars for c in counts)),
+        "cer": _rounded(pooled_cer(counts)),
         "items": items,
     }
 
 
-def _rate(edits: int, chars: int) -> float | None:
-    return round(edits / chars, 4) if chars else None
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)
