@@ -75,8 +75,6 @@ VOICES = [
     "en-gb+m3",
 ]
 SPEEDS = [140, 150, 160, 170]
-# What the ASR worker reads: ingest's normalised WAV (see labelhub.recordings.audio).
-AUDIO_FORMAT = ["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le"]
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,8 @@ def _estimate(words: list[str], speed: int) -> float:
     return len(words) * 60 / speed
 
 
-def set_key(specs: list[ClipSpec]) -> str:
-    definition = {"clips": [asdict(s) for s in specs], "format": AUDIO_FORMAT}
+def set_key(specs: list[ClipSpec], audio_format: list[str]) -> str:
+    definition = {"clips": [asdict(s) for s in specs], "format": audio_format}
     payload = json.dumps(definition, sort_keys=True).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 
@@ -127,9 +125,9 @@ def set_key(specs: list[ClipSpec]) -> str:
 def build(specs: list[ClipSpec], *, root: Path = CACHE_ROOT) -> list[Clip]:
     """Synthesises (or reuses) every clip; durations outside 5-12 s are padded or refused."""
     sys.path.insert(0, str(REPO))
-    from tests.audio_samples import convert, speak
+    from tests.audio_samples import NORMALISED_WAV, convert, speak
 
-    folder = root / set_key(specs)
+    folder = root / set_key(specs, NORMALISED_WAV)
     folder.mkdir(parents=True, exist_ok=True)
     clips = []
     for i, spec in enumerate(specs):
@@ -137,7 +135,7 @@ def build(specs: list[ClipSpec], *, root: Path = CACHE_ROOT) -> list[Clip]:
         if not path.is_file():
             spoken, tmp = path.with_suffix(".espeak.wav"), path.with_suffix(".tmp.wav")
             speak(spec.text, spoken, voice=spec.voice, speed=spec.speed)
-            convert(spoken, tmp, codec_args=AUDIO_FORMAT)
+            convert(spoken, tmp, codec_args=NORMALISED_WAV)
             spoken.unlink()
             tmp.replace(path)  # a half-written clip must never look cached
         clips.append(Clip(path, spec.text, wav_seconds(path)))

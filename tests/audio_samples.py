@@ -11,7 +11,7 @@ from pathlib import Path
 
 from workers.asr.wer import wer
 
-__all__ = ["FORMATS", "convert", "silence", "speak", "wer"]
+__all__ = ["FORMATS", "NORMALISED_WAV", "convert", "silence", "speak", "wer"]
 
 # ffmpeg output arguments per accepted upload suffix. Encoders are named explicitly so a build
 # that lacks one fails loudly instead of ffmpeg silently picking a different codec.
@@ -25,6 +25,10 @@ FORMATS: dict[str, list[str]] = {
     ".webm": ["-c:a", "libopus", "-b:a", "32k"],
     ".flac": ["-c:a", "flac"],
 }
+
+# ffmpeg output arguments for what ingest writes and the ASR worker reads: 16 kHz mono 16-bit
+# WAV (see labelhub.recordings.audio).
+NORMALISED_WAV = ["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le"]
 
 
 def speak(text: str, path: Path, *, voice: str = "en-us", speed: int = 150) -> Path:

@@ -6,11 +6,9 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from tests.audio_samples import convert, speak
+from tests.audio_samples import NORMALISED_WAV, convert, speak
 from workers.asr import audio
 from workers.asr.audio import read_audio
-
-INGEST_WAV = ["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le"]
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +17,7 @@ def spoken(tmp_path_factory):
 
 
 def test_an_ingest_wav_is_read_directly_with_the_decoders_samples(spoken, tmp_path, monkeypatch):
-    wav = convert(spoken, tmp_path / "normalised.wav", codec_args=INGEST_WAV)
+    wav = convert(spoken, tmp_path / "normalised.wav", codec_args=NORMALISED_WAV)
     expected = decode_audio(str(wav), sampling_rate=16000)
     # Fails if the fast path is not taken, since the decoder would be reached.
     monkeypatch.setattr("faster_whisper.decode_audio", _refuse)

@@ -121,13 +121,13 @@ class FasterWhisperEngine:
         return language.replace("_", "-").split("-")[0].lower() if language else None
 
     def _decode_file(self, path: Path, options: DecodeOptions):
-        from .audio import read_audio
+        from .audio import SAMPLE_RATE, read_audio
         from .windows import Decoded, no_signal
 
         started = time.perf_counter()
         try:
             audio = read_audio(path)
-            duration = len(audio) / 16000
+            duration = len(audio) / SAMPLE_RATE
             if no_signal(audio):
                 language = self._language(options.language)
                 return Decoded.nothing(language, duration, time.perf_counter() - started)
