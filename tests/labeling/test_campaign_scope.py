@@ -229,3 +229,40 @@ def test_recordings_visible_to_a_labeler_are_those_of_campaigns_open_to_them(lab
     visible = set(recordings_visible_to(user=labeler).values_list("pk", flat=True))
 
     assert visible == {mine.recording_id, unstaffed.recording_id}
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("task-submit", {"text": "turn on the tv", "base_revision": None}),
+        ("task-lease", {}),
+        ("task-skip", {"reason": "noise"}),
+        ("review-decide", {"decision": "approve", "text": "turn on the tv"}),
+    ],
+)
+def test_a_task_of_a_campaign_that_lists_others_is_not_there_for_a_stranger(
+    api_for, route, body
+) -> None:
+    task, _draft = task_with_draft(campaign=staffed(labeler_user(), reviewer_user()))
+    stranger = reviewer_user() if route == "review-decide" else labeler_user()
+
+    answer = api_for(stranger).post(reverse(route, args=[task.pk]), body, format="json")
+
+    assert answer.status_code == 404
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN and task.assignee is None
+
+
+def test_a_labeler_taken_off_a_campaign_still_submits_the_task_they_hold(api_for, labeler):
+    listed = staffed(labeler)
+    task, draft = task_with_draft(campaign=listed)
+    task_claim_next(labeler=labeler)
+    campaign_labelers_set(campaign=listed, labelers=[labeler_user()])
+
+    answer = api_for(labeler).post(
+        reverse("task-submit", args=[task.pk]),
+        {"text": "turn on the tv", "base_revision": draft.pk},
+        format="json",
+    )
+
+    assert answer.status_code == 201
