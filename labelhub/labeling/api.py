@@ -20,6 +20,7 @@ from labelhub.labeling.selectors import (
     labeler_stats_today,
     revisions_of,
     tasks_in_triage,
+    tasks_open_to,
 )
 from labelhub.labeling.services import (
     task_claim_next,
@@ -217,7 +218,7 @@ class TaskSubmitApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        task = get_object_or_404(Task, pk=task_id)
+        task = get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
         incoming = SubmitSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -241,6 +242,7 @@ class TaskLeaseApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
         until = task_renew_lease(task_id=task_id, user=request.user)
         return Response({"lease_expires_at": until})
 
@@ -254,7 +256,7 @@ class TaskSkipApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(Task, pk=task_id)
+        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
         incoming = SkipSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         task = task_skip(task_id=task_id, labeler=request.user, **incoming.validated_data)
@@ -328,7 +330,7 @@ class ReviewDecideApi(APIView):
     permission_classes = [IsReviewer]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(Task, pk=task_id)
+        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
         incoming = DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

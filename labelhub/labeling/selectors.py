@@ -3,12 +3,13 @@
 import statistics
 from datetime import datetime
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.analytics.text import edit_counts, pooled_cer
 from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 
@@ -16,6 +17,18 @@ from labelhub.recordings.models import Recording
 def revisions_of(*, recording: Recording) -> QuerySet[TranscriptRevision]:
     """Every step of a clip's transcript, oldest first, second transcriptions included."""
     return recording.revisions.select_related("author").order_by("number")
+
+
+def tasks_open_to(*, user: User) -> QuerySet[Task]:
+    """Tasks the user may act on: those of campaigns_open_to(user), and any they were handed
+    (a lease outlives a change of the campaign's list, as task_claim_next promises). Others
+    are not there for them at all: 404, not a conflict that tells the task exists."""
+    if not (user.is_authenticated and user.is_labeling_staff):
+        return Task.objects.none()
+    open_to = campaigns_open_to(user=user).values("pk")
+    return Task.objects.filter(
+        Q(recording__campaign_id__in=open_to) | Q(assignee=user) | Q(double_assignee=user)
+    )
 
 
 def tasks_in_triage(*, campaign_id: int | None = None) -> QuerySet[Task]:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import convention_check
@@ -84,26 +85,12 @@ def recording_still_ready() -> Q:
     return Q(recording_id__in=Recording.objects.filter(status=Recording.Status.READY).values("pk"))
 
 
-def campaigns_open_to(user: User) -> QuerySet[Campaign]:
-    """Campaigns whose tasks the user may claim: those listing them, and those listing nobody.
-
-    PMs oversee every campaign and can never be listed (only labelers and reviewers can), so
-    they are not scoped.
-    """
-    if user.is_pm:
-        return Campaign.objects.all()
-    members = Campaign.labelers.through.objects
-    return Campaign.objects.filter(
-        ~Q(pk__in=members.values("campaign_id"))
-        | Q(pk__in=members.filter(user_id=user.pk).values("campaign_id"))
-    )
-
-
 def in_campaigns_of(user: User) -> Q:
     if user.is_pm:
         return Q()
     # Subqueries on ids, not joins, like recording_still_ready(): claiming locks task rows only.
-    recordings = Recording.objects.filter(campaign_id__in=campaigns_open_to(user).values("pk"))
+    open_to = campaigns_open_to(user=user).values("pk")
+    recordings = Recording.objects.filter(campaign_id__in=open_to)
     return Q(recording_id__in=recordings.values("pk"))
 
 

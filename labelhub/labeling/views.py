@@ -1,6 +1,7 @@
 """Workbench, review, triage and history pages. The workbench and review pages are ES modules
 (frontend/workbench/) on top of the API; triage and history are plain server-rendered pages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
+from labelhub.errors import DomainError
 from labelhub.labeling.models import Task
 from labelhub.labeling.selectors import revisions_of, tasks_in_triage
 from labelhub.labeling.services import task_requeue
@@ -96,7 +98,10 @@ def triage(request: HttpRequest) -> HttpResponse:
 @user_passes_test(_pm)
 def triage_requeue(request: HttpRequest, task_id: int) -> HttpResponse:
     get_object_or_404(Task, pk=task_id)
-    task_requeue(task_id=task_id, pm=request.user)
+    try:
+        task_requeue(task_id=task_id, pm=request.user)
+    except DomainError as error:  # e.g. requeued twice from two open tabs: say so, no 500
+        messages.error(request, error.message)
     return redirect("labeling-triage")
 
 

@@ -26,6 +26,7 @@ from labelhub.releases.selectors import (
 from labelhub.releases.services import (
     download_record,
     release_create,
+    release_ensure_deliverable,
     release_ensure_downloadable,
     release_refuse_edit,
     release_revoke,
@@ -183,6 +184,7 @@ class ReleaseWithdrawnItemsApi(_ReleaseApi):
 class ReleaseDatasheetApi(_ReleaseApi):
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
+        release_ensure_deliverable(release=release)
         return Response({"markdown": release.datasheet_md, "html": release.datasheet_html})
 
 

@@ -31,10 +31,15 @@ class Change:
 
 
 def previous_published(*, release: Release) -> Release | None:
-    """The newest published version of the same dataset before this one (revoked included)."""
+    """The newest published version of the same dataset before this one (revoked included).
+
+    Only a release of the same client: the changelog and the kept test speakers compare against
+    it, and another client's version must never leak into this one.
+    """
     return (
         Release.objects.filter(
             campaign_id=release.campaign_id,
+            client_id=release.client_id,
             status=Release.Status.PUBLISHED,
             version__lt=release.version,
         )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
+from labelhub.releases.spec import WrongClient, campaigns_client_check
 from labelhub.speakers.models import Speaker
 
 
@@ -75,6 +76,17 @@ class ReleaseSpecForm(forms.Form):
     dev = forms.FloatField(label=_("Dev share"), initial=0.1, min_value=0)
     test = forms.FloatField(label=_("Test share"), initial=0.1, min_value=0)
     seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0)
+
+    def clean(self) -> dict:
+        # The same check as release_create, so the page names the wrong client on its field.
+        data = super().clean()
+        campaign, client = data.get("campaign"), data.get("client")
+        if campaign is not None and client is not None:
+            try:
+                campaigns_client_check(campaigns=[campaign], client=client)
+            except WrongClient as error:
+                self.add_error("client", error.message)
+        return data
 
     def spec(self) -> dict:
         data = self.cleaned_data

@@ -16,14 +16,17 @@ WITHDRAWN_ITEM = Q(items__consent__withdrawn_at__isnull=False) | Q(
 
 
 def releases_visible_to(*, user: User) -> QuerySet[Release]:
-    """PMs see every release; a client sees only its own organisation's published ones."""
+    """PMs see every release; a client sees only its own organisation's published ones, and
+    only those of its own campaigns (defence in depth behind release_create's client check)."""
     if not user.is_authenticated:
         return Release.objects.none()
     if user.is_pm:
         releases = Release.objects.all()
     elif user.is_client and user.organisation_id is not None:
         releases = Release.objects.filter(
-            client_id=user.organisation_id, status=Release.Status.PUBLISHED
+            client_id=user.organisation_id,
+            campaign__client_id=user.organisation_id,
+            status=Release.Status.PUBLISHED,
         )
     else:
         return Release.objects.none()

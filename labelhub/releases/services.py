@@ -7,6 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
@@ -25,7 +26,13 @@ from labelhub.releases.models import (
     default_split_ratios,
 )
 from labelhub.releases.selectors import has_excluded_flag, release_recordings
-from labelhub.releases.spec import ReleaseSpec, spec_load, spec_parse
+from labelhub.releases.spec import (
+    ReleaseSpec,
+    WrongClient,
+    campaigns_client_check,
+    spec_load,
+    spec_parse,
+)
 from labelhub.releases.splits import SplitItem, assign_splits
 from labelhub.storage import store_file
 
@@ -50,6 +57,7 @@ def release_create(
 ) -> Release:
     if client.kind != Organisation.Kind.CLIENT:
         raise DomainError(f"'{client.name}' is not a client organisation", code="not_a_client")
+    campaigns_client_check(campaigns=[campaign], client=client)
     ratios = split_ratios or default_split_ratios()
     try:
         assign_splits([], ratios=ratios, seed=seed)  # checks the ratios before anything is built
@@ -274,7 +282,25 @@ def release_refuse_edit(*, release: Release) -> None:
     )
 
 
+def release_ensure_deliverable(*, release: Release) -> None:
+    """Defence in depth behind release_create's check: a release whose client is not the client
+    of all its campaigns (a row written around the service) is never handed out, to anyone."""
+    campaign_ids = spec_load(release.spec).campaign_ids(release.campaign)
+    try:
+        campaigns_client_check(
+            campaigns=Campaign.objects.filter(pk__in=campaign_ids).select_related("client"),
+            client=release.client,
+        )
+    except WrongClient as error:
+        raise NotAllowed(
+            _("release %(release)s is not delivered: %(reason)s")
+            % {"release": release.pk, "reason": error.message},
+            code="wrong_client",
+        ) from error
+
+
 def release_ensure_downloadable(*, release: Release) -> None:
+    release_ensure_deliverable(release=release)
     if release.status != Release.Status.PUBLISHED:
         raise Conflict(f"release {release.pk} is not published ({release.status})")
     if release.revoked_at is not None:

@@ -7,17 +7,44 @@ never ship (see releases.selectors.release_recordings).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from labelhub.accounts.models import Organisation
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.errors import DomainError
 from labelhub.speakers.models import Speaker
 
 ANY_FLAG = "*"  # in exclude_quality_flags: leave out every clip with any quality flag
 AUDIO_FORMATS = ("wav", "flac")  # how the normalised 16 kHz mono audio ships
+
+
+class WrongClient(DomainError):
+    """A release would go to an organisation that is not its campaigns' client."""
+
+    code = "wrong_client"
+
+
+def campaigns_client_check(
+    *, campaigns: Iterable[Campaign], client: Organisation, where: str = ""
+) -> None:
+    """Every campaign of a release belongs to the client it is delivered to, or WrongClient
+    names the first that does not, its client and the one asked for. The one check for the
+    release's client and for the campaigns its spec pools in."""
+    for campaign in campaigns:
+        if campaign.client_id != client.pk:
+            raise WrongClient(
+                where
+                + _(
+                    "campaign '%(campaign)s' belongs to %(owner)s, not to %(client)s: a release "
+                    "is delivered only to its campaigns' client"
+                )
+                % {"campaign": campaign.name, "owner": campaign.client.name, "client": client.name}
+            )
 
 
 class _SpecSerializer(serializers.Serializer):
@@ -108,13 +135,11 @@ def spec_parse(data: dict | None, *, campaign: Campaign) -> ReleaseSpec:
     )
     if missing:
         raise DomainError(f"spec: extra_campaigns: no campaign {sorted(missing)}", code="bad_spec")
-    foreign = set(
-        Campaign.objects.filter(pk__in=spec.extra_campaigns).values_list("client", flat=True)
+    campaigns_client_check(
+        campaigns=Campaign.objects.filter(pk__in=spec.extra_campaigns).select_related("client"),
+        client=campaign.client,
+        where="spec: extra_campaigns: ",
     )
-    if foreign - {campaign.client_id}:
-        raise DomainError(
-            "spec: extra_campaigns must belong to the same client as the campaign", code="bad_spec"
-        )
     cells = QuotaCell.objects.filter(
         pk__in=spec.quota_cells, campaign__in=spec.campaign_ids(campaign)
     )

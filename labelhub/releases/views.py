@@ -25,6 +25,7 @@ from labelhub.releases.selectors import (
 from labelhub.releases.services import (
     api_token_rotate,
     release_create,
+    release_ensure_deliverable,
     release_ensure_downloadable,
     release_revoke,
 )
@@ -89,6 +90,11 @@ def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
 @portal_user
 def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
+    try:
+        release_ensure_deliverable(release=release)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("portal-detail", release_id=release.pk)
     return render(request, "releases/portal_datasheet.html", {"release": release})
 
 

@@ -315,3 +315,14 @@ def test_the_triage_page_returns_a_clip_to_the_queue(client, pm) -> None:
     assert "Noise only" in page
     assert response.status_code == 302
     assert Task.objects.get(pk=task.pk).status == Task.Status.OPEN
+
+
+def test_requeueing_a_clip_already_back_in_the_queue_says_so_on_the_page(client, pm) -> None:
+    task, _draft = task_with_draft(status=Task.Status.OPEN)
+    client.force_login(pm)
+
+    response = client.post(f"/work/triage/{task.pk}/requeue/", follow=True)
+
+    assert response.status_code == 200
+    assert "only a skipped task can go back to the queue" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).status == Task.Status.OPEN

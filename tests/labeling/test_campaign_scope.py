@@ -3,20 +3,25 @@
 A campaign that lists nobody stays open to the whole labeling staff.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from labelhub.accounts.models import User
+from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import Task
 from labelhub.labeling.review import review_claim_next
 from labelhub.labeling.services import (
     campaign_labelers_set,
-    campaigns_open_to,
     task_claim_next,
     task_submit,
 )
+from labelhub.recordings.selectors import recordings_visible_to
 from tests.factories import UserFactory
 from tests.labeling.helpers import (
     campaign,
@@ -112,7 +117,7 @@ def test_a_pm_reviews_every_campaign_without_being_listed(labeler) -> None:
 def test_campaigns_open_to_a_labeler_are_theirs_and_the_unstaffed_ones(labeler) -> None:
     mine, unstaffed, others = staffed(labeler), campaign(), staffed(labeler_user())
 
-    open_to = set(campaigns_open_to(labeler))
+    open_to = set(campaigns_open_to(user=labeler))
 
     assert mine in open_to and unstaffed in open_to and others not in open_to
 
@@ -157,3 +162,107 @@ def test_the_claim_locks_task_rows_only(labeler) -> None:
     locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert locking
     assert all(" JOIN " not in sql for sql in locking), locking
+
+
+# Reads follow the same membership as claims: a clip of a campaign that lists others only is
+# not there at all (404) for a labeler, on the API and on the history page alike.
+RECORDING_READS = [
+    "recording-detail",
+    "recording-audio",
+    "recording-peaks",
+    "recording-history",
+    "labeling-history",
+]
+
+
+@pytest.mark.parametrize("route", RECORDING_READS)
+def test_a_labeler_not_listed_on_a_campaign_reads_none_of_its_clips(client, route) -> None:
+    task, _draft = task_with_draft(campaign=staffed(labeler_user()))
+    client.force_login(labeler_user())
+
+    answer = client.get(reverse(route, args=[task.recording_id]))
+
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("route", ["recording-detail", "recording-history", "labeling-history"])
+def test_a_listed_labeler_reads_the_clips_of_their_campaign(client, labeler, route) -> None:
+    task, _draft = task_with_draft(campaign=staffed(labeler))
+    client.force_login(labeler)
+
+    assert client.get(reverse(route, args=[task.recording_id])).status_code == 200
+
+
+def test_a_reviewer_not_listed_on_a_campaign_reads_none_of_its_clips(client) -> None:
+    task, _draft = task_with_draft(campaign=staffed(reviewer_user()))
+    client.force_login(reviewer_user())
+
+    assert client.get(reverse("recording-history", args=[task.recording_id])).status_code == 404
+
+
+def test_a_labeler_taken_off_a_campaign_still_plays_the_task_they_hold(client, labeler) -> None:
+    listed = staffed(labeler)
+    task, _draft = task_with_draft(campaign=listed)
+    assert task_claim_next(labeler=labeler).pk == task.pk
+    campaign_labelers_set(campaign=listed, labelers=[labeler_user()])
+    client.force_login(labeler)
+
+    assert client.get(reverse("recording-audio", args=[task.recording_id])).status_code == 200
+
+
+def test_the_held_task_grants_nothing_once_its_lease_runs_out(client, labeler) -> None:
+    listed = staffed(labeler)
+    task, _draft = task_with_draft(campaign=listed)
+    task_claim_next(labeler=labeler)
+    campaign_labelers_set(campaign=listed, labelers=[labeler_user()])
+    Task.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    client.force_login(labeler)
+
+    assert client.get(reverse("recording-audio", args=[task.recording_id])).status_code == 404
+
+
+def test_recordings_visible_to_a_labeler_are_those_of_campaigns_open_to_them(labeler) -> None:
+    mine, _ = task_with_draft(campaign=staffed(labeler))
+    unstaffed, _ = task_with_draft(campaign=campaign())
+    task_with_draft(campaign=staffed(labeler_user()))
+
+    visible = set(recordings_visible_to(user=labeler).values_list("pk", flat=True))
+
+    assert visible == {mine.recording_id, unstaffed.recording_id}
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("task-submit", {"text": "turn on the tv", "base_revision": None}),
+        ("task-lease", {}),
+        ("task-skip", {"reason": "noise"}),
+        ("review-decide", {"decision": "approve", "text": "turn on the tv"}),
+    ],
+)
+def test_a_task_of_a_campaign_that_lists_others_is_not_there_for_a_stranger(
+    api_for, route, body
+) -> None:
+    task, _draft = task_with_draft(campaign=staffed(labeler_user(), reviewer_user()))
+    stranger = reviewer_user() if route == "review-decide" else labeler_user()
+
+    answer = api_for(stranger).post(reverse(route, args=[task.pk]), body, format="json")
+
+    assert answer.status_code == 404
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN and task.assignee is None
+
+
+def test_a_labeler_taken_off_a_campaign_still_submits_the_task_they_hold(api_for, labeler):
+    listed = staffed(labeler)
+    task, draft = task_with_draft(campaign=listed)
+    task_claim_next(labeler=labeler)
+    campaign_labelers_set(campaign=listed, labelers=[labeler_user()])
+
+    answer = api_for(labeler).post(
+        reverse("task-submit", args=[task.pk]),
+        {"text": "turn on the tv", "base_revision": draft.pk},
+        format="json",
+    )
+
+    assert answer.status_code == 201
