@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,6 +14,11 @@ from labelhub.recordings.audio import AudioRejected
 
 def _error(code: str, message: str, http_status: int, **extra: Any) -> Response:
     return Response({"error": {"code": code, "message": message, **extra}}, status=http_status)
+
+
+def error_response(code: str, message: str, http_status: int, **extra: Any) -> JsonResponse:
+    """The same error shape for responses made outside DRF (middleware)."""
+    return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=http_status)
 
 
 def _first_message(detail: Any) -> str:
