@@ -186,11 +186,44 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "labelhub.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # Views opt in with `throttle_scope`; reads are never throttled (see accounts/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": ["labelhub.accounts.throttles.ScopedWriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Sign-in attempts per IP, token endpoint and login page together.
+        "login": env_str("THROTTLE_LOGIN", "10/minute"),
+        "feedback": env_str("THROTTLE_FEEDBACK", "60/minute"),
+        # Recordings, bulk archives and prompt files, per user (per IP for invite links).
+        "upload": env_str("THROTTLE_UPLOAD", "120/minute"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For. 0: the peer address is the
+    # client's, and a forged X-Forwarded-For cannot dodge a throttle or a lockout.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
+
+# Failed sign-ins before a lockout, per account and per IP (an office shares one IP); the
+# first lock lasts LOGIN_LOCKOUT_SECONDS, each further failure doubles it up to the maximum.
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_IP_FAILURES = env_int("LOGIN_LOCKOUT_IP_FAILURES", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600)
+LOGIN_LOCKOUT_RESET_SECONDS = env_int("LOGIN_LOCKOUT_RESET_SECONDS", 24 * 3600)
+
+REDIS_URL = env_str("REDIS_URL", "")
+# Throttle and lockout counts must be shared by every web process: Redis when REDIS_URL is set
+# (keys under "labelhub:", beside Celery's own), one process's memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "labelhub",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: Redis when REDIS_URL is set; otherwise a filesystem transport that needs no server,
 # so `make demo` runs a real worker process on a machine with nothing installed.
-REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
