@@ -55,3 +55,17 @@ def test_a_burst_of_attempts_from_one_ip_is_throttled_in_korean_too(settings, us
 
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
     assert "너무 많" in throttled.content.decode()
+
+
+def test_the_admin_login_shares_the_lockout(user) -> None:
+    user.is_staff = True
+    user.save()
+    for n in range(5):
+        Client().post(
+            "/admin/login/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR=f"10.0.6.{n}"
+        )
+
+    locked = Client().post("/admin/login/", {"username": "alice", "password": PASSWORD})
+
+    assert locked.status_code == 200 and "Too many failed sign-ins" in locked.content.decode()
+    assert "_auth_user_id" not in locked.client.session
