@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from functools import wraps
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
@@ -30,3 +36,26 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: APIView | None) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttle_page(scope: str) -> Callable:
+    """A server-rendered page's POSTs counted in the API's scope (an upload form shares the
+    "upload" rate): past it, 429 with Retry-After and a readable message."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def throttled_view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            throttle = ScopedWriteThrottle()
+            if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+                return view(request, *args, **kwargs)
+            seconds = math.ceil(throttle.wait() or 1)
+            message = _("Too many requests. Try again in %(seconds)d seconds.") % {
+                "seconds": seconds
+            }
+            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(seconds)
+            return response
+
+        return throttled_view
+
+    return decorate

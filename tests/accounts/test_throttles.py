@@ -69,3 +69,16 @@ def test_one_users_burst_does_not_throttle_another(settings, pm_api) -> None:
     other.force_authenticate(UserFactory(role=User.Role.PM))
 
     assert other.post("/api/feedback/", {}, format="multipart").status_code != 429
+
+
+@pytest.mark.parametrize("page", ["bulk-uploads/", "prompts/import/"])
+def test_upload_pages_share_the_upload_rate_and_answer_a_readable_429(settings, client, pm, page):
+    client.force_login(pm)
+    path = f"/campaigns/{CampaignFactory().pk}/{page}"
+    answers = {client.post(path, {}).status_code for _ in range(rate(settings, "upload"))}
+
+    throttled = client.post(path, {}, HTTP_ACCEPT_LANGUAGE="ko")
+
+    assert 429 not in answers
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+    assert "요청이 너무 많습니다" in throttled.content.decode()
