@@ -1,8 +1,11 @@
 """One place where exceptions become HTTP responses: always JSON, always naming the problem."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,6 +16,11 @@ from labelhub.recordings.audio import AudioRejected
 
 def _error(code: str, message: str, http_status: int, **extra: Any) -> Response:
     return Response({"error": {"code": code, "message": message, **extra}}, status=http_status)
+
+
+def error_response(code: str, message: str, http_status: int, **extra: Any) -> JsonResponse:
+    """The same error shape for responses made outside DRF (middleware)."""
+    return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=http_status)
 
 
 def _first_message(detail: Any) -> str:
@@ -28,7 +36,10 @@ def _first_message(detail: Any) -> str:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         # `extra`: a domain error's structured details (the newer revision, offending spans).
-        return _error(exc.code, exc.message, exc.status_code, **getattr(exc, "extra", {}))
+        response = _error(exc.code, exc.message, exc.status_code, **getattr(exc, "extra", {}))
+        if getattr(exc, "retry_after", None):  # a lockout says when to come back
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, AudioRejected):
         return _error(exc.code, exc.reason, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
@@ -42,8 +53,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return _error(
             "invalid", _first_message(exc.detail), response.status_code, fields=exc.detail
         )
+    if isinstance(exc, exceptions.Throttled):
+        seconds = math.ceil(exc.wait or 1)
+        message = _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+        return _with_headers(_error("throttled", message, response.status_code), response)
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        return _error(code, _first_message(exc.detail), response.status_code)
+        message = _first_message(exc.detail)
+        return _with_headers(_error(code, message, response.status_code), response)
     return response
+
+
+def _with_headers(ours: Response, drfs: Response) -> Response:
+    # DRF's handler sets Retry-After and WWW-Authenticate; keep them on our body.
+    for name, value in drfs.headers.items():
+        if name.lower() in {"retry-after", "www-authenticate"}:
+            ours[name] = value
+    return ours

@@ -90,9 +90,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First, so every response (static files and refusals included) carries the policy.
+    "labelhub.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything that reads the body (CSRF reads POST): refuses oversized requests from
+    # Content-Length; after LocaleMiddleware so its message is in the caller's language.
+    "labelhub.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +172,8 @@ MEDIA_URL = "/media-not-served/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Any request that is not an upload (JSON, forms): refused with 413 above this many bytes.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # How long a speaker invite link (/record/<token>/) stays valid, in days.
 SPEAKER_INVITE_DAYS = env_int("SPEAKER_INVITE_DAYS", 30)
 
@@ -181,11 +188,44 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "labelhub.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # Views opt in with `throttle_scope`; reads are never throttled (see accounts/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": ["labelhub.accounts.throttles.ScopedWriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Sign-in attempts per IP, token endpoint and login page together.
+        "login": env_str("THROTTLE_LOGIN", "10/minute"),
+        "feedback": env_str("THROTTLE_FEEDBACK", "60/minute"),
+        # Recordings, bulk archives and prompt files, per user (per IP for invite links).
+        "upload": env_str("THROTTLE_UPLOAD", "120/minute"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For. 0: the peer address is the
+    # client's, and a forged X-Forwarded-For cannot dodge a throttle or a lockout.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
+
+# Failed sign-ins before a lockout, per account and per IP (an office shares one IP); the
+# first lock lasts LOGIN_LOCKOUT_SECONDS, each further failure doubles it up to the maximum.
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_IP_FAILURES = env_int("LOGIN_LOCKOUT_IP_FAILURES", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600)
+LOGIN_LOCKOUT_RESET_SECONDS = env_int("LOGIN_LOCKOUT_RESET_SECONDS", 24 * 3600)
+
+REDIS_URL = env_str("REDIS_URL", "")
+# Throttle and lockout counts must be shared by every web process: Redis when REDIS_URL is set
+# (keys under "labelhub:", beside Celery's own), one process's memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "labelhub",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: Redis when REDIS_URL is set; otherwise a filesystem transport that needs no server,
 # so `make demo` runs a real worker process on a machine with nothing installed.
-REDIS_URL = env_str("REDIS_URL", "")
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -243,6 +283,27 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Everything from our own origin, nothing inline. Inline styles are refused too: the pages need
+# none (the few there were moved to static CSS), and an injected style attribute can still
+# exfiltrate through CSS selectors. blob: media is the recorder's playback of the take it just
+# recorded (URL.createObjectURL). Django admin runs under the same policy: its JavaScript is
+# all in static files.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
 
 LOGGING = {
     "version": 1,

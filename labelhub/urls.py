@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from rest_framework.authtoken.views import obtain_auth_token
 
 from labelhub import views
+from labelhub.accounts.api import TokenApi
+from labelhub.accounts.views import LoginView
 
 # No language prefix in URLs: the language comes from the user's choice (cookie) or the
 # browser's Accept-Language, so a Korean team sees Korean at the same addresses.
@@ -14,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Browser pages, one module per app.
     path("campaigns/", include("labelhub.campaigns.web_urls")),
@@ -23,7 +24,7 @@ urlpatterns = [
     path("portal/", include("labelhub.releases.web_urls")),
     path("analytics/", include("labelhub.analytics.web_urls")),
     path("api/", views.api_index, name="api-index"),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", TokenApi.as_view(), name="api-token"),
     path("api/", include("labelhub.campaigns.urls")),
     path("api/", include("labelhub.speakers.urls")),
     path("api/", include("labelhub.recordings.urls")),

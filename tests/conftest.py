@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from labelhub.accounts.models import User
@@ -14,6 +16,25 @@ def media_root(settings: object, tmp_path: Path) -> Path:
     root.mkdir()
     settings.MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Throttle and lockout counts start at zero in every test, whatever ran before."""
+    clear_cache()
+
+
+def clear_cache() -> None:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Only LabelHub's keys: the same Redis database may hold Celery's queues and bindings,
+        # which FLUSHDB (RedisCache.clear) would take from a running test worker.
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
 
 
 def stored_files(root: Path) -> list[Path]:

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from labelhub.accounts.forms import LockoutAdminAuthenticationForm
 from labelhub.accounts.models import Organisation, User
+
+# The admin's own login page counts toward, and honours, the same lockout as every sign-in.
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(Organisation)

@@ -162,6 +162,7 @@ class FeedbackApi(APIView):
 
     permission_classes = [IsPM]
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "feedback"
 
     def post(self, request: Request) -> Response:
         incoming = FeedbackSerializer(data=request.data)

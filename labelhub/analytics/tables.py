@@ -1,7 +1,5 @@
 """Every analytics table as rows of plain values: one shape for the page, the API and the CSV."""
 
-import csv
-import io
 from collections.abc import Callable
 
 from labelhub.analytics.asr_error import (
@@ -16,6 +14,7 @@ from labelhub.analytics.facts import ClipFacts, campaign_clips
 from labelhub.analytics.labeling_cost import BY, labeling_cost_by
 from labelhub.analytics.selectors import exclusion_history
 from labelhub.campaigns.models import Campaign
+from labelhub.spreadsheet import safe_csv
 
 TABLES = ("coverage", "gaps", "coverage-over-time", "asr-error", "labeling-cost", "exclusions")
 
@@ -138,13 +137,8 @@ def table_rows(
 
 
 def rows_to_csv(rows: list[dict]) -> str:
-    if not rows:
-        return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    # Transcripts, notes and speaker codes are typed by people: no cell may run as a formula.
+    return safe_csv(rows)
 
 
 def clip_error_rows(*, campaign: Campaign, by: str = "", group: str = "") -> list[dict]:

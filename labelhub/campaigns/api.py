@@ -290,6 +290,7 @@ class PromptImportApi(CampaignApi):
     """POST a CSV or TXT file as `file`: {accepted, rejected: [{row, reason}]}."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "upload"
 
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = self.campaign(request, campaign_id)

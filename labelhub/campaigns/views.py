@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns import quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.forms import (
@@ -240,6 +241,7 @@ def quota_cell_delete_page(request: HttpRequest, campaign_id: int, cell_id: int)
 
 @require_POST
 @pm_required
+@throttle_page("upload")
 def prompt_import_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     form = PromptImportForm(request.POST, request.FILES)
@@ -374,6 +376,7 @@ def _created_links(request: HttpRequest, campaign: Campaign) -> list[str]:
 
 @require_POST
 @pm_required
+@throttle_page("upload")
 def bulk_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     form = BulkUploadForm(request.POST, request.FILES)

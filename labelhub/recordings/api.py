@@ -60,6 +60,7 @@ class RecordingSerializer(serializers.ModelSerializer):
 class RecordingListApi(APIView):
     permission_classes = [IsPM]
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     def post(self, request: Request) -> Response:
         incoming = RecordingUploadSerializer(data=request.data)
@@ -128,6 +129,7 @@ class BulkUploadApi(APIView):
 
     permission_classes = [IsPM]
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = get_object_or_404(Campaign, pk=campaign_id)

@@ -20,6 +20,7 @@ from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.analytics.text import edit_counts, normalise
 from labelhub.releases.charts import bar_chart_svg
 from labelhub.releases.models import Release
+from labelhub.spreadsheet import RULE as SPREADSHEET_RULE
 
 DURATION_BINS = [0, 1, 2, 3, 5, 8, 12, 20, 30]  # seconds; the last bin is open-ended
 FEW_SPEAKERS = 5  # a demographic cell with fewer speakers than this is noted as a limitation
@@ -273,6 +274,7 @@ def datasheet_context(
         "limitations": limitations(stats),
         "changes": changes,
         "audio_note": audio_note(spec),
+        "spreadsheet_rule": SPREADSHEET_RULE,
     }
 
 
@@ -349,7 +351,7 @@ def datasheet_markdown(context: dict) -> str:
     lines += ["## Labeling process and QA", ""]
     lines += [
         "Each clip got an ASR draft, a transcript by a trained labeler and, when sampled, a "
-        "review. Only the newest human revision ships.",
+        "review. Only the newest human revision ships. " + context["spreadsheet_rule"],
         "",
         "| figure | value |",
         "|---|---:|",

@@ -284,6 +284,7 @@ class RecorderConsentApi(RecorderApi):
 
 class RecorderRecordingApi(RecorderApi):
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     def post(self, request: Request, token: str) -> Response:
         invite = self.invite(token)

@@ -52,8 +52,24 @@ def context(browser: object, live_server: object) -> Iterator[object]:
     # Without clipboard permission a headless copy can wait on a prompt nobody answers.
     context.grant_permissions(["microphone", "clipboard-read", "clipboard-write"])
     context.set_default_timeout(15_000)
+    violations = csp_violations(context)
     yield context
     context.close()
+    # Chromium logs every blocked script, style or media load to the console: a page that
+    # needs more than the Content-Security-Policy allows fails its test here.
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def csp_violations(context: object) -> list[str]:
+    """Console messages of every page in the context that report a CSP violation."""
+    found: list[str] = []
+
+    def on_console(message: object) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    return found
 
 
 @pytest.fixture

@@ -37,14 +37,16 @@ def test_a_speaker_signs_records_a_prompt_and_the_recording_is_ingested(page) ->
     assert page.locator("#withdraw-link").get_attribute("href").startswith("/record/withdraw/")
 
     page.click("#record")
-    page.wait_for_function("document.getElementById('level').value > 0", timeout=5_000)
+    # Function form: Playwright evals a bare expression, which the page's CSP forbids.
+    page.wait_for_function("() => document.getElementById('level').value > 0", timeout=5_000)
     page.wait_for_timeout(2_500)
     page.click("#stop")
     page.wait_for_selector("#submit:not([hidden])")
     assert page.locator("#playback").is_visible()
     page.click("#submit")
     page.wait_for_function(
-        "document.getElementById('progress').textContent.startsWith('1 of 2')", timeout=15_000
+        "() => document.getElementById('progress').textContent.startsWith('1 of 2')",
+        timeout=15_000,
     )
 
     assert page.locator("#prompt-text").inner_text() == "switch off the lights"

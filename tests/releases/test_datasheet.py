@@ -132,3 +132,11 @@ def test_the_client_previews_the_datasheet_in_the_portal_and_api(api_for, releas
     assert "<svg" in page.content.decode()
     api = api_for(user).get(f"/api/releases/{release.pk}/datasheet/").json()
     assert api["markdown"] == archive_of(release).read("DATASHEET.md").decode()
+
+
+def test_the_datasheet_states_how_tsv_and_csv_cells_are_kept_from_running(release) -> None:
+    bundle = archive_of(release)
+
+    for name in ("DATASHEET.md", "DATASHEET.html"):
+        text = bundle.read(name).decode()
+        assert "prefixed with an apostrophe" in text and "JSON/JSONL files keep" in text, name

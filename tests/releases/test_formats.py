@@ -259,3 +259,15 @@ def test_audiofolder_refuses_layouts_datasets_would_misread(
 def test_common_voice_needs_a_salt() -> None:
     with pytest.raises(ValueError, match="salt"):
         commonvoice_files([fake()], salt="")
+
+
+def test_tsv_cells_never_run_as_formulas_while_json_keeps_the_exact_text() -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    files = export_files([fake(text=formula, dialect="@SUM(1)")], salt=SALT)
+
+    header, row = files["train.tsv"].splitlines()
+    cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+    assert cells["sentence"] == "'" + formula and cells["accents"] == "'@SUM(1)"
+    for name in ("train/metadata.jsonl", "train_manifest.jsonl"):
+        (entry,) = [json.loads(line) for line in files[name].splitlines()]
+        assert formula in entry.values(), name

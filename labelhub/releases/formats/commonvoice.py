@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 
 from labelhub.releases.formats.base import ExportItem, Files, by_split, check_items, one_line
+from labelhub.spreadsheet import safe_text
 
 COLUMNS = (
     "client_id",
@@ -67,7 +68,8 @@ def _row(item: ExportItem, salt: str) -> dict[str, object]:
 
 
 def _table(rows: Iterable[dict[str, object]]) -> str:
-    # Fields are flattened to one line, so plain tab joins need no quoting (Common Voice has none).
+    # Fields are flattened to one line, so plain tab joins need no quoting (Common Voice has none);
+    # TSVs open in spreadsheets, so a sentence like "=HYPERLINK(...)" is kept from running.
     lines = ["\t".join(COLUMNS)]
-    lines += ["\t".join(one_line(row[column]) for column in COLUMNS) for row in rows]
+    lines += ["\t".join(safe_text(one_line(row[column])) for column in COLUMNS) for row in rows]
     return "".join(line + "\n" for line in lines)

@@ -1,0 +1,41 @@
+from typing import Any
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from labelhub.accounts.lockout import (
+    LoginLocked,
+    client_ip,
+    login_check,
+    login_failed,
+    login_succeeded,
+)
+
+
+class LockoutMixin:
+    """Counts the form's failed sign-ins toward the lockout and refuses a locked account or IP,
+    so every sign-in form (the login page, Django admin) shares the token endpoint's rules."""
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.data.get("username", ""))
+        ip = client_ip(self.request)
+        try:
+            login_check(username=username, ip=ip)
+        except LoginLocked as locked:
+            raise ValidationError(locked.message, code="locked") from None
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_failed(username=username, ip=ip)
+            raise
+        login_succeeded(username=username, ip=ip)
+        return cleaned
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    pass
+
+
+class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    pass
