@@ -99,13 +99,17 @@ UNFINISHED = (BulkUpload.Status.QUEUED, BulkUpload.Status.RUNNING)
 def bulk_upload_process(*, bulk_upload_id: int) -> BulkUpload:
     """The worker's part. Safe to run twice: a finished upload is left as it is.
 
-    An upload found running was started by a worker that died. It is not run again (the rows
-    that run stored would come back as duplicates and the report would lie): it fails with the
-    reason, and so does an upload whose processing raises (see workers.jobs).
+    An upload found running with no sign of life for BULK_UPLOAD_TIME_LIMIT_SECONDS was started
+    by a worker that died. It is not run again (the rows that run stored would come back as
+    duplicates and the report would lie): it fails with the reason, and so does an upload whose
+    processing raises (see workers.jobs).
     """
     upload = BulkUpload.objects.select_related("campaign", "uploaded_by").get(pk=bulk_upload_id)
     if upload.status == BulkUpload.Status.RUNNING:
-        return bulk_upload_fail(upload.pk, reason=DIED_REASON)
+        # A duplicate message while the run is alive changes nothing; a silent run is dead.
+        if _silent_for(upload) > settings.BULK_UPLOAD_TIME_LIMIT_SECONDS:
+            return bulk_upload_fail(upload.pk, reason=DIED_REASON)
+        return upload
     started = BulkUpload.objects.filter(pk=upload.pk, status=BulkUpload.Status.QUEUED).update(
         status=BulkUpload.Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=timezone.now()
     )
@@ -130,6 +134,10 @@ def bulk_upload_process(*, bulk_upload_id: int) -> BulkUpload:
 
 
 DIED_REASON = "the worker processing this upload stopped before it finished"
+
+
+def _silent_for(upload: BulkUpload) -> float:
+    return (timezone.now() - (upload.heartbeat_at or upload.created_at)).total_seconds()
 
 
 def bulk_upload_fail(bulk_upload_id: int, *, reason: str) -> BulkUpload:

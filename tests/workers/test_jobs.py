@@ -125,10 +125,13 @@ def test_a_nul_byte_in_a_manifest_ends_the_upload_and_removes_its_archive(
 
 
 def test_a_bulk_upload_found_running_was_cut_short_and_fails_instead_of_running_twice(
-    campaign, tmp_path: Path, media_root: Path, monkeypatch
+    campaign, tmp_path: Path, media_root: Path, monkeypatch, settings
 ) -> None:
     upload_id = queued_bulk_upload(campaign, tmp_path, monkeypatch, HEADER + "tv.wav,ST-01\n")
-    BulkUpload.objects.filter(pk=upload_id).update(status=BulkUpload.Status.RUNNING, attempts=1)
+    silent_since = timezone.now() - timedelta(seconds=settings.BULK_UPLOAD_TIME_LIMIT_SECONDS + 1)
+    BulkUpload.objects.filter(pk=upload_id).update(
+        status=BulkUpload.Status.RUNNING, attempts=1, heartbeat_at=silent_since
+    )
 
     bulk_upload_process_task.apply(args=[upload_id])  # the dead worker's message, redelivered
 
@@ -136,6 +139,20 @@ def test_a_bulk_upload_found_running_was_cut_short_and_fails_instead_of_running_
     assert upload.status == BulkUpload.Status.FAILED
     assert "stopped before it finished" in upload.error
     assert zips(media_root) == [] and not Recording.objects.exists()
+
+
+def test_a_duplicate_message_for_a_live_bulk_upload_changes_nothing(
+    campaign, tmp_path: Path, media_root: Path, monkeypatch
+) -> None:
+    upload_id = queued_bulk_upload(campaign, tmp_path, monkeypatch, HEADER + "tv.wav,ST-01\n")
+    BulkUpload.objects.filter(pk=upload_id).update(
+        status=BulkUpload.Status.RUNNING, attempts=1, heartbeat_at=timezone.now()
+    )
+
+    bulk_upload_process_task.apply(args=[upload_id])
+
+    assert BulkUpload.objects.get(pk=upload_id).status == BulkUpload.Status.RUNNING
+    assert len(zips(media_root)) == 1
 
 
 def test_an_ingest_whose_task_raises_rejects_the_recording_with_the_reason(
