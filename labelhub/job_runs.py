@@ -2,7 +2,7 @@
 
 A run is counted, and committed, before its work starts: a worker killed in the middle leaves
 the count behind, so a job that kills every worker that takes it ends after JOBS_MAX_ATTEMPTS
-runs instead of being redelivered forever.
+tries instead of being redelivered forever. The reaper's requeues count as tries too.
 """
 
 from django.conf import settings
@@ -27,6 +27,6 @@ def runs_exhausted(runs: int) -> bool:
 
 def gave_up_reason(runs: int) -> str:
     return (
-        f"gave up after {runs - 1} runs that never finished "
-        "(the worker died or hit its time limit each time)"
+        f"gave up after {runs - 1} tries that never finished "
+        "(the worker died or hit its time limit, or the queue lost the task)"
     )

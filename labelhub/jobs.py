@@ -3,10 +3,10 @@
 Workers end a job that raises through its "fail" service (workers.jobs). What no worker can
 report, a worker killed with SIGKILL, a lost queue (Redis restarted without persistence), a
 message never sent, the reaper finds: a job with no sign of life (queued, started, progress)
-for its time limit is requeued while it has had fewer than JOBS_MAX_ATTEMPTS runs, and marked
-failed with the reason after that; its leftover files go with it. Every requeued task is safe
-to run twice. Run it with `manage.py jobs_reap`, or by Celery beat every
-JOBS_REAP_INTERVAL_SECONDS.
+for its time limit is requeued while it has had fewer than JOBS_MAX_ATTEMPTS tries (runs
+started plus requeues), and marked failed with the reason after that; its leftover files go
+with it. Every requeued task is safe to run twice. Run it with `manage.py jobs_reap`, or by
+Celery beat every JOBS_REAP_INTERVAL_SECONDS.
 """
 
 import logging
@@ -18,7 +18,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -186,10 +186,13 @@ def _reap(kind: JobKind, now: datetime, report: dict[str, Counter]) -> None:
         .filter(seen__lt=now - timedelta(seconds=limit))
     )
     for job in stale:
+        retry = kind.rerunnable(job) and getattr(job, kind.attempts) < settings.JOBS_MAX_ATTEMPTS
         # Stamping the heartbeat claims the job: a second reaper running at once finds it fresh.
-        if not stale.filter(pk=job.pk).update(**{kind.heartbeat: now}):
+        # A requeue counts as a try, so a job whose message keeps vanishing ends too.
+        claim = {kind.heartbeat: now, **({kind.attempts: F(kind.attempts) + 1} if retry else {})}
+        if not stale.filter(pk=job.pk).update(**claim):
             continue
-        if kind.rerunnable(job) and getattr(job, kind.attempts) < settings.JOBS_MAX_ATTEMPTS:
+        if retry:
             kind.requeue(job.pk)
             report["requeued"][kind.name] += 1
         else:
@@ -199,6 +202,6 @@ def _reap(kind: JobKind, now: datetime, report: dict[str, Counter]) -> None:
 
 def _reason(limit_seconds: int) -> str:
     return (
-        f"no sign of life for {limit_seconds} s and no run left "
+        f"no sign of life for {limit_seconds} s and no try left "
         "(the worker died or the queue lost the task)"
     )

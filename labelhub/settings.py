@@ -234,9 +234,10 @@ LABELING_LEASE_MINUTES = env_int("LABELING_LEASE_MINUTES", 30)
 
 # Long jobs (bulk upload, ingest, ASR draft, release build, withdrawal's audio deletion). A job
 # that shows no sign of life (queued, started, progress) for its time limit is taken over by the
-# reaper (labelhub.jobs): requeued while it has had fewer than JOBS_MAX_ATTEMPTS runs, else
-# marked failed with the reason. A run that kills its worker counts too, so a poison job ends.
-JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+# reaper (labelhub.jobs): requeued while it has had fewer than JOBS_MAX_ATTEMPTS tries (runs
+# started plus requeues), else marked failed with the reason. A run that kills its worker
+# counts too, so a poison job ends.
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
 JOBS_REAP_INTERVAL_SECONDS = env_int("JOBS_REAP_INTERVAL_SECONDS", 300)
 # Defaults: a 500-row upload probes at ~4 rows/s (bulk.py); ingest decodes one clip of at most
 # a campaign's max_seconds; releases report progress every percent.

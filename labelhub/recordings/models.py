@@ -89,7 +89,8 @@ class Recording(models.Model):
     )
     asr_error = models.TextField(blank=True)
     asr_claimed_at = models.DateTimeField(null=True, blank=True)
-    # For the reaper (labelhub.jobs): runs started and the last sign of life of ingest and ASR.
+    # For the reaper (labelhub.jobs): tries (runs and requeues) and the last sign of life of
+    # ingest and of the ASR draft.
     ingest_attempts = models.PositiveSmallIntegerField(default=0)
     ingest_heartbeat_at = models.DateTimeField(null=True, blank=True)
     asr_attempts = models.PositiveSmallIntegerField(default=0)
@@ -135,7 +136,7 @@ class BulkUpload(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # For the reaper (labelhub.jobs): runs started, and the last sign of life (queued, progress).
+    # For the reaper (labelhub.jobs): tries (runs and requeues), and the last sign of life.
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 

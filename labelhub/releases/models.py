@@ -28,7 +28,7 @@ class Release(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, while building
     error = models.TextField(blank=True)
-    # For the reaper (labelhub.jobs): builds started, and the last sign of life (queued, progress).
+    # For the reaper (labelhub.jobs): tries (runs and requeues), and the last sign of life.
     attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     archive = models.FileField(max_length=255, blank=True)

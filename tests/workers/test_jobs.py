@@ -211,18 +211,21 @@ def test_a_rerun_after_a_crash_publishes_exactly_one_archive(media_root: Path) -
     assert ReleaseItem.objects.filter(release=release).count() == 1
 
 
-def test_a_release_that_killed_every_worker_gives_up_with_the_reason(media_root: Path) -> None:
+def test_a_release_that_killed_every_worker_gives_up_with_the_reason(
+    media_root: Path, settings
+) -> None:
     campaign = CampaignFactory()
     approved_clip(campaign)
     release = release_create(
         campaign=campaign, client=campaign.client, created_by=UserFactory(role=User.Role.PM)
     )
-    Release.objects.filter(pk=release.pk).update(attempts=3)  # JOBS_MAX_ATTEMPTS runs died
+    tries = settings.JOBS_MAX_ATTEMPTS
+    Release.objects.filter(pk=release.pk).update(attempts=tries)  # every run so far died
 
     release = release_build(release_id=release.pk)
 
     assert release.status == Release.Status.FAILED
-    assert release.error.startswith("gave up after 3 runs")
+    assert release.error.startswith(f"gave up after {tries} tries")
 
 
 def later(seconds: int):
@@ -241,6 +244,22 @@ def test_the_reaper_requeues_a_release_whose_message_was_lost(queue, settings) -
     assert report["requeued"] == {"release_build": 1}
     assert queue() == 1  # one message for a worker, which then builds it
     assert release_build(release_id=release.pk).status == Release.Status.PUBLISHED
+
+
+def test_a_release_whose_message_keeps_vanishing_fails_after_its_tries(queue, settings) -> None:
+    campaign = CampaignFactory()
+    approved_clip(campaign)
+    release = release_create(
+        campaign=campaign, client=campaign.client, created_by=UserFactory(role=User.Role.PM)
+    )
+    limit = settings.RELEASE_BUILD_TIME_LIMIT_SECONDS
+
+    for tries in range(1, settings.JOBS_MAX_ATTEMPTS + 2):
+        jobs_reap(now=later(limit * tries))
+        queue()  # the queue loses every message again
+
+    release.refresh_from_db()
+    assert release.status == Release.Status.FAILED and "no try left" in release.error
 
 
 def test_the_reaper_leaves_jobs_with_a_recent_sign_of_life_alone(queue, settings) -> None:
@@ -390,7 +409,7 @@ def test_the_jobs_reap_command_reports_what_it_did(settings, queue) -> None:
 
 
 def test_celery_beat_runs_the_reaper_every_interval(settings) -> None:
-    entry = settings.CELERY_BEAT_SCHEDULE["jobs-reap"]
+    entry = app.conf.beat_schedule["jobs-reap"]  # what `celery -A workers beat` reads
 
     app.loader.import_default_modules()  # what a worker or beat process loads at start
     assert entry["task"] in app.tasks
