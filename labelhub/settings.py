@@ -272,6 +272,28 @@ if LABELING_PRIORITY not in {"low_confidence_first", "fifo"}:
 
 LABELING_LEASE_MINUTES = env_int("LABELING_LEASE_MINUTES", 30)
 
+# Long jobs (bulk upload, ingest, ASR draft, release build, withdrawal's audio deletion). A job
+# that shows no sign of life (queued, started, progress) for its time limit is taken over by the
+# reaper (labelhub.jobs): requeued while it has had fewer than JOBS_MAX_ATTEMPTS tries (runs
+# started plus requeues), else marked failed with the reason. A run that kills its worker
+# counts too, so a poison job ends.
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
+JOBS_REAP_INTERVAL_SECONDS = env_int("JOBS_REAP_INTERVAL_SECONDS", 300)
+# Defaults: a 500-row upload probes at ~4 rows/s (bulk.py); ingest decodes one clip of at most
+# a campaign's max_seconds; releases report progress every percent.
+BULK_UPLOAD_TIME_LIMIT_SECONDS = env_int("BULK_UPLOAD_TIME_LIMIT_SECONDS", 3600)
+INGEST_TIME_LIMIT_SECONDS = env_int("INGEST_TIME_LIMIT_SECONDS", 900)
+ASR_JOB_TIME_LIMIT_SECONDS = env_int("ASR_JOB_TIME_LIMIT_SECONDS", 3600)
+RELEASE_BUILD_TIME_LIMIT_SECONDS = env_int("RELEASE_BUILD_TIME_LIMIT_SECONDS", 3600)
+WITHDRAWAL_TIME_LIMIT_SECONDS = env_int("WITHDRAWAL_TIME_LIMIT_SECONDS", 900)
+# Run by `celery -A workers beat` (or `worker -B`); `manage.py jobs_reap` does the same once.
+CELERY_BEAT_SCHEDULE = {
+    "jobs-reap": {
+        "task": "workers.tasks.jobs.jobs_reap",
+        "schedule": float(JOBS_REAP_INTERVAL_SECONDS),
+    }
+}
+
 # Production hardening. LABELHUB_SECURE=1 behind TLS turns on what `check --deploy` asks for.
 SECURE = env_bool("LABELHUB_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE

@@ -31,3 +31,22 @@ def store_file(*, path: Path, name: str) -> str:
     """Save a local file under a storage name, refusing to overwrite; returns the stored name."""
     with path.open("rb") as handle:
         return default_storage.save(name, File(handle))
+
+
+def storage_delete_tree(*, folder: str, keep: frozenset[str] = frozenset()) -> int:
+    """Deletes every file under a storage folder except the names in ``keep``; returns the count.
+
+    Works on any storage with listdir (a local folder, S3), where folders are only name prefixes.
+    """
+    try:
+        folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in files:
+        if f"{folder}/{name}" not in keep:
+            default_storage.delete(f"{folder}/{name}")
+            deleted += 1
+    for sub in folders:
+        deleted += storage_delete_tree(folder=f"{folder}/{sub}", keep=keep)
+    return deleted

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+import workers.jobs  # noqa: F401 - connects the handler that ends a failed task's job
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
 
 app = Celery("labelhub")
@@ -13,6 +15,7 @@ app.conf.imports = (
     "workers.tasks.asr",
     "workers.tasks.releases",
     "workers.tasks.withdrawal",
+    "workers.tasks.jobs",
 )
 
 

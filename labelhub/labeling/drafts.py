@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign
+from labelhub.job_runs import gave_up_reason
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
@@ -79,6 +81,10 @@ def _claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[Record
             return []
         if own.asr_status == Recording.AsrStatus.RUNNING and own.asr_claimed_at > fresh:
             raise DraftInProgress(f"recording {own.pk} is being drafted by another worker")
+        if own.asr_attempts >= settings.JOBS_MAX_ATTEMPTS:
+            # Each earlier run claimed it and never finished: it kills or outlives its worker.
+            _mark_failed([own], gave_up_reason(own.asr_attempts + 1))
+            return []
         fillers = list(
             Recording.objects.select_for_update(skip_locked=True)
             .filter(
@@ -92,8 +98,9 @@ def _claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[Record
         )
         claimed = [own, *fillers]
         Recording.objects.filter(pk__in=[r.pk for r in claimed]).update(
-            asr_status=Recording.AsrStatus.RUNNING, asr_claimed_at=now
+            asr_status=Recording.AsrStatus.RUNNING, asr_claimed_at=now, asr_heartbeat_at=now
         )
+        Recording.objects.filter(pk=own.pk).update(asr_attempts=F("asr_attempts") + 1)
     return claimed
 
 
@@ -182,6 +189,13 @@ def _mark_failed(recordings: list[Recording], reason: str) -> None:
     )
 
 
+def recording_draft_fail(recording_id: int, *, reason: str) -> None:
+    """Marks a recording's unfinished ASR draft failed with the reason (a drafted one stays)."""
+    Recording.objects.filter(
+        pk=recording_id, asr_status__in=[Recording.AsrStatus.PENDING, Recording.AsrStatus.RUNNING]
+    ).update(asr_status=Recording.AsrStatus.FAILED, asr_error=reason[:2000], asr_claimed_at=None)
+
+
 def task_priority(draft: TranscriptRevision) -> int:
     # Lowest confidence first: those drafts need people most, and reveal the ASR's weak spots.
     if settings.LABELING_PRIORITY == "fifo" or draft.confidence is None:
@@ -229,7 +243,8 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
     recording.asr_status = Recording.AsrStatus.DONE
     recording.asr_error = ""
     recording.asr_claimed_at = None
-    recording.save(update_fields=["asr_status", "asr_error", "asr_claimed_at"])
+    recording.asr_attempts = 0  # a later re-transcription starts its own count
+    recording.save(update_fields=["asr_status", "asr_error", "asr_claimed_at", "asr_attempts"])
     task, created = Task.objects.get_or_create(
         recording=recording, defaults={"priority": task_priority(draft)}
     )

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from labelhub.accounts.models import User
@@ -75,6 +76,7 @@ def bulk_upload(*, campaign: Campaign, archive: UploadedFile, uploaded_by: User)
         upload.archive.name = store_file(
             path=zip_path, name=f"bulk/{campaign.pk}/{uuid.uuid4()}.zip"
         )
+        upload.heartbeat_at = timezone.now()
     try:
         with transaction.atomic():
             upload.save()
@@ -91,13 +93,28 @@ def _enqueue(bulk_upload_id: int) -> None:
     bulk_upload_process_task.delay(bulk_upload_id)
 
 
+UNFINISHED = (BulkUpload.Status.QUEUED, BulkUpload.Status.RUNNING)
+
+
 def bulk_upload_process(*, bulk_upload_id: int) -> BulkUpload:
-    """The worker's part. Safe to run twice: a finished upload is left as it is, and a rerun
-    after a crash cannot store a row twice (the same audio is refused as a duplicate)."""
+    """The worker's part. Safe to run twice: a finished upload is left as it is.
+
+    An upload found running with no sign of life for BULK_UPLOAD_TIME_LIMIT_SECONDS was started
+    by a worker that died. It is not run again (the rows that run stored would come back as
+    duplicates and the report would lie): it fails with the reason, and so does an upload whose
+    processing raises (see workers.jobs).
+    """
     upload = BulkUpload.objects.select_related("campaign", "uploaded_by").get(pk=bulk_upload_id)
-    if upload.status in (BulkUpload.Status.DONE, BulkUpload.Status.REFUSED):
+    if upload.status == BulkUpload.Status.RUNNING:
+        # A duplicate message while the run is alive changes nothing; a silent run is dead.
+        if _silent_for(upload) > settings.BULK_UPLOAD_TIME_LIMIT_SECONDS:
+            return bulk_upload_fail(upload.pk, reason=DIED_REASON)
         return upload
-    BulkUpload.objects.filter(pk=upload.pk).update(status=BulkUpload.Status.RUNNING)
+    started = BulkUpload.objects.filter(pk=upload.pk, status=BulkUpload.Status.QUEUED).update(
+        status=BulkUpload.Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=timezone.now()
+    )
+    if not started:
+        return upload
     try:
         with local_path(upload.archive) as zip_path, tempfile.TemporaryDirectory() as tmp:
             report = _process(
@@ -106,19 +123,42 @@ def bulk_upload_process(*, bulk_upload_id: int) -> BulkUpload:
                 upload.uploaded_by,
                 Path(tmp) / "files",
                 on_progress=lambda percent: BulkUpload.objects.filter(pk=upload.pk).update(
-                    progress=percent
+                    progress=percent, heartbeat_at=timezone.now()
                 ),
             )
     except DomainError as refused:  # a lying archive, or the campaign stopped collecting
-        upload.status = BulkUpload.Status.REFUSED
-        upload.error_code, upload.error = refused.code, refused.message
-        upload.finished_at = timezone.now()
-        report = None
-    upload.archive.delete(save=False)
-    if report is not None:
-        _finish(upload, report)
-    else:
-        upload.save()
+        return _end(
+            upload, BulkUpload.Status.REFUSED, error_code=refused.code, error=refused.message
+        )
+    return _end(upload, BulkUpload.Status.DONE, report=report.as_dict(), progress=100)
+
+
+DIED_REASON = "the worker processing this upload stopped before it finished"
+
+
+def _silent_for(upload: BulkUpload) -> float:
+    return (timezone.now() - (upload.heartbeat_at or upload.created_at)).total_seconds()
+
+
+def bulk_upload_fail(bulk_upload_id: int, *, reason: str) -> BulkUpload:
+    """Ends an unfinished upload as failed with the reason and deletes its archive.
+
+    Rows stored before the failure stay (each is a complete recording); a finished upload is
+    left as it is.
+    """
+    upload = BulkUpload.objects.get(pk=bulk_upload_id)
+    return _end(upload, BulkUpload.Status.FAILED, error_code="job_failed", error=reason[:2000])
+
+
+def _end(upload: BulkUpload, status: str, **fields: Any) -> BulkUpload:
+    # Only an unfinished upload ends, once: a late run never overwrites the reaper's verdict.
+    ended = BulkUpload.objects.filter(pk=upload.pk, status__in=UNFINISHED).update(
+        status=status, finished_at=timezone.now(), **fields
+    )
+    if ended and upload.archive.name:
+        upload.archive.delete(save=False)
+        BulkUpload.objects.filter(pk=upload.pk).update(archive="")
+    upload.refresh_from_db()
     return upload
 
 

@@ -89,6 +89,12 @@ class Recording(models.Model):
     )
     asr_error = models.TextField(blank=True)
     asr_claimed_at = models.DateTimeField(null=True, blank=True)
+    # For the reaper (labelhub.jobs): tries (runs and requeues) and the last sign of life of
+    # ingest and of the ASR draft.
+    ingest_attempts = models.PositiveSmallIntegerField(default=0)
+    ingest_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    asr_attempts = models.PositiveSmallIntegerField(default=0)
+    asr_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     ingested_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +119,8 @@ class BulkUpload(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         REFUSED = "refused", _("Refused")
+        # The worker died or raised: rows stored before that stay, the archive is deleted.
+        FAILED = "failed", _("Failed")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="bulk_uploads")
     uploaded_by = models.ForeignKey(
@@ -128,6 +136,9 @@ class BulkUpload(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # For the reaper (labelhub.jobs): tries (runs and requeues), and the last sign of life.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import CollectionChannel, Prompt, RecordingEnvironment
 from labelhub.campaigns.services import campaign_require_collecting
 from labelhub.errors import Conflict, DomainError
+from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.recordings.audio import (
     AudioRejected,
     NormalisedAudio,
@@ -200,11 +202,20 @@ def _enqueue_ingest(recording_id: int) -> None:
 
 
 def recording_ingest(*, recording_id: int) -> Recording:
-    """Decodes and normalises a received recording. Safe to run twice."""
+    """Decodes and normalises a received recording. Safe to run twice.
+
+    A recording whose ingest never finished in JOBS_MAX_ATTEMPTS runs is rejected with the
+    reason instead (recording_ingest_fail).
+    """
+    received = Recording.objects.filter(pk=recording_id, status=Recording.Status.RECEIVED)
+    runs = run_begin(received, attempts="ingest_attempts", heartbeat="ingest_heartbeat_at")
+    if runs_exhausted(runs):
+        return recording_ingest_fail(recording_id, reason=gave_up_reason(runs))
     with transaction.atomic():
         recording = Recording.objects.select_for_update().get(pk=recording_id)
         if recording.status != Recording.Status.RECEIVED:
             return recording
+        _delete_derived_leftovers(recording)
         with local_path(recording.raw_file) as raw, tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "normalised.wav"
             try:
@@ -233,6 +244,34 @@ def recording_ingest(*, recording_id: int) -> Recording:
     return recording
 
 
+def recording_ingest_fail(recording_id: int, *, reason: str) -> Recording:
+    """Rejects a recording whose ingest failed or died, with the reason; its raw file stays.
+
+    The raw upload is kept untouched (it may be fine, and ingest can be rerun from it); derived
+    files a dead run stored are deleted. A recording past ingest is left as it is.
+    """
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().get(pk=recording_id)
+        if recording.status != Recording.Status.RECEIVED:
+            return recording
+        _delete_derived_leftovers(recording)
+        recording.status = Recording.Status.REJECTED
+        recording.rejection_code = "ingest_failed"
+        recording.rejection_reason = f"ingest failed: {reason}"[:2000]
+        recording.save(update_fields=["status", "rejection_code", "rejection_reason"])
+    logger.warning("recording %s ingest failed: %s", recording.uid, reason)
+    return recording
+
+
+def _delete_derived_leftovers(recording: Recording) -> None:
+    # A run killed between storing a derived file and committing leaves that file unreferenced.
+    for folder in ("normalised", "peaks"):
+        prefix = f"{folder}/{recording.campaign_id}/{recording.uid}"
+        for suffix in (".wav", ".json"):
+            if default_storage.exists(prefix + suffix):
+                default_storage.delete(prefix + suffix)
+
+
 def _measure(recording: Recording, result: NormalisedAudio) -> None:
     # Kept on rejected clips too: the figures explain the rejection to whoever reviews it.
     recording.duration_seconds = result.duration
@@ -249,6 +288,7 @@ def transcribe_enqueue(
     """Queues the Whisper draft, with a time limit that grows with the clip and its batch."""
     from workers.tasks.asr import recording_transcribe_task
 
+    Recording.objects.filter(pk=recording.pk).update(asr_heartbeat_at=timezone.now())
     audio = (recording.duration_seconds or 0) * max(settings.ASR_BATCH_SIZE, 1)
     limit = settings.ASR_TIME_LIMIT_BASE + settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * audio
     recording_transcribe_task.apply_async(

@@ -28,6 +28,9 @@ class Release(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, while building
     error = models.TextField(blank=True)
+    # For the reaper (labelhub.jobs): tries (runs and requeues), and the last sign of life.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     archive = models.FileField(max_length=255, blank=True)
     archive_sha256 = models.CharField(max_length=64, blank=True)
     archive_size_bytes = models.PositiveBigIntegerField(null=True, blank=True)

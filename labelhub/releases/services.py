@@ -2,6 +2,7 @@
 
 import logging
 import tempfile
+import uuid
 from pathlib import Path
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from labelhub.accounts.models import Organisation, User
 from labelhub.analytics.text import edit_counts
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
 from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
@@ -34,7 +36,7 @@ from labelhub.releases.spec import (
     spec_parse,
 )
 from labelhub.releases.splits import SplitItem, assign_splits
-from labelhub.storage import store_file
+from labelhub.storage import storage_delete_tree, store_file
 
 logger = logging.getLogger(__name__)
 TEST_SPLIT = "test"
@@ -81,6 +83,7 @@ def release_create(
         split_ratios=ratios,
         seed=seed,
         spec=checked.as_json(),
+        heartbeat_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue_build(release.pk))
     return release
@@ -152,10 +155,19 @@ def _fixed_test_speakers(release: Release, previous: Release | None, pooled: boo
 
 
 def release_build(*, release_id: int) -> Release:
-    """Selects, splits and writes the release archive (see releases.archive). Safe to run twice."""
+    """Selects, splits and writes the release archive (see releases.archive). Safe to run twice.
+
+    Each run writes its archive under a name of its own and publishes in one transaction, so a
+    run killed at any point leaves the release building (never half published) and a rerun
+    publishes exactly one archive; the other runs' files are deleted.
+    """
+    building = Release.objects.filter(pk=release_id, status=Release.Status.BUILDING)
+    runs = run_begin(building, attempts="attempts", heartbeat="heartbeat_at")
     release = Release.objects.select_related("campaign", "client").get(pk=release_id)
     if release.status != Release.Status.BUILDING:
         return release
+    if runs_exhausted(runs):
+        return release_fail(release.pk, reason=gave_up_reason(runs))
     try:
         selected = release_select(release=release)
         if not selected:
@@ -183,17 +195,42 @@ def release_build(*, release_id: int) -> Release:
                 changelog=changelog_json(previous=previous, changes=changes),
                 archive=archive_path,
                 on_progress=lambda percent: Release.objects.filter(pk=release.pk).update(
-                    progress=percent
+                    progress=percent, heartbeat_at=timezone.now()
                 ),
             )
-            name = f"releases/{release.campaign_id}/v{release.version}/{_archive_name(release)}"
+            # This run's own folder: a concurrent or earlier run never shares the name.
+            name = f"{_archive_folder(release)}/{uuid.uuid4().hex}/{_archive_name(release)}"
             stored = store_file(path=archive_path, name=name)
             _publish(release, result, archive_path, stored, previous=previous, changes=changes)
+            _delete_unpublished_archives(release)
     except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
-        Release.objects.filter(pk=release.pk).update(status=Release.Status.FAILED, error=str(error))
+        release_fail(release.pk, reason=str(error))
     release.refresh_from_db()
     return release
+
+
+def release_fail(release_id: int, *, reason: str) -> Release:
+    """Ends a release still building as failed with the reason and deletes its partial files."""
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release_id)
+        if release.status != Release.Status.BUILDING:
+            return release
+        release.status = Release.Status.FAILED
+        release.error = reason[:2000]
+        release.save(update_fields=["status", "error"])
+    storage_delete_tree(folder=_archive_folder(release))
+    return release
+
+
+def _delete_unpublished_archives(release: Release) -> None:
+    # Other runs' archives (a dead run's, or this one's when another run published first).
+    published = Release.objects.values_list("archive", flat=True).get(pk=release.pk)
+    storage_delete_tree(folder=_archive_folder(release), keep=frozenset([published]) - {""})
+
+
+def _archive_folder(release: Release) -> str:
+    return f"releases/{release.campaign_id}/v{release.version}"
 
 
 def _archive_name(release: Release) -> str:
@@ -210,6 +247,10 @@ def _publish(
     previous: Release | None,
     changes: list,
 ) -> None:
+    """Publishes this run's archive in one transaction, unless another run (or the reaper)
+    ended the release first."""
+    if Release.objects.select_for_update().get(pk=release.pk).status != Release.Status.BUILDING:
+        return
     ReleaseItem.objects.bulk_create(
         (
             ReleaseItem(

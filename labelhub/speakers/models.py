@@ -75,6 +75,11 @@ class Speaker(models.Model):
     )
     # Set when the speaker's consent is withdrawn: their audio is deleted, this row stays.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The audio deletion that follows a withdrawal, for the reaper (labelhub.jobs): tries,
+    # the last sign of life, and why the last run failed (empty once the audio is gone).
+    audio_deletion_attempts = models.PositiveSmallIntegerField(default=0)
+    audio_deletion_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    audio_deletion_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,8 +2,9 @@ from celery import shared_task
 from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 
-from labelhub.labeling.drafts import DraftInProgress, recording_pretranscribe
+from labelhub.labeling.drafts import DraftInProgress, recording_draft_fail, recording_pretranscribe
 from workers.asr import AsrError
+from workers.jobs import JobTask
 
 # Lost connections and busy databases pass; a missing model or undecodable file does not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -11,6 +12,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 
 @shared_task(
     bind=True,
+    base=JobTask,
+    job_fail=staticmethod(recording_draft_fail),
     name="workers.tasks.asr.recording_transcribe",
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=5,
