@@ -33,7 +33,6 @@ IDENTIFIER_RULE = gettext_lazy(
 )
 
 
-
 class InvalidText(DomainError):
     code = "control_character"
 

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_campaign_labelers'),
+        ("campaigns", "0004_campaign_labelers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='prompt',
-            name='external_id',
-            field=models.CharField(blank=True, max_length=64, validators=[labelhub.validation.validate_identifier], verbose_name='script id'),
+            model_name="prompt",
+            name="external_id",
+            field=models.CharField(
+                blank=True,
+                max_length=64,
+                validators=[labelhub.validation.validate_identifier],
+                verbose_name="script id",
+            ),
         ),
     ]

@@ -15,9 +15,7 @@ def clamp_levels(apps, schema_editor):
     Recording = apps.get_model("recordings", "Recording")
     for field in ("peak_dbfs", "rms_dbfs"):
         # PostgreSQL orders -inf below every number and treats NaN as equal to NaN.
-        Recording.objects.filter(**{f"{field}__in": NON_FINITE}).update(
-            **{field: LEVEL_FLOOR_DBFS}
-        )
+        Recording.objects.filter(**{f"{field}__in": NON_FINITE}).update(**{field: LEVEL_FLOOR_DBFS})
         Recording.objects.filter(**{f"{field}__lt": LEVEL_FLOOR_DBFS}).update(
             **{field: LEVEL_FLOOR_DBFS}
         )

@@ -5,20 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('speakers', '0003_invites_and_consent_audit'),
+        ("speakers", "0003_invites_and_consent_audit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='speaker',
-            name='code',
-            field=models.CharField(max_length=32, validators=[labelhub.validation.validate_speaker_code], verbose_name='pseudonymous code'),
+            model_name="speaker",
+            name="code",
+            field=models.CharField(
+                max_length=32,
+                validators=[labelhub.validation.validate_speaker_code],
+                verbose_name="pseudonymous code",
+            ),
         ),
         migrations.AlterField(
-            model_name='speakerinvite',
-            name='speaker_code',
-            field=models.CharField(blank=True, max_length=32, validators=[labelhub.validation.validate_speaker_code], verbose_name='speaker code'),
+            model_name="speakerinvite",
+            name="speaker_code",
+            field=models.CharField(
+                blank=True,
+                max_length=32,
+                validators=[labelhub.validation.validate_speaker_code],
+                verbose_name="speaker code",
+            ),
         ),
     ]
