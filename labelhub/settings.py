@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so request.user and messages exist for its error page, and after any size check.
+    "labelhub.input_guard.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "labelhub.urls"
@@ -186,6 +188,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "labelhub.api_errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "labelhub.renderers.FiniteJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     # Views opt in with `throttle_scope`; reads are never throttled (see accounts/throttles.py).

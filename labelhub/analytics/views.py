@@ -35,6 +35,7 @@ from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import DomainError
 from labelhub.releases.models import Exclusion
+from labelhub.validation import query_choice
 
 CLIP_PAGE_SIZE = 500
 # Crossed groupings offered on the dashboard ("jeolla / 60s / car"); any other works by URL.
@@ -214,7 +215,7 @@ def clips(request: HttpRequest, campaign_id: int) -> HttpResponse:
         rows = clip_error_rows(campaign=campaign, by=by, group=group)
     except UnknownTable as error:
         raise Http404(str(error)) from None
-    if request.GET.get("format") == "csv":
+    if query_choice(request.GET, "format", ["html", "csv"], default="html") == "csv":
         response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-clips.csv"'
         return response

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
+from labelhub.validation import validate_identifier
 
 
 class Campaign(models.Model):
@@ -127,7 +128,9 @@ class Prompt(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prompts")
     # The id the PM's own script uses (a CSV column); empty when prompts came as plain lines.
-    external_id = models.CharField(_("script id"), max_length=64, blank=True)
+    external_id = models.CharField(
+        _("script id"), max_length=64, blank=True, validators=[validate_identifier]
+    )
     text = models.TextField(_("text"))
     category = models.CharField(_("category"), max_length=100, blank=True)
     speech_style = models.CharField(

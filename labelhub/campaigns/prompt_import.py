@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from labelhub.campaigns.models import Campaign, Prompt, SpeechStyle
 from labelhub.errors import Conflict, DomainError
+from labelhub.validation import first_text_problem, identifier_problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -117,6 +118,9 @@ def _prompt_from(row: dict, campaign: Campaign, taken_ids: set[str]) -> Prompt |
     """A Prompt ready to save, or the reason the row is rejected."""
     if "__extra__" in row:
         return _("more values than columns in the header")
+    problem = first_text_problem(row)
+    if problem:
+        return problem
     # NFC: scripts typed on a Mac arrive with Hangul decomposed into jamo.
     text = unicodedata.normalize("NFC", (row.get("text") or "").strip())
     if not text:
@@ -126,6 +130,8 @@ def _prompt_from(row: dict, campaign: Campaign, taken_ids: set[str]) -> Prompt |
     external_id = (row.get("id") or "").strip()
     if len(external_id) > 64:
         return _("id longer than 64 characters")
+    if external_id and (problem := identifier_problem(external_id)):
+        return _("id: %(problem)s") % {"problem": problem}
     if external_id and external_id in taken_ids:
         return _("duplicate id '%(id)s'") % {"id": external_id}
     category = (row.get("category") or "").strip()

@@ -32,6 +32,7 @@ from labelhub.labeling.services import (
 )
 from labelhub.recordings.peaks import peaks_ensure
 from labelhub.recordings.selectors import recordings_visible_to
+from labelhub.validation import query_id
 
 
 class IsReviewer(BasePermission):
@@ -286,7 +287,7 @@ class TriageListApi(APIView):
     permission_classes = [IsPM]
 
     def get(self, request: Request) -> Response:
-        tasks = tasks_in_triage(campaign_id=request.query_params.get("campaign") or None)
+        tasks = tasks_in_triage(campaign_id=query_id(request.query_params, "campaign"))
         return Response({"results": TriageItemSerializer(tasks, many=True).data})
 
 
@@ -403,5 +404,7 @@ class AgreementApi(APIView):
     permission_classes = [IsPM]
 
     def get(self, request: Request) -> Response:
-        campaign = get_object_or_404(Campaign, pk=request.query_params.get("campaign") or 0)
+        campaign = get_object_or_404(
+            Campaign, pk=query_id(request.query_params, "campaign", required=True)
+        )
         return Response(double_agreement(campaign=campaign))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 import subprocess
@@ -80,6 +81,10 @@ LOUD_RMS_DBFS = -8.0
 CLIPPED_SAMPLE = 0.999
 CLIPPED_FLAG_RATIO = 0.001
 CLIPPED_REJECT_RATIO = 0.05
+# pydub reports -inf dBFS for a zero RMS (a clip of a few ±1 samples rounds to that). Levels are
+# stored no lower than this floor, which is below the quietest 16-bit step (-96 dBFS), so a
+# figure at the floor reads as digital silence and every stored figure is a finite number.
+LEVEL_FLOOR_DBFS = -120.0
 
 
 def sha256_file(path: Path) -> str:
@@ -128,10 +133,18 @@ def normalise(
         sample_rate=segment.frame_rate,
         channels=segment.channels,
         normalised_path=Path(out_path),
-        peak_dbfs=peak,
-        rms_dbfs=segment.dBFS,
+        peak_dbfs=level_dbfs(peak),
+        rms_dbfs=level_dbfs(segment.dBFS),
         clipping_ratio=_clipping_ratio(segment),
     )
+
+
+def level_dbfs(value: float) -> float:
+    """A level in dBFS as stored: finite, and no lower than LEVEL_FLOOR_DBFS."""
+    # Only -inf (a zero signal) occurs in practice; NaN and +inf would be a decoder's bug.
+    if not math.isfinite(value):
+        return LEVEL_FLOOR_DBFS
+    return max(value, LEVEL_FLOOR_DBFS)
 
 
 def assess_quality(audio: NormalisedAudio, *, min_seconds: float, max_seconds: float) -> list[str]:

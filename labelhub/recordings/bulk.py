@@ -39,6 +39,7 @@ from labelhub.recordings.models import BulkUpload
 from labelhub.recordings.services import recording_collect
 from labelhub.speakers.models import Speaker
 from labelhub.storage import local_path, store_file
+from labelhub.validation import InvalidText, first_text_problem, printable
 
 BULK_SYNC_ROWS = 20
 
@@ -209,8 +210,10 @@ def _process_row(
     uploaded_by: User,
     report: BulkReport,
 ) -> None:
-    name = row.get("file", "")
+    name = printable(row.get("file", ""))  # goes into the stored report: must be storable
     try:
+        if problem := first_text_problem(row):
+            raise InvalidText(problem)
         local = files[name]
         if isinstance(local, DomainError):
             raise local

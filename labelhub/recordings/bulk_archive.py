@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from labelhub.errors import DomainError
+from labelhub.validation import printable
 
 MAX_ENTRIES = 1000
 MAX_ROWS = 500
@@ -113,7 +114,8 @@ def _check_name(info: zipfile.ZipInfo) -> None:
     )
     if unsafe:
         raise BulkRefused(
-            f"entry name '{name}' points outside the archive (absolute path or '..')",
+            f"entry name '{printable(name)}' points outside the archive "
+            "(absolute path, '..' or a NUL byte)",
             code="unsafe_path",
         )
     if stat.S_ISLNK(info.external_attr >> 16):

@@ -20,6 +20,7 @@ from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
 from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
 from labelhub.releases.changelog import changelog_compute, changelog_json, previous_published
+from labelhub.releases.formats.base import RESERVED_TOP_LEVEL
 from labelhub.releases.models import (
     DownloadEvent,
     Release,
@@ -36,7 +37,9 @@ from labelhub.releases.spec import (
     spec_parse,
 )
 from labelhub.releases.splits import SplitItem, assign_splits
+from labelhub.speakers.selectors import speaker_codes_unusable
 from labelhub.storage import storage_delete_tree, store_file
+from labelhub.validation import IDENTIFIER_RULE, identifier_problem
 
 logger = logging.getLogger(__name__)
 TEST_SPLIT = "test"
@@ -66,6 +69,7 @@ def release_create(
     except ValueError as error:
         raise DomainError(f"split_ratios: {error}", code="bad_split_ratios") from error
     checked = spec_parse(spec, campaign=campaign)
+    _require_writable_identifiers(ratios=ratios, campaign_ids=checked.campaign_ids(campaign))
     if checked.keep_test_set and TEST_SPLIT not in ratios:
         raise DomainError(
             "spec: keep_test_set needs a 'test' split in split_ratios", code="bad_spec"
@@ -87,6 +91,28 @@ def release_create(
     )
     transaction.on_commit(lambda: _enqueue_build(release.pk))
     return release
+
+
+def _require_writable_identifiers(*, ratios: dict[str, float], campaign_ids: list[int]) -> None:
+    """Refuses up front what a format writer would refuse only after a long build."""
+    for name in ratios:
+        problem = identifier_problem(name)
+        if problem or name in RESERVED_TOP_LEVEL:
+            raise DomainError(
+                _("split_ratios: %(problem)s")
+                % {"problem": problem or _("'%(name)s' is reserved") % {"name": name}},
+                code="bad_split_ratios",
+            )
+    unusable = speaker_codes_unusable(campaign_ids=campaign_ids)
+    if unusable:
+        raise DomainError(
+            _(
+                "these speaker codes cannot be written by every release format; rename them "
+                "(%(rule)s; no code may be another code plus '-'): %(codes)s"
+            )
+            % {"rule": IDENTIFIER_RULE, "codes": ", ".join(unusable[:50])},
+            code="bad_identifiers",
+        )
 
 
 def _enqueue_build(release_id: int) -> None:

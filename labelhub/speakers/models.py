@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.campaigns.models import Campaign, CollectionChannel
+from labelhub.validation import validate_speaker_code
 
 
 class ConsentDocument(models.Model):
@@ -58,7 +59,9 @@ class Speaker(models.Model):
         SEVENTIES_PLUS = "70s+", _("70s and over")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="speakers")
-    code = models.CharField(_("pseudonymous code"), max_length=32)
+    code = models.CharField(
+        _("pseudonymous code"), max_length=32, validators=[validate_speaker_code]
+    )
     age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     region = models.CharField(_("region"), max_length=64, blank=True)
@@ -139,7 +142,9 @@ class SpeakerInvite(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="invites")
     # Optional: the code the speaker will get (a studio's own numbering); random otherwise.
-    speaker_code = models.CharField(_("speaker code"), max_length=32, blank=True)
+    speaker_code = models.CharField(
+        _("speaker code"), max_length=32, blank=True, validators=[validate_speaker_code]
+    )
     channel = models.ForeignKey(
         CollectionChannel,
         on_delete=models.PROTECT,

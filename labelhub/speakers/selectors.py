@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
+from labelhub.validation import prefix_clash, speaker_code_problem
 
 
 def consent_active_for(*, speaker: Speaker) -> ConsentRecord | None:
@@ -57,3 +58,21 @@ def consent_document_for(*, campaign: Campaign, language: str) -> ConsentDocumen
 def recordings_done_by(*, speaker: Speaker) -> int:
     # Rejected takes do not count: the speaker is asked for that prompt again.
     return speaker.recordings.exclude(status="rejected").count()
+
+
+def speaker_codes_unusable(*, campaign_ids: list[int]) -> list[str]:
+    """Codes of current speakers that no release could write (made before codes were checked)."""
+    codes = {
+        campaign_id: sorted(
+            Speaker.objects.filter(campaign_id=campaign_id, withdrawn_at__isnull=True).values_list(
+                "code", flat=True
+            )
+        )
+        for campaign_id in campaign_ids
+    }
+    return sorted(
+        code
+        for same_campaign in codes.values()
+        for code in same_campaign
+        if speaker_code_problem(code) or prefix_clash(code, same_campaign)
+    )

@@ -16,6 +16,7 @@ from labelhub.errors import Conflict, DomainError
 from labelhub.speakers.invites import invite_max_age
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
 from labelhub.speakers.selectors import speaker_is_minor
+from labelhub.validation import prefix_clash, speaker_code_problem
 
 
 class ConsentMissing(DomainError):
@@ -53,6 +54,31 @@ def _new_speaker_code() -> str:
     return f"SPK-{secrets.token_hex(4).upper()}"
 
 
+def _require_usable_code(campaign: Campaign, code: str) -> None:
+    """The code's own form, then the codes it would share a release with."""
+    problem = speaker_code_problem(code)
+    if problem:
+        raise DomainError(
+            _("speaker code: %(problem)s") % {"problem": problem}, code="invalid_identifier"
+        )
+    taken = [
+        *Speaker.objects.filter(campaign=campaign).values_list("code", flat=True),
+        *SpeakerInvite.objects.filter(campaign=campaign, revoked_at__isnull=True)
+        .exclude(speaker_code="")
+        .values_list("speaker_code", flat=True),
+    ]
+    other = prefix_clash(code, taken)
+    if other:
+        raise DomainError(
+            _(
+                "speaker code %(code)s cannot live beside %(other)s: Kaldi utterance ids would "
+                "interleave; choose a code that neither starts with the other plus '-'"
+            )
+            % {"code": code, "other": other},
+            code="invalid_identifier",
+        )
+
+
 @transaction.atomic
 def speaker_create_with_consent(
     *,
@@ -67,6 +93,8 @@ def speaker_create_with_consent(
     """A speaker exists only together with the consent they gave."""
     if document.campaign_id != campaign.pk:
         raise DomainError("the consent document belongs to another campaign", code="wrong_campaign")
+    if code:
+        _require_usable_code(campaign, code)
     speaker = Speaker(campaign=campaign, code=code or _new_speaker_code(), **demographics)
     speaker.full_clean()
     speaker.save()
@@ -105,6 +133,8 @@ def invites_create(
         ).exists()
     ):
         raise Conflict(f"speaker code {speaker_code} is already taken", code="code_taken")
+    if speaker_code:
+        _require_usable_code(campaign, speaker_code)
     expires_at = timezone.now() + invite_max_age()
     return [
         SpeakerInvite.objects.create(

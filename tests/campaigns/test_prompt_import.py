@@ -145,3 +145,32 @@ def test_unreadable_files_are_refused_with_a_clear_error(campaign, name, data, c
     assert refused.value.code == code
     assert refused.value.status_code == 400
     assert not Prompt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "row", ["P1,TV \x00켜줘,,,", "P1,TV 켜줘,cat\x07,,", "P\x001,TV 켜줘,,,", "P1,TV 켜줘,,,\x1b1"]
+)
+def test_a_control_character_rejects_its_row_naming_the_column(campaign, row) -> None:
+    csv_text = "id,text,category,speech_style,recordings_needed\n" + row + "\nP2,볼륨 올려,,,\n"
+
+    report = prompts_import(campaign=campaign, upload=upload("script.csv", csv_text))
+
+    assert report.accepted == 1
+    (rejected,) = report.rejected
+    assert rejected["row"] == 2 and "control character U+00" in rejected["reason"]
+    assert list(campaign.prompts.values_list("external_id", flat=True)) == ["P2"]
+
+
+def test_a_nul_in_a_txt_script_rejects_its_line(campaign) -> None:
+    report = prompts_import(campaign=campaign, upload=upload("s.txt", "좋은 아침\n나쁜\x00줄\n"))
+
+    assert report.accepted == 1 and report.rejected[0]["row"] == 2
+
+
+@pytest.mark.parametrize("external_id", ["../p1", "P 1", "a..b", "p/1"])
+def test_an_id_that_is_not_an_identifier_rejects_its_row(campaign, external_id) -> None:
+    csv_text = f"id,text\n{external_id},TV 켜줘\n"
+
+    report = prompts_import(campaign=campaign, upload=upload("script.csv", csv_text))
+
+    assert report.accepted == 0 and "not a valid identifier" in report.rejected[0]["reason"]

@@ -275,3 +275,29 @@ def test_an_entry_lying_about_its_size_is_never_inflated_past_it(
     assert [(row["row"], row["code"]) for row in rejected] == [(3, "corrupt_entry")]
     assert response.json()["accepted_count"] == 1
     assert all(path.stat().st_size < 1024 * 1024 for path in stored_files(media_root))
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "audio/tv.wav,ST\x0001,,,,",
+        "audio/tv.wav,ST-01,P-\x00,,,",
+        "audio/tv.wav,ST-01,,,Booth\x1bA,",
+        "audio/t\x00v.wav,ST-01,,,,",
+    ],
+)
+def test_a_control_character_in_the_manifest_rejects_its_row_with_the_reason(
+    api_for, pm, campaign, clips, row
+) -> None:
+    manifest = HEADER + row + "\naudio/tv.wav,ST-02,P-002,,,\n"
+    archive = zipped({"manifest.csv": manifest.encode(), "audio/tv.wav": clips["tv.wav"]})
+
+    response = upload(api_for(pm), campaign, archive)
+
+    assert response.status_code == 200, response.json()
+    report = response.json()
+    assert [row["row"] for row in report["accepted"]] == [3]
+    (rejected,) = report["rejected"]
+    assert rejected["code"] == "control_character" and "U+00" in rejected["error"]
+    assert "\x00" not in rejected["file"]
+    assert Recording.objects.get().speaker.code == "ST-02"

@@ -72,6 +72,11 @@ def _row(item: ExportItem, extras: list[str]) -> dict[str, object]:
     return dict(zip(COLUMNS, core, strict=True)) | {key: item.extra.get(key) for key in extras}
 
 
+def looks_like_split(folder: str) -> bool:
+    """Whether datasets would read a folder of this name as a split of its own."""
+    return bool(_LOOKS_LIKE_SPLIT.search(folder))
+
+
 def _check_split_folders(items: list[ExportItem]) -> None:
     loads_as: dict[str, str] = {}
     for item in items:
@@ -86,7 +91,7 @@ def _check_split_folders(items: list[ExportItem]) -> None:
                 f"splits {loads_as[hf_split]!r} and {item.split!r} would both load as {hf_split!r}"
             )
         for part in PurePosixPath(item.audio_name).parts[1:-1]:
-            if _LOOKS_LIKE_SPLIT.search(part):
+            if looks_like_split(part):
                 raise ValueError(
                     f"{item.audio_name!r}: folder {part!r} looks like a split name to datasets, "
                     "which would read a split there"

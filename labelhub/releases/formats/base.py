@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 Files = dict[str, str]
 
 _SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_RESERVED_TOP_LEVEL = {"kaldi", "originals"}
+RESERVED_TOP_LEVEL = {"kaldi", "originals"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def check_items(items: Iterable[ExportItem]) -> list[ExportItem]:
         if item.item_id in seen:
             raise ValueError(f"item id {item.item_id!r} appears twice")
         seen.add(item.item_id)
-        if not _SPLIT_NAME.fullmatch(item.split) or item.split in _RESERVED_TOP_LEVEL:
+        if not _SPLIT_NAME.fullmatch(item.split) or item.split in RESERVED_TOP_LEVEL:
             raise ValueError(f"item {item.item_id!r}: {item.split!r} is not a usable split name")
         path = PurePosixPath(item.audio_name)
         if path.is_absolute() or ".." in path.parts or "\\" in item.audio_name:
