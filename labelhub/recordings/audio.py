@@ -19,7 +19,6 @@ from typing import BinaryIO
 
 import numpy as np
 from pydub import AudioSegment
-from pydub.exceptions import CouldntDecodeError
 
 ACCEPTED_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac"})
 
@@ -27,6 +26,14 @@ ACCEPTED_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", 
 # otherwise be read as an HLS playlist or concat list and make ffmpeg open other files or URLs.
 _DEMUXERS = "wav,mp3,mov,mp4,m4a,3gp,3g2,mj2,aac,ogg,matroska,webm,flac"
 PROBE_TIMEOUT_S = 30
+# Every ffmpeg run names its input's protocol and format (or the demuxers above), so no input
+# can make it open anything but the file or pipe it is handed.
+_FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error"]
+# pydub's in-memory sample layouts, as ffmpeg's raw PCM formats (little-endian, signed).
+_RAW_FORMATS = {1: "s8", 2: "s16le", 4: "s32le"}
+_LOSSY_CODECS = frozenset({"mp3", "aac", "vorbis", "opus"})
+_WIDE_SAMPLE_FORMATS = frozenset({"s32", "s64", "flt", "dbl"})
+_BIT_KEYS = ("bits_per_sample", "bits_per_raw_sample")
 _CHUNK = 1024 * 1024
 # Some recorders cannot seek back to patch sizes, so they leave the "unknown length" marker.
 _STREAMING_SIZE = 0xFFFFFFFF
@@ -334,18 +341,51 @@ def _seconds(value: object) -> float | None:
 
 
 def _decode(path: Path) -> AudioSegment:
-    # A file object (not a path) stops pydub from parsing ".wav" names with its own reader,
-    # which misreads odd-padded chunks and extensible float WAVs; this way ffmpeg always decodes.
-    try:
-        with path.open("rb") as fh:
-            return AudioSegment.from_file(fh)
-    except CouldntDecodeError as exc:
-        detail = _last_line(str(exc), path) or "ffmpeg could not decode it"
-        raise AudioRejected("undecodable", f"the audio could not be decoded: {detail}") from exc
-    except (IndexError, KeyError, ValueError) as exc:
-        # pydub trips over ffprobe output without a usable audio stream before running ffmpeg.
-        reason = "the audio could not be decoded: no usable audio stream"
-        raise AudioRejected("undecodable", reason) from exc
+    """ffmpeg run directly, not through pydub: pydub's ffprobe and ffmpeg calls take no input
+    options, so they would open a playlist's URLs. The samples are pydub's: the first audio
+    stream at its own rate and channels, 16-bit (32-bit for high-resolution sources)."""
+    stream = _first_audio_stream(path)
+    width = _decoded_width(stream)
+    command = [
+        *_FFMPEG, "-protocol_whitelist", "file", "-format_whitelist", _DEMUXERS,
+        "-i", f"file:{path.resolve()}", "-map", "0:a:0", "-vn",
+        "-ar", str(stream["sample_rate"]), "-ac", str(stream["channels"]),
+        "-f", _RAW_FORMATS[width], "-protocol_whitelist", "pipe", "pipe:1",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0 or not result.stdout:
+        stderr = result.stderr.decode("utf-8", errors="replace")
+        detail = _last_line(stderr, path) or "ffmpeg could not decode it"
+        raise AudioRejected("undecodable", f"the audio could not be decoded: {detail}")
+    usable = len(result.stdout) - len(result.stdout) % (width * stream["channels"])
+    return AudioSegment(
+        data=result.stdout[:usable],
+        sample_width=width,
+        frame_rate=stream["sample_rate"],
+        channels=stream["channels"],
+    )
+
+
+def _first_audio_stream(path: Path) -> dict:
+    result = _run_ffprobe(path, ["-show_streams", "-of", "json"])
+    if result.returncode != 0:
+        detail = _last_line(result.stderr, path) or "unreadable"
+        reason = f"the audio could not be decoded: no audio stream could be read (ffmpeg: {detail})"
+        raise AudioRejected("undecodable", reason)
+    for stream in json.loads(result.stdout or "{}").get("streams", []):
+        rate, channels = _seconds(stream.get("sample_rate")), _seconds(stream.get("channels"))
+        if stream.get("codec_type") == "audio" and rate and channels:
+            return {**stream, "sample_rate": int(rate), "channels": int(channels)}
+    raise AudioRejected("undecodable", "the audio could not be decoded: no usable audio stream")
+
+
+def _decoded_width(stream: dict) -> int:
+    # As pydub chose: lossy codecs decode to 16 bits, 24- and 32-bit and float sources to 32.
+    if stream.get("codec_name") in _LOSSY_CODECS:
+        return 2
+    bits = max(int(_seconds(stream.get(key)) or 0) for key in _BIT_KEYS)
+    high = bits > 16 or stream.get("sample_fmt", "").rstrip("p") in _WIDE_SAMPLE_FORMATS
+    return 4 if high else 2
 
 
 def _clipping_ratio(segment: AudioSegment) -> float:
@@ -365,9 +405,24 @@ def _export_wav(segment: AudioSegment, out_path: Path, *, sample_rate: int) -> N
     try:
         # Not mkstemp: its 0600 mode would survive os.replace and hide the file from other users
         # (web server, workers); "x" mode creates it with the normal umask-derived permissions.
-        with tmp_path.open("xb") as fh:
-            segment.export(fh, format="wav", codec="pcm_s16le", parameters=parameters)
+        tmp_path.open("xb").close()
+        _encode_wav(segment, tmp_path, parameters)
         os.replace(tmp_path, out_path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _encode_wav(segment: AudioSegment, out_path: Path, parameters: list[str]) -> None:
+    """ffmpeg run directly, with its input (raw samples on a pipe) and output (one file)
+    whitelisted; pydub's export takes no input options."""
+    command = [
+        *_FFMPEG, "-protocol_whitelist", "pipe", "-f", _RAW_FORMATS[segment.sample_width],
+        "-ar", str(segment.frame_rate), "-ac", str(segment.channels), "-i", "pipe:0",
+        *parameters, "-acodec", "pcm_s16le", "-f", "wav",
+        "-protocol_whitelist", "file", "-y", f"file:{out_path.resolve()}",
+    ]  # fmt: skip
+    result = subprocess.run(command, input=segment.raw_data, capture_output=True)
+    if result.returncode != 0:
+        detail = _last_line(result.stderr.decode("utf-8", errors="replace"), out_path)
+        raise RuntimeError(f"ffmpeg could not write the normalised WAV: {detail}")

@@ -19,5 +19,5 @@ class ReleaseChangeAdmin(admin.ModelAdmin):
 
 @admin.register(DownloadEvent)
 class DownloadEventAdmin(admin.ModelAdmin):
-    list_display = ["release", "user", "at", "ip_address"]
+    list_display = ["release", "user", "fetched_by", "at", "ip_sha256"]
     readonly_fields = [f.name for f in DownloadEvent._meta.fields]

@@ -1,6 +1,9 @@
+import contextlib
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -194,10 +197,12 @@ class ReleaseDownloadsApi(_ReleaseApi):
     permission_classes = [IsPM]
 
     class OutSerializer(serializers.Serializer):
-        user = serializers.CharField(source="user.username")
+        user = serializers.CharField(source="user.username")  # the link's owner
         organisation = serializers.CharField(source="user.organisation", default=None)
+        fetched_by = serializers.CharField(source="fetched_by.username", default=None)
+        anonymous = serializers.BooleanField()
+        ip_sha256 = serializers.CharField()
         at = serializers.DateTimeField()
-        ip_address = serializers.CharField()
 
     def get(self, request: Request, release_id: int) -> Response:
         events = release_downloads(release=self.release(request, release_id))
@@ -218,13 +223,20 @@ class ReleaseDownloadUrlApi(_ReleaseApi):
     post = get
 
 
-def serve_archive(request: HttpRequest, release: Release, user: User) -> HttpResponse:
+def serve_archive(
+    request: HttpRequest, release: Release, user: User, fetched_by: User | None
+) -> HttpResponse:
     """The archive with Range support; one DownloadEvent per download, not per range."""
     release_ensure_downloadable(release=release)
     target = archive_download_target(release)
     range_header = request.headers.get("Range", "").replace(" ", "")
     if not range_header or range_header.startswith("bytes=0-"):
-        download_record(release=release, user=user, ip_address=request.META.get("REMOTE_ADDR"))
+        download_record(
+            release=release,
+            user=user,
+            fetched_by=fetched_by,
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
     if isinstance(target, str):
         return HttpResponseRedirect(target)
     response = ranged_file_response(
@@ -242,16 +254,25 @@ class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
     def get(self, request: Request, release_id: int) -> HttpResponse:
-        return serve_archive(request, self.release(request, release_id), request.user)
+        user = request.user
+        return serve_archive(request, self.release(request, release_id), user, user)
 
 
 class ReleaseSignedDownloadApi(APIView):
-    authentication_classes: list = []
+    """The archive for whoever holds a signed link; the log names them when they are known."""
+
     permission_classes = [AllowAny]
+
+    def perform_authentication(self, request: Request) -> None:
+        # The link is the credential: a stale session or token makes the fetch anonymous
+        # (logged with a hashed IP), never a refusal.
+        with contextlib.suppress(AuthenticationFailed):
+            request.user  # noqa: B018 - reading it authenticates
 
     def get(self, request: Request, release_id: int) -> HttpResponse:
         link = download_url_read(token=request.query_params.get("token", ""), release_id=release_id)
         user = get_object_or_404(User, pk=link.user_id, is_active=True)
         # Checked on every use: a client who left the organisation loses the links they made.
         release = get_object_or_404(releases_visible_to(user=user), pk=release_id)
-        return serve_archive(request, release, user)
+        fetcher = request.user if request.user.is_authenticated else None
+        return serve_archive(request, release, user, fetcher)

@@ -121,13 +121,26 @@ class ReleaseChange(models.Model):
 
 
 class DownloadEvent(models.Model):
+    """One whole download. A signed link is a bearer credential, so the row names both the
+    user the link was made for and whoever actually presented it."""
+
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="downloads")
+    # The link's owner (for a direct download, the signed-in user).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The session or token user who fetched it; null when the link was used anonymously.
+    fetched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # A keyed hash of the fetcher's IP: tells fetchers apart without keeping the address.
+    ip_sha256 = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user} downloaded {self.release} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.fetched_by_id is None
 
 
 class Exclusion(models.Model):

@@ -50,7 +50,9 @@ def release_change_counts(*, release: Release) -> dict[str, int]:
 
 
 def release_downloads(*, release: Release) -> QuerySet[DownloadEvent]:
-    return release.downloads.select_related("user", "user__organisation").order_by("-at")
+    return release.downloads.select_related("user", "user__organisation", "fetched_by").order_by(
+        "-at", "-pk"
+    )
 
 
 def active_exclusions() -> QuerySet[Exclusion]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -43,6 +44,7 @@ from labelhub.validation import IDENTIFIER_RULE, identifier_problem
 
 logger = logging.getLogger(__name__)
 TEST_SPLIT = "test"
+IP_HASH_SALT = "labelhub.releases.download-ip"
 
 
 class ReleaseRevoked(DomainError):
@@ -377,8 +379,21 @@ def release_ensure_downloadable(*, release: Release) -> None:
         )
 
 
-def download_record(*, release: Release, user: User, ip_address: str | None) -> DownloadEvent:
-    return DownloadEvent.objects.create(release=release, user=user, ip_address=ip_address)
+def download_record(
+    *, release: Release, user: User, fetched_by: User | None, ip_address: str | None
+) -> DownloadEvent:
+    """Logs one download: the link's owner, who fetched it (None: anonymous), a hashed IP."""
+    return DownloadEvent.objects.create(
+        release=release, user=user, fetched_by=fetched_by, ip_sha256=ip_hash(ip_address)
+    )
+
+
+def ip_hash(ip_address: str | None) -> str:
+    """A keyed hash of an IP address: the same address gives the same value, and without the
+    SECRET_KEY the 2**32 IPv4 addresses cannot be tried against it."""
+    if not ip_address:
+        return ""
+    return salted_hmac(IP_HASH_SALT, ip_address, algorithm="sha256").hexdigest()
 
 
 @transaction.atomic

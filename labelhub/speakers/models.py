@@ -180,6 +180,7 @@ class ConsentAuditEvent(models.Model):
     class Action(models.TextChoices):
         WITHDRAWN = "withdrawn", _("Consent withdrawn")
         AUDIO_DELETED = "audio_deleted", _("Audio deleted from storage")
+        DATA_ERASED = "data_erased", _("Personal data erased")
 
     speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="audit_events")
     action = models.CharField(max_length=16, choices=Action.choices)
@@ -188,8 +189,10 @@ class ConsentAuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Counts only: consent records withdrawn, recordings purged, files deleted.
+    # Counts only: consent records withdrawn, recordings purged, files deleted, rows erased.
     counts = models.JSONField(default=dict, blank=True)
+    # The versions of the consent documents the speaker had signed, on erasure.
+    consent_versions = models.JSONField(default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Consent withdrawal: the consent is marked at once, the audio is deleted by a worker.
 
 Rows stay (a published ReleaseItem protects its recording, and the audit trail needs the
-speaker's pseudonymous code); files go. Recordings get status "withdrawn", which no release
+speaker's pseudonymous code); files go, and the same run erases the speaker's personal data
+(labelhub.speakers.erasure). Recordings get status "withdrawn", which no release
 selects, and the consent records' withdrawn_at keeps them out of release candidates as well.
 """
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.recordings.models import Recording
+from labelhub.speakers.erasure import speaker_personal_data_erase
 from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,8 @@ def _enqueue_audio_delete(speaker_id: int) -> None:
 
 
 def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
-    """Deletes a withdrawn speaker's raw, normalised and peaks files. Safe to run twice.
+    """Deletes a withdrawn speaker's raw, normalised and peaks files and erases their personal
+    data. Safe to run twice; returns the audio deletion's audit event, None when already done.
 
     Each recording is locked while its files go, so an ingest running at the same moment
     either finishes first (and its files are deleted here) or finds the recording withdrawn.
@@ -78,6 +81,8 @@ def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
             recording.status = Recording.Status.WITHDRAWN
             recording.save(update_fields=["raw_file", "normalised_file", "peaks_file", "status"])
             recordings += 1
+    # Before the audio event is written: its presence means the whole run has completed.
+    speaker_personal_data_erase(speaker=speaker)
     if (
         not recordings
         and speaker.audit_events.filter(action=ConsentAuditEvent.Action.AUDIO_DELETED).exists()

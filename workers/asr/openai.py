@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .audio import ffmpeg_pcm_16k
 from .base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOGPROB_THRESHOLD,
@@ -103,13 +104,11 @@ class OpenAIWhisperEngine:
         return [self.transcribe(path, options=options) for path in audio_paths]
 
     def _load_audio(self, path: Path) -> Any:
-        import whisper
-
         if not path.is_file():
             raise AsrError(f"audio file not found: {path}")
         try:
-            # ffmpeg resamples anything it can read to 16 kHz mono float32.
-            return whisper.load_audio(str(path))
+            # whisper.load_audio's ffmpeg call, with the input whitelisted it lacks.
+            return ffmpeg_pcm_16k(path)
         except Exception as exc:
             raise AsrError(f"cannot read audio {path.name}: {exc}") from exc
 

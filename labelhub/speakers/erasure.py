@@ -1,0 +1,133 @@
+"""Erasure of a withdrawn speaker's personal data, everywhere the database holds it.
+
+Rows stay (releases and the audit trail point at them); what the speaker said and told us
+about themselves is blanked in place, so the result cannot be reversed from anything stored:
+- transcripts: every revision's text, segments (with their words), and review comments,
+  which quote the text; the task's skip note and return comment; changelog lines;
+- demographics: age band, gender, region, dialect, native language, birth year;
+- upload metadata: original file names (also in bulk upload reports) and device strings
+  (user agents); ingest and ASR messages, which may quote either;
+- consent evidence: the scan of a signed paper form (it carries a name and a signature) and
+  the hash of IP and user agent; the record itself (document version, dates) stays;
+- what other apps quote: curation notes, and a feedback report's heard text, correction and
+  the product's consent reference.
+Kept: the speaker's pseudonymous code (the audit trail's key) and the published releases'
+datasheets, which follow the release-integrity rules (withdrawn releases are re-issued).
+"""
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from labelhub.analytics.models import FeedbackReport
+from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.recordings.models import BulkUpload, Recording
+from labelhub.releases.models import Exclusion, ReleaseChange
+from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
+
+ERASED_REFERENCE = "erased"
+
+
+def _blank(queryset: QuerySet, *fields: str, **values: object) -> int:
+    """Blanks the text fields (and sets the other values) on rows that still hold any of them."""
+    pending = Q()
+    for name in fields:
+        pending |= ~Q(**{name: ""})
+    for name, value in values.items():
+        pending |= ~Q(**{name: value}) if value is not None else Q(**{f"{name}__isnull": False})
+    return queryset.filter(pending).update(**dict.fromkeys(fields, ""), **values)
+
+
+def _erase_demographics(speaker: Speaker) -> int:
+    speakers = Speaker.objects.filter(pk=speaker.pk)
+    fields = ("age_band", "gender", "region", "dialect", "native_language")
+    return _blank(speakers, *fields, birth_year=None)
+
+
+def _erase_consent_evidence(speaker: Speaker) -> int:
+    records = ConsentRecord.objects.filter(speaker=speaker).exclude(
+        evidence_file="", evidence_sha256=""
+    )
+    for record in records:
+        if record.evidence_file.name:
+            default_storage.delete(record.evidence_file.name)
+    return records.update(evidence_file="", evidence_sha256="")
+
+
+def _erase_transcripts(recordings: QuerySet) -> dict[str, int]:
+    revisions = TranscriptRevision.objects.filter(recording__in=recordings)
+    return {
+        "revisions": _blank(revisions, "text", "comment", segments=[]),
+        "tasks": _blank(
+            Task.objects.filter(recording__in=recordings), "skip_note", "return_comment"
+        ),
+        "changelog_lines": _blank(
+            ReleaseChange.objects.filter(recording__in=recordings), "old_text", "new_text"
+        ),
+    }
+
+
+def _erase_upload_metadata(recordings: QuerySet) -> dict[str, int]:
+    fields = ("original_filename", "device", "rejection_reason", "asr_error")
+    return {
+        "recordings": _blank(Recording.objects.filter(pk__in=recordings), *fields),
+        "bulk_reports": _erase_bulk_report_names(recordings),
+    }
+
+
+def _erase_bulk_report_names(recordings: QuerySet) -> int:
+    """A bulk report's accepted rows name the file each recording came from."""
+    ids = set(recordings.values_list("pk", flat=True))
+    changed = 0
+    uploads = BulkUpload.objects.filter(campaign_id__in=recordings.values("campaign_id"))
+    for upload in uploads.exclude(report={}).select_for_update():
+        rows = upload.report.get("accepted", [])
+        named = [row for row in rows if row.get("recording") in ids and row.get("file")]
+        for row in named:
+            row["file"] = ""
+        if named:
+            upload.save(update_fields=["report"])
+            changed += 1
+    return changed
+
+
+def _erase_quotes_elsewhere(speaker: Speaker, recordings: QuerySet) -> dict[str, int]:
+    exclusions = Exclusion.objects.filter(Q(recording__in=recordings) | Q(speaker=speaker))
+    feedback = FeedbackReport.objects.filter(recording__in=recordings)
+    return {
+        "exclusion_notes": _blank(exclusions, "note"),
+        "feedback_reports": _blank(
+            feedback, "heard_text", "user_correction", consent_reference=ERASED_REFERENCE
+        ),
+    }
+
+
+@transaction.atomic
+def speaker_personal_data_erase(*, speaker: Speaker) -> ConsentAuditEvent | None:
+    """Blanks every personal value of a withdrawn speaker. Safe to run twice.
+
+    Returns the audit event when something was erased, None when nothing was left to erase
+    and the erasure is already on record.
+    """
+    if speaker.withdrawn_at is None:
+        raise ValueError(f"speaker {speaker.pk} has not withdrawn consent")
+    recordings = Recording.objects.filter(speaker=speaker)
+    counts = {
+        "speaker_demographics": _erase_demographics(speaker),
+        "consent_evidence": _erase_consent_evidence(speaker),
+        **_erase_transcripts(recordings),
+        **_erase_upload_metadata(recordings),
+        **_erase_quotes_elsewhere(speaker, recordings),
+    }
+    erased = ConsentAuditEvent.Action.DATA_ERASED
+    if not any(counts.values()) and speaker.audit_events.filter(action=erased).exists():
+        return None
+    versions = ConsentRecord.objects.filter(speaker=speaker).values_list(
+        "document__version", flat=True
+    )
+    return ConsentAuditEvent.objects.create(
+        speaker=speaker,
+        action=erased,
+        counts=counts,
+        consent_versions=sorted(set(versions)),
+    )
