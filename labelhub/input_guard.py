@@ -87,7 +87,7 @@ def _shaped(response: HttpResponse) -> HttpResponse:
     phrase = HTTPStatus(response.status_code).phrase
     body = {"error": {"code": phrase.lower().replace(" ", "_"), "message": phrase}}
     shaped = JsonResponse(body, status=response.status_code)
-    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+    for header in ("Allow", "Content-Range", "Retry-After", "WWW-Authenticate"):
         if header in response:
             shaped[header] = response[header]
     return shaped
