@@ -44,8 +44,8 @@ demo: setup
 	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py demo_load
 	DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py demo_analytics
 	@mkdir -p var
-	@echo "starting a Celery worker (log: var/worker.log)"
-	@DEBUG=1 $(BIN)/celery -A workers worker -Q celery,asr --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \
+	@echo "starting a Celery worker with beat, for the job reaper (log: var/worker.log)"
+	@DEBUG=1 $(BIN)/celery -A workers worker -B --schedule=var/celerybeat-schedule -Q celery,asr --pool=solo --loglevel=INFO > var/worker.log 2>&1 & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 

@@ -111,3 +111,24 @@ def test_docker_compose_web_and_worker_use_postgres_and_redis() -> None:
         assert environment["REDIS_URL"].startswith("redis://redis:6379")
         assert set(compose["services"][name]["depends_on"]) >= {"postgres", "redis"}
     assert "celery -A workers worker" in " ".join(compose["services"]["worker"]["command"])
+
+
+def test_the_beat_schedule_runs_the_job_reaper_task_the_worker_knows() -> None:
+    from django.conf import settings
+
+    from workers.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "workers.tasks.jobs.jobs_reap" in tasks
+    assert tasks <= set(app.tasks)
+
+
+def test_docker_compose_and_the_demo_run_beat_so_the_reaper_runs() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "celery -A workers beat" in " ".join(compose["services"]["beat"]["command"])
+    demo_worker = next(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if "workers worker" in line
+    )
+    assert " -B " in demo_worker
