@@ -167,6 +167,8 @@ class ReleaseChangesApi(_ReleaseApi):
         reason = serializers.CharField()
         old_text = serializers.CharField()
         new_text = serializers.CharField()
+        old_split = serializers.CharField()
+        new_split = serializers.CharField()
 
     def get(self, request: Request, release_id: int) -> Response:
         changes = release_changes(release=self.release(request, release_id))

@@ -165,6 +165,7 @@ def write_archive(
     changelog: dict,
     archive: Path,
     on_progress: Callable[[int], None],
+    split_report: dict | None = None,
 ) -> ArchiveResult:
     """Writes the zip one file at a time, so memory holds one clip, not the release."""
     pooled = len(release.spec.get("extra_campaigns") or []) > 0
@@ -212,12 +213,15 @@ def write_archive(
         texts = export_files(exported, salt=_client_id_salt(release.campaign_id))
         del exported  # the biggest thing held; the metadata files are written from here on
         texts["release.json"] = _release_json(release, stats, changelog, spec.audio_format)
+        if split_report is not None:  # how the splits were made (releases.split_plan)
+            texts["release.json"] = _with_splits(texts["release.json"], split_report)
         campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
         context = datasheet_context(
             release=release, stats=stats, spec=release.spec, changes=changelog, campaigns=campaigns
         )
         # The same figures, computed the same way, as the PM's analytics dashboard shows.
         context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
+        context["split_report"] = split_report
         markdown = datasheet_markdown(context)
         fragment, document = datasheet_html(context)
         texts["DATASHEET.md"] = markdown
@@ -404,3 +408,12 @@ def _release_json(
         "changelog": changelog,
     }
     return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+
+
+def _with_splits(release_json: str, split_report: dict) -> str:
+    return (
+        json.dumps(
+            json.loads(release_json) | {"splits": split_report}, ensure_ascii=False, indent=2
+        )
+        + "\n"
+    )

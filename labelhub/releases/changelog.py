@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
@@ -22,11 +22,15 @@ class Change:
     reason: str = ""
     old_text: str = ""
     new_text: str = ""
+    old_split: str = ""
+    new_split: str = ""
 
     def as_json(self) -> dict:
         row = {"recording_id": self.uid, "reason": self.reason or None}
         if self.kind == ReleaseChange.Kind.CHANGED:
             row |= {"old_text": self.old_text, "new_text": self.new_text}
+        if self.old_split:
+            row |= {"old_split": self.old_split, "new_split": self.new_split}
         return {key: value for key, value in row.items() if value is not None}
 
 
@@ -49,12 +53,49 @@ def previous_published(*, release: Release) -> Release | None:
 
 
 def changelog_compute(
-    *, previous: Release | None, revisions: dict[int, int], approved_only: bool = True
+    *,
+    previous: Release | None,
+    revisions: dict[int, int],
+    approved_only: bool = True,
+    splits: dict[int, str] | None = None,
 ) -> list[Change]:
-    """Item-by-item changes; ``revisions`` maps each new item's recording id to its revision id."""
+    """Item-by-item changes; ``revisions`` maps each new item's recording id to its revision id,
+    ``splits`` to its split (an item in both versions whose split differs has moved)."""
     if previous is None:
         return []
     before = dict(previous.items.values_list("recording_id", "revision_id"))
+    changes = _item_changes(previous, before, revisions, approved_only=approved_only)
+    return _with_moves(changes, previous, revisions, splits or {})
+
+
+def _with_moves(
+    changes: list[Change], previous: Release, revisions: dict[int, int], splits: dict[int, str]
+) -> list[Change]:
+    old = dict(previous.items.filter(recording_id__in=splits).values_list("recording_id", "split"))
+    moved = {rid: old[rid] for rid in revisions if rid in old and old[rid] != splits.get(rid)}
+    if not moved:
+        return changes
+    changes = [
+        replace(
+            change, old_split=moved.pop(change.recording_id), new_split=splits[change.recording_id]
+        )
+        if change.recording_id in moved
+        else change
+        for change in changes
+    ]
+    uids = dict(Recording.objects.filter(pk__in=moved).values_list("pk", "uid"))
+    changes += [
+        Change(
+            rid, str(uids[rid]), ReleaseChange.Kind.MOVED, old_split=split, new_split=splits[rid]
+        )
+        for rid, split in sorted(moved.items())
+    ]
+    return changes
+
+
+def _item_changes(
+    previous: Release, before: dict[int, int], revisions: dict[int, int], *, approved_only: bool
+) -> list[Change]:
     added = sorted(revisions.keys() - before.keys())
     removed = sorted(before.keys() - revisions.keys())
     kept = [
@@ -145,4 +186,10 @@ def changelog_json(*, previous: Release | None, changes: list[Change]) -> dict:
     by_kind: dict[str, list[dict]] = {kind: [] for kind in ReleaseChange.Kind.values}
     for change in changes:
         by_kind[change.kind].append(change.as_json())
+    # A changed text that also moved is listed under both, so "moved" counts every move.
+    by_kind[ReleaseChange.Kind.MOVED] += [
+        change.as_json()
+        for change in changes
+        if change.old_split and change.kind != ReleaseChange.Kind.MOVED
+    ]
     return {"against_version": previous.version if previous else None, **by_kind}

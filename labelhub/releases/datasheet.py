@@ -315,6 +315,7 @@ def datasheet_markdown(context: dict) -> str:
         "|---|---:|---:|---:|",
     ]
     lines += [f"| {s} | {n} | {spk} | {h} |" for s, n, spk, h in context["splits"]]
+    lines += split_report_markdown(context.get("split_report"))
     lines += ["", "### Demographics", ""]
     for name, rows in context["tables"].items():
         lines += [f"#### By {name}", "", f"| {name} | speakers | clips | hours |"]
@@ -365,7 +366,8 @@ def datasheet_markdown(context: dict) -> str:
     else:
         lines.append(
             f"Against v{changes['against_version']}: {len(changes['added'])} added, "
-            f"{len(changes['removed'])} removed, {len(changes['changed'])} changed."
+            f"{len(changes['removed'])} removed, {len(changes['changed'])} changed, "
+            f"{len(changes.get('moved', []))} moved between splits."
         )
         reasons = Counter(row["reason"] for row in changes["removed"])
         lines += [f"- removed, {reason}: {n}" for reason, n in sorted(reasons.items())]
@@ -373,6 +375,38 @@ def datasheet_markdown(context: dict) -> str:
     lines += ["", "## Known limitations", ""]
     lines += [f"- {note}" for note in context["limitations"]]
     return "\n".join(lines) + "\n"
+
+
+def split_report_markdown(report: dict | None) -> list[str]:
+    """The splits' history and their overlap, per split pair, in speakers and sentences."""
+    if report is None:
+        return []
+    lines = ["", "### Splits across versions", ""]
+    if report["resplit"]:
+        resplit = report["resplit"]
+        lines.append(
+            f"Re-split in this version: every speaker was assigned afresh, asked by "
+            f"{resplit['by']} on {resplit['at'][:10]}, because: {resplit['reason']}"
+        )
+    else:
+        lines.append(
+            "Every speaker keeps the split they were first given in this dataset; only speakers "
+            "new to it were assigned."
+        )
+    sentences = report["sentence_disjoint"]
+    if sentences["made"]:
+        lines.append("Splits are sentence-disjoint: no prompt text is read in two splits.")
+    elif sentences["note"]:
+        lines.append(
+            "Splits could not be made sentence-disjoint as well as speaker-disjoint "
+            f"({sentences['note']}): speakers stay disjoint, and prompts may repeat across splits."
+        )
+    lines += ["", "| split pair | speakers in both | sentences in both |", "|---|---:|---:|"]
+    lines += [
+        f"| {pair} | {row['speakers']} | {row['sentences']} |"
+        for pair, row in report["overlap"].items()
+    ]
+    return lines
 
 
 def datasheet_html(context: dict) -> tuple[str, str]:

@@ -96,6 +96,7 @@ class ReleaseChange(models.Model):
         ADDED = "added", _("Added")
         REMOVED = "removed", _("Removed")
         CHANGED = "changed", _("Transcript changed")
+        MOVED = "moved", _("Moved to another split")
 
     class Reason(models.TextChoices):
         WITHDRAWN_CONSENT = "withdrawn_consent", _("Consent withdrawn")
@@ -109,6 +110,10 @@ class ReleaseChange(models.Model):
     reason = models.CharField(max_length=32, choices=Reason.choices, blank=True)
     old_text = models.TextField(blank=True)
     new_text = models.TextField(blank=True)
+    # Set when the item's split differs from the previous version's (kind "moved", or
+    # "changed" when its text changed too): only a re-split moves an item.
+    old_split = models.CharField(max_length=32, blank=True)
+    new_split = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["release", "kind", "recording"]
@@ -118,6 +123,28 @@ class ReleaseChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release}: {self.kind} {self.recording_id}"
+
+
+class SpeakerSplit(models.Model):
+    """The split a speaker of a dataset (a release's campaign series) keeps in every version.
+
+    Written when a version publishes, for its speakers seen for the first time; a re-split
+    rewrites them all. ``speaker_key`` is speaker_key(code, campaign, pooled=True), so the key
+    does not change when a later version pools other campaigns in.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    speaker_key = models.CharField(max_length=100)
+    split = models.CharField(max_length=32)
+    first_release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "speaker_key"], name="speaker_split_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.speaker_key}: {self.split}"
 
 
 class DownloadEvent(models.Model):

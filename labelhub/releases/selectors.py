@@ -46,7 +46,10 @@ def release_changes(*, release: Release) -> QuerySet[ReleaseChange]:
 
 
 def release_change_counts(*, release: Release) -> dict[str, int]:
-    return dict(release.changes.order_by().values_list("kind").annotate(n=Count("id")))
+    counts = dict(release.changes.order_by().values_list("kind").annotate(n=Count("id")))
+    # "moved" counts every item whose split changed, text changes that moved included.
+    moved = release.changes.exclude(old_split="").count()
+    return counts | ({ReleaseChange.Kind.MOVED.value: moved} if moved else {})
 
 
 def release_downloads(*, release: Release) -> QuerySet[DownloadEvent]:

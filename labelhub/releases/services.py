@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.analytics.text import edit_counts
-from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.models import Campaign, SpeechStyle
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
@@ -27,6 +27,7 @@ from labelhub.releases.models import (
     Release,
     ReleaseChange,
     ReleaseItem,
+    SpeakerSplit,
     default_split_ratios,
 )
 from labelhub.releases.selectors import has_excluded_flag, release_recordings
@@ -37,6 +38,7 @@ from labelhub.releases.spec import (
     spec_load,
     spec_parse,
 )
+from labelhub.releases.split_plan import SplitPlan, plan_splits, sentence_key, split_overlap
 from labelhub.releases.splits import SplitItem, assign_splits
 from labelhub.speakers.selectors import speaker_codes_unusable
 from labelhub.storage import storage_delete_tree, store_file
@@ -127,26 +129,29 @@ def release_select(*, release: Release) -> dict[int, Selected]:
     """First pass: which recordings go in, as ids and split keys (no model instances kept)."""
     spec = spec_load(release.spec)
     campaign_ids = spec.campaign_ids(release.campaign)
-    pooled = len(campaign_ids) > 1
     recordings = release_recordings(campaign_ids=campaign_ids, spec=spec)
     columns = ["pk", "uid", "speaker__code", "speaker__campaign_id", "speaker__age_band"]
     columns += ["speaker__gender", "speaker__dialect", "duration_seconds"]
-    columns += ["final_revision_id", "consent_id", "quality_flags"]
+    columns += ["final_revision_id", "consent_id", "prompt__text", "prompt__speech_style"]
+    columns += ["quality_flags"]
     if spec.max_draft_wer is not None:
         recordings = _with_texts(recordings)
         columns += ["final_text", "draft_text"]
     selected: dict[int, Selected] = {}
     for row in recordings.values_list(*columns).iterator(chunk_size=2000):
         pk, uid, code, campaign_id, age_band, gender, dialect, seconds, revision, consent = row[:10]
-        if has_excluded_flag(row[10], spec):
+        prompt, style = row[10:12]
+        if has_excluded_flag(row[12], spec):
             continue
-        if spec.max_draft_wer is not None and _draft_wer(*row[11:]) > spec.max_draft_wer:
+        if spec.max_draft_wer is not None and _draft_wer(*row[13:]) > spec.max_draft_wer:
             continue
         split_item = SplitItem(
             item_id=str(uid),
-            speaker_id=speaker_key(code, campaign_id, pooled=pooled),
+            # Pooled or not, one key per speaker, so a recorded split survives a change of pool.
+            speaker_id=speaker_key(code, campaign_id, pooled=True),
             cell=f"{age_band}|{gender}|{dialect}",
             seconds=seconds or 0.0,
+            sentence=sentence_key(prompt) if prompt and style == SpeechStyle.READ else "",
         )
         selected[pk] = Selected(pk, revision, consent, split_item)
     return selected
@@ -173,13 +178,48 @@ def _draft_wer(final: str, draft: str | None) -> float:
     return counts.word_edits / counts.words if counts.words else 0.0
 
 
-def _fixed_test_speakers(release: Release, previous: Release | None, pooled: bool) -> dict:
-    if previous is None or not release.spec.get("keep_test_set"):
-        return {}
-    rows = previous.items.filter(split=TEST_SPLIT).values_list(
-        "recording__speaker__code", "recording__speaker__campaign_id"
+def _split_plan(release: Release, spec: ReleaseSpec, selected: dict[int, Selected]) -> SplitPlan:
+    """Recorded speakers keep their split (releases.split_plan); a bad pin is a build error."""
+    recorded = dict(
+        SpeakerSplit.objects.filter(campaign_id=release.campaign_id).values_list(
+            "speaker_key", "split"
+        )
     )
-    return {speaker_key(code, cid, pooled=pooled): TEST_SPLIT for code, cid in rows.distinct()}
+    try:
+        return plan_splits(
+            [choice.split_item for choice in selected.values()],
+            ratios=release.split_ratios,
+            seed=release.seed,
+            recorded=recorded,
+            resplit=spec.resplit is not None,
+            sentence_disjoint=spec.sentence_disjoint,
+        )
+    except ValueError as error:
+        raise DomainError(f"splits: {error}", code="bad_split_ratios") from error
+
+
+def _split_report(
+    release: Release, spec: ReleaseSpec, selected: dict[int, Selected], plan: SplitPlan
+) -> dict:
+    """How the splits were made, for release.json and the datasheet."""
+    items = [choice.split_item for choice in selected.values()]
+    resplit = None
+    if spec.resplit is not None:
+        resplit = {
+            "reason": spec.resplit["reason"],
+            "by": release.created_by.get_username(),
+            "at": release.created_at.isoformat(),
+        }
+    return {
+        "kept_across_versions": resplit is None,
+        "resplit": resplit,
+        "sentence_disjoint": {
+            "asked": "auto" if spec.sentence_disjoint is None else spec.sentence_disjoint,
+            "made": plan.sentence_disjoint,
+            "note": plan.note,
+        },
+        "overlap": split_overlap(items, plan.splits, sorted(release.split_ratios)),
+    }
 
 
 def release_build(*, release_id: int) -> Release:
@@ -202,17 +242,13 @@ def release_build(*, release_id: int) -> Release:
             raise DomainError("no item is ready: nothing human-corrected with delivery consent")
         spec: ReleaseSpec = spec_load(release.spec)
         previous = previous_published(release=release)
-        pooled = len(spec.campaign_ids(release.campaign)) > 1
-        splits = assign_splits(
-            [choice.split_item for choice in selected.values()],
-            ratios=release.split_ratios,
-            seed=release.seed,
-            fixed=_fixed_test_speakers(release, previous, pooled),
-        )
+        plan = _split_plan(release, spec, selected)
+        splits = plan.splits
         changes = changelog_compute(
             previous=previous,
             revisions={pk: choice.revision_id for pk, choice in selected.items()},
             approved_only=spec.approved_only,
+            splits={pk: splits[choice.split_item.item_id] for pk, choice in selected.items()},
         )
         with tempfile.TemporaryDirectory() as tmp:
             archive_path = Path(tmp) / "release.zip"
@@ -221,6 +257,7 @@ def release_build(*, release_id: int) -> Release:
                 selected=selected,
                 splits=splits,
                 changelog=changelog_json(previous=previous, changes=changes),
+                split_report=_split_report(release, spec, selected, plan),
                 archive=archive_path,
                 on_progress=lambda percent: Release.objects.filter(pk=release.pk).update(
                     progress=percent, heartbeat_at=timezone.now()
@@ -229,7 +266,9 @@ def release_build(*, release_id: int) -> Release:
             # This run's own folder: a concurrent or earlier run never shares the name.
             name = f"{_archive_folder(release)}/{uuid.uuid4().hex}/{_archive_name(release)}"
             stored = store_file(path=archive_path, name=name)
-            _publish(release, result, archive_path, stored, previous=previous, changes=changes)
+            _publish(
+                release, result, archive_path, stored, previous=previous, changes=changes, plan=plan
+            )
             _delete_unpublished_archives(release)
     except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
@@ -274,11 +313,13 @@ def _publish(
     *,
     previous: Release | None,
     changes: list,
+    plan: SplitPlan,
 ) -> None:
     """Publishes this run's archive in one transaction, unless another run (or the reaper)
     ended the release first."""
     if Release.objects.select_for_update().get(pk=release.pk).status != Release.Status.BUILDING:
         return
+    _record_splits(release, plan)
     ReleaseItem.objects.bulk_create(
         (
             ReleaseItem(
@@ -303,6 +344,8 @@ def _publish(
                 reason=change.reason,
                 old_text=change.old_text,
                 new_text=change.new_text,
+                old_split=change.old_split,
+                new_split=change.new_split,
             )
             for change in changes
         ),
@@ -319,6 +362,36 @@ def _publish(
     release.progress = 100
     release.published_at = timezone.now()
     release.save()
+
+
+def _record_splits(release: Release, plan: SplitPlan) -> None:
+    """Records the splits of speakers seen for the first time (all of them on a re-split).
+
+    The campaign row is locked so versions publishing at once record one split per speaker;
+    a build whose plan disagrees with a split recorded meanwhile fails and is rebuilt.
+    """
+    Campaign.objects.select_for_update().get(pk=release.campaign_id)
+    recorded = SpeakerSplit.objects.filter(campaign_id=release.campaign_id)
+    if spec_load(release.spec).resplit is not None:
+        recorded.delete()
+    known = dict(recorded.values_list("speaker_key", "split"))
+    clash = sorted(key for key, split in plan.speakers.items() if known.get(key, split) != split)
+    if clash:
+        raise Conflict(
+            f"speaker {clash[0]!r} was given split {known[clash[0]]!r} by a version published "
+            "during this build: build this version again",
+            code="split_changed",
+        )
+    SpeakerSplit.objects.bulk_create(
+        (
+            SpeakerSplit(
+                campaign_id=release.campaign_id, speaker_key=key, split=split, first_release=release
+            )
+            for key, split in sorted(plan.speakers.items())
+            if key not in known
+        ),
+        batch_size=1000,
+    )
 
 
 @transaction.atomic

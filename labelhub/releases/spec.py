@@ -71,6 +71,19 @@ class _SpecSerializer(serializers.Serializer):
     keep_test_set = serializers.BooleanField(required=False, default=False)
     audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, required=False, default="wav")
     include_originals = serializers.BooleanField(required=False, default=False)
+    sentence_disjoint = serializers.BooleanField(required=False, allow_null=True, default=None)
+    resplit = serializers.DictField(required=False, allow_null=True, default=None)
+
+    def validate_resplit(self, value: dict | None) -> dict | None:
+        if value is None:
+            return None
+        unknown = set(value) - {"reason"}
+        reason = value.get("reason")
+        if unknown or not isinstance(reason, str) or not reason.strip():
+            raise serializers.ValidationError(
+                _('give {"reason": "..."}: say why every speaker is assigned a split afresh')
+            )
+        return {"reason": reason.strip()[:500]}
 
     def validate(self, data: dict) -> dict:
         unknown = set(self.initial_data) - set(self.fields)
@@ -103,11 +116,16 @@ class ReleaseSpec:
     min_duration: float | None = None
     max_duration: float | None = None
     max_draft_wer: float | None = None
+    # Accepted so older specs load; every split is now kept across versions (releases.split_plan).
     keep_test_set: bool = False
     # "flac" holds the same normalised samples, losslessly, in fewer bytes than "wav".
     audio_format: str = "wav"
     # Also ship each raw upload byte for byte under originals/ (see releases.archive).
     include_originals: bool = False
+    # Keep each prompt text in one split; None: when some prompt is read by two speakers.
+    sentence_disjoint: bool | None = None
+    # {"reason": ...}: reassign every speaker's split instead of keeping the recorded ones.
+    resplit: dict | None = None
 
     def as_json(self) -> dict:
         data = asdict(self)

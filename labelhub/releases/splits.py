@@ -26,6 +26,8 @@ class SplitItem:
     speaker_id: str
     cell: str  # the speaker's demographic stratum, e.g. "50s|male|gyeongsang"
     seconds: float
+    # The prompt text the item reads, normalised; "" for speech that follows no prompt.
+    sentence: str = ""
 
 
 @dataclass
