@@ -44,6 +44,7 @@ from labelhub.releases.datasheet import (
     datasheet_markdown,
     qa_figures,
 )
+from labelhub.releases.datasheet_terms import terms_context
 from labelhub.releases.formats import ExportItem, audio_name, export_files
 from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
@@ -284,6 +285,7 @@ def write_archive(
         )
         # The same figures, computed the same way, as the PM's analytics dashboard shows.
         context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
+        context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
         markdown = datasheet_markdown(context)
         fragment, document = datasheet_html(context)
         texts["DATASHEET.md"] = markdown
