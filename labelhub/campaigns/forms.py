@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from labelhub.accounts.models import Organisation
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import (
+    DEFAULT_DATASET_LICENSE,
     Campaign,
     CollectionChannel,
     LegalReview,
@@ -56,6 +57,8 @@ class CampaignForm(forms.ModelForm):
             "max_seconds",
             "target_seconds",
             "convention",
+            "dataset_license",
+            "terms_of_use",
             "age_of_consent",
             "dialect_choices",
             "region_choices",
@@ -75,6 +78,8 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
+        # Left empty, the licence is the model's default rather than a form error.
+        self.fields["dataset_license"].required = False
         parents = Campaign.objects.all()
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
@@ -83,6 +88,9 @@ class CampaignForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the whole plan (and created_by is not known here yet).
         pass
+
+    def clean_dataset_license(self) -> str:
+        return self.cleaned_data["dataset_license"].strip() or DEFAULT_DATASET_LICENSE
 
 
 class LegalReviewForm(forms.ModelForm):

@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from labelhub.accounts.models import Organisation
 from labelhub.validation import validate_identifier
 
+# Nothing is granted beyond the contract unless the PM says otherwise.
+DEFAULT_DATASET_LICENSE = "All rights reserved; delivered under contract to the client"
+
 
 class Campaign(models.Model):
     class Status(models.TextChoices):
@@ -42,6 +45,14 @@ class Campaign(models.Model):
         choices=Convention.choices,
         default=Convention.PLAIN,
     )
+    # What the client may do with the delivered data; every release's datasheet states both.
+    dataset_license = models.CharField(
+        _("dataset licence"),
+        max_length=200,
+        default=DEFAULT_DATASET_LICENSE,
+        help_text=_("Stated in every release's datasheet, e.g. CC BY 4.0."),
+    )
+    terms_of_use = models.TextField(_("terms of use"), blank=True)
     # A re-collection campaign points at the campaign whose gaps it fills.
     parent = models.ForeignKey(
         "self",

@@ -35,6 +35,8 @@ CAMPAIGN_FIELDS = frozenset(
         "target_hours",
         "deadline",
         "convention",
+        "dataset_license",
+        "terms_of_use",
         "parent",
         "age_of_consent",
         "dialect_choices",

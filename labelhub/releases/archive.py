@@ -4,13 +4,15 @@ Layout (see releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` (``.fl
 spec's ``audio_format`` is "flac"), ``originals/<speaker>/<uid><upload suffix>`` when the spec's
 ``include_originals`` is set, plus each split's
 ``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`` (NeMo), ``kaldi/``,
-``<split>.tsv`` (Common Voice), ``manifest.jsonl`` (everything LabelHub knows of each item),
+``commonvoice/`` (TSVs and ``clips/``), ``lhotse/``, ``webdataset/`` shards, ``parquet/`` (audio
+embedded), ``manifest.jsonl`` (everything LabelHub knows of each item),
 ``release.json``, ``DATASHEET.md``/``DATASHEET.html`` and ``SHA256SUMS`` over every other file.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
 stays is one small ExportItem per item (the format writers sort and group them) and the ids
-that become ReleaseItem rows.
+that become ReleaseItem rows. Formats that need the audio itself are sinks (see
+releases.formats.sinks), fed each clip in the same loop.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import json
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign
@@ -40,7 +44,13 @@ from labelhub.releases.datasheet import (
     datasheet_markdown,
     qa_figures,
 )
+from labelhub.releases.datasheet_terms import terms_context
 from labelhub.releases.formats import ExportItem, audio_name, export_files
+from labelhub.releases.formats.commonvoice import CommonVoiceClips
+from labelhub.releases.formats.lhotse import LhotseSink
+from labelhub.releases.formats.parquet import ParquetSink
+from labelhub.releases.formats.sinks import Member, Sink
+from labelhub.releases.formats.webdataset import WebDatasetSink
 from labelhub.releases.models import Release
 from labelhub.releases.spec import spec_load
 from labelhub.releases.splits import SplitItem
@@ -49,7 +59,16 @@ from labelhub.storage import local_path
 
 BUILDER = "labelhub-release/2"
 CHUNK = 500
-FORMATS = ["audiofolder", "nemo", "kaldi", "commonvoice", "labelhub-manifest"]
+FORMATS = [
+    "audiofolder",
+    "nemo",
+    "kaldi",
+    "commonvoice",
+    "lhotse",
+    "webdataset",
+    "parquet",
+    "labelhub-manifest",
+]
 AUDIO_SUFFIX = {"wav": ".wav", "flac": ".flac"}
 # FLAC holds integer samples of up to 24 bits; ingest normalises to 16-bit PCM.
 FLAC_SUBTYPES = {"PCM_S8", "PCM_16", "PCM_24"}
@@ -106,6 +125,7 @@ class _Chunk:
     consents: dict[int, ConsentRecord]
     drafts: dict[int, str]
     tasks: dict[int, int]
+    votes: dict[int, tuple[int, int]]
 
 
 def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
@@ -137,7 +157,23 @@ def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
         tasks=dict(
             Task.objects.filter(recording_id__in=ids).values_list("recording_id", "times_returned")
         ),
+        votes=_review_votes(ids),
     )
+
+
+def _review_votes(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(approvals, returns) per clip from its reviewers' decisions: Common Voice's up/down votes."""
+    decision = TranscriptRevision.Decision
+    up, down = [decision.APPROVED, decision.EDITED], [decision.RETURNED]
+    rows = (
+        TranscriptRevision.objects.filter(recording_id__in=ids, kind=TranscriptRevision.Kind.REVIEW)
+        .values("recording_id")
+        .annotate(
+            up=Count("pk", filter=Q(decision__in=up)), down=Count("pk", filter=Q(decision__in=down))
+        )
+        .values_list("recording_id", "up", "down")
+    )
+    return {recording_id: (up_votes, down_votes) for recording_id, up_votes, down_votes in rows}
 
 
 def _consent_label(consent: ConsentRecord) -> tuple[str, str]:
@@ -152,9 +188,29 @@ def _consent_label(consent: ConsentRecord) -> tuple[str, str]:
     return label, ", ".join(scope)
 
 
-def _client_id_salt(campaign_id: int) -> str:
-    # Stable across versions (the same speaker keeps one client_id), unguessable from outside.
-    return hashlib.sha256(f"{settings.SECRET_KEY}:cv-client:{campaign_id}".encode()).hexdigest()
+def _client_id_salt(release: Release) -> str:
+    # One salt per version, so a client cannot link a speaker's Common Voice ids across versions
+    # (the datasheet says so); the same for every rendition of a version, so they stay alike.
+    # Unguessable from outside, as it hangs on SECRET_KEY.
+    seed = f"{settings.SECRET_KEY}:cv-client:{release.campaign_id}:v{release.version}"
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _sinks(scratch: Path, *, salt: str, formats: Iterable[str]) -> list[Sink]:
+    makers: dict[str, Callable[[], Sink]] = {
+        "commonvoice": lambda: CommonVoiceClips(salt=salt),
+        "lhotse": lambda: LhotseSink(scratch),
+        "webdataset": lambda: WebDatasetSink(scratch),
+        "parquet": lambda: ParquetSink(scratch),
+    }
+    return [make() for name, make in makers.items() if name in formats]
+
+
+def _copy_members(bundle: zipfile.ZipFile, members: list[Member], sums: list) -> None:
+    for member in members:
+        sums.append((member.name, _write_audio(bundle, member.path, member.name)))
+        if member.scratch:
+            member.path.unlink()
 
 
 def write_archive(
@@ -166,8 +222,10 @@ def write_archive(
     archive: Path,
     on_progress: Callable[[int], None],
     split_report: dict | None = None,
+    formats: Iterable[str] = FORMATS,
 ) -> ArchiveResult:
     """Writes the zip one file at a time, so memory holds one clip, not the release."""
+    salt = _client_id_salt(release)
     pooled = len(release.spec.get("extra_campaigns") or []) > 0
     spec = spec_load(release.spec)
     suffix = AUDIO_SUFFIX[spec.audio_format]
@@ -179,7 +237,9 @@ def write_archive(
     with (
         zipfile.ZipFile(archive, "w") as bundle,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
+        tempfile.TemporaryDirectory() as scratch,
     ):
+        sinks = _sinks(Path(scratch), salt=salt, formats=formats)
         for ids in _chunks(sorted(selected)):
             chunk = _load_chunk(ids, selected)
             for recording in chunk.recordings:
@@ -187,12 +247,17 @@ def write_archive(
                 split = splits[choice.split_item.item_id]
                 revision = chunk.revisions[choice.revision_id]
                 consent = chunk.consents[choice.consent_id]
-                item = _export_item(recording, revision, split, pooled=pooled, suffix=suffix)
-                with local_path(recording.normalised_file) as source:
-                    if spec.audio_format == "flac":
-                        digest = _write_flac(bundle, source, item.audio_name)
-                    else:
-                        digest = _write_audio(bundle, source, item.audio_name)
+                votes = chunk.votes.get(recording.pk, (0, 0))
+                item = _export_item(
+                    recording, revision, split, pooled=pooled, suffix=suffix, votes=votes
+                )
+                with (
+                    local_path(recording.normalised_file) as source,
+                    _shipped_audio(source, spec.audio_format) as audio,
+                ):
+                    digest = _write_audio(bundle, audio, item.audio_name, like=source)
+                    for sink in sinks:
+                        _copy_members(bundle, sink.add(item, audio), sums)
                 sums.append((item.audio_name, digest))
                 original = None
                 if spec.include_originals:
@@ -210,7 +275,9 @@ def write_archive(
                 if percent != reported:
                     on_progress(percent)
                     reported = percent
-        texts = export_files(exported, salt=_client_id_salt(release.campaign_id))
+        for sink in sinks:
+            _copy_members(bundle, sink.finish(), sums)
+        texts = export_files(exported, salt=salt)
         del exported  # the biggest thing held; the metadata files are written from here on
         texts["release.json"] = _release_json(release, stats, changelog, spec.audio_format)
         if split_report is not None:  # how the splits were made (releases.split_plan)
@@ -222,6 +289,7 @@ def write_archive(
         # The same figures, computed the same way, as the PM's analytics dashboard shows.
         context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
         context["split_report"] = split_report
+        context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
         markdown = datasheet_markdown(context)
         fragment, document = datasheet_html(context)
         texts["DATASHEET.md"] = markdown
@@ -241,19 +309,33 @@ def _campaign_ids(release: Release) -> list[int]:
     return sorted({release.campaign_id, *(release.spec.get("extra_campaigns") or [])})
 
 
-def _write_audio(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
-    """Copies the clip into the zip and hashes it in the same read."""
+def _write_audio(
+    bundle: zipfile.ZipFile, source: Path, name: str, *, like: Path | None = None
+) -> str:
+    """Copies the clip into the zip and hashes it in the same read (entry stamped as ``like``)."""
     with source.open("rb") as handle:
-        return _copy_stored(bundle, handle, zipfile.ZipInfo.from_file(source, name))
+        return _copy_stored(bundle, handle, zipfile.ZipInfo.from_file(like or source, name))
 
 
-def _write_flac(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
-    """Encodes the normalised WAV as FLAC, lossless, one block at a time, then copies it in.
+@contextmanager
+def _shipped_audio(source: Path, audio_format: str) -> Iterator[Path]:
+    """The clip as it ships: the normalised WAV itself, or a temporary FLAC of it."""
+    if audio_format != "flac":
+        yield source
+        return
+    with tempfile.NamedTemporaryFile(suffix=".flac") as encoded:
+        _encode_flac(source, Path(encoded.name))
+        yield Path(encoded.name)
+
+
+def _encode_flac(source: Path, target: Path) -> None:
+    """Encodes the normalised WAV as FLAC, lossless, one block at a time.
 
     libsndfile seeks back to finish the FLAC header, and a zip member can't be seeked, so the
-    clip goes through a temporary file: one clip on disk at a time, a block in memory.
+    clip goes through a temporary file: one clip on disk at a time, a block in memory. The
+    format sinks read the same file, so every format ships the same bytes.
     """
-    with soundfile.SoundFile(source) as wav, tempfile.TemporaryFile() as encoded:
+    with soundfile.SoundFile(source) as wav, target.open("w+b") as encoded:
         subtype = wav.subtype if wav.subtype in FLAC_SUBTYPES else "PCM_24"
         with soundfile.SoundFile(
             encoded,
@@ -266,8 +348,6 @@ def _write_flac(bundle: zipfile.ZipFile, source: Path, name: str) -> str:
             # int32 carries 16- and 24-bit samples exactly, so decoding gives the WAV back.
             for block in wav.blocks(blocksize=BLOCK_FRAMES, dtype="int32", always_2d=True):
                 flac.write(block)
-        encoded.seek(0)
-        return _copy_stored(bundle, encoded, zipfile.ZipInfo.from_file(source, name))
 
 
 def _write_original(bundle: zipfile.ZipFile, recording: Recording, speaker_id: str) -> str:
@@ -312,7 +392,13 @@ def _write_text_file(bundle: zipfile.ZipFile, handle, name: str) -> str:
 
 
 def _export_item(
-    recording: Recording, revision: TranscriptRevision, split: str, *, pooled: bool, suffix: str
+    recording: Recording,
+    revision: TranscriptRevision,
+    split: str,
+    *,
+    pooled: bool,
+    suffix: str,
+    votes: tuple[int, int] = (0, 0),
 ) -> ExportItem:
     speaker = recording.speaker
     key = speaker_key(speaker.code, speaker.campaign_id, pooled=pooled)
@@ -329,6 +415,8 @@ def _export_item(
         dialect=speaker.dialect,
         language=recording.campaign.language,
         extra={"revision": revision.number},
+        up_votes=votes[0],
+        down_votes=votes[1],
     )
 
 

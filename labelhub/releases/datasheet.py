@@ -19,6 +19,7 @@ from django.utils import translation
 from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.analytics.text import edit_counts, normalise
 from labelhub.releases.charts import bar_chart_svg
+from labelhub.releases.datasheet_terms import terms_markdown
 from labelhub.releases.models import Release
 from labelhub.spreadsheet import RULE as SPREADSHEET_RULE
 
@@ -359,7 +360,10 @@ def datasheet_markdown(context: dict) -> str:
     ]
     lines += [f"| {key.replace('_', ' ')} | {_fmt(v)} |" for key, v in context["qa"].items()]
     lines += [""] + _asr_error_markdown(context.get("asr_error", []))
-    lines += ["", "## Changes from the previous version", ""]
+    lines.append("")
+    if "terms" in context:  # set by the release build; a preview of the figures alone has none
+        lines += terms_markdown(context)
+    lines += ["## Changes from the previous version", ""]
     changes = context["changes"]
     if changes.get("against_version") is None:
         lines.append("First version: every item is new.")

@@ -7,14 +7,14 @@ from django.test import Client
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.labeling.models import Task
+from labelhub.labeling.models import Task, TranscriptRevision
 from tests.factories import (
     CampaignFactory,
     ConsentRecordFactory,
     RecordingEnvironmentFactory,
     UserFactory,
 )
-from tests.releases.helpers import approved_clip, archive_of, build, release_json
+from tests.releases.helpers import approved_clip, archive_of, build, correct, release_json
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,35 @@ def test_the_datasheet_states_how_tsv_and_csv_cells_are_kept_from_running(releas
     for name in ("DATASHEET.md", "DATASHEET.html"):
         text = bundle.read(name).decode()
         assert "prefixed with an apostrophe" in text and "JSON/JSONL files keep" in text, name
+
+
+def test_the_datasheet_states_the_licence_conventions_agreement_and_reviews() -> None:
+    campaign = CampaignFactory(
+        dataset_license="CC BY 4.0", terms_of_use="No speaker re-identification.",
+        convention="kspon",
+    )  # fmt: skip
+    clip = approved_clip(campaign, "볼륨 올려")
+    approval = correct(clip, "볼륨 올려")
+    approval.decision = TranscriptRevision.Decision.APPROVED
+    approval.save()
+    approved_clip(campaign, "꺼 줘")
+
+    release = build(campaign)
+    markdown = archive_of(release).read("DATASHEET.md").decode()
+
+    terms = markdown.split("## Licence and terms of use")[1].split("##")[0]
+    assert "CC BY 4.0" in terms and "No speaker re-identification." in terms
+    conventions = markdown.split("## Transcription conventions")[1].split("## ")[0]
+    assert "KsponSpeech" in conventions and "noise tags" in conventions
+    assert "0 double-transcribed clips, pooled CER n/a" in markdown
+    assert "1 of 2 clips were reviewed: 1 approvals and 0 returns" in markdown
+    assert "not stable across versions" in markdown
+    assert "CC BY 4.0" in release.datasheet_html and "Review decisions" in release.datasheet_html
+
+
+def test_a_campaign_without_a_chosen_licence_says_all_rights_reserved() -> None:
+    campaign = CampaignFactory()
+    approved_clip(campaign, "mute")
+    release = build(campaign)
+    markdown = archive_of(release).read("DATASHEET.md").decode()
+    assert "licence: All rights reserved; delivered under contract" in markdown

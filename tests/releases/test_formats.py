@@ -166,22 +166,26 @@ def test_common_voice_tsvs_use_its_columns_and_vocabulary(release: Release) -> N
     root, items = release
     rows = []
     for split, size in SPLIT_SIZES.items():
-        header, *body = lines(root / f"{split}.tsv")
+        header, *body = lines(root / "commonvoice" / f"{split}.tsv")
         assert header.split("\t") == list(CV_COLUMNS)
         assert len(body) == size
         rows += [dict(zip(CV_COLUMNS, row.split("\t"), strict=True)) for row in body]
     for row in rows:
-        assert (root / row["path"]).is_file()
-        assert len(row["client_id"]) == 64 and row["sentence"]
-        assert int(row["up_votes"]) > int(row["down_votes"])
+        # The clip name is a hash: it names neither the speaker nor the item.
+        assert row["path"].startswith("common_voice_") and row["path"].endswith(".wav")
+        assert not any(i.speaker_id in row["path"] or i.item_id in row["path"] for i in items)
+        assert len(row["client_id"]) == 64 and row["sentence"] and len(row["sentence_id"]) == 64
+        assert (row["up_votes"], row["down_votes"]) == ("0", "0")  # no review in this fixture
         assert row["locale"] == "ko"
-    by_speaker = {next(i.speaker_id for i in items if i.audio_name == r["path"]): r for r in rows}
-    assert by_speaker["SPK-1"]["age"] == "twenties" and by_speaker["SPK-1"]["gender"] == "female"
+    by_speaker = {next(i.speaker_id for i in items if i.text == r["sentence"]): r for r in rows}
+    assert by_speaker["SPK-1"]["age"] == "twenties"
+    assert by_speaker["SPK-1"]["gender"] == "female_feminine"
+    assert by_speaker["SPK-10"]["gender"] == "male_masculine"
     assert by_speaker["SPK-2"]["age"] == "seventies"
     assert by_speaker["SPK-10"]["accents"] == "gyeongsang"
     # Salted: the id is not the bare hash of the speaker code, and differs per release salt.
     assert by_speaker["SPK-1"]["client_id"] != hashlib.sha256(b"SPK-1").hexdigest()
-    other = commonvoice_files(items, salt="another-release")["train.tsv"]
+    other = commonvoice_files(items, salt="another-release")["commonvoice/train.tsv"]
     assert by_speaker["SPK-1"]["client_id"] not in other
 
 
@@ -193,11 +197,11 @@ def test_every_format_references_the_one_copy_of_the_audio(release: Release) -> 
         nemo = [
             json.loads(row)["audio_filepath"] for row in lines(root / f"{split}_manifest.jsonl")
         ]
-        tsv = [row.split("\t")[1] for row in lines(root / f"{split}.tsv")[1:]]
         kaldi = list(key_value(root / "kaldi" / split / "wav.scp").values())
         expected = {path for path in on_disk if path.startswith(f"{split}/")}
         assert {f"{split}/{name}" for name in folder} == expected
-        assert set(nemo) == set(tsv) == set(kaldi) == expected
+        # Common Voice alone ships its own copy (commonvoice/clips/), see its own tests.
+        assert set(nemo) == set(kaldi) == expected
 
 
 def fake(split: str = "train", speaker: str = "SPK-1", **changes: object) -> ExportItem:
@@ -265,7 +269,7 @@ def test_tsv_cells_never_run_as_formulas_while_json_keeps_the_exact_text() -> No
     formula = '=HYPERLINK("http://evil.example","x")'
     files = export_files([fake(text=formula, dialect="@SUM(1)")], salt=SALT)
 
-    header, row = files["train.tsv"].splitlines()
+    header, row = files["commonvoice/train.tsv"].splitlines()
     cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
     assert cells["sentence"] == "'" + formula and cells["accents"] == "'@SUM(1)"
     for name in ("train/metadata.jsonl", "train_manifest.jsonl"):

@@ -161,7 +161,9 @@ def test_a_release_is_split_by_speaker_and_loads_as_an_audiofolder(tmp_path) -> 
     assert row["audio"]["sampling_rate"] == 16000
     assert row["transcription"] in texts
     assert (root / "kaldi" / "train" / "wav.scp").exists()
-    assert (root / "train.tsv").exists() and (root / "train_manifest.jsonl").exists()
+    assert (root / "commonvoice" / "train.tsv").exists() and (
+        root / "train_manifest.jsonl"
+    ).exists()
 
 
 def test_bad_split_ratios_are_refused_naming_the_problem(api_for) -> None:

@@ -7,7 +7,8 @@ Audio layout, one decision for all formats: each item's audio is stored once, at
 Every path a format writes is relative to the release root. With the spec's ``audio_format``
 "flac" the same layout holds ``.flac`` files; the suffix of ``audio_name`` is the one place that
 says which, so every format follows it. ``originals/`` (the raw uploads, when shipped) and
-``kaldi/`` are taken at the root, so no split may use those names.
+``kaldi/`` are taken at the root, as are ``commonvoice/``, ``lhotse/``, ``webdataset/`` and
+``parquet/``, so no split may use those names.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 Files = dict[str, str]
 
 _SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-RESERVED_TOP_LEVEL = {"kaldi", "originals"}
+RESERVED_TOP_LEVEL = {"kaldi", "originals", "commonvoice", "lhotse", "webdataset", "parquet"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,27 @@ class ExportItem:
     dialect: str
     language: str
     extra: Mapping[str, object] = field(default_factory=dict)
+    # Reviewers' decisions on the clip: approvals (edited ones included) and returns.
+    up_votes: int = 0
+    down_votes: int = 0
+
+
+# What a row-per-clip format (WebDataset's .json, Parquet columns) says of each item.
+ITEM_FIELDS = (
+    "text",
+    "item_id",
+    "speaker_id",
+    "gender",
+    "age_band",
+    "region",
+    "dialect",
+    "language",
+    "duration",
+)
+
+
+def item_fields(item: ExportItem) -> dict[str, object]:
+    return {name: getattr(item, name) for name in ITEM_FIELDS}
 
 
 def audio_name(split: str, speaker_id: str, uid: str, suffix: str = ".wav") -> str:
