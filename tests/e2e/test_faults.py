@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from kombu import pools
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
@@ -275,7 +276,9 @@ def broker(url: str) -> Iterator[None]:
     previous = app.conf.broker_url
 
     def switch(to: str) -> None:
-        app.pool.force_close_all()
+        # The app's pools come from kombu's registry, keyed by broker address: closing one and
+        # leaving it there hands the closed pool back when we switch to that address again.
+        pools.reset()
         app.conf.broker_url = to
         app._pool = None
         app.amqp._producer_pool = None

@@ -62,7 +62,7 @@ def test_a_stored_minus_infinity_reads_as_null_not_a_500(api_for, pm) -> None:
 def test_the_migration_sets_stored_non_finite_levels_to_the_floor() -> None:
     bad = RecordingFactory(rms_dbfs=float("-inf"), peak_dbfs=float("nan"), clipping_ratio=0.5)
     good = RecordingFactory(rms_dbfs=-23.5, peak_dbfs=-1.0)
-    migration = importlib.import_module("labelhub.recordings.migrations.0006_finite_levels")
+    migration = importlib.import_module("labelhub.recordings.migrations.0007_finite_levels")
 
     migration.clamp_levels(apps, None)
 
