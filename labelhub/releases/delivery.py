@@ -93,7 +93,12 @@ def release_ensure_not_superseded(*, release: Release) -> None:
         "new": replacement.label if replacement else "",
         "link": link,
     }
-    if replacement is not None and replacement.status == Release.Status.PUBLISHED:
+    if replacement is None:
+        message = _(
+            "v%(label)s was withdrawn on %(at)s (%(reason)s); every item was withdrawn, so "
+            "there is no re-issue"
+        )
+    elif replacement.status == Release.Status.PUBLISHED:
         message = _(
             "v%(label)s was withdrawn on %(at)s (%(reason)s); download its re-issue "
             "v%(new)s instead: %(link)s"

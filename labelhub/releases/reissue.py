@@ -59,12 +59,15 @@ def release_supersede(*, release_id: int) -> Release:
     release = Release.objects.select_for_update().get(pk=release_id)
     if release.superseded_at is not None:
         return release
-    reissue = _reissue_create(release)
+    # Every item withdrawn: nothing is left to re-issue, and the 410 says so.
+    left = release.items.exclude(pk__in=release_withdrawn_items(release=release)).exists()
+    reissue = _reissue_create(release) if left else None
     release.superseded_at = timezone.now()
     release.superseded_reason = REASON_WITHDRAWN
     release.superseded_by = reissue
     release.save(update_fields=["superseded_at", "superseded_reason", "superseded_by"])
-    transaction.on_commit(lambda: _enqueue_build(reissue.pk))
+    if reissue is not None:
+        transaction.on_commit(lambda: _enqueue_build(reissue.pk))
     return release
 
 

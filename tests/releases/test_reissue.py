@@ -225,3 +225,22 @@ def _existing(listed: set[str], bundle: zipfile.ZipFile) -> set[str]:
             assert PurePosixPath(member).name in {"utt2dur", "segments", "spk2gender"}, place
         found |= {f"{name}#{key}" if key else name for name in matches}
     return found
+
+
+def test_a_release_whose_every_item_is_withdrawn_answers_410_with_no_reissue(
+    media_root, django_capture_on_commit_callbacks, api_for
+) -> None:
+    campaign = CampaignFactory()
+    only = approved_clip(campaign, "alone")
+    v1 = build(campaign)
+    client = api_for(UserFactory(role=User.Role.PM))
+
+    withdraw(only.speaker, django_capture_on_commit_callbacks)
+
+    v1.refresh_from_db()
+    assert v1.superseded_at is not None and v1.superseded_by is None
+    assert not Release.objects.filter(reissue_of=v1).exists()
+    response = client.get(f"/api/releases/{v1.pk}/download/")
+    assert response.status_code == 410
+    assert response.json()["error"]["replacement"] is None
+    assert "no re-issue" in response.json()["error"]["message"]

@@ -133,3 +133,19 @@ def test_the_reissue_downloads_without_the_speaker_and_its_checksums_verify(
     # Only the changelog names the removed item (by id, with its reason), as it should.
     assert mentions <= {"release.json", "DATASHEET.md", "DATASHEET.html"}
     assert not any(leaving.speaker.code.encode() in bundle.read(n) for n in bundle.namelist())
+
+
+def test_the_portal_shows_the_removal_list_and_v1_1_to_the_client(delivered) -> None:
+    v1, _, links, leaving = delivered
+    client_user = next(u for u in links if u.role == User.Role.CLIENT)
+    reissue = release_build(release_id=v1.superseded_by_id)
+    browser = signed_in(client_user)
+
+    detail = browser.get(f"/portal/{v1.pk}/").content.decode()
+    index = browser.get("/portal/").content.decode()
+
+    assert f'href="/portal/{reissue.pk}/"' in detail and "v1.1" in detail
+    assert f"kaldi/{v1.items.get(recording=leaving).split}/wav.scp#" in detail
+    assert f"/api/releases/{v1.pk}/withdrawn-items/" in detail
+    assert 'class="button download"' not in detail
+    assert "v1.1" in index
