@@ -85,6 +85,7 @@ def test_the_reissue_holds_v1_minus_the_speaker_in_the_same_splits(withdrawn_v1)
     assert len(gone) == 2 and after == {pk: row for pk, row in before.items() if pk not in gone}
     assert SpeakerSplit.objects.count() == recorded_before
     assert release_json(reissue)["version"] == 1
+    assert "release v1.1" in reissue.datasheet_md
 
 
 def test_the_reissues_changelog_lists_the_removed_items_as_consent_withdrawn(withdrawn_v1) -> None:
