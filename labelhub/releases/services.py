@@ -31,8 +31,12 @@ from labelhub.releases.models import (
     SpeakerSplit,
     default_split_ratios,
 )
-from labelhub.releases.reissue import reissue_select
-from labelhub.releases.selectors import has_excluded_flag, release_recordings
+from labelhub.releases.reissue import reissue_select, release_supersede
+from labelhub.releases.selectors import (
+    has_excluded_flag,
+    release_recordings,
+    release_withdrawn_items,
+)
 from labelhub.releases.spec import (
     ReleaseSpec,
     WrongClient,
@@ -270,6 +274,9 @@ def release_build(*, release_id: int) -> Release:
                 release, result, archive_path, stored, previous=previous, changes=changes, plan=plan
             )
             _delete_unpublished_archives(release)
+        # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
+        if release_withdrawn_items(release=release).exists():
+            release_supersede(release_id=release.pk)
     except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
         release_fail(release.pk, reason=str(error))

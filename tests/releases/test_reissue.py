@@ -17,6 +17,7 @@ import pytest
 
 from labelhub.accounts.models import User
 from labelhub.recordings.models import Recording
+from labelhub.releases import services
 from labelhub.releases.models import Release, ReleaseChange, SpeakerSplit
 from labelhub.releases.reissue import REASON_WITHDRAWN
 from labelhub.releases.services import release_build
@@ -245,3 +246,24 @@ def test_a_release_whose_every_item_is_withdrawn_answers_410_with_no_reissue(
     assert response.status_code == 410
     assert response.json()["error"]["replacement"] is None
     assert "no re-issue" in response.json()["error"]["message"]
+
+
+def test_a_speaker_who_withdraws_while_v1_builds_gets_v1_superseded_when_it_publishes(
+    media_root, monkeypatch
+) -> None:
+    campaign, clips = campaign_with_three_speakers()
+    leaving = clips["leaves"][0].speaker
+    write_archive = services.write_archive
+
+    def withdrawing_meanwhile(**kwargs):
+        # The withdrawal commits mid-build, after the items were selected.
+        consent_withdraw(speaker=leaving, method=BY_PM)
+        return write_archive(**kwargs)
+
+    monkeypatch.setattr(services, "write_archive", withdrawing_meanwhile)
+
+    v1 = build(campaign)
+
+    v1.refresh_from_db()
+    assert v1.superseded_at is not None
+    assert v1.superseded_by.reissue_of == v1
