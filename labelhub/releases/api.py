@@ -2,6 +2,7 @@ import contextlib
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
@@ -17,8 +18,10 @@ from labelhub.releases.delivery import (
     archive_download_target,
     download_url_make,
     download_url_read,
+    release_ensure_not_superseded,
 )
 from labelhub.releases.models import Release
+from labelhub.releases.reissue import removal_rows
 from labelhub.releases.selectors import (
     release_change_counts,
     release_changes,
@@ -56,7 +59,11 @@ class ReleaseInSerializer(serializers.Serializer):
 class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
+    label = serializers.CharField(read_only=True)
     previous_version = serializers.IntegerField(source="previous.version", default=None)
+    previous_label = serializers.CharField(source="previous.label", default=None)
+    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
     changes = serializers.SerializerMethodField()
 
     class Meta:
@@ -66,7 +73,11 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "campaign",
             "client",
             "version",
+            "label",
+            "reissue_of",
+            "reissue_number",
             "previous_version",
+            "previous_label",
             "spec",
             "split_ratios",
             "seed",
@@ -80,6 +91,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "published_at",
             "revoked_at",
             "revoked_reason",
+            "superseded_at",
+            "superseded_reason",
+            "superseded_by",
             "flagged",
             "withdrawn_items",
             "changes",
@@ -178,18 +192,26 @@ class ReleaseChangesApi(_ReleaseApi):
 
 
 class ReleaseWithdrawnItemsApi(_ReleaseApi):
-    """Items whose speaker withdrew after publication: clients delete these from their copies."""
+    """Items whose speaker withdrew after publication: clients delete these from their copies.
+
+    Each row names, per format, every archive member and ``member#row-key`` holding the item
+    (releases.reissue.removal_rows); the Link header points at the re-issue that replaces it.
+    """
 
     def get(self, request: Request, release_id: int) -> Response:
-        items = release_withdrawn_items(release=self.release(request, release_id))
-        rows = items.values("path", "recording__uid").order_by("path")
-        return Response([{"path": r["path"], "recording_id": r["recording__uid"]} for r in rows])
+        release = self.release(request, release_id)
+        response = Response(removal_rows(release=release))
+        if release.superseded_by_id is not None:
+            url = reverse("release-detail", kwargs={"release_id": release.superseded_by_id})
+            response["Link"] = f'<{request.build_absolute_uri(url)}>; rel="successor-version"'
+        return response
 
 
 class ReleaseDatasheetApi(_ReleaseApi):
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
         release_ensure_deliverable(release=release)
+        release_ensure_not_superseded(release=release)  # it may quote the withdrawn speaker
         return Response({"markdown": release.datasheet_md, "html": release.datasheet_html})
 
 

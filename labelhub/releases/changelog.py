@@ -47,7 +47,7 @@ def previous_published(*, release: Release) -> Release | None:
             status=Release.Status.PUBLISHED,
             version__lt=release.version,
         )
-        .order_by("-version")
+        .order_by("-version", "-reissue_number")  # v1.1 replaces v1
         .first()
     )
 

@@ -246,7 +246,7 @@ def datasheet_context(
     """Everything the Markdown and HTML datasheets show, as plain data."""
     dimensions = ["age band", "gender", "dialect", "environment", "region"]
     return {
-        "title": f"{release.campaign.name} — release v{release.version}",
+        "title": f"{release.campaign.name} — release v{release.label}",
         "release": release,
         "campaigns": campaigns,
         "spec": spec,

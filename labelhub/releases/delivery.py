@@ -17,8 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from labelhub.errors import NotAllowed
+from labelhub.errors import DomainError, NotAllowed
 from labelhub.releases.models import Release
 
 SALT = "labelhub.releases.download-url"
@@ -30,6 +31,17 @@ class LinkExpired(NotAllowed):
 
 class LinkInvalid(NotAllowed):
     code = "link_invalid"
+
+
+class ReleaseSuperseded(DomainError):
+    """410: the archive held a withdrawn speaker; ``extra`` names the replacement."""
+
+    status_code = 410
+    code = "superseded"
+
+    def __init__(self, message: str, *, replacement: dict | None) -> None:
+        super().__init__(message)
+        self.extra = {"reason": "consent_withdrawn", "replacement": replacement}
 
 
 @dataclass(frozen=True)
@@ -66,3 +78,38 @@ def archive_download_target(release: Release) -> Path | str:
         return Path(release.archive.path)
     except NotImplementedError:
         return release.archive.url
+
+
+def release_ensure_not_superseded(*, release: Release) -> None:
+    """A superseded release serves nothing more, by any route or any link issued before."""
+    if release.superseded_at is None:
+        return
+    replacement = release.superseded_by
+    link = reverse("release-detail", kwargs={"release_id": replacement.pk}) if replacement else ""
+    values = {
+        "label": release.label,
+        "at": f"{release.superseded_at:%Y-%m-%d}",
+        "reason": release.superseded_reason,
+        "new": replacement.label if replacement else "",
+        "link": link,
+    }
+    if replacement is None:
+        message = _(
+            "v%(label)s was withdrawn on %(at)s (%(reason)s); every item was withdrawn, so "
+            "there is no re-issue"
+        )
+    elif replacement.status == Release.Status.PUBLISHED:
+        message = _(
+            "v%(label)s was withdrawn on %(at)s (%(reason)s); download its re-issue "
+            "v%(new)s instead: %(link)s"
+        )
+    else:
+        message = _(
+            "v%(label)s was withdrawn on %(at)s (%(reason)s); its re-issue v%(new)s is being "
+            "built: %(link)s"
+        )
+    summary = None
+    if replacement is not None:
+        summary = {"id": replacement.pk, "version": replacement.label, "url": link}
+        summary["status"] = replacement.status
+    raise ReleaseSuperseded(message % values, replacement=summary)

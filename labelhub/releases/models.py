@@ -54,15 +54,41 @@ class Release(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A redacted re-issue (v1.1, v1.2...) keeps the content version of the release it replaces:
+    # it is the same dataset minus withdrawn speakers, not a new version, so it must not take
+    # the next version number (and shift every later changelog). reissue_number tells them apart.
+    reissue_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissues"
+    )
+    reissue_number = models.PositiveSmallIntegerField(default=0)
+    # Superseded is not revoked: a revocation is a PM's decision to stop a release, whereas a
+    # superseded release was replaced by the system (consent withdrawn) and points its clients
+    # at the replacement. Both stop new downloads; only this one says where to go instead.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_reason = models.TextField(blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "version"], name="release_version_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "version", "reissue_number"], name="release_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign} v{self.version}"
+        return f"{self.campaign} v{self.label}"
+
+    @property
+    def label(self) -> str:
+        """The version as clients see it: "1", or "1.1" for the first re-issue of v1."""
+        return f"{self.version}.{self.reissue_number}" if self.reissue_number else str(self.version)
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None
 
     @property
     def is_revoked(self) -> bool:

@@ -21,6 +21,7 @@ from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
 from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
 from labelhub.releases.changelog import changelog_compute, changelog_json, previous_published
+from labelhub.releases.delivery import release_ensure_not_superseded
 from labelhub.releases.formats.base import RESERVED_TOP_LEVEL
 from labelhub.releases.models import (
     DownloadEvent,
@@ -30,7 +31,12 @@ from labelhub.releases.models import (
     SpeakerSplit,
     default_split_ratios,
 )
-from labelhub.releases.selectors import has_excluded_flag, release_recordings
+from labelhub.releases.reissue import reissue_select, release_supersede
+from labelhub.releases.selectors import (
+    has_excluded_flag,
+    release_recordings,
+    release_withdrawn_items,
+)
 from labelhub.releases.spec import (
     ReleaseSpec,
     WrongClient,
@@ -237,12 +243,10 @@ def release_build(*, release_id: int) -> Release:
     if runs_exhausted(runs):
         return release_fail(release.pk, reason=gave_up_reason(runs))
     try:
-        selected = release_select(release=release)
+        spec: ReleaseSpec = spec_load(release.spec)
+        selected, previous, plan = _build_input(release, spec)
         if not selected:
             raise DomainError("no item is ready: nothing human-corrected with delivery consent")
-        spec: ReleaseSpec = spec_load(release.spec)
-        previous = previous_published(release=release)
-        plan = _split_plan(release, spec, selected)
         splits = plan.splits
         changes = changelog_compute(
             previous=previous,
@@ -270,11 +274,27 @@ def release_build(*, release_id: int) -> Release:
                 release, result, archive_path, stored, previous=previous, changes=changes, plan=plan
             )
             _delete_unpublished_archives(release)
+        # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
+        if release_withdrawn_items(release=release).exists():
+            release_supersede(release_id=release.pk)
     except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
         release_fail(release.pk, reason=str(error))
     release.refresh_from_db()
     return release
+
+
+def _build_input(
+    release: Release, spec: ReleaseSpec
+) -> tuple[dict[int, Selected], Release | None, SplitPlan]:
+    """What goes in, the version the changelog is against, and the splits. A re-issue takes
+    its original's items and splits (releases.reissue) and is compared with the original."""
+    if release.reissue_of_id is not None:
+        selected, plan = reissue_select(release=release)
+        return selected, release.reissue_of, plan
+    selected = release_select(release=release)
+    plan = _split_plan(release, spec, selected) if selected else SplitPlan({}, {}, False, "")
+    return selected, previous_published(release=release), plan
 
 
 def release_fail(release_id: int, *, reason: str) -> Release:
@@ -297,11 +317,12 @@ def _delete_unpublished_archives(release: Release) -> None:
 
 
 def _archive_folder(release: Release) -> str:
-    return f"releases/{release.campaign_id}/v{release.version}"
+    # The label, not the version: a re-issue (v1.1) must never share, or clean, v1's folder.
+    return f"releases/{release.campaign_id}/v{release.label}"
 
 
 def _archive_name(release: Release) -> str:
-    return f"labelhub-campaign{release.campaign_id}-v{release.version}.zip"
+    return f"labelhub-campaign{release.campaign_id}-v{release.label}.zip"
 
 
 @transaction.atomic
@@ -376,7 +397,8 @@ def _record_splits(release: Release, plan: SplitPlan) -> None:
         recorded.delete()
     known = dict(recorded.values_list("speaker_key", "split"))
     clash = sorted(key for key, split in plan.speakers.items() if known.get(key, split) != split)
-    if clash:
+    # A re-issue ships its original's splits as they were, even after a later re-split.
+    if clash and release.reissue_of_id is None:
         raise Conflict(
             f"speaker {clash[0]!r} was given split {known[clash[0]]!r} by a version published "
             "during this build: build this version again",
@@ -443,6 +465,7 @@ def release_ensure_deliverable(*, release: Release) -> None:
 
 def release_ensure_downloadable(*, release: Release) -> None:
     release_ensure_deliverable(release=release)
+    release_ensure_not_superseded(release=release)
     if release.status != Release.Status.PUBLISHED:
         raise Conflict(f"release {release.pk} is not published ({release.status})")
     if release.revoked_at is not None:

@@ -12,9 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.authtoken.models import Token
 
 from labelhub.errors import DomainError
-from labelhub.releases.delivery import download_url_make
+from labelhub.releases.delivery import (
+    ReleaseSuperseded,
+    download_url_make,
+    release_ensure_not_superseded,
+)
 from labelhub.releases.forms import ReleaseSpecForm
 from labelhub.releases.models import Release
+from labelhub.releases.reissue import removal_rows
 from labelhub.releases.selectors import (
     release_change_counts,
     release_changes,
@@ -81,6 +86,7 @@ def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
         "change_counts": release_change_counts(release=release),
         "changes": release_changes(release=release)[:CHANGES_SHOWN],
         "withdrawn": release_withdrawn_items(release=release).order_by("path")[:CHANGES_SHOWN],
+        "removals": removal_rows(release=release)[:CHANGES_SHOWN],
         "downloads": release_downloads(release=release)[:200] if request.user.is_pm else None,
     }
     return render(request, "releases/portal_detail.html", context)
@@ -92,6 +98,9 @@ def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
     try:
         release_ensure_deliverable(release=release)
+        release_ensure_not_superseded(release=release)  # it may quote the withdrawn speaker
+    except ReleaseSuperseded as error:
+        return _superseded(request, release, error)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
@@ -105,11 +114,19 @@ def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
     try:
         release_ensure_downloadable(release=release)
+    except ReleaseSuperseded as error:
+        return _superseded(request, release, error)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
     path, _ttl = download_url_make(release=release, user_id=request.user.pk)
     return redirect(path)
+
+
+def _superseded(request: HttpRequest, release: Release, error: ReleaseSuperseded) -> HttpResponse:
+    """410, like the API: the archive is gone for good, and the page links its re-issue."""
+    context = {"release": release, "message": error.message, "replacement": release.superseded_by}
+    return render(request, "releases/portal_superseded.html", context, status=410)
 
 
 @require_POST

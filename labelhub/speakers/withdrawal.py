@@ -2,8 +2,10 @@
 
 Rows stay (a published ReleaseItem protects its recording, and the audit trail needs the
 speaker's pseudonymous code); files go, and the same run erases the speaker's personal data
-(labelhub.speakers.erasure). Recordings get status "withdrawn", which no release
-selects, and the consent records' withdrawn_at keeps them out of release candidates as well.
+(labelhub.speakers.erasure); every published release holding the speaker is superseded
+and re-issued without them (labelhub.releases.reissue). Recordings get status "withdrawn",
+which no release selects, and the consent records' withdrawn_at keeps them out of release
+candidates as well.
 """
 
 import logging
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.recordings.models import Recording
+from labelhub.releases.reissue import releases_supersede_for_speaker
 from labelhub.speakers.erasure import speaker_personal_data_erase
 from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
 
@@ -83,6 +86,7 @@ def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
             recordings += 1
     # Before the audio event is written: its presence means the whole run has completed.
     speaker_personal_data_erase(speaker=speaker)
+    releases_supersede_for_speaker(speaker_id=speaker.pk)
     if (
         not recordings
         and speaker.audit_events.filter(action=ConsentAuditEvent.Action.AUDIO_DELETED).exists()

@@ -1,0 +1,249 @@
+"""Withdrawal reaches published data: a release holding a withdrawn speaker is superseded (it
+stops serving its archive at once) and re-issued as v1.1, v1.2... without the speaker's items.
+
+The re-issue is built by the normal build path (services.release_build) from the original's
+own facts: its ReleaseItem rows minus the withdrawn ones, each keeping its revision, consent
+and split, so the client's v1.1 is exactly v1 less what must go. The per-item removal list
+(``removal_rows``) says what to delete from copies of the original, for every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from labelhub.releases.archive import Selected, speaker_key
+from labelhub.releases.archive import _client_id_salt as client_id_salt
+from labelhub.releases.formats.base import ExportItem
+from labelhub.releases.formats.commonvoice import clip_name, tsv_name
+from labelhub.releases.formats.kaldi import utterance_id
+from labelhub.releases.formats.lhotse import KINDS, manifest_name
+from labelhub.releases.formats.parquet import parquet_name
+from labelhub.releases.models import Release, ReleaseItem
+from labelhub.releases.selectors import release_withdrawn_items
+from labelhub.releases.split_plan import SplitPlan, sentence_key
+from labelhub.releases.splits import SplitItem
+
+REASON_WITHDRAWN = "consent withdrawn"
+KALDI_UTTERANCE_FILES = ("wav.scp", "text", "utt2spk", "utt2dur", "segments")
+KALDI_SPEAKER_FILES = ("spk2utt", "spk2gender")
+
+
+def releases_supersede_for_speaker(*, speaker_id: int) -> list[Release]:
+    """Supersedes every published release holding the speaker and queues its re-issue.
+
+    Safe to run twice: a release already superseded is left alone (its re-issue, built later,
+    leaves out every item withdrawn by then, this speaker's included).
+    """
+    held = (
+        Release.objects.filter(
+            status=Release.Status.PUBLISHED,
+            superseded_at__isnull=True,
+            items__recording__speaker_id=speaker_id,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    return [release_supersede(release_id=pk) for pk in held]
+
+
+@transaction.atomic
+def release_supersede(*, release_id: int) -> Release:
+    """Stops serving the release's archive and creates its re-issue (built on commit)."""
+    release = Release.objects.select_for_update().get(pk=release_id)
+    if release.superseded_at is not None:
+        return release
+    # Every item withdrawn: nothing is left to re-issue, and the 410 says so.
+    left = release.items.exclude(pk__in=release_withdrawn_items(release=release)).exists()
+    reissue = _reissue_create(release) if left else None
+    release.superseded_at = timezone.now()
+    release.superseded_reason = REASON_WITHDRAWN
+    release.superseded_by = reissue
+    release.save(update_fields=["superseded_at", "superseded_reason", "superseded_by"])
+    if reissue is not None:
+        transaction.on_commit(lambda: _enqueue_build(reissue.pk))
+    return release
+
+
+def _reissue_create(original: Release) -> Release:
+    latest = Release.objects.filter(
+        campaign_id=original.campaign_id, version=original.version
+    ).aggregate(n=Max("reissue_number"))["n"]
+    # A re-issue never re-splits: its spec keeps everything but an asked-for re-split.
+    spec = {**original.spec, "resplit": None}
+    return Release.objects.create(
+        campaign_id=original.campaign_id,
+        client_id=original.client_id,
+        version=original.version,
+        reissue_of=original,
+        reissue_number=(latest or 0) + 1,
+        created_by_id=original.created_by_id,
+        split_ratios=original.split_ratios,
+        seed=original.seed,
+        spec=spec,
+        heartbeat_at=timezone.now(),
+    )
+
+
+def _enqueue_build(release_id: int) -> None:
+    from workers.tasks.releases import release_build_task
+
+    release_build_task.delay(release_id)
+
+
+def reissue_select(*, release: Release) -> tuple[dict[int, Selected], SplitPlan]:
+    """The original's items that may still be delivered, each pinned to its original split."""
+    original = release.reissue_of
+    kept = original.items.exclude(pk__in=release_withdrawn_items(release=original))
+    columns = ["recording_id", "revision_id", "consent_id", "split", "recording__uid"]
+    columns += ["recording__speaker__code", "recording__speaker__campaign_id"]
+    columns += ["recording__duration_seconds", "recording__prompt__text"]
+    selected: dict[int, Selected] = {}
+    splits: dict[str, str] = {}
+    speakers: dict[str, str] = {}
+    for row in kept.values_list(*columns).iterator(chunk_size=2000):
+        recording_id, revision_id, consent_id, split, uid, code, campaign_id, seconds, text = row
+        item = SplitItem(
+            item_id=str(uid),
+            speaker_id=speaker_key(code, campaign_id, pooled=True),
+            cell="",
+            seconds=seconds or 0.0,
+            sentence=sentence_key(text) if text else "",
+        )
+        selected[recording_id] = Selected(recording_id, revision_id, consent_id, item)
+        splits[item.item_id] = speakers[item.speaker_id] = split
+    note = _("a re-issue keeps the splits of the release it replaces")
+    return selected, SplitPlan(splits=splits, speakers=speakers, sentence_disjoint=False, note=note)
+
+
+# --- The per-item removal list --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemovedItem:
+    """What the original release stored of an item: enough to name every place it went."""
+
+    item: ExportItem  # ids and paths only; the text is not needed to find a row
+    original_member: str  # "" when originals were not shipped
+    salt: str
+    # Whether the item's speaker has no item left in this split: then the speaker's own lines
+    # (Kaldi spk2utt, spk2gender) go too.
+    last_of_speaker: bool
+
+
+# One function per format: the archive members and "member#row-key" rows that hold the item.
+# Row keys are each file's own id for the row (the item id; Kaldi's utterance or speaker id;
+# Common Voice's ``path``). A new format adds its function here.
+def _audio(removed: RemovedItem) -> list[str]:
+    members = [removed.item.audio_name]
+    if removed.original_member:
+        members.append(removed.original_member)
+    return members
+
+
+def _audiofolder(removed: RemovedItem) -> list[str]:
+    return [f"{removed.item.split}/metadata.jsonl#{removed.item.item_id}"]
+
+
+def _nemo(removed: RemovedItem) -> list[str]:
+    return [f"{removed.item.split}_manifest.jsonl#{removed.item.item_id}"]
+
+
+def _kaldi(removed: RemovedItem) -> list[str]:
+    folder, utt = f"kaldi/{removed.item.split}", utterance_id(removed.item)
+    rows = [f"{folder}/{name}#{utt}" for name in KALDI_UTTERANCE_FILES]
+    if removed.last_of_speaker:
+        rows += [f"{folder}/{name}#{removed.item.speaker_id}" for name in KALDI_SPEAKER_FILES]
+    return rows
+
+
+def _commonvoice(removed: RemovedItem) -> list[str]:
+    clip = clip_name(removed.item, removed.salt)
+    return [f"commonvoice/clips/{clip}", f"{tsv_name(removed.item.split)}#{clip}"]
+
+
+def _lhotse(removed: RemovedItem) -> list[str]:
+    return [f"{manifest_name(removed.item.split, kind)}#{removed.item.item_id}" for kind in KINDS]
+
+
+def _webdataset(removed: RemovedItem) -> list[str]:
+    # Shards close by size, which the stored facts do not keep: the member is named in any of
+    # the split's shards, and a tar lists its members, so it is found without reading audio.
+    item = removed.item
+    suffix = PurePosixPath(item.audio_name).suffix
+    shards = f"webdataset/{item.split}-*.tar"
+    return [f"{shards}#{item.item_id}{suffix}", f"{shards}#{item.item_id}.json"]
+
+
+def _parquet(removed: RemovedItem) -> list[str]:
+    return [f"{parquet_name(removed.item.split)}#{removed.item.item_id}"]
+
+
+def _manifest(removed: RemovedItem) -> list[str]:
+    return [f"manifest.jsonl#{removed.item.item_id}"]
+
+
+def _checksums(removed: RemovedItem) -> list[str]:
+    files = _audio(removed) + [_commonvoice(removed)[0]]
+    return [f"SHA256SUMS#{member}" for member in files]
+
+
+REMOVAL_FORMATS: dict[str, Callable[[RemovedItem], list[str]]] = {
+    "audio": _audio,
+    "audiofolder": _audiofolder,
+    "nemo": _nemo,
+    "kaldi": _kaldi,
+    "commonvoice": _commonvoice,
+    "lhotse": _lhotse,
+    "webdataset": _webdataset,
+    "parquet": _parquet,
+    "labelhub-manifest": _manifest,
+    "checksums": _checksums,
+}
+
+
+def removal_rows(*, release: Release) -> list[dict]:
+    """For each withdrawn item of the release: every member and row to delete, per format."""
+    items = list(
+        release_withdrawn_items(release=release)
+        .select_related("recording")
+        .order_by("path")
+        .only("path", "split", "recording__uid", "recording__original_suffix")
+    )
+    kept_speakers = {
+        (split, _speaker_of(path))
+        for split, path in release.items.exclude(pk__in=[i.pk for i in items]).values_list(
+            "split", "path"
+        )
+    }
+    salt = client_id_salt(release)
+    originals = bool(release.spec.get("include_originals"))
+    return [_removal_row(i, salt, originals=originals, kept=kept_speakers) for i in items]
+
+
+def _removal_row(row: ReleaseItem, salt: str, *, originals: bool, kept: set) -> dict:
+    speaker, uid = _speaker_of(row.path), str(row.recording.uid)
+    item = ExportItem(
+        item_id=uid, split=row.split, audio_name=row.path, text="", duration=0.0,
+        speaker_id=speaker, gender="", age_band="", region="", dialect="", language="",
+    )  # fmt: skip
+    original = f"originals/{speaker}/{uid}{row.recording.original_suffix}" if originals else ""
+    removed = RemovedItem(item, original, salt, last_of_speaker=(row.split, speaker) not in kept)
+    return {
+        "recording_id": uid,
+        "path": row.path,
+        "split": row.split,
+        "reason": REASON_WITHDRAWN,
+        "remove": {name: rows(removed) for name, rows in REMOVAL_FORMATS.items()},
+    }
+
+
+def _speaker_of(path: str) -> str:
+    # ReleaseItem.path is the audio layout's <split>/audio/<speaker>/<uid><suffix>.
+    return PurePosixPath(path).parts[-2]
