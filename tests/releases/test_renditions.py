@@ -15,7 +15,8 @@ from labelhub.releases.rendition_services import rendition_build, rendition_run
 from tests.factories import CampaignFactory, UserFactory
 from tests.releases.helpers import approved_clip, build
 from tests.releases.test_formats_loaders import tone
-from tests.workers.test_jobs import later, queue  # noqa: F401 - a fixture
+from tests.workers.test_jobs import later
+from workers.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,14 @@ def release() -> Release:
     for number, text in enumerate(("turn on the tv", "volume up")):
         approved_clip(campaign, text, normalised_file__data=tone(number))
     return build(campaign)
+
+
+@pytest.fixture
+def queue():
+    """This test's Redis queue, emptied before and after: returns how many messages wait."""
+    app.control.purge()
+    yield app.control.purge
+    app.control.purge()
 
 
 @pytest.fixture
@@ -174,7 +183,7 @@ def test_the_reaper_requeues_a_rendition_whose_message_was_lost(
     pm,
     api_for,
     queue,
-    settings,  # noqa: F811
+    settings,
 ) -> None:
     ask(api_for, pm, release, audio_format="flac")
 
@@ -222,3 +231,32 @@ def test_a_kaldi_prefix_that_is_not_an_absolute_path_is_refused(api_for, prefix)
     assert response.json()["error"]["code"] == "bad_spec"
     assert "kaldi_audio_prefix" in response.json()["error"]["message"]
     assert not Release.objects.exists()
+
+
+def test_a_client_asks_for_a_rendition_in_the_portal_and_downloads_it_there(release) -> None:
+    client = Client()
+    client.force_login(UserFactory(role=User.Role.CLIENT, organisation=release.client))
+
+    asked = client.post(
+        f"/portal/{release.pk}/renditions/", {"audio_format": "flac", "formats": ["lhotse"]}
+    )
+    rendition_run(rendition_id=release.renditions.get(key="flac+lhotse").pk)
+    page = client.get(f"/portal/{release.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    link = client.get(f"/portal/{release.pk}/download/?rendition=flac%2Blhotse")
+
+    assert asked.status_code == 302
+    assert 'data-key="flac+lhotse"' in page and "렌디션" in page
+    fetched = Client().get(link["Location"])
+    assert fetched["X-Checksum-SHA256"] == release.renditions.get(key="flac+lhotse").archive_sha256
+
+
+def test_a_bad_rendition_asked_in_the_portal_is_named_on_the_page(release, pm) -> None:
+    client = Client()
+    client.force_login(pm)
+
+    response = client.post(
+        f"/portal/{release.pk}/renditions/", {"audio_format": "ogg"}, follow=True
+    )
+
+    assert "audio_format must be one of" in response.content.decode()
+    assert release.renditions.count() == 1

@@ -180,6 +180,7 @@ _RELEASES = {
     "page:portal-index": only(get=PORTAL_USERS),
     "page:portal-token": only(post=PORTAL_USERS),
     "page:portal-detail": only(get=THE_RELEASES_CLIENT),
+    "page:portal-rendition": only(post=THE_RELEASES_CLIENT),
     "page:portal-datasheet": only(get=THE_RELEASES_CLIENT),
     "page:portal-download": only(get=THE_RELEASES_CLIENT),
     "page:portal-revoke": PM_ONLY,
