@@ -3,6 +3,7 @@
 import hashlib
 import io
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tests.releases.test_formats_loaders import tone
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = rendition_make(audio_format="flac", include_originals=True, formats=EXTRA_FORMATS)
 
 
@@ -106,3 +108,34 @@ def test_release_json_names_the_rendition_and_only_its_formats(release, tmp_path
     assert '"rendition": "flac+lhotse"' in summary
     assert '"lhotse"' in summary and '"parquet"' not in summary
     assert hashlib.sha256(summary.encode()).hexdigest()  # plain UTF-8 text
+
+
+MEMORY_PROBE = """
+import os, sys, tempfile
+from pathlib import Path
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
+import django
+django.setup()
+import labelhub.releases.archive
+assert "pyarrow" not in sys.modules, "the default rendition must not pay for pyarrow"
+from labelhub.releases.formats.base import ExportItem
+from labelhub.releases.formats.parquet import ParquetSink
+scratch = Path(tempfile.mkdtemp())
+(scratch / "a.wav").write_bytes(b"RIFF" + bytes(2000))
+sink = ParquetSink(scratch, row_group_bytes=1)
+item = ExportItem(item_id="u1", split="train", audio_name="train/audio/S/u1.wav", text="hi",
+                  duration=1.0, speaker_id="S", gender="", age_band="", region="", dialect="",
+                  language="ko")
+sink.add(item, scratch / "a.wav")
+sink.finish()
+assert "pandas" not in sys.modules, "writing Parquet imported pandas"
+"""
+
+
+def test_pyarrow_loads_only_for_parquet_and_pandas_never(tmp_path: Path) -> None:
+    # A fresh interpreter: this test process has imported both long ago.
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, cwd=ROOT
+    )
+
+    assert probe.returncode == 0, probe.stderr[-2000:]
