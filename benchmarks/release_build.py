@@ -7,6 +7,8 @@ build itself runs in a fresh subprocess, so its peak RSS (VmHWM, else ru_maxrss)
 build's own plus Django's, not the data generation's. The last line printed is one JSON object.
 
 Usage: DATABASE_URL=postgres://... .venv/bin/python benchmarks/release_build.py --clips 10000
+       [--formats all | --formats commonvoice,lhotse,webdataset,parquet]
+(--formats: the extra layouts of the version's default rendition; none: the classic set.)
 """
 
 from __future__ import annotations
@@ -32,8 +34,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each clip")
+    parser.add_argument(
+        "--formats", default="", help="extra layouts, comma-separated, or 'all' (default: none)"
+    )
     parser.add_argument("--build-release", type=int, help=argparse.SUPPRESS)  # the subprocess
     return parser.parse_args(argv)
+
+
+def extra_formats(value: str) -> list[str]:
+    sys.path.insert(0, str(REPO))
+    from labelhub.releases.renditions import EXTRA_FORMATS
+
+    return list(EXTRA_FORMATS) if value == "all" else [f for f in value.split(",") if f]
 
 
 def setup_django() -> None:
@@ -58,7 +70,7 @@ def tone_wav(frequency: float, seconds: float) -> bytes:
     return header + data
 
 
-def generate(clips: int, seconds: float, media_root: Path) -> int:
+def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -> int:
     """Rows and files for one campaign of ``clips`` approved clips; returns the release id."""
     from django.utils import timezone
 
@@ -133,7 +145,8 @@ def generate(clips: int, seconds: float, media_root: Path) -> int:
     Task.objects.bulk_create(
         (Task(recording=r, status=Task.Status.APPROVED) for r in recordings), batch_size=2000
     )
-    return release_create(campaign=campaign, client=client, created_by=pm).pk
+    spec = {"formats": formats}
+    return release_create(campaign=campaign, client=client, created_by=pm, spec=spec).pk
 
 
 def peak_rss_mb() -> float:
@@ -188,12 +201,13 @@ def main(argv: list[str] | None = None) -> None:
     if connection.vendor == "sqlite":
         connection.settings_dict["TEST"]["NAME"] = str(media_root / "bench.sqlite3")
     else:
-        connection.settings_dict["TEST"]["NAME"] = "labelhub_release_bench"
+        # Named after the configured database, so benches against two databases never collide.
+        connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_bench"
     old_name = connection.settings_dict["NAME"]
     db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         start = time.perf_counter()
-        release_id = generate(args.clips, args.seconds, media_root)
+        release_id = generate(args.clips, args.seconds, media_root, extra_formats(args.formats))
         print(f"generated {args.clips} clips in {time.perf_counter() - start:.1f} s", flush=True)
         connection.close()
         child = subprocess.run(
@@ -209,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         subprocess.run(["rm", "-rf", str(media_root)], check=False)
+    result["formats"] = extra_formats(args.formats)
     result["clips_per_s"] = round(result["clips"] / result["wall_s"], 1)
     result["mb_per_s"] = round(result["archive_mb"] / result["wall_s"], 1)
     print(

@@ -27,7 +27,8 @@ from labelhub.labeling.drafts import recording_draft_fail
 from labelhub.recordings.bulk import bulk_upload_fail
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.services import recording_ingest_fail, transcribe_enqueue
-from labelhub.releases.models import Release
+from labelhub.releases.models import Release, ReleaseRendition
+from labelhub.releases.rendition_services import rendition_fail
 from labelhub.releases.services import release_fail
 from labelhub.speakers.models import ConsentAuditEvent, Speaker
 from labelhub.speakers.withdrawal import speaker_audio_delete
@@ -154,6 +155,16 @@ JOB_KINDS = (
         limit_setting="RELEASE_BUILD_TIME_LIMIT_SECONDS",
         requeue=_send("workers.tasks.releases.release_build"),
         fail=release_fail,
+    ),
+    JobKind(
+        name="rendition_build",
+        unfinished=lambda: ReleaseRendition.objects.filter(status=ReleaseRendition.Status.BUILDING),
+        seen=("heartbeat_at", "created_at"),
+        attempts="attempts",
+        # A rendition writes the same archive as its version's build: the same time limit.
+        limit_setting="RELEASE_BUILD_TIME_LIMIT_SECONDS",
+        requeue=_send("workers.tasks.releases.rendition_build"),
+        fail=rendition_fail,
     ),
     JobKind(
         name="audio_deletion",

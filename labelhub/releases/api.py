@@ -20,12 +20,15 @@ from labelhub.releases.delivery import (
     download_url_read,
     release_ensure_not_superseded,
 )
-from labelhub.releases.models import Release
+from labelhub.releases.models import Release, ReleaseRendition
 from labelhub.releases.reissue import removal_rows
+from labelhub.releases.rendition_services import rendition_key_check, rendition_request
+from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS
 from labelhub.releases.selectors import (
     release_change_counts,
     release_changes,
     release_downloads,
+    release_rendition,
     release_withdrawn_items,
     releases_visible_to,
 )
@@ -38,6 +41,7 @@ from labelhub.releases.services import (
     release_revoke,
 )
 from labelhub.streaming import ranged_file_response
+from labelhub.validation import query_text
 
 
 class IsPMOrClient(BasePermission):
@@ -56,6 +60,20 @@ class ReleaseInSerializer(serializers.Serializer):
     spec = serializers.DictField(required=False)
 
 
+class RenditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReleaseRendition
+        fields = [
+            "key",
+            "status",
+            "progress",
+            "error",
+            "archive_sha256",
+            "archive_size_bytes",
+            "published_at",
+        ]
+
+
 class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
@@ -65,6 +83,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
     reissue_of = serializers.PrimaryKeyRelatedField(read_only=True)
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
     changes = serializers.SerializerMethodField()
+    renditions = serializers.SerializerMethodField()
 
     class Meta:
         model = Release
@@ -97,6 +116,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "flagged",
             "withdrawn_items",
             "changes",
+            "renditions",
         ]
 
     def get_withdrawn_items(self, release: Release) -> int:
@@ -110,6 +130,11 @@ class ReleaseSerializer(serializers.ModelSerializer):
         if self.context.get("many"):
             return None  # counted on the detail endpoint only, one query per release
         return release_change_counts(release=release)
+
+    def get_renditions(self, release: Release) -> list[dict] | None:
+        if self.context.get("many"):
+            return None  # listed on the detail endpoint only, one query per release
+        return RenditionSerializer(release.renditions.all(), many=True).data
 
 
 class ReleaseListApi(APIView):
@@ -235,26 +260,63 @@ class ReleaseDownloadsApi(_ReleaseApi):
         return paginator.get_paginated_response(self.OutSerializer(page, many=True).data)
 
 
+class ReleaseRenditionsApi(_ReleaseApi):
+    """A version's renditions; POST asks for one more (202, then its progress on GET)."""
+
+    class InSerializer(serializers.Serializer):
+        audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, default="wav")
+        include_originals = serializers.BooleanField(default=False)
+        formats = serializers.ListField(
+            child=serializers.ChoiceField(choices=EXTRA_FORMATS), required=False, max_length=8
+        )
+
+    def get(self, request: Request, release_id: int) -> Response:
+        release = self.release(request, release_id)
+        release_ensure_deliverable(release=release)
+        return Response(RenditionSerializer(release.renditions.all(), many=True).data)
+
+    def post(self, request: Request, release_id: int) -> Response:
+        incoming = self.InSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        rendition = rendition_request(release=self.release(request, release_id), **incoming.data)
+        code = status.HTTP_200_OK if rendition.status == "published" else status.HTTP_202_ACCEPTED
+        return Response(RenditionSerializer(rendition).data, status=code)
+
+
+def _rendition_asked(request: Request) -> str:
+    """The ``rendition`` query parameter, checked ("": the default rendition)."""
+    # An unencoded "+" arrives as a space, and no key holds one: read it as the "+" meant.
+    key = query_text(request.query_params, "rendition").replace(" ", "+")
+    if key:
+        rendition_key_check(key)
+    return key
+
+
 class ReleaseDownloadUrlApi(_ReleaseApi):
-    """A signed, expiring link to the archive, usable without the session or token."""
+    """A signed, expiring link to one rendition's archive, usable without the session or token."""
 
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
         release_ensure_downloadable(release=release)
-        path, ttl = download_url_make(release=release, user_id=request.user.pk)
+        key = _rendition_asked(request)
+        release_rendition(release=release, key=key)  # no link to an archive that isn't there
+        path, ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
         return Response({"url": request.build_absolute_uri(path), "expires_in": ttl})
 
     post = get
 
 
 def serve_archive(
-    request: HttpRequest, release: Release, user: User, fetched_by: User | None
+    request: HttpRequest, release: Release, user: User, fetched_by: User | None, key: str = ""
 ) -> HttpResponse:
-    """The archive with Range support; one DownloadEvent per download, not per range."""
+    """One rendition's archive with Range support; one DownloadEvent per download, not per
+    range, and none for a HEAD, which fetches no bytes."""
     release_ensure_downloadable(release=release)
-    target = archive_download_target(release)
+    rendition = release_rendition(release=release, key=key)
+    target = archive_download_target(rendition)
     range_header = request.headers.get("Range", "").replace(" ", "")
-    if not range_header or range_header.startswith("bytes=0-"):
+    starts = not range_header or range_header.startswith("bytes=0-")
+    if request.method == "GET" and starts:
         download_record(
             release=release,
             user=user,
@@ -267,10 +329,10 @@ def serve_archive(
         request,
         target,
         content_type="application/zip",
-        filename=release.archive.name.rsplit("/", 1)[-1],
-        etag=release.archive_sha256,
+        filename=rendition.archive.name.rsplit("/", 1)[-1],
+        etag=rendition.archive_sha256,
     )
-    response["X-Checksum-SHA256"] = release.archive_sha256
+    response["X-Checksum-SHA256"] = rendition.archive_sha256
     return response
 
 
@@ -278,8 +340,8 @@ class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
     def get(self, request: Request, release_id: int) -> HttpResponse:
-        user = request.user
-        return serve_archive(request, self.release(request, release_id), user, user)
+        user, key = request.user, _rendition_asked(request)
+        return serve_archive(request, self.release(request, release_id), user, user, key)
 
 
 class ReleaseSignedDownloadApi(APIView):
@@ -299,4 +361,4 @@ class ReleaseSignedDownloadApi(APIView):
         # Checked on every use: a client who left the organisation loses the links they made.
         release = get_object_or_404(releases_visible_to(user=user), pk=release_id)
         fetcher = request.user if request.user.is_authenticated else None
-        return serve_archive(request, release, user, fetcher)
+        return serve_archive(request, release, user, fetcher, link.rendition)

@@ -1,12 +1,17 @@
-"""Writes a release archive: audio once per split, every export format, a manifest, checksums.
+"""Writes one rendition of a release: audio once per split, its formats, a manifest, checksums.
 
-Layout (see releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` (``.flac`` when the
-spec's ``audio_format`` is "flac"), ``originals/<speaker>/<uid><upload suffix>`` when the spec's
-``include_originals`` is set, plus each split's
-``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`` (NeMo), ``kaldi/``,
-``commonvoice/`` (TSVs and ``clips/``), ``lhotse/``, ``webdataset/`` shards, ``parquet/`` (audio
-embedded), ``manifest.jsonl`` (everything LabelHub knows of each item),
-``release.json``, ``DATASHEET.md``/``DATASHEET.html`` and ``SHA256SUMS`` over every other file.
+Every entry lies under one top folder, ``<dataset>-v<N>/`` (archive_root). Inside it (see
+releases.formats.base): ``<split>/audio/<speaker>/<uid>.wav`` (``.flac`` for a FLAC rendition),
+``originals/<speaker>/<uid><upload suffix>`` when the rendition includes originals, plus each
+split's ``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`` (NeMo),
+``kaldi/``, ``manifest.jsonl`` (everything LabelHub knows of each item), ``release.json``,
+``DATASHEET.md``/``DATASHEET.html`` and ``SHA256SUMS`` over every other file, relative to the
+top folder. The rendition's extra layouts (releases.renditions) add ``commonvoice/`` (TSVs and
+``clips/``), ``lhotse/``, ``webdataset/`` shards and ``parquet/`` (audio embedded).
+
+Byte-reproducible: every entry has the same time (ENTRY_TIME), file mode and compression, the
+entries come in a fixed order (items by id, then the text files by name), and no file holds a
+build-time value, so the same version and rendition always give the same archive SHA-256.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
@@ -31,6 +36,7 @@ import soundfile
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -48,10 +54,10 @@ from labelhub.releases.datasheet_terms import terms_context
 from labelhub.releases.formats import ExportItem, audio_name, export_files
 from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
-from labelhub.releases.formats.parquet import ParquetSink
 from labelhub.releases.formats.sinks import Member, Sink
 from labelhub.releases.formats.webdataset import WebDatasetSink
 from labelhub.releases.models import Release
+from labelhub.releases.renditions import Rendition
 from labelhub.releases.spec import spec_load
 from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord, Speaker
@@ -59,16 +65,10 @@ from labelhub.storage import local_path
 
 BUILDER = "labelhub-release/2"
 CHUNK = 500
-FORMATS = [
-    "audiofolder",
-    "nemo",
-    "kaldi",
-    "commonvoice",
-    "lhotse",
-    "webdataset",
-    "parquet",
-    "labelhub-manifest",
-]
+# The zip format's earliest time: never the build's clock nor a source file's mtime.
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+ENTRY_MODE = 0o100644 << 16  # a plain file, rw-r--r--, whoever builds
+UNIX = 3  # ZipInfo's "made by" system, which otherwise follows the building host
 AUDIO_SUFFIX = {"wav": ".wav", "flac": ".flac"}
 # FLAC holds integer samples of up to 24 bits; ingest normalises to 16-bit PCM.
 FLAC_SUBTYPES = {"PCM_S8", "PCM_16", "PCM_24"}
@@ -196,17 +196,45 @@ def _client_id_salt(release: Release) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
+def archive_root(release: Release) -> str:
+    """The one top folder of every rendition's archive: ``<dataset slug>-v<N>/``."""
+    return f"{slugify(release.campaign.name) or 'dataset'}-v{release.version}/"
+
+
+class _Bundle:
+    """The zip being written: every entry under the top folder and stamped the same way."""
+
+    def __init__(self, bundle: zipfile.ZipFile, root: str) -> None:
+        self.zip, self.root = bundle, root
+
+    def entry(self, name: str, compress_type: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(self.root + name, date_time=ENTRY_TIME)
+        info.compress_type, info.create_system, info.external_attr = compress_type, UNIX, ENTRY_MODE
+        return info
+
+    def write_text(self, name: str, data: bytes) -> str:
+        self.zip.writestr(self.entry(name, zipfile.ZIP_DEFLATED), data)
+        return hashlib.sha256(data).hexdigest()
+
+
+def _parquet_sink(scratch: Path) -> Sink:
+    # Imported here: pyarrow alone costs ~51 MB of RSS, paid only by renditions that ask for it.
+    from labelhub.releases.formats.parquet import ParquetSink
+
+    return ParquetSink(scratch)
+
+
 def _sinks(scratch: Path, *, salt: str, formats: Iterable[str]) -> list[Sink]:
     makers: dict[str, Callable[[], Sink]] = {
         "commonvoice": lambda: CommonVoiceClips(salt=salt),
         "lhotse": lambda: LhotseSink(scratch),
         "webdataset": lambda: WebDatasetSink(scratch),
-        "parquet": lambda: ParquetSink(scratch),
+        "parquet": lambda: _parquet_sink(scratch),
     }
     return [make() for name, make in makers.items() if name in formats]
 
 
-def _copy_members(bundle: zipfile.ZipFile, members: list[Member], sums: list) -> None:
+def _copy_members(bundle: _Bundle, members: list[Member], sums: list) -> None:
     for member in members:
         sums.append((member.name, _write_audio(bundle, member.path, member.name)))
         if member.scratch:
@@ -222,23 +250,32 @@ def write_archive(
     archive: Path,
     on_progress: Callable[[int], None],
     split_report: dict | None = None,
-    formats: Iterable[str] = FORMATS,
+    rendition: Rendition | None = None,
 ) -> ArchiveResult:
-    """Writes the zip one file at a time, so memory holds one clip, not the release."""
+    """Writes the zip one file at a time, so memory holds one clip, not the release.
+
+    ``rendition`` defaults to the one the release's spec names (its default rendition).
+    """
     salt = _client_id_salt(release)
     pooled = len(release.spec.get("extra_campaigns") or []) > 0
     spec = spec_load(release.spec)
-    suffix = AUDIO_SUFFIX[spec.audio_format]
+    rendition = rendition or spec.rendition
+    # Keys in one order whether the dicts were just computed or read back from a JSONField
+    # (PostgreSQL's jsonb reorders them), so a later rendition writes the same release.json.
+    changelog, split_report = _canonical(changelog), _canonical(split_report)
+    formats = rendition.formats
+    suffix = AUDIO_SUFFIX[rendition.audio_format]
     exported: list[ExportItem] = []
     rows: list[ItemRow] = []
     sums: list[tuple[str, str]] = []
     stats = DatasheetStats()
     total, done, reported = len(selected), 0, -1
     with (
-        zipfile.ZipFile(archive, "w") as bundle,
+        zipfile.ZipFile(archive, "w") as zipped,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
         tempfile.TemporaryDirectory() as scratch,
     ):
+        bundle = _Bundle(zipped, archive_root(release))
         sinks = _sinks(Path(scratch), salt=salt, formats=formats)
         for ids in _chunks(sorted(selected)):
             chunk = _load_chunk(ids, selected)
@@ -253,14 +290,14 @@ def write_archive(
                 )
                 with (
                     local_path(recording.normalised_file) as source,
-                    _shipped_audio(source, spec.audio_format) as audio,
+                    _shipped_audio(source, rendition.audio_format) as audio,
                 ):
-                    digest = _write_audio(bundle, audio, item.audio_name, like=source)
+                    digest = _write_audio(bundle, audio, item.audio_name)
                     for sink in sinks:
                         _copy_members(bundle, sink.add(item, audio), sums)
                 sums.append((item.audio_name, digest))
                 original = None
-                if spec.include_originals:
+                if rendition.include_originals:
                     original = _write_original(bundle, recording, item.speaker_id)
                     sums.append((original, recording.raw_sha256))
                 exported.append(item)
@@ -277,9 +314,11 @@ def write_archive(
                     reported = percent
         for sink in sinks:
             _copy_members(bundle, sink.finish(), sums)
-        texts = export_files(exported, salt=salt)
+        texts = export_files(
+            exported, salt=salt, formats=formats, kaldi_audio_prefix=spec.kaldi_audio_prefix
+        )
         del exported  # the biggest thing held; the metadata files are written from here on
-        texts["release.json"] = _release_json(release, stats, changelog, spec.audio_format)
+        texts["release.json"] = _release_json(release, stats, changelog, rendition)
         if split_report is not None:  # how the splits were made (releases.split_plan)
             texts["release.json"] = _with_splits(texts["release.json"], split_report)
         campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
@@ -295,26 +334,28 @@ def write_archive(
         texts["DATASHEET.md"] = markdown
         texts["DATASHEET.html"] = document
         for name, text in sorted(texts.items()):
-            data = text.encode("utf-8")
-            bundle.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-            sums.append((name, hashlib.sha256(data).hexdigest()))
+            sums.append((name, bundle.write_text(name, text.encode("utf-8"))))
         manifest.seek(0)
         sums.append(("manifest.jsonl", _write_text_file(bundle, manifest, "manifest.jsonl")))
+        # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
         lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
-        bundle.writestr("SHA256SUMS", lines, compress_type=zipfile.ZIP_DEFLATED)
+        bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
     return ArchiveResult(rows=rows, datasheet_md=markdown, datasheet_html=fragment)
+
+
+def _canonical(data):
+    return json.loads(json.dumps(data, sort_keys=True))
 
 
 def _campaign_ids(release: Release) -> list[int]:
     return sorted({release.campaign_id, *(release.spec.get("extra_campaigns") or [])})
 
 
-def _write_audio(
-    bundle: zipfile.ZipFile, source: Path, name: str, *, like: Path | None = None
-) -> str:
-    """Copies the clip into the zip and hashes it in the same read (entry stamped as ``like``)."""
+def _write_audio(bundle: _Bundle, source: Path, name: str) -> str:
+    """Copies the clip into the zip and hashes it in the same read."""
     with source.open("rb") as handle:
-        return _copy_stored(bundle, handle, zipfile.ZipInfo.from_file(like or source, name))
+        # Audio barely compresses; storing keeps the build fast.
+        return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
 
 
 @contextmanager
@@ -350,7 +391,7 @@ def _encode_flac(source: Path, target: Path) -> None:
                 flac.write(block)
 
 
-def _write_original(bundle: zipfile.ZipFile, recording: Recording, speaker_id: str) -> str:
+def _write_original(bundle: _Bundle, recording: Recording, speaker_id: str) -> str:
     """Ships the raw upload byte for byte; returns its path in the release.
 
     Named by the recording's uid, never the uploaded file name, which may carry a person's name.
@@ -368,22 +409,18 @@ def _write_original(bundle: zipfile.ZipFile, recording: Recording, speaker_id: s
     return name
 
 
-def _copy_stored(bundle: zipfile.ZipFile, handle, info: zipfile.ZipInfo) -> str:
+def _copy_stored(bundle: _Bundle, handle, info: zipfile.ZipInfo) -> str:
     digest = hashlib.sha256()
-    # Audio barely compresses; storing keeps the build fast.
-    info.compress_type = zipfile.ZIP_STORED
-    with bundle.open(info, "w") as target:
+    with bundle.zip.open(info, "w") as target:
         while block := handle.read(1 << 20):
             digest.update(block)
             target.write(block)
     return digest.hexdigest()
 
 
-def _write_text_file(bundle: zipfile.ZipFile, handle, name: str) -> str:
+def _write_text_file(bundle: _Bundle, handle, name: str) -> str:
     digest = hashlib.sha256()
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with bundle.open(info, "w") as target:
+    with bundle.zip.open(bundle.entry(name, zipfile.ZIP_DEFLATED), "w") as target:
         while block := handle.read(1 << 16):
             data = block.encode("utf-8")
             digest.update(data)
@@ -472,7 +509,7 @@ def _manifest_row(item: ExportItem, consent: ConsentRecord, *, original: str | N
 
 
 def _release_json(
-    release: Release, stats: DatasheetStats, changelog: dict, audio_format: str
+    release: Release, stats: DatasheetStats, changelog: dict, rendition: Rendition
 ) -> str:
     summary = {
         "campaign": release.campaign_id,
@@ -491,8 +528,9 @@ def _release_json(
         },
         "speakers": len(stats.speakers),
         "qa": qa_figures(stats),
-        "formats": FORMATS,
-        "audio": {"format": audio_format, "sample_rate": 16000, "channels": 1},
+        "rendition": rendition.key,
+        "formats": rendition.formats,
+        "audio": {"format": rendition.audio_format, "sample_rate": 16000, "channels": 1},
         "changelog": changelog,
     }
     return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from labelhub.errors import DomainError, NotAllowed
-from labelhub.releases.models import Release
+from labelhub.releases.models import Release, ReleaseRendition
 
 SALT = "labelhub.releases.download-url"
 
@@ -48,11 +48,15 @@ class ReleaseSuperseded(DomainError):
 class SignedLink:
     release_id: int
     user_id: int
+    rendition: str = ""  # "": the release's default rendition
 
 
-def download_url_make(*, release: Release, user_id: int) -> tuple[str, int]:
-    """The signed path for downloading this release, and how many seconds it stays valid."""
-    token = signing.dumps({"r": release.pk, "u": user_id}, salt=SALT)
+def download_url_make(*, release: Release, user_id: int, rendition: str = "") -> tuple[str, int]:
+    """The signed path for downloading this release (one rendition of it), and how many
+    seconds it stays valid. The rendition is signed into the link, so a link is for one archive.
+    """
+    payload = {"r": release.pk, "u": user_id} | ({"k": rendition} if rendition else {})
+    token = signing.dumps(payload, salt=SALT)
     path = reverse("release-signed-download", kwargs={"release_id": release.pk})
     return f"{path}?token={token}", settings.RELEASE_URL_TTL_SECONDS
 
@@ -69,15 +73,15 @@ def download_url_read(*, token: str, release_id: int) -> SignedLink:
         raise LinkInvalid("this download link is not valid") from error
     if data.get("r") != release_id:
         raise LinkInvalid("this download link is for another release")
-    return SignedLink(release_id=data["r"], user_id=data["u"])
+    return SignedLink(release_id=data["r"], user_id=data["u"], rendition=data.get("k", ""))
 
 
-def archive_download_target(release: Release) -> Path | str:
+def archive_download_target(rendition: ReleaseRendition) -> Path | str:
     """A local path to serve with Range support, or a remote (e.g. presigned S3) URL."""
     try:
-        return Path(release.archive.path)
+        return Path(rendition.archive.path)
     except NotImplementedError:
-        return release.archive.url
+        return rendition.archive.url
 
 
 def release_ensure_not_superseded(*, release: Release) -> None:

@@ -14,6 +14,14 @@ def default_split_ratios() -> dict[str, float]:
 
 
 class Release(models.Model):
+    """One version of a dataset: its content (items, splits, texts, changelog).
+
+    How the content ships is a rendition (ReleaseRendition): the archives are those rows, the
+    one source of truth. ``archive``, ``archive_sha256`` and ``archive_size_bytes`` mirror the
+    default rendition (the one the spec's audio_format, include_originals and formats name),
+    written in the same transaction, for the API fields and readers that predate renditions.
+    """
+
     class Status(models.TextChoices):
         BUILDING = "building", _("Building")
         PUBLISHED = "published", _("Published")
@@ -46,6 +54,9 @@ class Release(models.Model):
     previous = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What a rendition built later needs to write the same release.json and datasheet: the
+    # changelog and split report computed at the version's build.
+    build_facts = models.JSONField(default=dict, blank=True)
     datasheet_md = models.TextField(blank=True)
     datasheet_html = models.TextField(blank=True)  # a fragment, for the portal's preview
     # A revoked release keeps its files (it stays reproducible) but serves no new download.
@@ -93,6 +104,39 @@ class Release(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class ReleaseRendition(models.Model):
+    """One archive of a version: an audio format, originals or not, a set of layouts.
+
+    ``key`` is the canonical rendition key (releases.renditions). A rendition never takes a
+    version number nor changes the changelog; the same version and key give the same bytes.
+    """
+
+    Status = Release.Status  # the same life: building, then published or failed
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="renditions")
+    key = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # For the reaper (labelhub.jobs), as on Release.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    archive = models.FileField(max_length=255, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    archive_size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["release", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "key"], name="release_rendition_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} [{self.key}]"
 
 
 class ReleaseItem(models.Model):

@@ -2,10 +2,17 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import QuotaCell
+from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
-from labelhub.releases.models import DownloadEvent, Exclusion, Release, ReleaseChange
-from labelhub.releases.spec import ANY_FLAG, ReleaseSpec
+from labelhub.releases.models import (
+    DownloadEvent,
+    Exclusion,
+    Release,
+    ReleaseChange,
+    ReleaseRendition,
+)
+from labelhub.releases.spec import ANY_FLAG, ReleaseSpec, spec_load
 from labelhub.speakers.models import ConsentRecord
 
 # An item is flagged when its speaker withdrew after the release was built: the release's files
@@ -148,3 +155,28 @@ def _in_any_cell(cell_ids: list[int]) -> Q:
         }
         match |= Q(**{key: value for key, value in fields.items() if value})
     return match
+
+
+class RenditionNotBuilt(DomainError):
+    status_code = 404
+    code = "rendition_not_built"
+
+
+def release_rendition(*, release: Release, key: str = "") -> ReleaseRendition:
+    """The published rendition ``key`` of a release ("": its default rendition).
+
+    RenditionNotBuilt (404) when nobody asked for it, Conflict (409) while it is building.
+    """
+    key = key or spec_load(release.spec).rendition.key
+    rendition = ReleaseRendition.objects.filter(release=release, key=key).first()
+    if rendition is None or rendition.status == ReleaseRendition.Status.FAILED:
+        raise RenditionNotBuilt(
+            f"release {release.pk} has no rendition '{key}': ask for it with "
+            f"POST /api/releases/{release.pk}/renditions/"
+        )
+    if rendition.status != ReleaseRendition.Status.PUBLISHED:
+        raise Conflict(
+            f"rendition '{key}' of release {release.pk} is still building ({rendition.progress}%)",
+            code="rendition_building",
+        )
+    return rendition

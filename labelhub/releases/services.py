@@ -3,6 +3,7 @@
 import logging
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -28,6 +29,7 @@ from labelhub.releases.models import (
     Release,
     ReleaseChange,
     ReleaseItem,
+    ReleaseRendition,
     SpeakerSplit,
     default_split_ratios,
 )
@@ -254,14 +256,18 @@ def release_build(*, release_id: int) -> Release:
             approved_only=spec.approved_only,
             splits={pk: splits[choice.split_item.item_id] for pk, choice in selected.items()},
         )
+        facts = {
+            "changelog": changelog_json(previous=previous, changes=changes),
+            "splits": _split_report(release, spec, selected, plan),
+        }
         with tempfile.TemporaryDirectory() as tmp:
             archive_path = Path(tmp) / "release.zip"
             result = write_archive(
                 release=release,
                 selected=selected,
                 splits=splits,
-                changelog=changelog_json(previous=previous, changes=changes),
-                split_report=_split_report(release, spec, selected, plan),
+                changelog=facts["changelog"],
+                split_report=facts["splits"],
                 archive=archive_path,
                 on_progress=lambda percent: Release.objects.filter(pk=release.pk).update(
                     progress=percent, heartbeat_at=timezone.now()
@@ -270,9 +276,8 @@ def release_build(*, release_id: int) -> Release:
             # This run's own folder: a concurrent or earlier run never shares the name.
             name = f"{_archive_folder(release)}/{uuid.uuid4().hex}/{_archive_name(release)}"
             stored = store_file(path=archive_path, name=name)
-            _publish(
-                release, result, archive_path, stored, previous=previous, changes=changes, plan=plan
-            )
+            built = _Built(result, archive_path, stored, facts)
+            _publish(release, built, previous=previous, changes=changes, plan=plan)
             _delete_unpublished_archives(release)
         # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
         if release_withdrawn_items(release=release).exists():
@@ -325,12 +330,20 @@ def _archive_name(release: Release) -> str:
     return f"labelhub-campaign{release.campaign_id}-v{release.label}.zip"
 
 
+@dataclass(frozen=True)
+class _Built:
+    """One run's written archive: what _publish makes the version and its default rendition."""
+
+    result: ArchiveResult
+    archive: Path
+    stored_name: str
+    facts: dict  # Release.build_facts
+
+
 @transaction.atomic
 def _publish(
     release: Release,
-    result: ArchiveResult,
-    archive: Path,
-    stored_name: str,
+    built: _Built,
     *,
     previous: Release | None,
     changes: list,
@@ -340,6 +353,7 @@ def _publish(
     ended the release first."""
     if Release.objects.select_for_update().get(pk=release.pk).status != Release.Status.BUILDING:
         return
+    result = built.result
     _record_splits(release, plan)
     ReleaseItem.objects.bulk_create(
         (
@@ -372,9 +386,10 @@ def _publish(
         ),
         batch_size=1000,
     )
-    release.archive.name = stored_name
-    release.archive_sha256 = sha256_file(archive)
-    release.archive_size_bytes = archive.stat().st_size
+    release.archive.name = built.stored_name
+    release.archive_sha256 = sha256_file(built.archive)
+    release.archive_size_bytes = built.archive.stat().st_size
+    release.build_facts = built.facts
     release.item_count = len(result.rows)
     release.previous = previous
     release.datasheet_md = result.datasheet_md
@@ -383,6 +398,16 @@ def _publish(
     release.progress = 100
     release.published_at = timezone.now()
     release.save()
+    ReleaseRendition.objects.create(
+        release=release,
+        key=spec_load(release.spec).rendition.key,
+        status=ReleaseRendition.Status.PUBLISHED,
+        progress=100,
+        archive=release.archive.name,
+        archive_sha256=release.archive_sha256,
+        archive_size_bytes=release.archive_size_bytes,
+        published_at=release.published_at,
+    )
 
 
 def _record_splits(release: Release, plan: SplitPlan) -> None:

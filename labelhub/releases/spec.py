@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -17,10 +18,10 @@ from rest_framework import serializers
 from labelhub.accounts.models import Organisation
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.errors import DomainError
+from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS, Rendition, rendition_make
 from labelhub.speakers.models import Speaker
 
 ANY_FLAG = "*"  # in exclude_quality_flags: leave out every clip with any quality flag
-AUDIO_FORMATS = ("wav", "flac")  # how the normalised 16 kHz mono audio ships
 
 
 class WrongClient(DomainError):
@@ -71,6 +72,12 @@ class _SpecSerializer(serializers.Serializer):
     keep_test_set = serializers.BooleanField(required=False, default=False)
     audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, required=False, default="wav")
     include_originals = serializers.BooleanField(required=False, default=False)
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=EXTRA_FORMATS), required=False
+    )
+    kaldi_audio_prefix = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500
+    )
     sentence_disjoint = serializers.BooleanField(required=False, allow_null=True, default=None)
     resplit = serializers.DictField(required=False, allow_null=True, default=None)
 
@@ -84,6 +91,14 @@ class _SpecSerializer(serializers.Serializer):
                 _('give {"reason": "..."}: say why every speaker is assigned a split afresh')
             )
         return {"reason": reason.strip()[:500]}
+
+    def validate_kaldi_audio_prefix(self, value: str) -> str:
+        if value and (not PurePosixPath(value).is_absolute() or any(c.isspace() for c in value)):
+            raise serializers.ValidationError(
+                _("give an absolute path with no spaces, e.g. /data/corpora/acme")
+            )
+        # Kaldi's writer joins prefix and path as they are: one slash between them.
+        return value.rstrip("/") + "/" if value else ""
 
     def validate(self, data: dict) -> dict:
         unknown = set(self.initial_data) - set(self.fields)
@@ -122,6 +137,13 @@ class ReleaseSpec:
     audio_format: str = "wav"
     # Also ship each raw upload byte for byte under originals/ (see releases.archive).
     include_originals: bool = False
+    # Extra layouts (releases.renditions.EXTRA_FORMATS). These three choose the version's
+    # default rendition only: other renditions of the same content are built on request.
+    formats: list[str] = field(default_factory=list)
+    # The absolute path of the archive's top folder once unpacked (e.g. /data/acme-tv-v3):
+    # Kaldi's wav.scp then names each clip by an absolute path (ESPnet-style recipes);
+    # "": paths relative to the top folder.
+    kaldi_audio_prefix: str = ""
     # Keep each prompt text in one split; None: when some prompt is read by two speakers.
     sentence_disjoint: bool | None = None
     # {"reason": ...}: reassign every speaker's split instead of keeping the recorded ones.
@@ -132,6 +154,15 @@ class ReleaseSpec:
         for key in ("recorded_from", "recorded_to"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
+
+    @property
+    def rendition(self) -> Rendition:
+        """The version's default rendition."""
+        return rendition_make(
+            audio_format=self.audio_format,
+            include_originals=self.include_originals,
+            formats=self.formats,
+        )
 
     def campaign_ids(self, campaign: Campaign) -> list[int]:
         return sorted({campaign.pk, *self.extra_campaigns})

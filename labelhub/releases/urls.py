@@ -31,6 +31,11 @@ urlpatterns = [
         name="release-downloads",
     ),
     path(
+        "releases/<int:release_id>/renditions/",
+        api.ReleaseRenditionsApi.as_view(),
+        name="release-renditions",
+    ),
+    path(
         "releases/<int:release_id>/download-url/",
         api.ReleaseDownloadUrlApi.as_view(),
         name="release-download-url",

@@ -20,10 +20,13 @@ from labelhub.releases.delivery import (
 from labelhub.releases.forms import ReleaseSpecForm
 from labelhub.releases.models import Release
 from labelhub.releases.reissue import removal_rows
+from labelhub.releases.rendition_services import rendition_key_check, rendition_request
+from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS
 from labelhub.releases.selectors import (
     release_change_counts,
     release_changes,
     release_downloads,
+    release_rendition,
     release_withdrawn_items,
     releases_visible_to,
 )
@@ -88,6 +91,9 @@ def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
         "withdrawn": release_withdrawn_items(release=release).order_by("path")[:CHANGES_SHOWN],
         "removals": removal_rows(release=release)[:CHANGES_SHOWN],
         "downloads": release_downloads(release=release)[:200] if request.user.is_pm else None,
+        "renditions": release.renditions.all(),
+        "audio_formats": AUDIO_FORMATS,
+        "extra_formats": EXTRA_FORMATS,
     }
     return render(request, "releases/portal_detail.html", context)
 
@@ -110,16 +116,21 @@ def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
 @require_GET
 @portal_user
 def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
-    """Sends the browser to a fresh signed link, so the download can resume without the page."""
+    """Sends the browser to a fresh signed link to one rendition (``?rendition=``, default: the
+    version's default), so the download can resume without the page."""
     release = _release(request, release_id)
+    key = request.GET.get("rendition", "").replace(" ", "+")
     try:
         release_ensure_downloadable(release=release)
+        if key:
+            rendition_key_check(key)
+        release_rendition(release=release, key=key)
     except ReleaseSuperseded as error:
         return _superseded(request, release, error)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
-    path, _ttl = download_url_make(release=release, user_id=request.user.pk)
+    path, _ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
     return redirect(path)
 
 
@@ -127,6 +138,29 @@ def _superseded(request: HttpRequest, release: Release, error: ReleaseSuperseded
     """410, like the API: the archive is gone for good, and the page links its re-issue."""
     context = {"release": release, "message": error.message, "replacement": release.superseded_by}
     return render(request, "releases/portal_superseded.html", context, status=410)
+
+
+@require_POST
+@portal_user
+def portal_rendition(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Asks for another rendition of a published version; the detail page shows its progress."""
+    release = _release(request, release_id)
+    try:
+        rendition = rendition_request(
+            release=release,
+            audio_format=request.POST.get("audio_format", "wav"),
+            include_originals=request.POST.get("include_originals") == "on",
+            formats=request.POST.getlist("formats"),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Rendition %(key)s: %(status)s.") % {
+                "key": rendition.key, "status": rendition.get_status_display()
+            },
+        )  # fmt: skip
+    return redirect("portal-detail", release_id=release.pk)
 
 
 @require_POST

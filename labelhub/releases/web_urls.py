@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:release_id>/", views.portal_detail, name="portal-detail"),
     path("<int:release_id>/datasheet/", views.portal_datasheet, name="portal-datasheet"),
     path("<int:release_id>/download/", views.portal_download, name="portal-download"),
+    path("<int:release_id>/renditions/", views.portal_rendition, name="portal-rendition"),
     path("<int:release_id>/revoke/", views.portal_revoke, name="portal-revoke"),
 ]

@@ -6,7 +6,6 @@ import io
 import json
 import time
 import wave
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from labelhub.accounts.models import Organisation, User
 from labelhub.labeling.models import TranscriptRevision
 from tests.audio_samples import convert, speak, wer
 from tests.factories import UserFactory
+from tests.releases.helpers import Unpacked
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -192,7 +192,7 @@ def test_the_whole_loop_end_to_end(live_server, celery_worker_process, tmp_path:
     archive = Api(live_server.url, "client").get(download_path)
     assert archive.status_code == 200
     assert hashlib.sha256(archive.content).hexdigest() == release["archive_sha256"]
-    bundle = zipfile.ZipFile(io.BytesIO(archive.content))
+    bundle = Unpacked(archive.content)  # read from inside its one top folder
     rows = [json.loads(line) for line in bundle.read("manifest.jsonl").decode().splitlines()]
     by_id = {r["id"]: r["uid"] for r in uploaded}
     assert {row["recording_id"]: row["text"] for row in rows} == {

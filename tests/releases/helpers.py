@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from pathlib import Path
 
 from labelhub.accounts.models import User
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -59,9 +60,34 @@ def build(campaign, *, spec: dict | None = None, **kwargs) -> Release:
     return release
 
 
-def archive_of(release: Release) -> zipfile.ZipFile:
+class Unpacked(zipfile.ZipFile):
+    """An archive read as its top folder (``<dataset>-v<N>/``) holds it: names are relative to
+    that folder, as SHA256SUMS and every format's metadata write them."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        tops = {name.split("/", 1)[0] for name in super().namelist()}
+        assert len(tops) == 1, f"more than one top-level entry: {sorted(tops)}"
+        self.top = tops.pop() + "/"
+
+    def namelist(self) -> list[str]:
+        return [name.removeprefix(self.top) for name in super().namelist()]
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return super().getinfo(self.top + name)
+
+    def extractall(self, path=None, members=None, pwd=None) -> None:
+        """Unpacks the top folder's contents straight into ``path``."""
+        root = Path(path or ".")
+        for name in members or self.namelist():
+            if not name.endswith("/"):
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(self.read(name))
+
+
+def archive_of(release: Release) -> Unpacked:
     with release.archive.open("rb") as handle:
-        return zipfile.ZipFile(io.BytesIO(handle.read()))
+        return Unpacked(handle.read())
 
 
 def release_json(release: Release) -> dict:

@@ -85,7 +85,7 @@ def test_flac_release_holds_the_same_samples_and_every_format_points_at_flac(
     campaign = CampaignFactory()
     clips = real_clips(campaign, takes)
 
-    release = build(campaign, spec={"audio_format": "flac"})
+    release = build(campaign, spec={"audio_format": "flac", "formats": ["commonvoice"]})
 
     bundle = archive_of(release)
     names = bundle.namelist()

@@ -7,7 +7,6 @@ datasets (Parquet) and a Common Voice loader written the way torchaudio's COMMON
 import csv
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,9 @@ import soundfile
 
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.releases.models import Release
+from labelhub.releases.renditions import EXTRA_FORMATS
 from tests.factories import CampaignFactory, ConsentRecordFactory, RevisionFactory
-from tests.releases.helpers import approved_clip, build, correct
+from tests.releases.helpers import approved_clip, archive_of, build, correct
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +59,9 @@ def unpacked(tmp_path: Path) -> tuple[Path, Release, dict[str, bytes]]:
             normalised_file__data=wavs[text],
             duration_seconds=len(soundfile.read(io.BytesIO(wavs[text]))[0]) / RATE,
         )
-    release = build(campaign)
+    release = build(campaign, spec={"formats": list(EXTRA_FORMATS)})
     root = tmp_path / "release"
-    with release.archive.open("rb") as handle:
-        zipfile.ZipFile(io.BytesIO(handle.read())).extractall(root)
+    archive_of(release).extractall(root)
     return root, release, wavs
 
 
@@ -229,9 +228,8 @@ def test_common_voice_votes_count_the_reviewers_approvals_and_returns(tmp_path: 
     approval = correct(clip, "volume up")
     approval.decision = TranscriptRevision.Decision.APPROVED
     approval.save()
-    release = build(campaign)
-    with release.archive.open("rb") as handle:
-        bundle = zipfile.ZipFile(io.BytesIO(handle.read()))
+    release = build(campaign, spec={"formats": ["commonvoice"]})
+    bundle = archive_of(release)
     rows = [
         row
         for name in bundle.namelist()

@@ -1,9 +1,7 @@
 """Releases hold only consented, human-corrected items, and only their client can download them."""
 
 import hashlib
-import io
 import json
-import zipfile
 
 import pytest
 from django.utils import timezone
@@ -21,6 +19,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
+from tests.releases.helpers import archive_of
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +44,6 @@ def built_release(campaign) -> Release:
         campaign=campaign, client=campaign.client, created_by=UserFactory(role=User.Role.PM)
     )
     return release_build(release_id=release.pk)
-
-
-def archive_of(release: Release) -> zipfile.ZipFile:
-    with release.archive.open("rb") as handle:
-        return zipfile.ZipFile(io.BytesIO(handle.read()))
 
 
 def test_release_manifest_holds_the_corrected_text_and_matching_checksums() -> None:
@@ -161,9 +155,8 @@ def test_a_release_is_split_by_speaker_and_loads_as_an_audiofolder(tmp_path) -> 
     assert row["audio"]["sampling_rate"] == 16000
     assert row["transcription"] in texts
     assert (root / "kaldi" / "train" / "wav.scp").exists()
-    assert (root / "commonvoice" / "train.tsv").exists() and (
-        root / "train_manifest.jsonl"
-    ).exists()
+    assert (root / "train_manifest.jsonl").exists()
+    assert not (root / "commonvoice").exists()  # an opt-in rendition, not the default
 
 
 def test_bad_split_ratios_are_refused_naming_the_problem(api_for) -> None:

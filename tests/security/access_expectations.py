@@ -171,6 +171,8 @@ _RELEASES = {
     "api:release-datasheet": pm_only(get=THE_RELEASES_CLIENT),
     "api:release-download-url": pm_only(get=THE_RELEASES_CLIENT, post=THE_RELEASES_CLIENT),
     "api:release-download": pm_only(get=THE_RELEASES_CLIENT),
+    # Whoever may download a version may ask for another rendition of it.
+    "api:release-renditions": pm_only(get=THE_RELEASES_CLIENT, post=THE_RELEASES_CLIENT),
     # The signed link is the credential; without a valid token nobody gets the archive.
     "api:release-signed-download": only(),
     "api:release-downloads": PM_ONLY,
@@ -178,6 +180,7 @@ _RELEASES = {
     "page:portal-index": only(get=PORTAL_USERS),
     "page:portal-token": only(post=PORTAL_USERS),
     "page:portal-detail": only(get=THE_RELEASES_CLIENT),
+    "page:portal-rendition": only(post=THE_RELEASES_CLIENT),
     "page:portal-datasheet": only(get=THE_RELEASES_CLIENT),
     "page:portal-download": only(get=THE_RELEASES_CLIENT),
     "page:portal-revoke": PM_ONLY,

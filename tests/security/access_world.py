@@ -105,6 +105,14 @@ def _release(campaign: Campaign, pm: User) -> Release:
         published_at=timezone.now(),
     )
     release.archive.save(f"labelhub-campaign{campaign.pk}-v1.zip", ContentFile(archive))
+    # The archive served is the default rendition's; the release's fields mirror it.
+    release.renditions.create(
+        key="wav",
+        status="published",
+        archive=release.archive.name,
+        archive_sha256=release.archive_sha256,
+        archive_size_bytes=release.archive_size_bytes,
+    )
     return release
 
 

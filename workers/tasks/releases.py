@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from labelhub.releases.rendition_services import rendition_fail, rendition_run
 from labelhub.releases.services import release_build, release_fail
 from workers.jobs import JobTask
 
@@ -9,3 +10,12 @@ from workers.jobs import JobTask
 )
 def release_build_task(release_id: int) -> None:
     release_build(release_id=release_id)
+
+
+@shared_task(
+    base=JobTask,
+    name="workers.tasks.releases.rendition_build",
+    job_fail=staticmethod(rendition_fail),
+)
+def rendition_build_task(rendition_id: int) -> None:
+    rendition_run(rendition_id=rendition_id)

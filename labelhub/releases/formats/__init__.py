@@ -27,16 +27,24 @@ __all__ = [
 ]
 
 
-def export_files(items: Iterable[ExportItem], *, salt: str, kaldi_audio_prefix: str = "") -> Files:
-    """Every format's metadata files for one release."""
+def export_files(
+    items: Iterable[ExportItem],
+    *,
+    salt: str,
+    kaldi_audio_prefix: str = "",
+    formats: Iterable[str] = ("commonvoice",),
+) -> Files:
+    """The metadata files of the classic formats, plus Common Voice's when in ``formats``."""
     items = check_items(items)
     files: Files = {}
-    for part in (
+    parts = [
         audiofolder_files(items),
         nemo_files(items),
         kaldi_files(items, audio_prefix=kaldi_audio_prefix),
-        commonvoice_files(items, salt=salt),
-    ):
+    ]
+    if "commonvoice" in formats:
+        parts.append(commonvoice_files(items, salt=salt))
+    for part in parts:
         clash = files.keys() & part.keys()
         if clash:
             raise ValueError(f"two formats want to write {sorted(clash)}")
