@@ -197,8 +197,9 @@ def _client_id_salt(release: Release) -> str:
 
 
 def archive_root(release: Release) -> str:
-    """The one top folder of every rendition's archive: ``<dataset slug>-v<N>/``."""
-    return f"{slugify(release.campaign.name) or 'dataset'}-v{release.version}/"
+    """The one top folder of every rendition's archive: ``<dataset slug>-v<label>/``, e.g.
+    ``acme-smart-tv-v3/``, or ``acme-smart-tv-v1.1/`` for the first re-issue of v1."""
+    return f"{slugify(release.campaign.name) or 'dataset'}-v{release.label}/"
 
 
 class _Bundle:
@@ -515,6 +516,9 @@ def _release_json(
         "campaign": release.campaign_id,
         "campaigns": _campaign_ids(release),
         "version": release.version,
+        # "1.1" for a redacted re-issue of v1 (the same content minus withdrawn speakers).
+        "label": release.label,
+        "reissue_of": release.reissue_of.label if release.reissue_of_id else None,
         "previous_version": changelog.get("against_version"),
         "client": release.client_id,
         "builder": BUILDER,

@@ -18,15 +18,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from labelhub.releases.archive import Selected, speaker_key
+from labelhub.releases.archive import AUDIO_SUFFIX, Selected, speaker_key
 from labelhub.releases.archive import _client_id_salt as client_id_salt
 from labelhub.releases.formats.base import ExportItem
 from labelhub.releases.formats.commonvoice import clip_name, tsv_name
 from labelhub.releases.formats.kaldi import utterance_id
 from labelhub.releases.formats.lhotse import KINDS, manifest_name
 from labelhub.releases.formats.parquet import parquet_name
-from labelhub.releases.models import Release, ReleaseItem
+from labelhub.releases.models import Release, ReleaseItem, ReleaseRendition
+from labelhub.releases.renditions import Rendition, rendition_parse
 from labelhub.releases.selectors import release_withdrawn_items
+from labelhub.releases.spec import spec_load
 from labelhub.releases.split_plan import SplitPlan, sentence_key
 from labelhub.releases.splits import SplitItem
 
@@ -132,6 +134,10 @@ class RemovedItem:
     item: ExportItem  # ids and paths only; the text is not needed to find a row
     original_member: str  # "" when originals were not shipped
     salt: str
+    # The audio suffixes of the renditions published (".wav", ".flac"), and whether one of
+    # them held the Common Voice layout, whose clips are copies with their own checksums.
+    audio_suffixes: tuple[str, ...]
+    commonvoice: bool
     # Whether the item's speaker has no item left in this split: then the speaker's own lines
     # (Kaldi spk2utt, spk2gender) go too.
     last_of_speaker: bool
@@ -141,7 +147,8 @@ class RemovedItem:
 # Row keys are each file's own id for the row (the item id; Kaldi's utterance or speaker id;
 # Common Voice's ``path``). A new format adds its function here.
 def _audio(removed: RemovedItem) -> list[str]:
-    members = [removed.item.audio_name]
+    name = PurePosixPath(removed.item.audio_name)
+    members = [str(name.with_suffix(suffix)) for suffix in removed.audio_suffixes]
     if removed.original_member:
         members.append(removed.original_member)
     return members
@@ -190,7 +197,7 @@ def _manifest(removed: RemovedItem) -> list[str]:
 
 
 def _checksums(removed: RemovedItem) -> list[str]:
-    files = _audio(removed) + [_commonvoice(removed)[0]]
+    files = _audio(removed) + ([_commonvoice(removed)[0]] if removed.commonvoice else [])
     return [f"SHA256SUMS#{member}" for member in files]
 
 
@@ -222,25 +229,45 @@ def removal_rows(*, release: Release) -> list[dict]:
             "split", "path"
         )
     }
+    shipped = _renditions_shipped(release)
     salt = client_id_salt(release)
-    originals = bool(release.spec.get("include_originals"))
-    return [_removal_row(i, salt, originals=originals, kept=kept_speakers) for i in items]
+    return [_removal_row(i, salt, shipped=shipped, kept=kept_speakers) for i in items]
 
 
-def _removal_row(row: ReleaseItem, salt: str, *, originals: bool, kept: set) -> dict:
+def _renditions_shipped(release: Release) -> list[Rendition]:
+    """Every rendition of the release a client could have downloaded: its published ones (the
+    version's default when none is recorded), so the list names only what was delivered."""
+    keys = release.renditions.filter(status=ReleaseRendition.Status.PUBLISHED).values_list(
+        "key", flat=True
+    )
+    return [rendition_parse(key) for key in keys] or [spec_load(release.spec).rendition()]
+
+
+def _removal_row(row: ReleaseItem, salt: str, *, shipped: list[Rendition], kept: set) -> dict:
     speaker, uid = _speaker_of(row.path), str(row.recording.uid)
     item = ExportItem(
         item_id=uid, split=row.split, audio_name=row.path, text="", duration=0.0,
         speaker_id=speaker, gender="", age_band="", region="", dialect="", language="",
     )  # fmt: skip
+    originals = any(rendition.include_originals for rendition in shipped)
     original = f"originals/{speaker}/{uid}{row.recording.original_suffix}" if originals else ""
-    removed = RemovedItem(item, original, salt, last_of_speaker=(row.split, speaker) not in kept)
+    formats = {"audio", "checksums"} | {name for r in shipped for name in r.formats}
+    removed = RemovedItem(
+        item,
+        original,
+        salt,
+        audio_suffixes=tuple(sorted({AUDIO_SUFFIX[r.audio_format] for r in shipped})),
+        commonvoice="commonvoice" in formats,
+        last_of_speaker=(row.split, speaker) not in kept,
+    )
     return {
         "recording_id": uid,
         "path": row.path,
         "split": row.split,
         "reason": REASON_WITHDRAWN,
-        "remove": {name: rows(removed) for name, rows in REMOVAL_FORMATS.items()},
+        "remove": {
+            name: rows(removed) for name, rows in REMOVAL_FORMATS.items() if name in formats
+        },
     }
 
 

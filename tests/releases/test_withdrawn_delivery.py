@@ -2,8 +2,6 @@
 the client or the PM, by any route or link issued before; its re-issue downloads and verifies."""
 
 import hashlib
-import io
-import zipfile
 
 import pytest
 from django.test import Client
@@ -14,7 +12,7 @@ from labelhub.releases.models import Release
 from labelhub.releases.services import release_build
 from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
 from tests.factories import CampaignFactory, UserFactory
-from tests.releases.helpers import approved_clip, build
+from tests.releases.helpers import Unpacked, approved_clip, build
 from tests.security.endpoints import all_endpoints
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +119,7 @@ def test_the_reissue_downloads_without_the_speaker_and_its_checksums_verify(
     assert response.status_code == 200
     data = b"".join(response.streaming_content)
     assert hashlib.sha256(data).hexdigest() == reissue.archive_sha256
-    bundle = zipfile.ZipFile(io.BytesIO(data))
+    bundle = Unpacked(data)
     for line in bundle.read("SHA256SUMS").decode().splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256(bundle.read(name)).hexdigest() == digest, name
