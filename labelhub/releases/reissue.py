@@ -240,7 +240,7 @@ def _renditions_shipped(release: Release) -> list[Rendition]:
     keys = release.renditions.filter(status=ReleaseRendition.Status.PUBLISHED).values_list(
         "key", flat=True
     )
-    return [rendition_parse(key) for key in keys] or [spec_load(release.spec).rendition()]
+    return [rendition_parse(key) for key in keys] or [spec_load(release.spec).rendition]
 
 
 def _removal_row(row: ReleaseItem, salt: str, *, shipped: list[Rendition], kept: set) -> dict:
