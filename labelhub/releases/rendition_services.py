@@ -209,8 +209,10 @@ def rendition_fail(rendition_id: int, *, reason: str) -> ReleaseRendition:
 
 def _folder(rendition: ReleaseRendition) -> str:
     # Apart from the version's own folder, which release_build cleans of its other runs' files.
+    # By label, as that folder is: a re-issue's renditions (v1.1) must never share v1's folder,
+    # whose other files the cleanup after a publish deletes.
     release = rendition.release
-    return f"releases/{release.campaign_id}/renditions/v{release.version}/{rendition.key}"
+    return f"releases/{release.campaign_id}/renditions/v{release.label}/{rendition.key}"
 
 
 def _file_name(rendition: ReleaseRendition) -> str:
