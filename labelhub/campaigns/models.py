@@ -25,6 +25,10 @@ class Campaign(models.Model):
         limit_choices_to={"kind": Organisation.Kind.CLIENT},
     )
 
+    class CollectionMode(models.TextChoices):
+        UTTERANCES = "utterances", _("Short utterances, one clip each")
+        LONG_FORM = "long_form", _("Long-form media, cut into segments")
+
     class Convention(models.TextChoices):
         PLAIN = "plain", _("Plain text")
         KSPON = "kspon", _("KsponSpeech (ETRI) conventions")
@@ -37,6 +41,18 @@ class Campaign(models.Model):
     min_seconds = models.FloatField(_("shortest utterance (s)"), default=1.0)
     max_seconds = models.FloatField(_("longest utterance (s)"), default=15.0)
     target_seconds = models.FloatField(_("target utterance length (s)"), default=10.0)
+    # What the campaign collects. Long-form sources (broadcasts, meetings, long sessions) are
+    # kept whole and cut into segments, each of which is labeled like a clip.
+    collection_mode = models.CharField(
+        _("what is collected"),
+        max_length=16,
+        choices=CollectionMode.choices,
+        default=CollectionMode.UTTERANCES,
+    )
+    max_source_seconds = models.FloatField(_("longest source (s)"), default=4 * 3600.0)
+    segment_min_seconds = models.FloatField(_("shortest segment (s)"), default=2.0)
+    segment_max_seconds = models.FloatField(_("longest segment (s)"), default=15.0)
+    segment_target_seconds = models.FloatField(_("target segment length (s)"), default=10.0)
     target_hours = models.FloatField(_("target total hours"), null=True, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     convention = models.CharField(
@@ -110,6 +126,13 @@ class Campaign(models.Model):
                 name="campaign_utterance_bounds_ordered",
             ),
             models.CheckConstraint(
+                condition=models.Q(segment_min_seconds__gt=0)
+                & models.Q(segment_target_seconds__gte=models.F("segment_min_seconds"))
+                & models.Q(segment_max_seconds__gte=models.F("segment_target_seconds"))
+                & models.Q(max_source_seconds__gt=0),
+                name="campaign_segment_bounds_ordered",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(asr_beam_size__gte=1) & models.Q(asr_beam_size__lte=10),
                 name="campaign_asr_beam_size_range",
             ),
@@ -126,6 +149,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_long_form(self) -> bool:
+        return self.collection_mode == self.CollectionMode.LONG_FORM
 
 
 class SpeechStyle(models.TextChoices):

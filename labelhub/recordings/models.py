@@ -22,6 +22,14 @@ class Recording(models.Model):
         # The speaker withdrew consent: the audio files are deleted, the row stays for the audit
         # trail and for releases that already hold it (ReleaseItem protects it).
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # A segment merged into its neighbour or deleted by a labeler: the row stays for the
+        # audit trail (its revisions), but it is no longer labeled or released.
+        REMOVED = "removed", _("Removed")
+
+    class Kind(models.TextChoices):
+        CLIP = "clip", _("Clip")  # a short utterance: its own audio, its own task
+        SOURCE = "source", _("Long-form source")  # kept whole; never labeled itself
+        SEGMENT = "segment", _("Segment of a source")  # a time span of a source, with a task
 
     class AsrStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -30,6 +38,18 @@ class Recording(models.Model):
         FAILED = "failed", _("Failed")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLIP)
+    # On segments: the long-form source they are cut from, and where. A segment has no audio
+    # file of its own; the workbench plays the source and a release cuts the span from the
+    # source's normalised WAV. Its speaker is the person talking in the span.
+    source = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="segments"
+    )
+    start_seconds = models.FloatField(null=True, blank=True)
+    end_seconds = models.FloatField(null=True, blank=True)
+    # Bumped by every change of a segment's span or speaker: a save that names an older
+    # version is refused (409), so two tabs never overwrite each other's boundaries.
+    segment_version = models.PositiveIntegerField(default=0)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="recordings")
     speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="recordings")
     prompt = models.ForeignKey(
@@ -89,6 +109,8 @@ class Recording(models.Model):
     )
     asr_error = models.TextField(blank=True)
     asr_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Percent done of a long-running draft (a long-form source's segmentation), for progress.
+    asr_progress = models.PositiveSmallIntegerField(default=0)
     # For the reaper (labelhub.jobs): tries (runs and requeues) and the last sign of life of
     # ingest and of the ASR draft.
     ingest_attempts = models.PositiveSmallIntegerField(default=0)
@@ -105,6 +127,18 @@ class Recording(models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "asr_status"]),
             models.Index(fields=["raw_sha256"]),
+            models.Index(fields=["source", "start_seconds"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="segment")
+                | (
+                    models.Q(source__isnull=False)
+                    & models.Q(start_seconds__gte=0)
+                    & models.Q(end_seconds__gt=models.F("start_seconds"))
+                ),
+                name="recording_segment_has_span",
+            ),
         ]
 
     def __str__(self) -> str:
