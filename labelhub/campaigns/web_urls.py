@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from labelhub.campaigns import views
+from labelhub.campaigns import source_pages, views
 
 app_name = "campaigns"
 
@@ -38,6 +38,12 @@ urlpatterns = [
         name="channel-delete",
     ),
     path("<int:campaign_id>/invites/", views.invite_create_page, name="invite-create"),
+    path("<int:campaign_id>/sources/", source_pages.sources_page, name="sources"),
+    path(
+        "<int:campaign_id>/sources/upload/",
+        source_pages.source_upload_page,
+        name="source-upload",
+    ),
     path("<int:campaign_id>/bulk-uploads/", views.bulk_upload_page, name="bulk-upload-create"),
     path(
         "<int:campaign_id>/bulk-uploads/<int:upload_id>/",
