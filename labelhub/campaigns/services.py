@@ -47,6 +47,11 @@ CAMPAIGN_FIELDS = frozenset(
         "asr_initial_prompt",
         "asr_beam_size",
         "asr_vad_filter",
+        "collection_mode",
+        "max_source_seconds",
+        "segment_min_seconds",
+        "segment_max_seconds",
+        "segment_target_seconds",
     }
 )
 

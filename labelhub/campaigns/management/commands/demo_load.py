@@ -16,6 +16,7 @@ from django.db import transaction
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.services import organisation_get_or_create, user_create
+from labelhub.campaigns.demo_longform import longform_demo_load
 from labelhub.campaigns.demographics import KOREAN_DIALECTS, KOREAN_REGIONS
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.campaigns.prompt_import import prompts_import
@@ -115,6 +116,7 @@ class Command(BaseCommand):
         if existing is not None:
             # A demo loaded by an older version gains the plan it lacks; nothing is doubled.
             self._plan(existing, pm=User.objects.get(username="pm"))
+            self._longform(spec)
             self.stdout.write("demo data already loaded")
             self._print_logins(spec)
             self._print_invite(existing)
@@ -126,12 +128,24 @@ class Command(BaseCommand):
             campaign, speakers, prompts = self._campaign(spec, pm=users["pm"])
             self._plan(campaign, pm=users["pm"])
         clips = self._clips(spec, speakers, prompts, pm=users["pm"])
+        self._longform(spec)
         self.stdout.write(
             f"demo loaded: campaign '{campaign.name}', {len(users)} users, "
             f"{len(speakers)} speakers, {clips} clips queued for ingest and Whisper"
         )
         self._print_logins(spec)
         self._print_invite(campaign)
+
+    def _longform(self, spec: dict) -> None:
+        client = Organisation.objects.get(name=spec["campaign"]["client"])
+        campaign = longform_demo_load(
+            pm=User.objects.get(username="pm"), client=client, legal_review=DEMO_LEGAL_REVIEW
+        )
+        if campaign is not None:
+            self.stdout.write(
+                f"long-form campaign '{campaign.name}': a talk-show MP4 queued for ingest and "
+                "segmentation"
+            )
 
     def _print_invite(self, campaign: Campaign) -> None:
         """A fresh speaker invite each run: open it to consent and record in the browser."""
