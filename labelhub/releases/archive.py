@@ -377,6 +377,8 @@ def write_archive(
         # The same figures, computed the same way, as the PM's analytics dashboard shows.
         context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
         context["split_report"] = split_report
+        if shipped_sources:
+            context["audio_note"] += " " + _long_form_note(len(shipped_sources))
         context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
         markdown = datasheet_markdown(context)
         fragment, document = datasheet_html(context)
@@ -390,6 +392,16 @@ def write_archive(
         lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
         bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
     return ArchiveResult(rows=rows, datasheet_md=markdown, datasheet_html=fragment)
+
+
+def _long_form_note(sources: int) -> str:
+    return (
+        f"Some utterances are segments of {sources} long-form source recording(s), each cut "
+        "sample-exactly from its source (source_id, source_start and source_end in "
+        "manifest.jsonl). Each source also ships once, whole, under sources/ for Kaldi's "
+        "segments file, silent outside this release's segments; transcripts/ holds its "
+        "segments as WebVTT and Praat TextGrid. Hours count the segments, not the sources."
+    )
 
 
 def _canonical(data):

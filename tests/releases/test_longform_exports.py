@@ -223,6 +223,7 @@ def test_release_counts_hours_of_segments_not_of_the_source(built) -> None:
         "sources": 1,
         "source_hours": round(len(made.samples) / RATE / 3600, 4),
     }
+    assert "segments of 1 long-form source" in archive.read("DATASHEET.md").decode()
     row = manifest(archive)[str(made.segments[0].uid)]
     first, stop = frames_of(made.segments[0])
     assert (row["source_id"], row["source_start"], row["source_end"]) == (
@@ -267,8 +268,12 @@ def test_a_mixed_release_keeps_clips_and_kaldi_lists_every_utterance_in_segments
     made = long_form(tmp_path)
     speaker = made.segments[0].speaker
     clip = approved_clip(made.campaign, "a short clip", speaker=speaker, duration_seconds=2.5)
+    # Split off later (a higher id than the clip's): still cut while its source is open.
+    late = segment_new(source=made.source, start_seconds=0.05, end_seconds=0.45, speaker=speaker)
+    approve(late, "a late split")
     release = build(made.campaign, split_ratios={"train": 1.0})
     archive = archive_of(release)
+    assert len(manifest(archive)) == len(made.segments) + 2
     row = manifest(archive)[str(clip.uid)]
     assert row["path"] == f"train/audio/{speaker.code}/{clip.uid}.wav"
     assert archive.read(row["path"]) == clip.normalised_file.open("rb").read()
@@ -281,6 +286,7 @@ def test_a_mixed_release_keeps_clips_and_kaldi_lists_every_utterance_in_segments
     clip_utt = f"{speaker.code}-{clip.uid}"
     assert [clip_utt, clip_utt, "0", "2.5"] in files["segments"]
     assert [clip_utt, row["path"]] in files["wav.scp"]
+    assert [line[0] for line in files["wav.scp"]] == sorted([clip_utt, str(made.source.uid)])
 
 
 def test_a_flac_rendition_cuts_the_same_samples(built, tmp_path: Path) -> None:
