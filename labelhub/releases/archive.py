@@ -9,9 +9,15 @@ split's ``metadata.jsonl`` (Hugging Face audiofolder), ``<split>_manifest.jsonl`
 top folder. The rendition's extra layouts (releases.renditions) add ``commonvoice/`` (TSVs and
 ``clips/``), ``lhotse/``, ``webdataset/`` shards and ``parquet/`` (audio embedded).
 
+Long-form segments (releases.segment_audio) ship a cut of their source at the same layout, so
+every per-item format holds the same samples; each source with segments in the release also
+ships once, whole, as ``sources/<uid>.wav`` (Kaldi's ``segments`` point into it), with WebVTT
+and TextGrid transcripts under ``transcripts/``. Sources are never items themselves.
+
 Byte-reproducible: every entry has the same time (ENTRY_TIME), file mode and compression, the
-entries come in a fixed order (items by id, then the text files by name), and no file holds a
-build-time value, so the same version and rendition always give the same archive SHA-256.
+entries come in a fixed order (items by id, a source's segments together at its first one, then
+the text files by name), and no file holds a build-time value, so the same version and
+rendition always give the same archive SHA-256.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
@@ -52,12 +58,14 @@ from labelhub.releases.datasheet import (
 )
 from labelhub.releases.datasheet_terms import terms_context
 from labelhub.releases.formats import ExportItem, audio_name, export_files
+from labelhub.releases.formats.base import Span, source_audio_name
 from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
 from labelhub.releases.formats.sinks import Member, Sink
 from labelhub.releases.formats.webdataset import WebDatasetSink
 from labelhub.releases.models import Release
 from labelhub.releases.renditions import Rendition
+from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import spec_load
 from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord, Speaker
@@ -83,6 +91,8 @@ class Selected:
     revision_id: int
     consent_id: int
     split_item: SplitItem
+    # A segment's (start, end) as a published version recorded it; None: the segment's own.
+    span_seconds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class ItemRow:
     split: str
     path: str
     sha256: str
+    span_seconds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,20 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + CHUNK]
 
 
+def _item_order(ids: Iterable[int]) -> list[int]:
+    """Items by id, except that a source's segments come together, by id, at the place of its
+    lowest-numbered one: then each source is opened (and shipped) once. A release of clips
+    keeps plain id order, so its archives stay the bytes they always were."""
+    keys: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(sorted(ids)):
+        for pk, source_id in Recording.objects.filter(pk__in=chunk).values_list("pk", "source_id"):
+            keys[pk] = (source_id or pk, pk)
+    first_of: dict[int, int] = {}
+    for group, pk in sorted(keys.values(), key=lambda key: key[1]):
+        first_of.setdefault(group, pk)
+    return sorted(keys, key=lambda pk: (first_of[keys[pk][0]], pk))
+
+
 @dataclass
 class _Chunk:
     recordings: list[Recording]
@@ -129,10 +154,12 @@ class _Chunk:
 
 
 def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
-    recordings = list(
-        Recording.objects.filter(pk__in=ids)
-        .select_related("speaker", "campaign", "environment", "channel")
-        .order_by("pk")
+    place = {pk: index for index, pk in enumerate(ids)}
+    recordings = sorted(
+        Recording.objects.filter(pk__in=ids).select_related(
+            "speaker", "campaign", "environment", "channel", "source"
+        ),
+        key=lambda recording: place[recording.pk],
     )
     revision_ids = [selected[i].revision_id for i in ids]
     revisions = TranscriptRevision.objects.filter(pk__in=revision_ids).only(
@@ -278,7 +305,18 @@ def write_archive(
     ):
         bundle = _Bundle(zipped, archive_root(release))
         sinks = _sinks(Path(scratch), salt=salt, formats=formats)
-        for ids in _chunks(sorted(selected)):
+        sources = SourceAudio(Path(scratch))
+        shipped_sources: list[FinishedSource] = []
+
+        def ship(finished: FinishedSource | None) -> None:
+            if finished is not None:
+                shipped_sources.append(finished)
+                name = source_audio_name(finished.source_id, suffix)
+                with _shipped_audio(finished.path, rendition.audio_format) as audio:
+                    sums.append((name, _write_audio(bundle, audio, name)))
+                finished.path.unlink()
+
+        for ids in _chunks(_item_order(selected)):
             chunk = _load_chunk(ids, selected)
             for recording in chunk.recordings:
                 choice = selected[recording.pk]
@@ -286,25 +324,32 @@ def write_archive(
                 revision = chunk.revisions[choice.revision_id]
                 consent = chunk.consents[choice.consent_id]
                 votes = chunk.votes.get(recording.pk, (0, 0))
-                item = _export_item(
-                    recording, revision, split, pooled=pooled, suffix=suffix, votes=votes
-                )
-                with (
-                    local_path(recording.normalised_file) as source,
-                    _shipped_audio(source, rendition.audio_format) as audio,
-                ):
-                    digest = _write_audio(bundle, audio, item.audio_name)
-                    for sink in sinks:
-                        _copy_members(bundle, sink.add(item, audio), sums)
+                if sources.current not in (None, recording.source_id):
+                    ship(sources.close())
+                span_seconds = _span_seconds(recording, choice)
+                with _item_audio(recording, span_seconds, sources, suffix) as (wav, span):
+                    item = _export_item(
+                        recording, revision, split, pooled=pooled, suffix=suffix, votes=votes,
+                        span=span,
+                    )  # fmt: skip
+                    with _shipped_audio(wav, rendition.audio_format) as audio:
+                        digest = _write_audio(bundle, audio, item.audio_name)
+                        for sink in sinks:
+                            _copy_members(bundle, sink.add(item, audio), sums)
                 sums.append((item.audio_name, digest))
                 original = None
-                if rendition.include_originals:
+                # A segment's original is its source's whole upload, which holds speech the
+                # release may not deliver: segments ship no original (the manifest says none).
+                if rendition.include_originals and span is None:
                     original = _write_original(bundle, recording, item.speaker_id)
                     sums.append((original, recording.raw_sha256))
                 exported.append(item)
                 rows.append(
-                    ItemRow(recording.pk, revision.pk, consent.pk, split, item.audio_name, digest)
-                )
+                    ItemRow(
+                        recording.pk, revision.pk, consent.pk, split, item.audio_name, digest,
+                        span_seconds,
+                    )
+                )  # fmt: skip
                 row = _manifest_row(item, consent, original=original)
                 manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
                 stats.add(_facts(item, recording, revision, consent, chunk))
@@ -313,13 +358,16 @@ def write_archive(
                 if percent != reported:
                     on_progress(percent)
                     reported = percent
+        ship(sources.close())
         for sink in sinks:
             _copy_members(bundle, sink.finish(), sums)
         texts = export_files(
             exported, salt=salt, formats=formats, kaldi_audio_prefix=spec.kaldi_audio_prefix
         )
         del exported  # the biggest thing held; the metadata files are written from here on
-        texts["release.json"] = _release_json(release, stats, changelog, rendition)
+        texts["release.json"] = _release_json(
+            release, stats, changelog, rendition, sources=shipped_sources
+        )
         if split_report is not None:  # how the splits were made (releases.split_plan)
             texts["release.json"] = _with_splits(texts["release.json"], split_report)
         campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
@@ -329,6 +377,8 @@ def write_archive(
         # The same figures, computed the same way, as the PM's analytics dashboard shows.
         context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
         context["split_report"] = split_report
+        if shipped_sources:
+            context["audio_note"] += " " + _long_form_note(len(shipped_sources))
         context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
         markdown = datasheet_markdown(context)
         fragment, document = datasheet_html(context)
@@ -344,6 +394,16 @@ def write_archive(
     return ArchiveResult(rows=rows, datasheet_md=markdown, datasheet_html=fragment)
 
 
+def _long_form_note(sources: int) -> str:
+    return (
+        f"Some utterances are segments of {sources} long-form source recording(s), each cut "
+        "sample-exactly from its source (source_id, source_start and source_end in "
+        "manifest.jsonl). Each source also ships once, whole, under sources/ for Kaldi's "
+        "segments file, silent outside this release's segments; transcripts/ holds its "
+        "segments as WebVTT and Praat TextGrid. Hours count the segments, not the sources."
+    )
+
+
 def _canonical(data):
     return json.loads(json.dumps(data, sort_keys=True))
 
@@ -357,6 +417,32 @@ def _write_audio(bundle: _Bundle, source: Path, name: str) -> str:
     with source.open("rb") as handle:
         # Audio barely compresses; storing keeps the build fast.
         return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
+
+
+def _span_seconds(recording: Recording, choice: Selected) -> tuple[float, float] | None:
+    if recording.kind != Recording.Kind.SEGMENT:
+        return None
+    return choice.span_seconds or (recording.start_seconds, recording.end_seconds)
+
+
+@contextmanager
+def _item_audio(
+    recording: Recording,
+    span_seconds: tuple[float, float] | None,
+    sources: SourceAudio,
+    suffix: str,
+) -> Iterator[tuple[Path, Span | None]]:
+    """The item's normalised audio: a clip's own file, or a segment's cut from its source."""
+    if span_seconds is None:
+        with local_path(recording.normalised_file) as path:
+            yield path, None
+        return
+    source_audio = source_audio_name(str(recording.source.uid), suffix)
+    path, span = sources.cut(recording, span_seconds, source_audio=source_audio)
+    try:
+        yield path, span
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -437,15 +523,20 @@ def _export_item(
     pooled: bool,
     suffix: str,
     votes: tuple[int, int] = (0, 0),
+    span: Span | None = None,
 ) -> ExportItem:
     speaker = recording.speaker
+    # A segment lasts exactly the samples cut, not the span's rounded seconds.
+    duration = round(recording.duration_seconds or 0.0, 3)
+    if span is not None:
+        duration = (span.stop - span.first) / span.sample_rate
     key = speaker_key(speaker.code, speaker.campaign_id, pooled=pooled)
     return ExportItem(
         item_id=str(recording.uid),
         split=split,
         audio_name=audio_name(split, key, str(recording.uid), suffix),
         text=revision.text,
-        duration=round(recording.duration_seconds or 0.0, 3),
+        duration=duration,
         speaker_id=key,
         gender=speaker.gender,
         age_band=speaker.age_band,
@@ -455,6 +546,7 @@ def _export_item(
         extra={"revision": revision.number},
         up_votes=votes[0],
         down_votes=votes[1],
+        span=span,
     )
 
 
@@ -506,11 +598,23 @@ def _manifest_row(item: ExportItem, consent: ConsentRecord, *, original: str | N
     }
     if original is not None:
         row["original_path"] = original
+    if item.span is not None:  # where the cut lies in its source, as Kaldi's segments say
+        row |= {
+            "source_id": item.span.source_id,
+            "source_path": item.span.source_audio,
+            "source_start": item.span.start,
+            "source_end": item.span.end,
+        }
     return row
 
 
 def _release_json(
-    release: Release, stats: DatasheetStats, changelog: dict, rendition: Rendition
+    release: Release,
+    stats: DatasheetStats,
+    changelog: dict,
+    rendition: Rendition,
+    *,
+    sources: list[FinishedSource] = (),
 ) -> str:
     summary = {
         "campaign": release.campaign_id,
@@ -537,6 +641,12 @@ def _release_json(
         "audio": {"format": rendition.audio_format, "sample_rate": 16000, "channels": 1},
         "changelog": changelog,
     }
+    if sources:
+        # Items (and the hours above) are segments; their sources ship whole besides them.
+        summary["long_form"] = {
+            "sources": len(sources),
+            "source_hours": round(sum(s.seconds for s in sources) / 3600, 4),
+        }
     return json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
 
 

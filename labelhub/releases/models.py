@@ -149,6 +149,10 @@ class ReleaseItem(models.Model):
     split = models.CharField(max_length=32, blank=True)
     path = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    # A long-form segment's span as it was cut: a boundary dragged after publishing must not
+    # change what a later rendition or a re-issue of this version cuts. Null on clips.
+    start_seconds = models.FloatField(null=True, blank=True)
+    end_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [

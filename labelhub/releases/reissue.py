@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from labelhub.releases.archive import AUDIO_SUFFIX, Selected, speaker_key
 from labelhub.releases.archive import _client_id_salt as client_id_salt
-from labelhub.releases.formats.base import ExportItem
+from labelhub.releases.formats.base import ExportItem, source_audio_name
 from labelhub.releases.formats.commonvoice import clip_name, tsv_name
 from labelhub.releases.formats.kaldi import utterance_id
 from labelhub.releases.formats.lhotse import KINDS, manifest_name
@@ -43,12 +43,12 @@ def releases_supersede_for_speaker(*, speaker_id: int) -> list[Release]:
     Safe to run twice: a release already superseded is left alone (its re-issue, built later,
     leaves out every item withdrawn by then, this speaker's included).
     """
+    # Their own items, and segments of a source they recorded (its audio is deleted).
+    holds = Q(items__recording__speaker_id=speaker_id) | Q(
+        items__recording__source__speaker_id=speaker_id
+    )
     held = (
-        Release.objects.filter(
-            status=Release.Status.PUBLISHED,
-            superseded_at__isnull=True,
-            items__recording__speaker_id=speaker_id,
-        )
+        Release.objects.filter(holds, status=Release.Status.PUBLISHED, superseded_at__isnull=True)
         .distinct()
         .values_list("pk", flat=True)
     )
@@ -106,11 +106,16 @@ def reissue_select(*, release: Release) -> tuple[dict[int, Selected], SplitPlan]
     columns = ["recording_id", "revision_id", "consent_id", "split", "recording__uid"]
     columns += ["recording__speaker__code", "recording__speaker__campaign_id"]
     columns += ["recording__duration_seconds", "recording__prompt__text"]
+    columns += ["start_seconds", "end_seconds"]
     selected: dict[int, Selected] = {}
     splits: dict[str, str] = {}
     speakers: dict[str, str] = {}
     for row in kept.values_list(*columns).iterator(chunk_size=2000):
-        recording_id, revision_id, consent_id, split, uid, code, campaign_id, seconds, text = row
+        recording_id, revision_id, consent_id, split, uid, code, campaign_id, seconds, text = row[
+            :9
+        ]
+        # A segment keeps the span the original cut, even if its boundaries moved since.
+        span = (row[9], row[10]) if row[9] is not None else None
         item = SplitItem(
             item_id=str(uid),
             speaker_id=speaker_key(code, campaign_id, pooled=True),
@@ -118,7 +123,7 @@ def reissue_select(*, release: Release) -> tuple[dict[int, Selected], SplitPlan]
             seconds=seconds or 0.0,
             sentence=sentence_key(text) if text else "",
         )
-        selected[recording_id] = Selected(recording_id, revision_id, consent_id, item)
+        selected[recording_id] = Selected(recording_id, revision_id, consent_id, item, span)
         splits[item.item_id] = speakers[item.speaker_id] = split
     note = _("a re-issue keeps the splits of the release it replaces")
     return selected, SplitPlan(splits=splits, speakers=speakers, sentence_disjoint=False, note=note)
@@ -141,6 +146,9 @@ class RemovedItem:
     # Whether the item's speaker has no item left in this split: then the speaker's own lines
     # (Kaldi spk2utt, spk2gender) go too.
     last_of_speaker: bool
+    # A long-form segment's source uid ("" for a clip): its speech is also in the source's
+    # whole audio and transcripts.
+    source_id: str = ""
 
 
 # One function per format: the archive members and "member#row-key" rows that hold the item.
@@ -149,7 +157,7 @@ class RemovedItem:
 def _audio(removed: RemovedItem) -> list[str]:
     name = PurePosixPath(removed.item.audio_name)
     members = [str(name.with_suffix(suffix)) for suffix in removed.audio_suffixes]
-    if removed.original_member:
+    if removed.original_member and not removed.source_id:  # segments ship no original
         members.append(removed.original_member)
     return members
 
@@ -164,7 +172,9 @@ def _nemo(removed: RemovedItem) -> list[str]:
 
 def _kaldi(removed: RemovedItem) -> list[str]:
     folder, utt = f"kaldi/{removed.item.split}", utterance_id(removed.item)
-    rows = [f"{folder}/{name}#{utt}" for name in KALDI_UTTERANCE_FILES]
+    # A segment's wav.scp line is its source's (kept for the other segments): not the item's.
+    files = [n for n in KALDI_UTTERANCE_FILES if not (removed.source_id and n == "wav.scp")]
+    rows = [f"{folder}/{name}#{utt}" for name in files]
     if removed.last_of_speaker:
         rows += [f"{folder}/{name}#{removed.item.speaker_id}" for name in KALDI_SPEAKER_FILES]
     return rows
@@ -192,12 +202,24 @@ def _parquet(removed: RemovedItem) -> list[str]:
     return [f"{parquet_name(removed.item.split)}#{removed.item.item_id}"]
 
 
+def _long_form(removed: RemovedItem) -> list[str]:
+    """The source's whole audio holds the segment's speech, so it goes as a whole (the re-issue
+    ships it again, silent there); its WebVTT cue is the one with the item's id, and the
+    TextGrid, whose intervals carry no id, goes as a whole too."""
+    if not removed.source_id:
+        return []
+    uid, item = removed.source_id, removed.item.item_id
+    members = [source_audio_name(uid, suffix) for suffix in removed.audio_suffixes]
+    return members + [f"transcripts/{uid}.vtt#{item}", f"transcripts/{uid}.TextGrid"]
+
+
 def _manifest(removed: RemovedItem) -> list[str]:
     return [f"manifest.jsonl#{removed.item.item_id}"]
 
 
 def _checksums(removed: RemovedItem) -> list[str]:
     files = _audio(removed) + ([_commonvoice(removed)[0]] if removed.commonvoice else [])
+    files += [m for m in _long_form(removed) if m.startswith("sources/")]
     return [f"SHA256SUMS#{member}" for member in files]
 
 
@@ -210,6 +232,7 @@ REMOVAL_FORMATS: dict[str, Callable[[RemovedItem], list[str]]] = {
     "lhotse": _lhotse,
     "webdataset": _webdataset,
     "parquet": _parquet,
+    "long-form": _long_form,
     "labelhub-manifest": _manifest,
     "checksums": _checksums,
 }
@@ -219,9 +242,15 @@ def removal_rows(*, release: Release) -> list[dict]:
     """For each withdrawn item of the release: every member and row to delete, per format."""
     items = list(
         release_withdrawn_items(release=release)
-        .select_related("recording")
+        .select_related("recording", "recording__source")
         .order_by("path")
-        .only("path", "split", "recording__uid", "recording__original_suffix")
+        .only(
+            "path",
+            "split",
+            "recording__uid",
+            "recording__original_suffix",
+            "recording__source__uid",
+        )  # fmt: skip
     )
     kept_speakers = {
         (split, _speaker_of(path))
@@ -251,7 +280,10 @@ def _removal_row(row: ReleaseItem, salt: str, *, shipped: list[Rendition], kept:
     )  # fmt: skip
     originals = any(rendition.include_originals for rendition in shipped)
     original = f"originals/{speaker}/{uid}{row.recording.original_suffix}" if originals else ""
+    source_id = str(row.recording.source.uid) if row.recording.source_id else ""
     formats = {"audio", "checksums"} | {name for r in shipped for name in r.formats}
+    if source_id:
+        formats.add("long-form")
     removed = RemovedItem(
         item,
         original,
@@ -259,6 +291,7 @@ def _removal_row(row: ReleaseItem, salt: str, *, shipped: list[Rendition], kept:
         audio_suffixes=tuple(sorted({AUDIO_SUFFIX[r.audio_format] for r in shipped})),
         commonvoice="commonvoice" in formats,
         last_of_speaker=(row.split, speaker) not in kept,
+        source_id=source_id,
     )
     return {
         "recording_id": uid,

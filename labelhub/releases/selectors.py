@@ -17,8 +17,12 @@ from labelhub.speakers.models import ConsentRecord
 
 # An item is flagged when its speaker withdrew after the release was built: the release's files
 # stay as they are (they are immutable), so clients must be told instead.
-WITHDRAWN_ITEM = Q(items__consent__withdrawn_at__isnull=False) | Q(
-    items__recording__speaker__withdrawn_at__isnull=False
+# A segment also goes when its source's speaker withdraws: the source's audio, which holds the
+# segment's samples, is deleted then.
+WITHDRAWN_ITEM = (
+    Q(items__consent__withdrawn_at__isnull=False)
+    | Q(items__recording__speaker__withdrawn_at__isnull=False)
+    | Q(items__recording__source__speaker__withdrawn_at__isnull=False)
 )
 
 
@@ -44,7 +48,9 @@ def releases_visible_to(*, user: User) -> QuerySet[Release]:
 
 def release_withdrawn_items(*, release: Release) -> QuerySet:
     return release.items.filter(
-        Q(consent__withdrawn_at__isnull=False) | Q(recording__speaker__withdrawn_at__isnull=False)
+        Q(consent__withdrawn_at__isnull=False)
+        | Q(recording__speaker__withdrawn_at__isnull=False)
+        | Q(recording__source__speaker__withdrawn_at__isnull=False)
     )
 
 
@@ -82,7 +88,9 @@ def release_recordings(*, campaign_ids: list[int], spec: ReleaseSpec) -> QuerySe
     Always enforced, whatever the spec says: a human-written final text, a consent that allows
     third-party delivery, no withdrawn speaker, no active curation exclusion (on the clip or its
     speaker). Curation's exclusions are read here directly (lifted_at null = active), the same
-    rule analytics applies.
+    rule analytics applies. Long-form sources are never items (their segments are), and a
+    segment ships only while it and its source are ready: a removed (merged or deleted) one, or
+    one whose source was withdrawn or rejected, does not.
     """
     final = TranscriptRevision.objects.filter(
         recording=OuterRef("pk"), kind__in=HUMAN_KINDS
@@ -97,6 +105,8 @@ def release_recordings(*, campaign_ids: list[int], spec: ReleaseSpec) -> QuerySe
             status=Recording.Status.READY,
             speaker__withdrawn_at__isnull=True,
         )
+        .exclude(kind=Recording.Kind.SOURCE)
+        .filter(Q(source__isnull=True) | Q(source__status=Recording.Status.READY))
         .annotate(
             final_revision_id=Subquery(final.values("pk")[:1]),
             consent_id=Subquery(consent.values("pk")[:1]),

@@ -365,6 +365,8 @@ def _publish(
                 split=row.split,
                 path=row.path,
                 sha256=row.sha256,
+                start_seconds=row.span_seconds[0] if row.span_seconds else None,
+                end_seconds=row.span_seconds[1] if row.span_seconds else None,
             )
             for row in result.rows
         ),

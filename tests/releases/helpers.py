@@ -23,6 +23,12 @@ def approved_clip(campaign, text: str = "turn on the tv", *, speaker=None, draft
     if speaker is None:
         speaker = ConsentRecordFactory(speaker__campaign=campaign).speaker
     recording = RecordingFactory(speaker=speaker, **rec)
+    approve(recording, text, draft=draft)
+    return recording
+
+
+def approve(recording, text: str, *, draft: str = "") -> None:
+    """An ASR draft, a labeler's final text and an approved task, as labeling leaves them."""
     first = RevisionFactory(recording=recording, text=draft or text)
     RevisionFactory(
         recording=recording,
@@ -32,7 +38,6 @@ def approved_clip(campaign, text: str = "turn on the tv", *, speaker=None, draft
         text=text,
     )
     TaskFactory(recording=recording, status=Task.Status.APPROVED)
-    return recording
 
 
 def correct(recording, text: str) -> TranscriptRevision:

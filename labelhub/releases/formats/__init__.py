@@ -13,6 +13,7 @@ from labelhub.releases.formats.base import ExportItem, Files, audio_name, check_
 from labelhub.releases.formats.commonvoice import commonvoice_files
 from labelhub.releases.formats.kaldi import kaldi_files
 from labelhub.releases.formats.nemo import nemo_files
+from labelhub.releases.formats.transcripts import transcript_files
 
 __all__ = [
     "ExportItem",
@@ -23,6 +24,7 @@ __all__ = [
     "export_files",
     "kaldi_files",
     "nemo_files",
+    "transcript_files",
     "write_files",
 ]
 
@@ -34,13 +36,15 @@ def export_files(
     kaldi_audio_prefix: str = "",
     formats: Iterable[str] = ("commonvoice",),
 ) -> Files:
-    """The metadata files of the classic formats, plus Common Voice's when in ``formats``."""
+    """The metadata files of the classic formats, plus Common Voice's when in ``formats``, plus
+    each long-form source's WebVTT and TextGrid transcripts when segments are among the items."""
     items = check_items(items)
     files: Files = {}
     parts = [
         audiofolder_files(items),
         nemo_files(items),
         kaldi_files(items, audio_prefix=kaldi_audio_prefix),
+        transcript_files(items),
     ]
     if "commonvoice" in formats:
         parts.append(commonvoice_files(items, salt=salt))

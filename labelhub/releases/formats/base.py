@@ -8,7 +8,11 @@ Every path a format writes is relative to the release root. With the spec's ``au
 "flac" the same layout holds ``.flac`` files; the suffix of ``audio_name`` is the one place that
 says which, so every format follows it. ``originals/`` (the raw uploads, when shipped) and
 ``kaldi/`` are taken at the root, as are ``commonvoice/``, ``lhotse/``, ``webdataset/`` and
-``parquet/``, so no split may use those names.
+``parquet/``, so no split may use those names. Long-form releases add ``sources/`` (each source
+whose segments ship, whole, for Kaldi's ``segments``) and ``transcripts/`` (WebVTT, TextGrid).
+
+A segment item (an item with a ``span``) still has its own cut at ``audio_name``; its span says
+where that cut lies in its source, in samples, so every format agrees on the same samples.
 """
 
 from __future__ import annotations
@@ -23,7 +27,52 @@ from pathlib import Path, PurePosixPath
 Files = dict[str, str]
 
 _SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-RESERVED_TOP_LEVEL = {"kaldi", "originals", "commonvoice", "lhotse", "webdataset", "parquet"}
+RESERVED_TOP_LEVEL = {
+    "kaldi",
+    "originals",
+    "commonvoice",
+    "lhotse",
+    "webdataset",
+    "parquet",
+    "sources",
+    "transcripts",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a segment's cut lies in its long-form source: samples [first, stop) of the source's
+    normalised audio, which holds ``frames`` samples at ``sample_rate``."""
+
+    source_id: str  # the source's uid: Kaldi's recording-id, the transcripts' file name
+    source_audio: str  # the whole source in the release, e.g. "sources/<uid>.wav"
+    first: int
+    stop: int
+    sample_rate: int
+    frames: int
+
+    @property
+    def start(self) -> float:
+        return self.first / self.sample_rate
+
+    @property
+    def end(self) -> float:
+        return self.stop / self.sample_rate
+
+    @property
+    def source_seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def source_audio_name(source_id: str, suffix: str = ".wav") -> str:
+    """Where a long-form source's whole audio lives inside the release."""
+    return f"sources/{source_id}{suffix}"
+
+
+def seconds_text(frames: int, sample_rate: int) -> str:
+    """A sample position as seconds, exactly for 16 kHz (k/16000 has at most 7 decimals), with
+    no trailing zeros: Kaldi rounds seconds times the rate back to the same sample."""
+    return f"{frames / sample_rate:.7f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -43,6 +92,8 @@ class ExportItem:
     # Reviewers' decisions on the clip: approvals (edited ones included) and returns.
     up_votes: int = 0
     down_votes: int = 0
+    # Set on a segment of a long-form source; None on a clip.
+    span: Span | None = None
 
 
 # What a row-per-clip format (WebDataset's .json, Parquet columns) says of each item.
@@ -84,6 +135,12 @@ def check_items(items: Iterable[ExportItem]) -> list[ExportItem]:
             raise ValueError(
                 f"item {item.item_id!r}: audio {item.audio_name!r} is not under {item.split}/; "
                 "each split folder holds its own audio"
+            )
+        span = item.span
+        if span is not None and not 0 <= span.first < span.stop <= span.frames:
+            raise ValueError(
+                f"item {item.item_id!r}: span [{span.first}, {span.stop}) is not inside its "
+                f"source's {span.frames} samples"
             )
     return sorted(items, key=lambda item: item.audio_name)
 

@@ -13,13 +13,29 @@ only WAV, and sox is one of Kaldi's own required tools (tools/extras/check_depen
 whereas the ``flac`` command that the LibriSpeech recipe pipes through often is not installed.
 Transcripts are flattened to one line of ASCII spaces: validate_text.pl refuses
 other Unicode whitespace (U+3000, no-break space).
+
+Long-form sources stay whole, as Kaldi recipes keep long recordings: a split holding segments
+gets a ``segments`` file, ``<utt-id> <recording-id> <start> <end>`` in seconds, and its
+``wav.scp`` then lists recordings, not utterances: each source once (recording-id = the
+source's uid) pointing at ``sources/<uid>.wav``. Once a data dir has ``segments`` every
+utterance must be in it and every wav.scp entry must be a recording one names
+(validate_data_dir.sh compares the two lists), so a clip in the same split becomes a recording
+of its own, its utterance id, with one segment spanning the whole clip. Times are exact sample
+positions (k/16000 s). Splits without segments are written exactly as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from labelhub.releases.formats.base import ExportItem, Files, by_split, check_items, one_line
+from labelhub.releases.formats.base import (
+    ExportItem,
+    Files,
+    by_split,
+    check_items,
+    one_line,
+    seconds_text,
+)
 
 KALDI_GENDER = {"male": "m", "female": "f"}
 
@@ -51,17 +67,58 @@ def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]
         speakers.setdefault(item.speaker_id, []).append(utt)
     genders = {item.speaker_id: KALDI_GENDER.get(item.gender) for _, item in utts}
     data_dir = {
-        "wav.scp": [f"{utt} {wav_entry(audio_prefix + item.audio_name)}" for utt, item in utts],
+        "wav.scp": _wav_scp(utts, audio_prefix),
         "text": [f"{utt} {one_line(item.text)}".rstrip() for utt, item in utts],
         "utt2spk": [f"{utt} {item.speaker_id}" for utt, item in utts],
         "spk2utt": [f"{speaker} {' '.join(ids)}" for speaker, ids in speakers.items()],
     }
+    if any(item.span for _, item in utts):
+        data_dir["segments"] = [_segment_line(utt, item) for utt, item in utts]
     # Optional files whose every line must be valid, or validation fails: written only if so.
     if all(item.duration > 0 for _, item in utts):
-        data_dir["utt2dur"] = [f"{utt} {item.duration:g}" for utt, item in utts]
+        data_dir["utt2dur"] = [f"{utt} {_duration(item)}" for utt, item in utts]
     if all(genders.values()):
         data_dir["spk2gender"] = [f"{speaker} {genders[speaker]}" for speaker in speakers]
     return data_dir
+
+
+def _wav_scp(utts: list[tuple[str, ExportItem]], audio_prefix: str) -> list[str]:
+    """Utterance -> audio lines for a split of clips; recording -> audio lines, sorted by
+    recording id and each source once, when the split holds segments."""
+    if not any(item.span for _, item in utts):
+        return [f"{utt} {wav_entry(audio_prefix + item.audio_name)}" for utt, item in utts]
+    recordings: dict[str, str] = {}
+    for utt, item in utts:
+        recording, audio = _recording_of(utt, item)
+        recordings[recording] = wav_entry(audio_prefix + audio)
+    return [f"{recording} {entry}" for recording, entry in sorted(recordings.items())]
+
+
+def _recording_of(utt: str, item: ExportItem) -> tuple[str, str]:
+    if item.span is None:
+        return utt, item.audio_name
+    return item.span.source_id, item.span.source_audio
+
+
+def _segment_line(utt: str, item: ExportItem) -> str:
+    recording, _audio = _recording_of(utt, item)
+    if item.span is None:  # a clip in a split with segments: one segment, all of it
+        return f"{utt} {recording} 0 {item.duration:g}"
+    span = item.span
+    start, end = (
+        seconds_text(span.first, span.sample_rate),
+        seconds_text(span.stop, span.sample_rate),
+    )
+    return f"{utt} {recording} {start} {end}"
+
+
+def _duration(item: ExportItem) -> str:
+    span = item.span
+    return (
+        f"{item.duration:g}"
+        if span is None
+        else seconds_text(span.stop - span.first, span.sample_rate)
+    )
 
 
 def wav_entry(path: str) -> str:
@@ -81,6 +138,8 @@ def _checked(items: list[ExportItem], audio_prefix: str) -> list[ExportItem]:
             ("speaker id", item.speaker_id),
             ("item id", item.item_id),
             ("audio path", audio_prefix + item.audio_name),
+            ("source id", item.span.source_id if item.span else "-"),
+            ("source audio path", audio_prefix + item.span.source_audio if item.span else "-"),
         ):
             if not value or value.startswith("~") or any(char.isspace() for char in value):
                 raise ValueError(

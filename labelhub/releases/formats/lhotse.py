@@ -6,6 +6,10 @@ cuts. Each item is one recording with one supervision spanning all of it. ``sour
 relative to the release root (Lhotse opens them from the working directory; ``with_path_prefix``
 makes them absolute). Sample counts come from the audio file itself, since Lhotse checks a cut's
 duration against them. Lines are gzipped as they come, so memory holds one line.
+
+A long-form segment is a recording of its own too, its cut file, rather than its source with
+an offset: every layout then ships the same samples, and a withdrawal's removal list finds the
+segment by its id alone. The source and span are in manifest.jsonl (and Kaldi's segments).
 """
 
 from __future__ import annotations
