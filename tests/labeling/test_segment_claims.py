@@ -156,3 +156,17 @@ def test_double_transcription_hands_the_second_transcriber_the_segment_with_its_
         f"/api/tasks/{task.pk}/submit/", {"text": "lights on please"}, format="json"
     )
     assert response.status_code == 201 and response.json()["kind"] == "double"
+
+
+def test_a_run_holder_taken_off_the_campaign_still_hears_the_source(api_for, run_of_three):
+    source, segments = make_source_with_segments(spans=FIVE[:2])
+    user = labeler_user()
+    task_claim_next(labeler=user)
+    source.campaign.labelers.set([labeler_user()])
+    api = api_for(user)
+    assert api.get(f"/api/recordings/{source.pk}/peaks/").status_code == 200
+    assert api.get(f"/api/recordings/{source.pk}/audio/").status_code == 200
+    listed = api.get(f"/api/sources/{source.pk}/segments/").json()["segments"]
+    assert [s["held_by_me"] for s in listed] == [True, True]
+    # Someone with no lease and not on the list hears nothing.
+    assert api_for(labeler_user()).get(f"/api/recordings/{source.pk}/audio/").status_code == 404
