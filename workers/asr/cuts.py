@@ -231,5 +231,5 @@ def _tidy(planned: list[PlannedSegment], duration: float) -> list[PlannedSegment
             start = tidy[-1].end
         if end <= start:
             continue
-        tidy.append(replace(segment, start=start, end=end))
+        tidy.append(replace(segment, start=float(start), end=float(end)))
     return tidy
