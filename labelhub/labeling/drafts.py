@@ -210,6 +210,26 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
+def draft_revision(result: Transcription, **fields: object) -> TranscriptRevision:
+    """An unsaved ASR draft revision holding what the engine said; `fields` name the rest."""
+    return TranscriptRevision(
+        kind=TranscriptRevision.Kind.ASR_DRAFT,
+        source=TranscriptRevision.Source.ASR,
+        text=result.text,
+        segments=result.segments_as_json(),
+        language=result.language,
+        language_probability=round(result.language_probability, 4),
+        engine=result.engine,
+        model_name=result.model,
+        engine_version=result.engine_version,
+        confidence=result.confidence,
+        low_confidence=result.low_confidence,
+        flags=list(result.flags),
+        decode_seconds=round(result.decode_seconds, 3),
+        **fields,
+    )
+
+
 @transaction.atomic
 def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevision | None:
     """Appends an ASR draft unless this engine and model already drafted the recording."""
@@ -227,26 +247,15 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
     wer, cer = (
         prompt_error_rates(recording.prompt.text, result.text) if recording.prompt else (None, None)
     )
-    draft = TranscriptRevision.objects.create(
+    draft = draft_revision(
+        result,
         recording=recording,
         number=(latest.number if latest else 0) + 1,
         parent=latest,
-        kind=TranscriptRevision.Kind.ASR_DRAFT,
-        source=TranscriptRevision.Source.ASR,
-        text=result.text,
-        segments=result.segments_as_json(),
-        language=result.language,
-        language_probability=round(result.language_probability, 4),
-        engine=result.engine,
-        model_name=result.model,
-        engine_version=result.engine_version,
-        confidence=result.confidence,
-        low_confidence=result.low_confidence,
-        flags=list(result.flags),
-        decode_seconds=round(result.decode_seconds, 3),
         prompt_wer=wer,
         prompt_cer=cer,
     )
+    draft.save()
     recording.asr_status = Recording.AsrStatus.DONE
     recording.asr_error = ""
     recording.asr_claimed_at = None

@@ -20,6 +20,7 @@ from labelhub.labeling.drafts import (
     AsrChoice,
     decode_options_for,
     draft_claim,
+    draft_revision,
     drafts_mark_failed,
     task_priority,
 )
@@ -127,25 +128,7 @@ def segments_store(*, source_id: int, draft: SourceDraft) -> list[TranscriptRevi
         segment = segment_new(source=source, start_seconds=planned.start, end_seconds=planned.end)
         result = planned.transcription
         segments.append(segment)
-        revisions.append(
-            TranscriptRevision(
-                recording=segment,
-                number=1,
-                kind=TranscriptRevision.Kind.ASR_DRAFT,
-                source=TranscriptRevision.Source.ASR,
-                text=result.text,
-                segments=result.segments_as_json(),
-                language=result.language,
-                language_probability=round(result.language_probability, 4),
-                engine=result.engine,
-                model_name=result.model,
-                engine_version=result.engine_version,
-                confidence=result.confidence,
-                low_confidence=result.low_confidence,
-                flags=list(result.flags),
-                decode_seconds=round(result.decode_seconds, 3),
-            )
-        )
+        revisions.append(draft_revision(result, recording=segment, number=1))
     TranscriptRevision.objects.bulk_create(revisions)
     Task.objects.bulk_create(
         Task(recording=revision.recording, priority=task_priority(revision))
