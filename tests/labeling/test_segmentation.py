@@ -215,3 +215,19 @@ def test_a_source_gets_a_time_limit_for_its_length(tmp_path, monkeypatch, settin
 
     per_second = settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * LONG_FORM_TIME_FACTOR
     assert sent[0]["soft_time_limit"] == settings.ASR_TIME_LIMIT_BASE + 3600 * per_second
+
+
+@pytest.mark.slow
+def test_the_asr_task_rejects_a_noise_only_source_and_goes_on(tmp_path) -> None:
+    import numpy as np
+
+    from workers.tasks.asr import recording_transcribe_task
+
+    hiss = np.random.default_rng(1).normal(0, 32768 * 10 ** (-25 / 20), 16000 * 60)
+    noise = ready_source(write_wav(tmp_path / "noise.wav", np.clip(hiss, -32768, 32767)))
+
+    assert recording_transcribe_task.apply(args=[noise.pk]).get() == 0
+
+    noise.refresh_from_db()
+    assert (noise.status, noise.rejection_code) == (Recording.Status.REJECTED, "no_speech")
+    assert not Recording.objects.filter(kind=Recording.Kind.SEGMENT).exists()
