@@ -4,8 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from workers.asr.cuts import PlannedSegment, TimedWord
-from workers.asr.longform import UNTRANSCRIBED, _Decoded, _draft
+from tests.workers.longform_audio import long_source
+from workers.asr import DecodeOptions, get_engine
+from workers.asr.cuts import Bounds, PlannedSegment, TimedWord
+from workers.asr.longform import UNTRANSCRIBED, _Decoded, _draft, source_draft
 
 ENGINE = SimpleNamespace(name="faster-whisper", model="tiny.en", version="test")
 
@@ -72,3 +74,19 @@ def test_speech_without_words_gives_an_empty_flagged_draft():
     assert result.text == "" and result.segments == ()
     assert result.flags == ("empty", UNTRANSCRIBED) and result.low_confidence
     assert result.confidence == 0.0
+
+
+@pytest.mark.slow
+def test_a_multilingual_model_detects_the_language_once_for_the_source(tmp_path):
+    spoken = long_source(tmp_path / "source.wav", seconds=40.0, seed=8)
+    engine = get_engine(engine="faster-whisper", model="base", language=None, cache_dir=tmp_path)
+
+    draft = source_draft(
+        engine, tmp_path / "source.wav", options=DecodeOptions(language=None), bounds=Bounds()
+    )
+
+    assert draft.language == "en" and draft.language_probability > 0.5
+    assert {s.transcription.language for s in draft.segments} == {"en"}
+    assert all(2.0 <= s.end - s.start <= 15.0 for s in draft.segments)
+    assert "morning" in " ".join(s.transcription.text for s in draft.segments).lower()
+    assert spoken[0].text.split()[-1] in " ".join(s.transcription.text for s in draft.segments)
