@@ -3,6 +3,7 @@
 A task run drafts its own recording and, when the queue is deep, up to ASR_BATCH_SIZE - 1 other
 waiting recordings of the same campaign in one batched decode. Each recording's own queued task
 stays the authority for it: fillers are only a head start, so a crashed worker loses nothing.
+A long-form source is not drafted itself: it is cut into segments, each drafted (segmentation.py).
 """
 
 import logging
@@ -71,8 +72,9 @@ def _needs_draft(recording: Recording, choice: AsrChoice, *, model_name: str) ->
     ).exists()
 
 
-def _claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[Recording]:
-    """Marks the recording (and waiting neighbours) as running; returns what this run drafts."""
+def draft_claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[Recording]:
+    """Marks the recording (and waiting neighbour clips) as running; returns what this run
+    drafts."""
     now = timezone.now()
     fresh = now - timedelta(seconds=settings.ASR_CLAIM_TTL_SECONDS)
     with transaction.atomic():
@@ -83,12 +85,13 @@ def _claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[Record
             raise DraftInProgress(f"recording {own.pk} is being drafted by another worker")
         if own.asr_attempts >= settings.JOBS_MAX_ATTEMPTS:
             # Each earlier run claimed it and never finished: it kills or outlives its worker.
-            _mark_failed([own], gave_up_reason(own.asr_attempts + 1))
+            drafts_mark_failed([own], gave_up_reason(own.asr_attempts + 1))
             return []
         fillers = list(
             Recording.objects.select_for_update(skip_locked=True)
             .filter(
                 campaign=own.campaign,
+                kind=Recording.Kind.CLIP,  # sources and segments are drafted their own way
                 status=Recording.Status.READY,
                 asr_status=Recording.AsrStatus.PENDING,
                 duration_seconds__lte=30,  # one Whisper window: the batchable kind
@@ -114,17 +117,21 @@ def recording_pretranscribe(
     """
     choice = AsrChoice.from_settings(engine, model)
     own = Recording.objects.select_related("campaign").get(pk=recording_id)
-    if own.status != Recording.Status.READY:
-        return []
+    if own.status != Recording.Status.READY or own.kind == Recording.Kind.SEGMENT:
+        return []  # a segment's draft comes with its source's segmentation
+    if own.kind == Recording.Kind.SOURCE:
+        from labelhub.labeling.segmentation import source_segment  # it imports this module
+
+        return source_segment(recording_id=recording_id, choice=choice)
     try:
         asr = engine_for(choice, own.campaign)
     except AsrError as error:
-        _mark_failed([own], str(error))
+        drafts_mark_failed([own], str(error))
         raise
     if not _needs_draft(own, choice, model_name=asr.model):
         return []
     claimed = [
-        r for r in _claim(recording_id, choice, settings.ASR_BATCH_SIZE)
+        r for r in draft_claim(recording_id, choice, settings.ASR_BATCH_SIZE)
         if _needs_draft(r, choice, model_name=asr.model)
     ]  # fmt: skip
     if not claimed:
@@ -134,7 +141,7 @@ def recording_pretranscribe(
         results: list[Transcription | AsrError] = list(_transcribe(asr, claimed, options))
     except AsrError as error:
         if len(claimed) == 1:
-            _mark_failed(claimed, str(error))
+            drafts_mark_failed(claimed, str(error))
             raise
         # One unreadable clip must not cost its batch-mates their drafts: decode one by one.
         logger.warning("batch of %d failed (%s); drafting one by one", len(claimed), error)
@@ -142,7 +149,7 @@ def recording_pretranscribe(
     drafts, own_error = [], None
     for recording, result in zip(claimed, results, strict=True):
         if isinstance(result, AsrError):
-            _mark_failed([recording], str(result))
+            drafts_mark_failed([recording], str(result))
             own_error = result if recording.pk == own.pk else own_error
             continue
         draft = draft_store(recording_id=recording.pk, result=result)
@@ -183,7 +190,7 @@ def _transcribe_alone(
         return error
 
 
-def _mark_failed(recordings: list[Recording], reason: str) -> None:
+def drafts_mark_failed(recordings: list[Recording], reason: str) -> None:
     Recording.objects.filter(pk__in=[r.pk for r in recordings]).update(
         asr_status=Recording.AsrStatus.FAILED, asr_error=reason, asr_claimed_at=None
     )
@@ -203,6 +210,26 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
+def draft_revision(result: Transcription, **fields: object) -> TranscriptRevision:
+    """An unsaved ASR draft revision holding what the engine said; `fields` name the rest."""
+    return TranscriptRevision(
+        kind=TranscriptRevision.Kind.ASR_DRAFT,
+        source=TranscriptRevision.Source.ASR,
+        text=result.text,
+        segments=result.segments_as_json(),
+        language=result.language,
+        language_probability=round(result.language_probability, 4),
+        engine=result.engine,
+        model_name=result.model,
+        engine_version=result.engine_version,
+        confidence=result.confidence,
+        low_confidence=result.low_confidence,
+        flags=list(result.flags),
+        decode_seconds=round(result.decode_seconds, 3),
+        **fields,
+    )
+
+
 @transaction.atomic
 def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevision | None:
     """Appends an ASR draft unless this engine and model already drafted the recording."""
@@ -220,26 +247,15 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
     wer, cer = (
         prompt_error_rates(recording.prompt.text, result.text) if recording.prompt else (None, None)
     )
-    draft = TranscriptRevision.objects.create(
+    draft = draft_revision(
+        result,
         recording=recording,
         number=(latest.number if latest else 0) + 1,
         parent=latest,
-        kind=TranscriptRevision.Kind.ASR_DRAFT,
-        source=TranscriptRevision.Source.ASR,
-        text=result.text,
-        segments=result.segments_as_json(),
-        language=result.language,
-        language_probability=round(result.language_probability, 4),
-        engine=result.engine,
-        model_name=result.model,
-        engine_version=result.engine_version,
-        confidence=result.confidence,
-        low_confidence=result.low_confidence,
-        flags=list(result.flags),
-        decode_seconds=round(result.decode_seconds, 3),
         prompt_wer=wer,
         prompt_cer=cer,
     )
+    draft.save()
     recording.asr_status = Recording.AsrStatus.DONE
     recording.asr_error = ""
     recording.asr_claimed_at = None
@@ -259,6 +275,10 @@ def recordings_to_retranscribe(
     """Ids of the campaign's ready recordings that this engine and model have not drafted."""
     model_name = engine_for(choice, campaign).model
     recordings = Recording.objects.filter(campaign=campaign, status=Recording.Status.READY)
+    # A segment is drafted with its source; a segmented source is not drafted again.
+    recordings = recordings.exclude(kind=Recording.Kind.SEGMENT).exclude(
+        kind=Recording.Kind.SOURCE, segments__isnull=False
+    )
     if not include_labeled:
         recordings = recordings.exclude(revisions__kind__in=HUMAN_KINDS)
     drafted = TranscriptRevision.objects.filter(

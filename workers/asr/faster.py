@@ -69,6 +69,16 @@ class FasterWhisperEngine:
         self._batch = BatchDecoder(self._whisper, pack=pack_clips, workers=workers)
 
     @property
+    def whisper(self):
+        """The loaded WhisperModel, for decoders of their own (workers.asr.longform)."""
+        return self._whisper
+
+    @property
+    def replicas(self) -> int:
+        """CTranslate2 model replicas: how many decodings run at once."""
+        return self._batch.workers
+
+    @property
     def pack_clips(self) -> bool:
         """Whether transcribe_batch() packs clips of a known language into shared windows."""
         return self._batch.pack
