@@ -49,6 +49,8 @@ def segment_new(
         format_name=source.format_name,
         codec=source.codec,
         status=Recording.Status.READY,
+        # Drafted with its source (or made by a person): never a job for the ASR reaper.
+        asr_status=Recording.AsrStatus.DONE,
         sample_rate=source.sample_rate,
         channels=source.channels,
         ingested_at=timezone.now(),

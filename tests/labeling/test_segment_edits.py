@@ -1,8 +1,12 @@
 """Segment edits through the API: boundary drags, speaker, split, merge, add and delete, with
 versions, holders, neighbours and bounds enforced, and nothing stored harmed by a refusal."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from labelhub.jobs import jobs_reap
 from labelhub.labeling.models import SegmentEdit, Task, TranscriptRevision
 from labelhub.labeling.services import task_claim_next, task_submit
 from labelhub.recordings.models import Recording
@@ -276,3 +280,16 @@ def test_refusals_speak_korean_when_asked(held, api_for):
         HTTP_ACCEPT_LANGUAGE="ko",
     )
     assert "맡고 있지 않습니다" in response.json()["error"]["message"]
+
+
+def test_a_segment_added_by_hand_is_never_a_job_for_the_asr_reaper(held):
+    source, _segments_, _user, api = held
+    added = api.post(f"/api/sources/{source.pk}/segments/", {"start": 9.2, "end": 9.9}).json()
+    later = timezone.now() + timedelta(days=2)
+
+    report = jobs_reap(now=later)
+
+    segment = Recording.objects.get(pk=added["id"])
+    assert segment.asr_status == Recording.AsrStatus.DONE
+    assert segment.asr_attempts == 0
+    assert not report["requeued"]["asr_draft"] and not report["failed"]["asr_draft"]
