@@ -187,8 +187,6 @@ def _close_task(task: Task | None) -> None:
 
 
 def _new_task(segment: Recording, user: User, *, priority: int = 0) -> Task:
-    segment.asr_status = Recording.AsrStatus.DONE
-    segment.save(update_fields=["asr_status"])
     return Task.objects.create(
         recording=segment,
         priority=priority,
