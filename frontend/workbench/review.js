@@ -17,6 +17,7 @@ const textarea = $("transcript");
 const player = new Player({
   container: $("waveform"),
   minimap: $("minimap"),
+  ruler: $("ruler"),
   audio: $("audio"),
   spectrogram: $("spectrogram"),
   wordsBox: $("words"),

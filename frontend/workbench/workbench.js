@@ -20,6 +20,7 @@ const statusLine = $("status");
 const player = new Player({
   container: $("waveform"),
   minimap: $("minimap"),
+  ruler: $("ruler"),
   audio: $("audio"),
   spectrogram: $("spectrogram"),
   wordsBox: $("words"),
