@@ -285,6 +285,8 @@ if LABELING_PRIORITY not in {"low_confidence_first", "fifo"}:
     )
 
 LABELING_LEASE_MINUTES = env_int("LABELING_LEASE_MINUTES", 30)
+# A long-form claim leases a run of this many consecutive open segments of one source at once.
+LONGFORM_CLAIM_SEGMENTS = env_int("LONGFORM_CLAIM_SEGMENTS", 20)
 
 # Long jobs (bulk upload, ingest, ASR draft, release build, withdrawal's audio deletion). A job
 # that shows no sign of life (queued, started, progress) for its time limit is taken over by the

@@ -15,6 +15,7 @@ from labelhub.errors import Conflict
 from labelhub.labeling.conventions import CHECKERS, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.review import double_submit, review_claim_next, review_decide
+from labelhub.labeling.segment_api import source_block
 from labelhub.labeling.selectors import (
     double_agreement,
     labeler_stats_today,
@@ -30,6 +31,7 @@ from labelhub.labeling.services import (
     task_skip,
     task_submit,
 )
+from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_ensure
 from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.validation import query_id
@@ -189,6 +191,19 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_base_revision(self, task: Task) -> int | None:
         editing = self._editing(task)
         return editing.pk if editing else None
+
+    def to_representation(self, task: Task) -> dict:
+        data = super().to_representation(task)
+        recording = task.recording
+        # A long-form segment opens inside its source: the whole source's audio and segments,
+        # with this segment's span. Clip tasks have no "source" key at all.
+        if recording.kind == Recording.Kind.SEGMENT:
+            data["source"] = source_block(recording.source, self.context.get("request"))
+            data["span"] = {
+                "start": round(recording.start_seconds, 3),
+                "end": round(recording.end_seconds, 3),
+            }
+        return data
 
 
 class SubmitSerializer(serializers.Serializer):

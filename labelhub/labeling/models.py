@@ -124,3 +124,43 @@ class Task(models.Model):
 
 # Revisions written by people; a release ships the newest of these, never a bare ASR draft.
 HUMAN_KINDS = (TranscriptRevision.Kind.LABELER_EDIT, TranscriptRevision.Kind.REVIEW)
+
+
+class SegmentEdit(models.Model):
+    """One change of a long-form segment's span or speaker: who moved what, from where to where.
+
+    The audit trail of boundary work (a removed segment keeps its row and its edits). It also
+    tells where a segment started when its ASR draft was written: draft words are stored
+    relative to that start, and the first edit's `from_start` is it once the start has moved.
+    """
+
+    class Action(models.TextChoices):
+        CHANGE = "change", _("Boundary or speaker changed")
+        SPLIT = "split", _("Split")
+        MERGE = "merge", _("Merged with the next")
+        ADD = "add", _("Added")
+        DELETE = "delete", _("Deleted")
+
+    segment = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="segment_edits")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    # The segment made (split's right half) or absorbed (merge's next) by this edit.
+    other = models.ForeignKey(
+        Recording, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    from_start = models.FloatField(null=True, blank=True)
+    from_end = models.FloatField(null=True, blank=True)
+    to_start = models.FloatField(null=True, blank=True)
+    to_end = models.FloatField(null=True, blank=True)
+    from_speaker_id = models.IntegerField(null=True, blank=True)
+    to_speaker_id = models.IntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField()  # the segment's version after this edit
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["segment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id} {self.action} v{self.version}"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
@@ -182,18 +182,22 @@ def task_claim_next(*, labeler: User) -> Task | None:
     )
     held = next((task for task in mine if _is_held(task, labeler, now)), None)
     if held is not None:
-        return held
+        return _first_held_of_run(held, labeler)
     lease = {"assignee": labeler, "lease_expires_at": lease_until(now), "updated_at": now}
     with transaction.atomic():
         task = None
         if mine:
             task = lease_first(Task.objects.filter(pk__in=[t.pk for t in mine]), returned, **lease)
         if task is None:
+            task = _continue_a_source(labeler, now, lease)
+        if task is None:
             task = lease_first(
                 Task.objects.order_by("-priority", "created_at"),
                 _claimable(now, labeler) & _not_reserved_for_another(labeler, now),
                 **lease,
             )
+            if task is not None and task.recording.kind == Recording.Kind.SEGMENT:
+                task = _segment_run(task.recording.source_id, labeler, now, lease, picked=task)
         if task is None:
             task = lease_first(
                 Task.objects.order_by("-priority", "created_at"),
@@ -202,6 +206,87 @@ def task_claim_next(*, labeler: User) -> Task | None:
                 double_lease_expires_at=lease_until(now),
             )
     return task
+
+
+def _run_tasks() -> QuerySet[Task]:
+    return Task.objects.select_related("recording__campaign", "recording__prompt").order_by(
+        "recording__start_seconds", "recording_id"
+    )
+
+
+def _first_held_of_run(held: Task, labeler: User) -> Task:
+    """Of a run of segments, the claim answers with the earliest one still held for labeling."""
+    if held.recording.kind != Recording.Kind.SEGMENT or task_is_double_for(task=held, user=labeler):
+        return held
+    first = (
+        _run_tasks()
+        .filter(
+            recording__source_id=held.recording.source_id,
+            recording__status=Recording.Status.READY,
+            status=Task.Status.OPEN,
+            assignee=labeler,
+            lease_expires_at__gte=timezone.now(),
+        )
+        .first()
+    )
+    return first or held
+
+
+def _segment_run(
+    source_id: int, labeler: User, now: datetime, lease: dict, *, picked: Task | None = None
+) -> Task | None:
+    """Leases a run of up to LONGFORM_CLAIM_SEGMENTS consecutive open segments of one source,
+    from the earliest the labeler may take, under one expiry; returns the run's first task.
+
+    `picked` is a segment the queue has just leased to them: it stays theirs when it falls in
+    the run and goes back to the queue otherwise, so a run never has holes.
+    """
+    takeable = _claimable(now, labeler) & _not_reserved_for_another(labeler, now)
+    if picked is not None:
+        takeable |= Q(pk=picked.pk, assignee=labeler)
+    segments = Task.objects.filter(
+        recording__source_id=source_id, recording__status=Recording.Status.READY
+    )
+    order = ("recording__start_seconds", "recording_id")
+    ordered = list(segments.order_by(*order).values_list("pk", flat=True))
+    open_ids = set(segments.filter(takeable).values_list("pk", flat=True))
+    run: list[int] = []
+    for pk in ordered:
+        if pk in open_ids:
+            run.append(pk)
+            if len(run) >= settings.LONGFORM_CLAIM_SEGMENTS:
+                break
+        elif run:
+            break
+    # skip_locked: a run another claim is leasing right now is simply not ours; nobody waits.
+    locked = set(
+        Task.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=run)
+        .values_list("pk", flat=True)
+    )
+    run = run[: next((i for i, pk in enumerate(run) if pk not in locked), len(run))]
+    leased = Task.objects.filter(takeable, pk__in=run).update(**lease) if run else 0
+    if picked is not None and picked.pk not in run:
+        Task.objects.filter(pk=picked.pk, assignee=labeler).update(
+            assignee=None, lease_expires_at=None
+        )
+    if not leased:
+        return None
+    return _run_tasks().filter(pk__in=run, assignee=labeler).first()
+
+
+def _continue_a_source(labeler: User, now: datetime, lease: dict) -> Task | None:
+    """A long-form labeler goes on with the source they last worked on, while it has work."""
+    recent = (
+        Task.objects.filter(labeler=labeler, recording__kind=Recording.Kind.SEGMENT)
+        .order_by("-updated_at")
+        .values_list("recording__source_id", flat=True)[:50]
+    )
+    for source_id in list(dict.fromkeys(recent))[:3]:
+        task = _segment_run(source_id, labeler, now, lease)
+        if task is not None:
+            return task
+    return None
 
 
 @transaction.atomic
@@ -229,7 +314,21 @@ def task_renew_lease(*, task_id: int, user: User) -> datetime:
     held = Q(assignee=user, lease_expires_at__gte=now) & Q(
         status__in=[Task.Status.OPEN, Task.Status.SUBMITTED]
     )
-    if tasks.filter(held).update(lease_expires_at=until):
+    renewed = tasks.filter(held).update(lease_expires_at=until)
+    # A long-form run shares one expiry: the heartbeat of one segment keeps them all.
+    source_id = (
+        tasks.filter(recording__kind=Recording.Kind.SEGMENT)
+        .values_list("recording__source_id", flat=True)
+        .first()
+    )
+    if source_id is not None:
+        renewed += Task.objects.filter(
+            recording__source_id=source_id,
+            recording__status=Recording.Status.READY,
+            status=Task.Status.OPEN,
+            assignee=user,
+        ).update(lease_expires_at=until)
+    if renewed:
         return until
     double = Q(double_assignee=user, double_lease_expires_at__gte=now)
     if tasks.filter(double, double_status=Task.DoubleStatus.PENDING).update(

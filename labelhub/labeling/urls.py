@@ -1,6 +1,6 @@
 from django.urls import path
 
-from labelhub.labeling import api
+from labelhub.labeling import api, segment_api
 
 urlpatterns = [
     path("tasks/claim/", api.TaskClaimApi.as_view(), name="task-claim"),
@@ -24,4 +24,30 @@ urlpatterns = [
     path("conventions/check/", api.ConventionCheckApi.as_view(), name="convention-check"),
     path("workbench/stats/", api.WorkbenchStatsApi.as_view(), name="workbench-stats"),
     path("agreement/", api.AgreementApi.as_view(), name="double-agreement"),
+    # Long-form segments (see the segment API contract).
+    path(
+        "sources/<int:source_id>/segments/",
+        segment_api.SourceSegmentsApi.as_view(),
+        name="source-segments",
+    ),
+    path(
+        "segments/<int:segment_id>/",
+        segment_api.SegmentDetailApi.as_view(),
+        name="segment-detail",
+    ),
+    path(
+        "segments/<int:segment_id>/split/",
+        segment_api.SegmentSplitApi.as_view(),
+        name="segment-split",
+    ),
+    path(
+        "segments/<int:segment_id>/merge-next/",
+        segment_api.SegmentMergeNextApi.as_view(),
+        name="segment-merge-next",
+    ),
+    path(
+        "segments/<int:segment_id>/delete/",
+        segment_api.SegmentDeleteApi.as_view(),
+        name="segment-delete",
+    ),
 ]

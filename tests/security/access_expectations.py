@@ -158,6 +158,13 @@ _LABELING = {
     "api:convention-check": only(post=LABELING_STAFF),
     "api:workbench-stats": only(get=LABELING_STAFF),
     "api:double-agreement": PM_ONLY,
+    # A long-form source's segments are read by its campaign's staff; a span edit needs the
+    # segment's lease (or, to add one, a lease on one of the source's), which nobody holds here.
+    "api:source-segments": only(get=THE_CAMPAIGNS_STAFF),
+    "api:segment-detail": only(),
+    "api:segment-split": only(),
+    "api:segment-merge-next": only(),
+    "api:segment-delete": only(),
     "page:labeling-workbench": only(get=LABELING_STAFF),
     "page:labeling-review": only(get=REVIEWERS),
     "page:labeling-triage": PM_ONLY,

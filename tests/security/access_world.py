@@ -18,7 +18,8 @@ from django.utils import timezone
 from labelhub.accounts.models import Organisation, User
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.labeling.models import Task, TranscriptRevision
-from labelhub.recordings.models import BulkUpload
+from labelhub.recordings.models import BulkUpload, Recording
+from labelhub.recordings.segments import segment_new
 from labelhub.releases.models import Release
 from labelhub.releases.spec import ReleaseSpec
 from labelhub.speakers.invites import invite_token, withdrawal_token
@@ -133,6 +134,14 @@ def _campaign_objects(campaign: Campaign, pm: User) -> tuple[dict, dict]:
         text="turn on the TV",
     )
     task = TaskFactory(recording=recording, status=Task.Status.OPEN)
+    source = RecordingFactory(
+        speaker=speaker,
+        kind=Recording.Kind.SOURCE,
+        normalised_file=ContentFile(_silent_wav(1.0), name="source.wav"),
+        duration_seconds=1.0,
+    )
+    segment = segment_new(source=source, start_seconds=0.2, end_seconds=0.8)
+    TaskFactory(recording=segment, status=Task.Status.OPEN)
     upload = BulkUpload.objects.create(campaign=campaign, uploaded_by=pm)
     LegalReviewFactory(campaign=campaign)
     channel = CollectionChannelFactory(campaign=campaign)
@@ -142,6 +151,8 @@ def _campaign_objects(campaign: Campaign, pm: User) -> tuple[dict, dict]:
         "speaker_id": speaker.pk,
         "recording_id": recording.pk,
         "task_id": task.pk,
+        "source_id": source.pk,
+        "segment_id": segment.pk,
         "release_id": _release(campaign, pm).pk,
         "cell_id": QuotaCellFactory(campaign=campaign).pk,
         "bulk_upload_id": upload.pk,

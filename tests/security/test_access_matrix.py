@@ -133,6 +133,7 @@ READS_FOR_MORE_THAN_THE_PM = (
     "api:recording-audio",
     "api:recording-peaks",
     "api:recording-history",
+    "api:source-segments",
     "page:labeling-history",
     "api:release-detail",
     "api:release-changes",

@@ -38,6 +38,7 @@ from tests.factories import (
     SpeakerInviteFactory,
     UserFactory,
 )
+from tests.labeling.segment_helpers import make_source_with_segments
 from tests.releases.helpers import approved_clip, build
 from tests.security.endpoints import Endpoint, all_endpoints
 
@@ -107,6 +108,7 @@ def world() -> dict[str, object]:
     recording = approved_clip(campaign, normalised_file__data=_wav_bytes())
     release = build(campaign)
     invite = SpeakerInviteFactory(campaign=campaign)
+    source, segments = make_source_with_segments(campaign=campaign, spans=[(0.2, 0.8)])
     return {
         "pm": pm,
         "campaign_id": campaign.pk,
@@ -121,6 +123,8 @@ def world() -> dict[str, object]:
         "invite": invite_token(invite=invite),
         "withdraw": withdrawal_token(speaker=recording.speaker),
         "table": "coverage",
+        "source_id": source.pk,
+        "segment_id": segments[0].pk,
     }
 
 

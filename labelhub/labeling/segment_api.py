@@ -1,0 +1,201 @@
+"""The long-form segment API (see the segment contract): a source's segments, and span edits.
+
+Text is not saved here; it goes through POST /api/tasks/<task_id>/submit/ like a clip's.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labelhub.accounts.permissions import IsLabelingStaff
+from labelhub.labeling.segment_selectors import (
+    segments_json,
+    segments_visible_to,
+    source_segments,
+    source_speakers,
+    sources_visible_to,
+)
+from labelhub.labeling.segment_services import (
+    StaleSegment,
+    segment_add,
+    segment_change,
+    segment_delete,
+    segment_merge_next,
+    segment_split,
+)
+from labelhub.recordings.models import Recording
+
+# Seconds: far beyond any source a campaign accepts, small enough to stay a sane float.
+MAX_SECONDS = 10 * 24 * 3600.0
+
+
+def _url(request: Request | None, name: str, source_id: int, fallback: str) -> str:
+    try:
+        url = reverse(name, args=[source_id])
+    except NoReverseMatch:  # the route lives in another app that may not be installed yet
+        url = fallback
+    return request.build_absolute_uri(url) if request else url
+
+
+def source_block(source: Recording, request: Request | None) -> dict:
+    """What the workbench needs to open a source: its audio, peaks, spectrogram and speakers."""
+    pk = source.pk
+    return {
+        "id": pk,
+        "duration": round(source.duration_seconds or 0.0, 3),
+        "audio_url": _url(request, "recording-audio", pk, f"/api/recordings/{pk}/audio/"),
+        "peaks_url": _url(request, "recording-peaks", pk, f"/api/recordings/{pk}/peaks/"),
+        "spectrogram_url": _url(
+            request, "recording-spectrogram", pk, f"/api/recordings/{pk}/spectrogram/"
+        ),
+        "segments_url": _url(request, "source-segments", pk, f"/api/sources/{pk}/segments/"),
+        "speakers": [
+            {"id": speaker.pk, "code": speaker.code}
+            for speaker in source_speakers(campaign=source.campaign)
+        ],
+    }
+
+
+def _one(request: Request, segment: Recording) -> dict:
+    segment = Recording.objects.select_related("speaker", "task", "source").get(pk=segment.pk)
+    return segments_json(source=segment.source, segments=[segment], user=request.user)[0]
+
+
+def _with_current(request: Request, error: StaleSegment) -> StaleSegment:
+    # The client redraws the segment as it now is, then decides what to do with its edit.
+    error.extra = {"current": _one(request, error.segment)}
+    return error
+
+
+class WindowSerializer(serializers.Serializer):
+    start = serializers.FloatField(required=False, min_value=0, max_value=MAX_SECONDS)
+    end = serializers.FloatField(required=False, min_value=0, max_value=MAX_SECONDS)
+
+
+class SpanSerializer(serializers.Serializer):
+    start = serializers.FloatField(min_value=0, max_value=MAX_SECONDS)
+    end = serializers.FloatField(min_value=0, max_value=MAX_SECONDS)
+    speaker = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+
+
+class ChangeSerializer(VersionSerializer):
+    start = serializers.FloatField(required=False, min_value=0, max_value=MAX_SECONDS)
+    end = serializers.FloatField(required=False, min_value=0, max_value=MAX_SECONDS)
+    speaker = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class SplitSerializer(VersionSerializer):
+    at = serializers.FloatField(min_value=0, max_value=MAX_SECONDS)
+
+
+class MergeSerializer(VersionSerializer):
+    next_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+
+
+def _valid(serializer_class: type[serializers.Serializer], data) -> dict:
+    incoming = serializer_class(data=data)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+class SegmentView(APIView):
+    permission_classes = [IsLabelingStaff]
+
+    def segment(self, request: Request, segment_id: int) -> Recording:
+        return get_object_or_404(segments_visible_to(user=request.user), pk=segment_id)
+
+    def run(self, request: Request, action, **kwargs):
+        try:
+            return action(user=request.user, **kwargs)
+        except StaleSegment as error:
+            raise _with_current(request, error) from None
+
+
+class SourceSegmentsApi(SegmentView):
+    """GET: the source's live segments in time order (optionally a ?start=&end= window).
+    POST {"start", "end", "speaker"?}: adds a segment in a gap, its task leased to the caller."""
+
+    def get(self, request: Request, source_id: int) -> Response:
+        source = get_object_or_404(
+            sources_visible_to(user=request.user).select_related("campaign"), pk=source_id
+        )
+        window = _valid(WindowSerializer, request.query_params)
+        segments = list(source_segments(source=source, **window))
+        return Response(
+            {
+                "source": source_block(source, request),
+                "segments": segments_json(source=source, segments=segments, user=request.user),
+            }
+        )
+
+    def post(self, request: Request, source_id: int) -> Response:
+        get_object_or_404(sources_visible_to(user=request.user), pk=source_id)
+        data = _valid(SpanSerializer, request.data)
+        segment = segment_add(
+            source_id=source_id,
+            user=request.user,
+            start=data["start"],
+            end=data["end"],
+            speaker_id=data.get("speaker"),
+        )
+        return Response(_one(request, segment), status=status.HTTP_201_CREATED)
+
+
+class SegmentDetailApi(SegmentView):
+    """PATCH {"version", "start"?, "end"?, "speaker"?}: moves a boundary or sets the speaker."""
+
+    def patch(self, request: Request, segment_id: int) -> Response:
+        self.segment(request, segment_id)
+        data = _valid(ChangeSerializer, request.data)
+        segment = self.run(
+            request,
+            segment_change,
+            segment_id=segment_id,
+            version=data["version"],
+            start=data.get("start"),
+            end=data.get("end"),
+            speaker_id=data.get("speaker"),
+        )
+        return Response(_one(request, segment))
+
+
+class SegmentSplitApi(SegmentView):
+    def post(self, request: Request, segment_id: int) -> Response:
+        self.segment(request, segment_id)
+        data = _valid(SplitSerializer, request.data)
+        left, right = self.run(
+            request, segment_split, segment_id=segment_id, version=data["version"], at=data["at"]
+        )
+        return Response(
+            {"left": _one(request, left), "right": _one(request, right)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class SegmentMergeNextApi(SegmentView):
+    def post(self, request: Request, segment_id: int) -> Response:
+        self.segment(request, segment_id)
+        data = _valid(MergeSerializer, request.data)
+        segment = self.run(
+            request,
+            segment_merge_next,
+            segment_id=segment_id,
+            version=data["version"],
+            next_version=data["next_version"],
+        )
+        return Response(_one(request, segment))
+
+
+class SegmentDeleteApi(SegmentView):
+    def post(self, request: Request, segment_id: int) -> Response:
+        self.segment(request, segment_id)
+        data = _valid(VersionSerializer, request.data)
+        segment = self.run(request, segment_delete, segment_id=segment_id, version=data["version"])
+        return Response({"id": segment.pk, "status": "removed"})
