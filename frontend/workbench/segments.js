@@ -168,6 +168,8 @@ export class SegmentMode {
     if (seek) this.player.seek(segment.start);
     if (this.player.loop) this.player.toggleLoop(segment);
     this.renderList();
+    // Keyboard first: after any action the keys type into the active segment's text.
+    if (segment.editable && document.activeElement !== $("segment-speaker")) this.textarea.focus({ preventScroll: true });
   }
 
   // While playing, the active segment (and its text) follow the cursor.

@@ -84,6 +84,7 @@ function open(data) {
   task = data;
   $("segment-panel").hidden = !data.source;
   $("segment-shortcuts").hidden = !data.source;
+  $("skip").hidden = !!data.source; // skipping is for clips; a segment can be deleted instead
   if (data.source) return openSegments(data);
   segments.close();
   textarea.readOnly = false;

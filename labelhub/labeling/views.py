@@ -97,8 +97,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "submitUrl": _template_url("task-submit", "task_id"),
             "skipUrl": _template_url("task-skip", "task_id"),
             "statsUrl": reverse("workbench-stats"),
-            "segmentUrl": "/api/segments/{id}/",
-            "sourceSegmentsUrl": "/api/sources/{id}/segments/",
+            "segmentUrl": _template_url("segment-detail", "segment_id"),
             "heartbeatSeconds": HEARTBEAT_SECONDS,
         },
     }
