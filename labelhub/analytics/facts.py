@@ -60,6 +60,9 @@ def clip_in_cell(clip: ClipFacts, cell: QuotaCell) -> bool:
 def campaign_clips(*, campaign: Campaign) -> list[ClipFacts]:
     recordings = (
         Recording.objects.filter(campaign=campaign)
+        # A long-form source is counted through its segments; a removed segment not at all.
+        .exclude(kind=Recording.Kind.SOURCE)
+        .exclude(status=Recording.Status.REMOVED)
         .select_related("speaker", "environment", "channel")
         .order_by("id")
     )

@@ -12,6 +12,7 @@ import math
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
 from labelhub.errors import Conflict, DomainError
@@ -34,8 +35,8 @@ class StaleSegment(Conflict):
 
     def __init__(self, segment: Recording) -> None:
         super().__init__(
-            f"segment {segment.pk} changed since you opened it "
-            f"(it is at version {segment.segment_version} now)"
+            _("Segment %(id)s changed since you opened it (it is at version %(version)s now).")
+            % {"id": segment.pk, "version": segment.segment_version}
         )
         self.segment = segment
         self.extra: dict = {}
@@ -80,12 +81,16 @@ def _locked_segment(segment_id: int) -> tuple[Recording, Recording, Task | None]
 
 def _require_editable(segment: Recording, task: Task | None, user: User, version: int) -> None:
     if segment.status != Recording.Status.READY:
-        raise SegmentRemoved(f"segment {segment.pk} was merged away or deleted")
+        raise SegmentRemoved(_("Segment %(id)s was merged away or deleted.") % {"id": segment.pk})
     if task is not None and task.status == Task.Status.APPROVED:
-        raise SegmentFrozen(f"segment {segment.pk} is approved: its span can no longer change")
+        raise SegmentFrozen(
+            _("Segment %(id)s is approved: its span can no longer change.") % {"id": segment.pk}
+        )
     # As task_submit: the holder keeps a lapsed lease until another labeler claims the task.
     if task is None or task.status != Task.Status.OPEN or task.assignee_id != user.pk:
-        raise NotHeld(f"you do not hold segment {segment.pk}; claim it before you edit it")
+        raise NotHeld(
+            _("You do not hold segment %(id)s; claim it before you edit it.") % {"id": segment.pk}
+        )
     if version != segment.segment_version:
         raise StaleSegment(segment)
 
@@ -94,11 +99,13 @@ def _check_span(source: Recording, start: float, end: float, *, exclude: list[in
     duration = source.duration_seconds or 0.0
     if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end > duration:
         raise SegmentOutOfBounds(
-            f"a segment must lie within the source, 0 to {duration:.3f} s; got {start}-{end}"
+            _("A segment must lie within the source, 0 to %(duration).3f s; got %(span)s.")
+            % {"duration": duration, "span": f"{start}-{end}"}
         )
     if end - start < MIN_SPAN_SECONDS:
         raise SegmentTooShort(
-            f"a segment must last at least {MIN_SPAN_SECONDS} s; {start:.3f}-{end:.3f} does not"
+            _("A segment must last at least %(min)s s; %(span)s does not.")
+            % {"min": MIN_SPAN_SECONDS, "span": f"{start:.3f}-{end:.3f}"}
         )
     clash = (
         Recording.objects.filter(
@@ -114,8 +121,12 @@ def _check_span(source: Recording, start: float, end: float, *, exclude: list[in
     )
     if clash is not None:
         raise SegmentOverlap(
-            f"{start:.3f}-{end:.3f} overlaps segment {clash.pk} "
-            f"({clash.start_seconds:.3f}-{clash.end_seconds:.3f})"
+            _("%(span)s overlaps segment %(id)s (%(other)s).")
+            % {
+                "span": f"{start:.3f}-{end:.3f}",
+                "id": clash.pk,
+                "other": f"{clash.start_seconds:.3f}-{clash.end_seconds:.3f}",
+            }
         )
 
 
@@ -124,7 +135,7 @@ def _speaker_for(source: Recording, speaker_id: int) -> Speaker:
     usable = speaker is not None and speaker.withdrawn_at is None
     if not usable or consent_active_for(speaker=speaker) is None:
         raise DomainError(
-            f"speaker {speaker_id} is not a consenting speaker of this campaign",
+            _("Speaker %(id)s is not a consenting speaker of this campaign.") % {"id": speaker_id},
             code="invalid_speaker",
         )
     return speaker
@@ -268,10 +279,14 @@ def segment_split(
     at = round(at, 3) if math.isfinite(at) else at
     start, end = segment.start_seconds, segment.end_seconds
     if not (math.isfinite(at) and start < at < end):
-        raise SegmentOutOfBounds(f"split point {at} is not inside {start:.3f}-{end:.3f}")
+        raise SegmentOutOfBounds(
+            _("The split point %(at)s is not inside %(span)s.")
+            % {"at": at, "span": f"{start:.3f}-{end:.3f}"}
+        )
     if at - start < MIN_SPAN_SECONDS or end - at < MIN_SPAN_SECONDS:
         raise SegmentTooShort(
-            f"splitting at {at:.3f} leaves a side shorter than {MIN_SPAN_SECONDS} s"
+            _("Splitting at %(at).3f s leaves a side shorter than %(min)s s.")
+            % {"at": at, "min": MIN_SPAN_SECONDS}
         )
     words = words_within(source_draft_words(source=source), at, end)
     before = _before(segment)
@@ -360,7 +375,11 @@ def segment_merge_next(
     _require_editable(segment, task, user, version)
     following = _next_of(segment)
     if following is None:
-        raise DomainError(f"segment {segment.pk} is the last one", code="no_next_segment")
+        raise DomainError(
+            _("Segment %(id)s is the last one: there is nothing to merge it with.")
+            % {"id": segment.pk},
+            code="no_next_segment",
+        )
     next_task = Task.objects.select_for_update().filter(recording=following).first()
     _require_editable(following, next_task, user, next_version)
     words = words_within(
@@ -395,7 +414,7 @@ def segment_add(
         assignee=user,
     )
     if not holds.exists():
-        raise NotHeld("claim segments of this source before you add one to it")
+        raise NotHeld(_("Claim segments of this source before you add one to it."))
     start = round(start, 3) if math.isfinite(start) else start
     end = round(end, 3) if math.isfinite(end) else end
     _check_span(source, start, end, exclude=[])

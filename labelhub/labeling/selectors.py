@@ -32,8 +32,11 @@ def tasks_open_to(*, user: User) -> QuerySet[Task]:
 
 
 def tasks_in_triage(*, campaign_id: int | None = None) -> QuerySet[Task]:
-    tasks = Task.objects.filter(status=Task.Status.SKIPPED).select_related(
-        "recording__campaign", "labeler"
+    # A segment merged away or deleted is no longer anyone's to triage.
+    tasks = (
+        Task.objects.filter(status=Task.Status.SKIPPED)
+        .exclude(recording__status=Recording.Status.REMOVED)
+        .select_related("recording__campaign", "labeler")
     )
     if campaign_id:
         tasks = tasks.filter(recording__campaign_id=campaign_id)

@@ -248,25 +248,27 @@ def _segment_run(
         recording__source_id=source_id, recording__status=Recording.Status.READY
     )
     order = ("recording__start_seconds", "recording_id")
-    ordered = list(segments.order_by(*order).values_list("pk", flat=True))
-    open_ids = set(segments.filter(takeable).values_list("pk", flat=True))
+    size = settings.LONGFORM_CLAIM_SEGMENTS
+    # skip_locked: segments another claim is leasing right now are simply not ours, so many
+    # labelers claiming one source at once each lock a run of their own and nobody waits.
+    locked = set(
+        segments.select_for_update(skip_locked=True, of=("self",))
+        .filter(takeable)
+        .order_by(*order)
+        .values_list("pk", flat=True)[:size]
+    )
     run: list[int] = []
-    for pk in ordered:
-        if pk in open_ids:
+    for pk in segments.order_by(*order).values_list("pk", flat=True):
+        if pk in locked:
             run.append(pk)
-            if len(run) >= settings.LONGFORM_CLAIM_SEGMENTS:
+            if len(run) >= size:
                 break
         elif run:
-            break
-    # skip_locked: a run another claim is leasing right now is simply not ours; nobody waits.
-    locked = set(
-        Task.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk__in=run)
-        .values_list("pk", flat=True)
-    )
-    run = run[: next((i for i, pk in enumerate(run) if pk not in locked), len(run))]
+            break  # a run has no holes: it ends at the first segment it cannot take
     leased = Task.objects.filter(takeable, pk__in=run).update(**lease) if run else 0
     if picked is not None and picked.pk not in run:
+        if not leased:
+            return picked  # a run of one is still the work the queue picked for them
         Task.objects.filter(pk=picked.pk, assignee=labeler).update(
             assignee=None, lease_expires_at=None
         )

@@ -26,6 +26,9 @@ def recordings_visible_to(*, user: User) -> QuerySet[Recording]:
 def _leased_to(user: User) -> Q:
     # Names the task through its reverse relation: recordings must not import labeling.
     now = timezone.now()
-    return Q(task__assignee=user, task__lease_expires_at__gte=now) | Q(
+    leased = Q(task__assignee=user, task__lease_expires_at__gte=now) | Q(
         task__double_assignee=user, task__double_lease_expires_at__gte=now
     )
+    # A long-form segment plays from its source: holding the segment lets you hear the source.
+    segments = Recording.objects.filter(leased, kind=Recording.Kind.SEGMENT)
+    return leased | Q(pk__in=segments.values("source_id"))

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from labelhub.labeling.models import Task
-from labelhub.labeling.review import review_claim_next
+from labelhub.labeling.review import review_claim_next, review_decide
 from labelhub.labeling.services import task_claim_next, task_submit
 from tests.labeling.helpers import labeler_user, reviewer_user, task_with_draft
 from tests.labeling.segment_helpers import long_form_campaign, make_source_with_segments
@@ -156,3 +156,39 @@ def test_double_transcription_hands_the_second_transcriber_the_segment_with_its_
         f"/api/tasks/{task.pk}/submit/", {"text": "lights on please"}, format="json"
     )
     assert response.status_code == 201 and response.json()["kind"] == "double"
+
+
+def test_a_run_holder_taken_off_the_campaign_still_hears_the_source(api_for, run_of_three):
+    source, segments = make_source_with_segments(spans=FIVE[:2])
+    user = labeler_user()
+    task_claim_next(labeler=user)
+    source.campaign.labelers.set([labeler_user()])
+    api = api_for(user)
+    assert api.get(f"/api/recordings/{source.pk}/peaks/").status_code == 200
+    assert api.get(f"/api/recordings/{source.pk}/audio/").status_code == 200
+    listed = api.get(f"/api/sources/{source.pk}/segments/").json()["segments"]
+    assert [s["held_by_me"] for s in listed] == [True, True]
+    # Someone with no lease and not on the list hears nothing.
+    assert api_for(labeler_user()).get(f"/api/recordings/{source.pk}/audio/").status_code == 404
+
+
+def test_a_returned_segment_goes_back_to_its_labeler_with_its_span(api_for, run_of_three):
+    campaign = long_form_campaign(review_share=1.0)
+    source, segments = make_source_with_segments(campaign=campaign, spans=FIVE[:1])
+    user, other, reviewer = labeler_user(), labeler_user(), reviewer_user()
+    task = task_claim_next(labeler=user)
+    draft = segments[0].revisions.get()
+    mine = task_submit(task_id=task.pk, labeler=user, text="lights", base_revision_id=draft.pk)
+    review_claim_next(reviewer=reviewer)
+    review_decide(
+        task_id=task.pk,
+        reviewer=reviewer,
+        decision="return",
+        text=mine.text,
+        base_revision_id=mine.pk,
+        comment="say the whole sentence",
+    )
+    assert task_claim_next(labeler=other) is None  # reserved for the labeler who wrote it
+    body = api_for(user).post("/api/tasks/claim/").json()
+    assert body["id"] == task.pk and body["return_comment"] == "say the whole sentence"
+    assert body["span"] == {"start": 0.5, "end": 2.0} and body["source"]["id"] == source.pk

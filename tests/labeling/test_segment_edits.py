@@ -265,3 +265,14 @@ def test_adding_needs_a_held_segment_of_the_source(api_for):
     response = api.post(f"/api/sources/{source.pk}/segments/", {"start": 9.2, "end": 9.9})
     assert response.status_code == 409 and response.json()["error"]["code"] == "not_held"
     assert Recording.objects.filter(kind=Recording.Kind.SEGMENT).count() == 3
+
+
+def test_refusals_speak_korean_when_asked(held, api_for):
+    _source, segments, _user, _api = held
+    other = api_for(labeler_user())
+    response = other.patch(
+        f"/api/segments/{segments[0].pk}/",
+        {"version": 0, "end": 2.0},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert "맡고 있지 않습니다" in response.json()["error"]["message"]
