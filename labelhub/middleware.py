@@ -23,6 +23,10 @@ UPLOAD_VIEWS = {
     "campaigns:bulk-upload-create",
 }
 UPLOAD_NAMESPACES = {"admin"}
+# Upload views that may also receive a long-form campaign's source, up to
+# MAX_SOURCE_UPLOAD_BYTES. The body's campaign is not known here, so the service applies the
+# campaign's own limit after the upload (a short-clip campaign still refuses past MAX_UPLOAD_BYTES).
+SOURCE_UPLOAD_VIEWS = {"recording-list"}
 # Boundaries, part headers and the other form fields around one uploaded file.
 MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
@@ -33,6 +37,9 @@ def request_limit(path: str) -> int:
         match = resolve(path)
     except Resolver404:
         return settings.MAX_REQUEST_BYTES
+    if match.view_name in SOURCE_UPLOAD_VIEWS:
+        largest = max(settings.MAX_UPLOAD_BYTES, settings.MAX_SOURCE_UPLOAD_BYTES)
+        return largest + MULTIPART_ENVELOPE_BYTES
     if match.view_name in UPLOAD_VIEWS or UPLOAD_NAMESPACES & set(match.namespaces):
         return settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES
     return settings.MAX_REQUEST_BYTES

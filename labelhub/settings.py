@@ -182,6 +182,9 @@ MEDIA_URL = "/media-not-served/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# One long-form source (hours of audio, or a video whose raw file is kept byte for byte) may be
+# this large; the recording upload API accepts bodies this size (labelhub.middleware).
+MAX_SOURCE_UPLOAD_BYTES = env_int("MAX_SOURCE_UPLOAD_BYTES", 4 * 1024 * 1024 * 1024)
 # Any request that is not an upload (JSON, forms): refused with 413 above this many bytes.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # How long a speaker invite link (/record/<token>/) stays valid, in days.

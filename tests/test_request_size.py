@@ -6,11 +6,18 @@ import json
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
+from labelhub.middleware import request_limit
 from tests.security.endpoints import all_endpoints
 
 pytestmark = pytest.mark.django_db
 
 DECLARED = 300 * 1024 * 1024
+# The recording upload API also takes long-form sources (MAX_SOURCE_UPLOAD_BYTES, 4 GiB).
+SOURCE_DECLARED = 5 * 1024 * 1024 * 1024
+
+
+def declared_for(path: str) -> int:
+    return SOURCE_DECLARED if path == "/api/recordings/" else DECLARED
 
 
 class UnreadableBody(io.RawIOBase):
@@ -55,7 +62,7 @@ def post_declaring(path: str, length: str, **headers: str) -> tuple[str, dict[st
     ],
 )
 def test_a_300_mb_upload_to_the_api_is_refused_unread_with_the_error_shape(path: str) -> None:
-    status, _headers, body = post_declaring(path, str(DECLARED))
+    status, _headers, body = post_declaring(path, str(declared_for(path)))
 
     assert status.startswith("413")
     assert json.loads(body)["error"]["code"] == "too_large"
@@ -64,7 +71,7 @@ def test_a_300_mb_upload_to_the_api_is_refused_unread_with_the_error_shape(path:
 def test_every_served_route_refuses_a_300_mb_body_unread() -> None:
     for endpoint in all_endpoints():
         path = endpoint.url(**dict.fromkeys(endpoint.kwargs, 1))
-        status, _headers, _body = post_declaring(path, str(DECLARED))
+        status, _headers, _body = post_declaring(path, str(declared_for(path)))
         assert status.startswith("413"), endpoint
 
 
@@ -103,3 +110,14 @@ def test_a_json_body_over_the_small_limit_is_refused_while_an_upload_of_that_siz
     assert refused.status_code == 413
     assert refused.json()["error"]["code"] == "too_large"
     assert passed.status_code == 400  # reached the view, which names the missing fields
+
+
+def test_the_recording_upload_api_lets_a_long_form_source_through_but_not_other_uploads(
+    settings,
+) -> None:
+    settings.MAX_SOURCE_UPLOAD_BYTES = 3 * 1024**3
+
+    assert request_limit("/api/recordings/") > 3 * 1024**3
+    assert request_limit("/api/campaigns/1/bulk-uploads/") < 3 * 1024**3
+    status, _headers, _body = post_declaring("/api/recordings/", str(3 * 1024**3 + 10**6))
+    assert status.startswith("413")

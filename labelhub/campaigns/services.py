@@ -47,6 +47,11 @@ CAMPAIGN_FIELDS = frozenset(
         "asr_initial_prompt",
         "asr_beam_size",
         "asr_vad_filter",
+        "collection_mode",
+        "max_source_seconds",
+        "segment_min_seconds",
+        "segment_max_seconds",
+        "segment_target_seconds",
     }
 )
 
@@ -92,6 +97,7 @@ def _campaign_validate(campaign: Campaign) -> None:
             errors["target_seconds"] = _(
                 "The target utterance length must lie between the shortest and the longest."
             )
+    errors.update(_long_form_errors(campaign))
     if campaign.target_hours is not None and campaign.target_hours < 0:
         errors["target_hours"] = _("Target hours cannot be negative.")
     for field in ("review_share", "double_transcription_share"):
@@ -116,6 +122,26 @@ def _campaign_validate(campaign: Campaign) -> None:
     if errors:
         raise ValidationError(errors)
     campaign.full_clean(exclude=["created_by"])
+
+
+def _long_form_errors(campaign: Campaign) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    low, target = campaign.segment_min_seconds, campaign.segment_target_seconds
+    high, longest = campaign.segment_max_seconds, campaign.max_source_seconds
+    if None not in (low, target, high) and not 0 < low <= target <= high:
+        errors["segment_target_seconds"] = _(
+            "Segment lengths must be positive, with the shortest <= the target <= the longest."
+        )
+    if longest is not None and longest <= 0:
+        errors["max_source_seconds"] = _("The longest source must be longer than 0 s.")
+    if campaign.pk and campaign.recordings.exists():
+        stored = Campaign.objects.filter(pk=campaign.pk).values_list("collection_mode", flat=True)
+        if stored.first() != campaign.collection_mode:
+            # Its clips or sources were checked and stored under the other mode's rules.
+            errors["collection_mode"] = _(
+                "A campaign that already holds recordings cannot change what it collects."
+            )
+    return errors
 
 
 def campaign_create(

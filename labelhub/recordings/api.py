@@ -15,8 +15,12 @@ from labelhub.recordings.bulk import bulk_upload
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.recordings.services import recording_collect
+from labelhub.recordings.spectrogram import SpectrogramRequestError, spectrogram_png
+from labelhub.recordings.spectrogram_params import spectrogram_window
 from labelhub.speakers.models import Speaker
+from labelhub.storage import local_path
 from labelhub.streaming import ranged_file_response
+from labelhub.validation import InvalidParameter
 
 
 class RecordingUploadSerializer(serializers.Serializer):
@@ -54,7 +58,14 @@ class RecordingSerializer(serializers.ModelSerializer):
             "asr_error",
             "created_at",
             "ingested_at",
+            # Long-form: a source is kept whole; a segment names its source and span.
+            "kind",
+            "source",
+            "start_seconds",
+            "end_seconds",
+            "asr_progress",
         ]
+        read_only_fields = ["kind", "source", "start_seconds", "end_seconds", "asr_progress"]
 
 
 class RecordingListApi(APIView):
@@ -100,6 +111,32 @@ class RecordingAudioApi(APIView):
             content_type="audio/wav",
             etag=f"{recording.uid}-{recording.normalised_file.name}",
         )
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class RecordingSpectrogramApi(APIView):
+    """A PNG spectrogram of one window of the audio, so a two-hour file is never downloaded.
+
+    Times are in the source's seconds. A segment's id draws its source's audio, by default over
+    the segment's span; a clip or a source defaults to the whole file.
+    """
+
+    permission_classes = [IsLabelingStaff]
+
+    def get(self, request: Request, recording_id: int) -> HttpResponse:
+        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        audio = recording.source if recording.kind == Recording.Kind.SEGMENT else recording
+        if not audio.normalised_file:
+            raise Conflict(f"recording {audio.pk} has no playable audio yet ({audio.status})")
+        window = spectrogram_window(request.query_params, recording=recording)
+        with local_path(audio.normalised_file) as wav:
+            try:
+                png = spectrogram_png(wav, **window)
+            except SpectrogramRequestError as bad:
+                raise InvalidParameter(str(bad), parameter=bad.parameter) from bad
+        response = HttpResponse(png, content_type="image/png")
+        # The audio never changes once normalised, so a window's picture never does either.
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

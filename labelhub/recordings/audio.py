@@ -21,6 +21,9 @@ import numpy as np
 from pydub import AudioSegment
 
 ACCEPTED_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac"})
+# Long-form sources may also come as video (broadcasts, online video, meeting recordings): only
+# their first audio stream is used. The demuxers below already cover these containers.
+SOURCE_SUFFIXES = ACCEPTED_SUFFIXES | {".mp4", ".mkv", ".mov"}
 
 # ffprobe must only ever use the demuxers behind ACCEPTED_SUFFIXES: a crafted upload could
 # otherwise be read as an HLS playlist or concat list and make ffmpeg open other files or URLs.
@@ -51,10 +54,12 @@ _MAGIC_HINTS = {
 class AudioRejected(Exception):
     """An upload that cannot become a usable recording; ``reason`` is safe to show the user."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, *, stderr: str = "") -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        # ffprobe's whole error output, for callers that tell apart causes the reason merges.
+        self.stderr = stderr
 
 
 @dataclass(frozen=True)
@@ -102,16 +107,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def validate_upload(path: Path, *, filename: str) -> AudioProbe:
-    """Cheap checks run before an upload is stored; the full decode happens later in normalise."""
+def validate_upload(path: Path, *, filename: str, long_form: bool = False) -> AudioProbe:
+    """Cheap checks run before an upload is stored; the full decode happens later in normalise.
+
+    ``long_form``: a long-form source, which may also be a video container; a file without an
+    audio stream or without its MP4 index then gets its own code (no_audio_stream, truncated).
+    """
     path = Path(path)
-    _check_suffix(filename)
+    _check_suffix(filename, SOURCE_SUFFIXES if long_form else ACCEPTED_SUFFIXES)
     size = path.stat().st_size
     if size == 0:
         raise AudioRejected("empty", "the file is empty")
     # Before ffprobe: ffmpeg quietly decodes whatever part of a truncated WAV is present.
     _check_wav_complete(path, size)
-    probe = _probe(path)
+    probe = _probe_source(path) if long_form else _probe(path)
     if probe.duration <= 0:
         raise AudioRejected("too_short", "the file contains no audio samples (duration is 0 s)")
     return probe
@@ -196,11 +205,11 @@ def check_duration_before_decoding(probe: AudioProbe, *, max_seconds: float) -> 
         )
 
 
-def _check_suffix(filename: str) -> None:
+def _check_suffix(filename: str, accepted_suffixes: frozenset[str]) -> None:
     suffix = Path(filename).suffix.lower()
-    if suffix in ACCEPTED_SUFFIXES:
+    if suffix in accepted_suffixes:
         return
-    accepted = ", ".join(sorted(ACCEPTED_SUFFIXES))
+    accepted = ", ".join(sorted(accepted_suffixes))
     what = f"files of type '{suffix}' are" if suffix else "files without an extension are"
     raise AudioRejected("unsupported_type", f"{what} not accepted (accepted: {accepted})")
 
@@ -264,11 +273,31 @@ def _probe(path: Path) -> AudioProbe:
     )
 
 
+def _probe_source(path: Path) -> AudioProbe:
+    """_probe, with the reasons a long-form source's uploader needs: a video that has no sound,
+    or an MP4/MOV cut short (its index, written last by most encoders, is missing)."""
+    try:
+        return _probe(path)
+    except AudioRejected as rejected:
+        if "moov atom not found" in rejected.stderr:
+            raise AudioRejected(
+                "truncated",
+                "the file is truncated: its MP4/MOV index (moov atom) is missing, "
+                "as when an upload or a recording stopped before the end",
+            ) from rejected
+        if "only has" in rejected.reason:
+            hint = rejected.reason.rsplit("(", 1)[-1].rstrip(")")
+            reason = f"the file has no audio stream to use: {hint}"
+            raise AudioRejected("no_audio_stream", reason) from rejected
+        raise
+
+
 def _ffprobe_json(path: Path) -> dict:
     result = _run_ffprobe(path, ["-show_format", "-show_streams", "-of", "json"])
     if result.returncode != 0:
         hint = _sniff(path) or _last_line(result.stderr, path) or "unreadable"
-        raise AudioRejected("not_audio", f"the file is not audio: no audio stream found ({hint})")
+        reason = f"the file is not audio: no audio stream found ({hint})"
+        raise AudioRejected("not_audio", reason, stderr=result.stderr)
     return json.loads(result.stdout or "{}")
 
 

@@ -14,37 +14,27 @@ import numpy as np
 from django.db import transaction
 
 from labelhub.recordings.models import Recording
+from labelhub.recordings.streaming_decode import PeaksMeter
 from labelhub.storage import local_path, store_file
 
 PEAK_MILLISECONDS = 10
-PEAKS_VERSION = 1
+PEAKS_VERSION = 1  # the format PeaksMeter.finish writes
 
 
 def peaks_compute(wav_path: Path) -> dict:
-    """Min/max pairs per 10 ms of a 16-bit PCM WAV (first channel), scaled to -127..127."""
+    """Min/max pairs per 10 ms of a 16-bit PCM WAV (first channel), scaled to -127..127.
+
+    Read one second at a time, so a two-hour source's peaks never hold its samples in memory.
+    """
     with wave.open(str(wav_path), "rb") as audio:
         if audio.getsampwidth() != 2:
             raise ValueError(f"expected 16-bit PCM, got {audio.getsampwidth() * 8}-bit")
         rate, channels = audio.getframerate(), audio.getnchannels()
-        samples = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
-    samples = samples[::channels] if channels > 1 else samples
-    per_peak = max(rate * PEAK_MILLISECONDS // 1000, 1)
-    count = -(-len(samples) // per_peak)  # ceiling: the last, partial window counts too
-    padded = np.zeros(count * per_peak, dtype=np.int16)
-    padded[: len(samples)] = samples
-    windows = padded.reshape(count, per_peak) if count else padded.reshape(0, per_peak)
-    lows = np.floor(windows.min(axis=1) / 32768 * 127).astype(int)
-    highs = np.ceil(windows.max(axis=1) / 32767 * 127).astype(int)
-    return {
-        "version": PEAKS_VERSION,
-        "sample_rate": rate,
-        "samples_per_peak": per_peak,
-        "seconds_per_peak": PEAK_MILLISECONDS / 1000,
-        "duration": round(len(samples) / rate, 3) if rate else 0,
-        "scale": 127,
-        # Flat [min0, max0, min1, max1, ...]: half the size of nested pairs in JSON.
-        "data": np.column_stack([lows, highs]).ravel().tolist(),
-    }
+        meter = PeaksMeter(rate)
+        while block := audio.readframes(max(rate, 1)):
+            samples = np.frombuffer(block, dtype="<i2")
+            meter.feed(samples[::channels] if channels > 1 else samples)
+    return meter.finish()
 
 
 def peaks_attach(*, recording: Recording, wav_path: Path) -> None:
@@ -52,9 +42,14 @@ def peaks_attach(*, recording: Recording, wav_path: Path) -> None:
 
     Ingest calls it with the WAV it has just written, so the audio is not read back from storage.
     """
+    peaks_attach_data(recording=recording, peaks=peaks_compute(wav_path))
+
+
+def peaks_attach_data(*, recording: Recording, peaks: dict) -> None:
+    """Stores peaks already computed (a source's, measured while it streamed in)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "peaks.json"
-        out.write_text(json.dumps(peaks_compute(wav_path), separators=(",", ":")))
+        out.write_text(json.dumps(peaks, separators=(",", ":")))
         recording.peaks_file.name = store_file(
             path=out, name=f"peaks/{recording.campaign_id}/{recording.uid}.json"
         )

@@ -25,7 +25,12 @@ from labelhub.recordings.audio import (
     validate_upload,
 )
 from labelhub.recordings.models import Recording
-from labelhub.recordings.peaks import peaks_attach
+from labelhub.recordings.peaks import peaks_attach, peaks_attach_data
+from labelhub.recordings.streaming_decode import (
+    StreamedAudio,
+    assess_source_quality,
+    decode_streaming,
+)
 from labelhub.speakers.models import Speaker
 from labelhub.speakers.selectors import (
     consent_active_for,
@@ -111,9 +116,14 @@ def recording_upload(
         raise ConsentMissing(f"speaker {speaker.code} has no active consent; nothing was stored")
     if prompt is not None and prompt.campaign_id != speaker.campaign_id:
         raise DomainError("the prompt belongs to another campaign", code="wrong_campaign")
-    if uploaded_file.size is not None and uploaded_file.size > settings.MAX_UPLOAD_BYTES:
+    campaign = speaker.campaign
+    # A long-form campaign takes whole broadcasts and meetings (hours, video containers): its
+    # own size and duration limits, and the file becomes a source that is cut into segments.
+    long_form = campaign.is_long_form
+    max_bytes = settings.MAX_SOURCE_UPLOAD_BYTES if long_form else settings.MAX_UPLOAD_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > max_bytes:
         raise DomainError(
-            f"the file is {uploaded_file.size} bytes; the limit is {settings.MAX_UPLOAD_BYTES}",
+            f"the file is {uploaded_file.size} bytes; the limit is {max_bytes}",
             code="too_large",
         )
     filename = Path(uploaded_file.name or "upload").name
@@ -123,14 +133,16 @@ def recording_upload(
         with local.open("wb") as out:
             for chunk in uploaded_file.chunks():
                 out.write(chunk)
-        probe = validate_upload(local, filename=filename)
-        # ffprobe's duration, before anything decodes the file: a two-hour file never reaches
-        # ingest, where decoding it would hold it all in memory.
-        check_duration_before_decoding(probe, max_seconds=speaker.campaign.max_seconds)
+        probe = validate_upload(local, filename=filename, long_form=long_form)
+        # ffprobe's duration, before anything decodes the file: an over-long file never
+        # reaches ingest (a clip's decode holds it in memory; a source's would take hours).
+        max_seconds = campaign.max_source_seconds if long_form else campaign.max_seconds
+        check_duration_before_decoding(probe, max_seconds=max_seconds)
         raw_sha256 = sha256_file(local)
         if refuse_duplicates:
             _refuse_duplicate(raw_sha256)
         recording = Recording(
+            kind=Recording.Kind.SOURCE if long_form else Recording.Kind.CLIP,
             campaign_id=speaker.campaign_id,
             speaker=speaker,
             prompt=prompt,
@@ -219,13 +231,13 @@ def recording_ingest(*, recording_id: int) -> Recording:
         with local_path(recording.raw_file) as raw, tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "normalised.wav"
             try:
-                result = normalise(raw, out_path=out)
-                _measure(recording, result)
-                campaign = recording.campaign
-                recording.quality_flags = assess_quality(
-                    result, min_seconds=campaign.min_seconds, max_seconds=campaign.max_seconds
-                )
+                if recording.kind == Recording.Kind.SOURCE:
+                    peaks = _normalise_source(recording, raw, out)
+                else:
+                    _normalise_clip(recording, raw, out)
+                    peaks = None
             except AudioRejected as rejected:
+                # Derived audio lived only in tmp, so a rejected file leaves nothing derived.
                 recording.status = Recording.Status.REJECTED
                 recording.rejection_code = rejected.code
                 recording.rejection_reason = rejected.reason
@@ -235,13 +247,40 @@ def recording_ingest(*, recording_id: int) -> Recording:
             recording.normalised_file.name = store_file(
                 path=out, name=f"normalised/{recording.campaign_id}/{recording.uid}.wav"
             )
-            # Once here, from the WAV just written, so the workbench never decodes audio.
-            peaks_attach(recording=recording, wav_path=out)
+            # Once here, so the workbench never decodes audio: a clip's from the WAV just
+            # written, a source's as measured while it streamed (re-reading hours costs).
+            if peaks is None:
+                peaks_attach(recording=recording, wav_path=out)
+            else:
+                peaks_attach_data(recording=recording, peaks=peaks)
         recording.status = Recording.Status.READY
         recording.ingested_at = timezone.now()
         recording.save()
         transaction.on_commit(lambda: transcribe_enqueue(recording=recording))
     return recording
+
+
+def _normalise_clip(recording: Recording, raw: Path, out: Path) -> None:
+    result = normalise(raw, out_path=out)
+    _measure(recording, result)
+    campaign = recording.campaign
+    recording.quality_flags = assess_quality(
+        result, min_seconds=campaign.min_seconds, max_seconds=campaign.max_seconds
+    )
+
+
+def _normalise_source(recording: Recording, raw: Path, out: Path) -> dict:
+    """Streams a long-form source to its 16 kHz WAV; returns its peaks. Never holds the file."""
+    # Probed again (cheap) rather than trusted from the upload: the header's duration is what
+    # tells a source cut short from a complete one.
+    probe = validate_upload(raw, filename=f"source{recording.original_suffix}", long_form=True)
+    result = decode_streaming(raw, probe=probe, out_path=out)
+    _measure(recording, result)
+    campaign = recording.campaign
+    recording.quality_flags = assess_source_quality(
+        result, min_seconds=campaign.segment_min_seconds, max_seconds=campaign.max_source_seconds
+    )
+    return result.peaks
 
 
 def recording_ingest_fail(recording_id: int, *, reason: str) -> Recording:
@@ -272,7 +311,7 @@ def _delete_derived_leftovers(recording: Recording) -> None:
                 default_storage.delete(prefix + suffix)
 
 
-def _measure(recording: Recording, result: NormalisedAudio) -> None:
+def _measure(recording: Recording, result: NormalisedAudio | StreamedAudio) -> None:
     # Kept on rejected clips too: the figures explain the rejection to whoever reviews it.
     recording.duration_seconds = result.duration
     recording.sample_rate = result.sample_rate

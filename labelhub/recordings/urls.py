@@ -24,4 +24,9 @@ urlpatterns = [
         api.RecordingAudioApi.as_view(),
         name="recording-audio",
     ),
+    path(
+        "recordings/<int:recording_id>/spectrogram/",
+        api.RecordingSpectrogramApi.as_view(),
+        name="recording-spectrogram",
+    ),
 ]

@@ -141,6 +141,7 @@ _RECORDINGS = {
     # The clips of a campaign are for the staff who may work on it (campaigns_open_to).
     "api:recording-detail": only(get=THE_CAMPAIGNS_STAFF),
     "api:recording-audio": only(get=THE_CAMPAIGNS_STAFF),
+    "api:recording-spectrogram": only(get=THE_CAMPAIGNS_STAFF),
     "api:recording-peaks": only(get=THE_CAMPAIGNS_STAFF),
     "api:recording-history": only(get=THE_CAMPAIGNS_STAFF),
     "page:labeling-history": only(get=THE_CAMPAIGNS_STAFF),

@@ -131,6 +131,7 @@ def test_no_role_gets_more_than_the_table_allows_and_nothing_answers_500(world, 
 READS_FOR_MORE_THAN_THE_PM = (
     "api:recording-detail",
     "api:recording-audio",
+    "api:recording-spectrogram",
     "api:recording-peaks",
     "api:recording-history",
     "api:source-segments",
