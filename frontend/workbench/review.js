@@ -77,7 +77,7 @@ function loadAudio(data) {
   player.words.set(words.map((word) => ({ ...word, start: word.start + offset, end: word.end + offset })));
   const audio = source
     ? { audioUrl: source.audio_url, peaksUrl: source.peaks_url, duration: source.duration, spectrogramUrl: source.spectrogram_url, span }
-    : { audioUrl: data.audio_url, peaksUrl: data.peaks_url, duration: data.duration_seconds };
+    : { audioUrl: data.audio_url, peaksUrl: data.peaks_url, duration: data.duration_seconds, spectrogramUrl: url(config.spectrogramUrl, data.recording) };
   return player.load(audio).then(() => {
     if (span) player.regions.addRegion({ start: span.start, end: span.end, color: "rgba(64, 120, 200, 0.2)", drag: false, resize: false });
     window.reviewReady = true;

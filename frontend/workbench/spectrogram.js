@@ -40,7 +40,7 @@ export class WindowSpectrogram {
     const query = new URLSearchParams({
       start: start.toFixed(3),
       end: end.toFixed(3),
-      width: String(Math.round(width)),
+      width: String(Math.min(4096, Math.round(width))),
       height: String(Math.round(height)),
     });
     const src = `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`;

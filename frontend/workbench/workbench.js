@@ -108,7 +108,12 @@ function open(data) {
   const drafted = data.asr?.segments || [];
   player.words.set(drafted.flatMap((segment) => segment.words || []));
   player
-    .load({ audioUrl: data.audio_url, peaksUrl: data.peaks_url, duration: data.duration_seconds })
+    .load({
+      audioUrl: data.audio_url,
+      peaksUrl: data.peaks_url,
+      duration: data.duration_seconds,
+      spectrogramUrl: url(config.spectrogramUrl, data.recording),
+    })
     .then(() => {
       showDraftSegments(drafted);
       markPeaksDrawn();

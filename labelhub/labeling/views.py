@@ -49,6 +49,7 @@ def _api_urls() -> dict:
         "leaseUrl": _template_url("task-lease", "task_id"),
         "checkUrl": reverse("convention-check"),
         "historyPage": _template_url("labeling-history", "recording_id"),
+        "spectrogramUrl": _template_url("recording-spectrogram", "recording_id"),
     }
 
 

@@ -104,6 +104,11 @@ def test_a_labeler_recuts_labels_and_submits_segments_with_the_keyboard(
     assert visible_seconds(page) == pytest.approx(whole / 4, rel=0.05)
     page.keyboard.press("Alt+Minus")  # back to 7 s: the first segment's end is in view
     assert visible_seconds(page) == pytest.approx(whole / 2, rel=0.05)
+    # The spectrogram under the waveform is the server's picture of just the visible 7 s.
+    page.wait_for_function(
+        "() => { const img = document.getElementById('spectrogram');"
+        " return img.complete && img.naturalWidth > 0 && img.src.includes('end=7.000'); }"
+    )
 
     # The mouse drags the first segment's end from 4.0 s back to about 3.5 s.
     drag_boundary(page, first, "right", -0.5)
