@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
@@ -26,16 +26,16 @@ HEARTBEAT_SECONDS = 60
 
 # Segment mode's own keys (a long-form source); frontend/workbench/segments.js binds the same.
 SEGMENT_KEYS = [
-    ("Ctrl+Enter", _lazy("Submit the segment and go to the next one")),
-    ("Alt+N · Alt+P", _lazy("Next / previous segment")),
-    ("Alt+Enter", _lazy("Play the segment")),
-    ("Alt+L", _lazy("Loop the segment (again to stop)")),
-    ("Alt+X", _lazy("Split the segment at the cursor")),
-    ("Alt+M", _lazy("Merge with the next segment")),
-    ("Alt+A", _lazy("Add a segment at the cursor")),
-    ("Alt+Delete", _lazy("Delete the segment")),
-    ("Alt+[ · Alt+]", _lazy("Move the start / end to the cursor")),
-    ("Alt+1 … Alt+9", _lazy("Speaker 1 … 9 for the segment")),
+    ("Ctrl+Enter", gettext_lazy("Submit the segment and go to the next one")),
+    ("Alt+N · Alt+P", gettext_lazy("Next / previous segment")),
+    ("Alt+Enter", gettext_lazy("Play the segment")),
+    ("Alt+L", gettext_lazy("Loop the segment (again to stop)")),
+    ("Alt+X", gettext_lazy("Split the segment at the cursor")),
+    ("Alt+M", gettext_lazy("Merge with the next segment")),
+    ("Alt+A", gettext_lazy("Add a segment at the cursor")),
+    ("Alt+Delete", gettext_lazy("Delete the segment")),
+    ("Alt+[ · Alt+]", gettext_lazy("Move the start / end to the cursor")),
+    ("Alt+1 … Alt+9", gettext_lazy("Speaker 1 … 9 for the segment")),
 ]
 
 
