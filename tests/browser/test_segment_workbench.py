@@ -274,3 +274,43 @@ def test_a_two_hour_source_opens_in_under_a_second_and_zooms_smoothly(
     assert figures["zoom_widest_view_seconds"] >= 7199
     assert figures["open_ms"] < 3000  # target 1 s on an idle machine; this is the sanity bound
     assert figures["zoom_frame_ms"] < 250  # target 50 ms; the same
+
+
+def test_merge_delete_and_add_segments_with_the_keyboard(page, login_as, conversation) -> None:
+    source, (first, second, third), _ = conversation
+    labeler = UserFactory(role=User.Role.LABELER)
+    open_segments(page, login_as, labeler)
+    regions = "() => window.workbenchPlayer.regions.getRegions().length"
+
+    page.keyboard.press("Alt+KeyM")  # the first and the second become one, 0.5-8.0 s
+    page.wait_for_function(f"() => ({regions})() === 2")
+    merged = segment_row(first)
+    assert (merged.start_seconds, merged.end_seconds) == (0.5, 8.0)
+    assert segment_row(second).status == Recording.Status.REMOVED
+
+    page.keyboard.press("Alt+KeyN")
+    wait_for_cursor(page, 8.5)
+    page.keyboard.press("Alt+Delete")  # the third goes
+    page.wait_for_function(f"() => ({regions})() === 1")
+    assert segment_row(third).status == Recording.Status.REMOVED
+
+    page.evaluate("() => window.workbenchPlayer.seek(9.0)")  # into the silence it left
+    page.keyboard.press("Alt+KeyA")
+    page.wait_for_function(f"() => ({regions})() === 2")
+    added = Recording.objects.get(source=source, start_seconds=9.0, status="ready")
+    assert added.end_seconds == pytest.approx(12.0, abs=0.001)  # 3 s, the gap allows it
+    assert Task.objects.get(recording=added).assignee == labeler
+
+
+def test_submitting_the_last_held_segment_claims_the_next_run(page, login_as, conversation) -> None:
+    source, segments, _ = conversation
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+
+    for _ in segments:
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function("() => document.getElementById('status').textContent !== 'Saving…'")
+
+    page.locator("#empty").wait_for(state="visible")  # nothing else is waiting
+    assert all(
+        Task.objects.get(recording=segment).status == Task.Status.SUBMITTED for segment in segments
+    )
