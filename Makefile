@@ -48,7 +48,7 @@ $(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
 	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/plugins
 	cp $(WAVESURFER)/wavesurfer.esm.js frontend/node_modules/wavesurfer.js/LICENSE $(VENDOR)/
-	for plugin in regions zoom minimap timeline; do cp $(WAVESURFER)/plugins/$$plugin.esm.js $(VENDOR)/plugins/; done
+	for plugin in regions zoom minimap; do cp $(WAVESURFER)/plugins/$$plugin.esm.js $(VENDOR)/plugins/; done
 	touch $@
 
 demo: setup
