@@ -44,7 +44,7 @@ VENDOR := frontend/vendor/wavesurfer
 WAVESURFER := frontend/node_modules/wavesurfer.js/dist
 vendor: $(VENDOR)/.installed
 
-$(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
+$(VENDOR)/.installed: frontend/package.json frontend/package-lock.json Makefile
 	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/plugins
 	cp $(WAVESURFER)/wavesurfer.esm.js frontend/node_modules/wavesurfer.js/LICENSE $(VENDOR)/
