@@ -30,6 +30,17 @@ class LinesField(forms.CharField):
         return [line.strip() for line in lines if line.strip()]
 
 
+# Long-form settings: left empty (or not sent, as older forms and scripts do), each keeps the
+# model's default, so an utterance campaign's form needs none of them.
+LONG_FORM_FIELDS = (
+    "collection_mode",
+    "max_source_seconds",
+    "segment_min_seconds",
+    "segment_max_seconds",
+    "segment_target_seconds",
+)
+
+
 class CampaignForm(forms.ModelForm):
     dialect_choices = LinesField(
         label=_("dialects"),
@@ -89,6 +100,16 @@ class CampaignForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
+        for name in LONG_FORM_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in LONG_FORM_FIELDS:
+            if cleaned.get(name) in (None, ""):
+                current = getattr(self.instance, name, None) if self.instance.pk else None
+                cleaned[name] = current or Campaign._meta.get_field(name).get_default()
+        return cleaned
 
     def _post_clean(self) -> None:
         # The service validates the whole plan (and created_by is not known here yet).

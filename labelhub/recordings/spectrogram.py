@@ -70,7 +70,7 @@ def _column_frames(
     """One FFT_SIZE frame centred on each column's time; past either end reads as silence."""
     rate = audio.getframerate()
     channels = audio.getnchannels()
-    out = np.zeros((width, FFT_SIZE), dtype=np.float64)
+    out = np.zeros((width, FFT_SIZE), dtype=np.float32)
     step = (end - start) / width
     for column in range(width):
         centre = round((start + (column + 0.5) * step) * rate)
@@ -85,11 +85,11 @@ def _column_frames(
 
 
 def _levels_dbfs(frames: np.ndarray) -> np.ndarray:
-    window = np.hanning(FFT_SIZE)
+    window = np.hanning(FFT_SIZE).astype(np.float32)
     spectrum = np.abs(np.fft.rfft(frames * window, axis=1))
     # A full-scale sine through a Hann window peaks at 32768 * N / 4: that is 0 dBFS.
     reference = 32768 * window.sum() / 2
-    return 20 * np.log10(np.maximum(spectrum / reference, 1e-12))
+    return 20 * np.log10(np.maximum(spectrum / reference, 1e-12, dtype=np.float32))
 
 
 def _to_rows(levels: np.ndarray, height: int) -> np.ndarray:
@@ -101,11 +101,18 @@ def _to_rows(levels: np.ndarray, height: int) -> np.ndarray:
 
 
 def _colour(image: np.ndarray) -> np.ndarray:
-    position = image * (len(_RAMP) - 1)
+    return _LUT[np.round(image * 255).astype(np.uint8)]
+
+
+def _lookup_table() -> np.ndarray:
+    # The ramp interpolated once into 256 colours: colouring is then one table lookup per pixel.
+    position = np.linspace(0, len(_RAMP) - 1, 256)
     low = np.minimum(position.astype(int), len(_RAMP) - 2)
-    share = (position - low)[..., None]
-    rgb = _RAMP[low] * (1 - share) + _RAMP[low + 1] * share
-    return np.round(rgb).astype(np.uint8)
+    share = (position - low)[:, None]
+    return np.round(_RAMP[low] * (1 - share) + _RAMP[low + 1] * share).astype(np.uint8)
+
+
+_LUT = _lookup_table()
 
 
 def png_rgb(pixels: np.ndarray) -> bytes:
@@ -120,7 +127,7 @@ def png_rgb(pixels: np.ndarray) -> bytes:
         [
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)),
+            _chunk(b"IDAT", zlib.compress(raw.tobytes(), 3)),
             _chunk(b"IEND", b""),
         ]
     )

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from labelhub.campaigns.models import Campaign
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_compute
+from labelhub.recordings.segments import segment_new
 from labelhub.recordings.services import recording_ingest
 from tests.audio_samples import silence
 from tests.conftest import stored_files
@@ -287,3 +288,18 @@ def test_a_source_may_be_larger_than_a_clip_upload_but_not_than_its_own_limit(
     settings.MAX_SOURCE_UPLOAD_BYTES = size // 2
     refused = upload(api, consented_speaker, source_wav)  # refused before the body is read
     assert refused.status_code == 413 and refused.json()["error"]["code"] == "too_large"
+
+
+def test_the_recording_api_shows_a_segments_source_and_span(
+    api_for, pm, consented_speaker, campaign, source_wav
+) -> None:
+    source = ingest(upload(api_for(pm), consented_speaker, source_wav))
+    segment = segment_new(source=source, start_seconds=1.25, end_seconds=4.5)
+    Recording.objects.filter(pk=source.pk).update(asr_progress=40)
+
+    body = api_for(pm).get(f"/api/recordings/{segment.pk}/").json()
+    whole = api_for(pm).get(f"/api/recordings/{source.pk}/").json()
+
+    assert (body["kind"], body["source"]) == ("segment", source.pk)
+    assert (body["start_seconds"], body["end_seconds"]) == (1.25, 4.5)
+    assert (whole["kind"], whole["source"], whole["asr_progress"]) == ("source", None, 40)
