@@ -279,6 +279,11 @@ export class SegmentMode {
     return null;
   }
 
+  heldTaskId() {
+    const held = this.current?.held_by_me ? this.current : this.nextHeld(-1);
+    return held?.task_id || null;
+  }
+
   resolveConflict(keepMine, latestText, latestId) {
     if (!this.current) return;
     this.current.base_revision_id = latestId ? Number(latestId) : null;

@@ -172,8 +172,11 @@ function openSegments(data) {
 
 async function renewLease() {
   if (!task) return;
+  // One renewal holds every segment of the run; it must name a task still held.
+  const id = segments.active ? segments.heldTaskId() : task.id;
+  if (!id) return;
   try {
-    await api(url(config.leaseUrl, task.id), { method: "POST" });
+    await api(url(config.leaseUrl, id), { method: "POST" });
   } catch (error) {
     if (error.code === "lease_expired") say(gettext("Your hold on this clip expired; it may be given to someone else."), "warn");
   }
