@@ -7,11 +7,11 @@
 
 import { api, ApiError, gettext, interpolate } from "../shared/api.js";
 import { formatSeconds } from "./player.js";
+import { SegmentCuts } from "./segment_cuts.js";
 
 const $ = (id) => document.getElementById(id);
 const fill = (template, id) => template.replace("{id}", id);
 const PALETTE = ["64, 120, 200", "214, 96, 77", "46, 160, 110", "170, 110, 200", "220, 170, 40", "90, 170, 190"];
-const ADD_SECONDS = 3; // a new segment's length when the gap allows it
 const VIEW_SECONDS = 40; // how much of the source the page shows around the active segment
 
 export class SegmentMode {
@@ -22,40 +22,42 @@ export class SegmentMode {
     this.current = null;
     this.activeSince = 0;
     this.worked = new Map();
-    player.regions.on("region-updated", (region) => this.active && this.regionMoved(region));
+    const cuts = (this.cuts = new SegmentCuts(this));
+    player.regions.on("region-updated", (region) => this.active && cuts.regionMoved(region));
     player.regions.on("region-clicked", (region, event) => {
       if (!this.active) return;
       event.stopPropagation();
       this.select(Number(region.id), { seek: true });
     });
-    $("segment-speaker").addEventListener("change", (event) => this.setSpeaker(Number(event.target.value)));
+    $("segment-speaker").addEventListener("change", (event) => cuts.setSpeaker(Number(event.target.value)));
     const buttons = {
       "segment-prev": () => this.step(-1),
       "segment-next": () => this.step(1),
       "segment-play": () => this.playSegment(),
-      "segment-split": () => this.split(),
-      "segment-merge": () => this.mergeNext(),
-      "segment-add": () => this.add(),
-      "segment-delete": () => this.remove(),
+      "segment-split": () => cuts.split(),
+      "segment-merge": () => cuts.mergeNext(),
+      "segment-add": () => cuts.add(),
+      "segment-delete": () => cuts.remove(),
     };
     for (const [id, action] of Object.entries(buttons)) $(id).addEventListener("click", action);
   }
 
   // Shortcuts that only act in segment mode (keys.js gives them priority).
   keys() {
+    const cuts = this.cuts;
     const when = (action) => () => (this.active ? action() : undefined);
     const keys = {
       "Alt+KeyN": when(() => this.step(1)),
       "Alt+KeyP": when(() => this.step(-1)),
       "Alt+Enter": when(() => this.playSegment()),
-      "Alt+KeyX": when(() => this.split()),
-      "Alt+KeyM": when(() => this.mergeNext()),
-      "Alt+KeyA": when(() => this.add()),
-      "Alt+Delete": when(() => this.remove()),
-      "Alt+BracketLeft": when(() => this.boundaryToCursor("start")),
-      "Alt+BracketRight": when(() => this.boundaryToCursor("end")),
+      "Alt+KeyX": when(() => cuts.split()),
+      "Alt+KeyM": when(() => cuts.mergeNext()),
+      "Alt+KeyA": when(() => cuts.add()),
+      "Alt+Delete": when(() => cuts.remove()),
+      "Alt+BracketLeft": when(() => cuts.boundaryToCursor("start")),
+      "Alt+BracketRight": when(() => cuts.boundaryToCursor("end")),
     };
-    for (let n = 1; n <= 9; n++) keys[`Alt+Digit${n}`] = when(() => this.setSpeaker(this.source.speakers[n - 1]?.id));
+    for (let n = 1; n <= 9; n++) keys[`Alt+Digit${n}`] = when(() => cuts.setSpeaker(this.source.speakers[n - 1]?.id));
     return keys;
   }
 
@@ -294,118 +296,9 @@ export class SegmentMode {
     this.textarea.focus();
   }
 
-  // --- cuts: each call sends the segment's version; the answer replaces the local copy ---
-
-  async change(segment, url, body, method = "POST") {
-    $("segment-conflict").hidden = true;
-    try {
-      return await api(url, { method, body: { version: segment.version, ...body } });
-    } catch (error) {
-      this.fail(error, segment);
-      return null;
-    }
-  }
-
   replace(segment, fresh) {
     Object.assign(segment, fresh);
     this.redraw(segment);
-  }
-
-  async regionMoved(region) {
-    const segment = this.byId(Number(region.id));
-    if (!segment) return;
-    const start = round(region.start);
-    const end = round(region.end);
-    if (start === segment.start && end === segment.end) return;
-    await this.patch(segment, { start, end });
-  }
-
-  async patch(segment, changes) {
-    const fresh = await this.change(segment, fill(this.config.segmentUrl, segment.id), changes, "PATCH");
-    if (fresh) {
-      this.replace(segment, fresh);
-      if (segment === this.current) this.select(segment.id);
-      this.say(gettext("Segment saved."), "ok");
-    } else {
-      this.redraw(segment); // back where the server has it
-    }
-    return fresh;
-  }
-
-  boundaryToCursor(side) {
-    if (this.current?.editable) this.patch(this.current, { [side]: round(this.player.currentTime) });
-  }
-
-  setSpeaker(speakerId) {
-    if (!this.current?.editable || !speakerId) return;
-    $("segment-speaker").value = speakerId;
-    this.patch(this.current, { speaker: speakerId });
-  }
-
-  async split() {
-    const segment = this.current;
-    if (!segment?.editable) return;
-    const at = round(this.player.currentTime);
-    this.keepText();
-    const answer = await this.change(segment, `${fill(this.config.segmentUrl, segment.id)}split/`, { at });
-    if (!answer) return;
-    this.replace(segment, answer.left);
-    this.segments.splice(this.segments.indexOf(segment) + 1, 0, answer.right);
-    this.drawRegion(answer.right);
-    this.select(segment.id);
-    this.say(interpolate(gettext("Split at %s s."), [at.toFixed(2)]), "ok");
-  }
-
-  async mergeNext() {
-    const segment = this.current;
-    const next = this.segments[this.segments.indexOf(segment) + 1];
-    if (!segment?.editable || !next) return;
-    const url = `${fill(this.config.segmentUrl, segment.id)}merge-next/`;
-    const merged = await this.change(segment, url, { next_version: next.version });
-    if (!merged) return;
-    this.region(next)?.remove();
-    this.segments.splice(this.segments.indexOf(next), 1);
-    localStorage.removeItem(this.textKey(segment));
-    this.replace(segment, merged);
-    this.select(segment.id);
-    this.say(gettext("Merged with the next segment."), "ok");
-  }
-
-  // A new segment from the cursor into the silence after it (never over a neighbour).
-  async add() {
-    const at = round(this.player.currentTime);
-    if (this.segments.some((s) => s.start <= at && at < s.end)) {
-      return this.say(gettext("The cursor is inside a segment: split it instead, or move the cursor to a gap."), "error");
-    }
-    const following = this.segments.find((s) => s.start > at);
-    const end = round(Math.min(at + ADD_SECONDS, following ? following.start : this.source.duration));
-    const body = { start: at, end, speaker: this.current?.speaker?.id };
-    try {
-      const created = await api(this.source.segments_url, { method: "POST", body });
-      const index = following ? this.segments.indexOf(following) : this.segments.length;
-      this.segments.splice(index, 0, created);
-      this.drawRegion(created);
-      this.select(created.id);
-      this.say(gettext("Segment added."), "ok");
-    } catch (error) {
-      this.fail(error);
-    }
-  }
-
-  async remove() {
-    const segment = this.current;
-    if (!segment?.editable) return;
-    const answer = await this.change(segment, `${fill(this.config.segmentUrl, segment.id)}delete/`, {});
-    if (!answer) return;
-    const index = this.segments.indexOf(segment);
-    this.region(segment)?.remove();
-    this.segments.splice(index, 1);
-    localStorage.removeItem(this.textKey(segment));
-    this.current = null;
-    const next = this.nextHeld(index - 1) || this.segments[Math.min(index, this.segments.length - 1)];
-    if (next) this.select(next.id, { seek: true });
-    else this.renderList();
-    this.say(gettext("Segment deleted."), "ok");
   }
 
   fail(error, segment = this.current) {
@@ -430,8 +323,4 @@ export class SegmentMode {
     }
     this.say(error.message || String(error), "error");
   }
-}
-
-function round(seconds) {
-  return Math.round(seconds * 1000) / 1000;
 }
