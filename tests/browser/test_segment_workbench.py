@@ -314,3 +314,40 @@ def test_submitting_the_last_held_segment_claims_the_next_run(page, login_as, co
     assert all(
         Task.objects.get(recording=segment).status == Task.Status.SUBMITTED for segment in segments
     )
+
+
+def test_a_stale_text_save_of_a_segment_shows_the_newer_text(page, login_as, conversation) -> None:
+    source, (first, *_), _ = conversation
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+    page.keyboard.type(" mine")
+    newer = TranscriptRevision.objects.create(
+        recording=first,
+        number=2,
+        kind=TranscriptRevision.Kind.LABELER_EDIT,
+        text="turn on the kitchen lights now",
+        author=UserFactory(username="other-labeler"),
+    )
+
+    page.keyboard.press("Control+Enter")
+
+    page.locator("#conflict").wait_for(state="visible")
+    assert page.locator("#conflict-text").inner_text() == "turn on the kitchen lights now"
+    page.locator("#conflict-keep").click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => document.getElementById('status').textContent === 'Saved.'")
+    saved = first.revisions.order_by("-number").first()
+    assert (saved.text, saved.parent_id) == ("turn on the kitchen lights mine", newer.pk)
+
+
+def test_text_typed_into_a_segment_survives_a_reload(page, login_as, conversation) -> None:
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+    page.keyboard.type(" and the hall")
+    page.keyboard.press("Alt+KeyN")  # switching segments keeps it too
+    page.keyboard.press("Alt+KeyP")
+    assert page.locator("#transcript").input_value().endswith("and the hall")
+
+    page.reload()
+    page.locator("#segment-panel").wait_for(state="visible")
+    page.wait_for_function(
+        "() => document.getElementById('transcript').value.endsWith('and the hall')"
+    )
