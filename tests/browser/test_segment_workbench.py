@@ -351,3 +351,28 @@ def test_text_typed_into_a_segment_survives_a_reload(page, login_as, conversatio
     page.wait_for_function(
         "() => document.getElementById('transcript').value.endsWith('and the hall')"
     )
+
+
+def test_the_wheel_zooms_alt_0_shows_the_whole_file_and_gain_goes_past_full_volume(
+    page, login_as, conversation
+) -> None:
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+    page.keyboard.press("Alt+Digit0")
+    whole = visible_seconds(page)
+    assert whole == pytest.approx(14.0, abs=0.05)
+    assert page.locator("#minimap canvas").count() > 0  # the minimap drew the whole source
+
+    page.locator("#waveform").hover()
+    for _ in range(4):
+        page.mouse.wheel(0, -120)
+    page.wait_for_function(
+        f"() => {{ const v = window.workbenchPlayer.visibleWindow();"
+        f" return v.end - v.start < {whole * 0.9}; }}"
+    )
+    page.keyboard.press("Alt+Digit0")
+    assert visible_seconds(page) == pytest.approx(whole, abs=0.05)
+
+    page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Alt+ArrowUp")
+    assert page.locator("#gain").inner_text() == "2×"
+    assert page.evaluate("() => window.workbenchPlayer.gainNode.gain.value") == 2
