@@ -2,11 +2,12 @@
 
 Generates a source of --minutes (a 330 Hz tone in noise, 44.1 kHz stereo MP3, 96 kbit/s) unless
 --source names a file, uploads it to a throwaway long-form campaign through recording_upload,
-runs recording_ingest in this process, and prints wall time, real-time factor and peak RSS of
-this process and of its ffmpeg children. The last line is one JSON object.
+runs recording_ingest in this process, and prints wall time, real-time factor and this
+process's peak RSS (ffmpeg runs beside it: measure it with /usr/bin/time -v). The last line is
+one JSON object.
 
-Needs a migrated database (DATABASE_URL); it works in a temporary MEDIA_ROOT and deletes the
-rows it made. Usage: .venv/bin/python benchmarks/ingest_source.py --minutes 120
+Needs a migrated database (DATABASE_URL); it works in a temporary MEDIA_ROOT, and the rows it
+makes are rolled back. Usage: .venv/bin/python benchmarks/ingest_source.py --minutes 120
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,15 +36,31 @@ def generate(minutes: float, out: Path) -> Path:
     return out
 
 
+def peak_rss_mb() -> float:
+    # VmHWM of this process. Not ru_maxrss: Linux carries a parent's peak into it across
+    # fork + exec, and RUSAGE_CHILDREN would report this process's size for every ffmpeg.
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
 def measure(source: Path) -> dict:
     import django
 
     django.setup()
+    from django.db import transaction
+
+    # Everything it writes is rolled back, so it can run again on the same database.
+    with transaction.atomic():
+        figures = _measure(source)
+        transaction.set_rollback(True)
+    return figures
+
+
+def _measure(source: Path) -> dict:
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
     from labelhub.campaigns.models import Campaign
     from labelhub.recordings import services
-    from labelhub.recordings.models import Recording
     from tests.factories import ConsentRecordFactory
 
     # Ingest only: the draft it would queue next is benchmarks/longform.py's to measure.
@@ -72,12 +89,8 @@ def measure(source: Path) -> dict:
         "ingest_s": round(done - uploaded, 1),
         "ingest_rtf": round((done - uploaded) / (recording.duration_seconds or 1), 4),
         "peaks_json_mb": round(Path(recording.peaks_file.path).stat().st_size / 1e6, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "ffmpeg_peak_rss_mb": round(
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
-        ),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
-    Recording.objects.filter(pk=recording.pk).delete()
     return figures
 
 

@@ -55,6 +55,7 @@ CAMPAIGN_FIELDS = frozenset(
     }
 )
 
+MAX_SOURCE_SECONDS_CAP = 36 * 3600
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 Status = Campaign.Status
@@ -134,6 +135,9 @@ def _long_form_errors(campaign: Campaign) -> dict[str, str]:
         )
     if longest is not None and longest <= 0:
         errors["max_source_seconds"] = _("The longest source must be longer than 0 s.")
+    elif longest is not None and longest > MAX_SOURCE_SECONDS_CAP:
+        # A source's normalised copy is one 16 kHz 16-bit WAV, which holds at most 4 GiB (37 h).
+        errors["max_source_seconds"] = _("The longest source can be at most 36 hours (129600 s).")
     if campaign.pk and campaign.recordings.exists():
         stored = Campaign.objects.filter(pk=campaign.pk).values_list("collection_mode", flat=True)
         if stored.first() != campaign.collection_mode:

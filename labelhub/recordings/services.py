@@ -26,11 +26,7 @@ from labelhub.recordings.audio import (
 )
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_attach, peaks_attach_data
-from labelhub.recordings.streaming_decode import (
-    StreamedAudio,
-    assess_source_quality,
-    decode_streaming,
-)
+from labelhub.recordings.streaming_decode import assess_source_quality, decode_streaming
 from labelhub.speakers.models import Speaker
 from labelhub.speakers.selectors import (
     consent_active_for,
@@ -311,7 +307,7 @@ def _delete_derived_leftovers(recording: Recording) -> None:
                 default_storage.delete(prefix + suffix)
 
 
-def _measure(recording: Recording, result: NormalisedAudio | StreamedAudio) -> None:
+def _measure(recording: Recording, result: NormalisedAudio) -> None:
     # Kept on rejected clips too: the figures explain the rejection to whoever reviews it.
     recording.duration_seconds = result.duration
     recording.sample_rate = result.sample_rate

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import wave
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +25,13 @@ from labelhub.recordings.audio import (
     _FFMPEG,
     CLIPPED_FLAG_RATIO,
     CLIPPED_SAMPLE,
+    LEVEL_FLOOR_DBFS,
     MIN_SAMPLE_RATE,
     QUIET_RMS_DBFS,
     SILENT_RMS_DBFS,
     AudioProbe,
     AudioRejected,
+    NormalisedAudio,
     _last_line,
     level_dbfs,
 )
@@ -48,21 +50,16 @@ _FULL_SCALE = 32768
 
 
 @dataclass(frozen=True)
-class StreamedAudio:
-    """What a streaming decode measured. sample_rate and channels are the original stream's;
-    duration is that of the decoded 16 kHz copy, which is what segments are cut from."""
+class StreamedAudio(NormalisedAudio):
+    """What a streaming decode measured: a clip's figures, plus two only a long source needs.
 
-    duration: float
-    sample_rate: int
-    channels: int
-    normalised_path: Path
-    peak_dbfs: float
-    rms_dbfs: float
-    clipping_ratio: float
+    duration is that of the decoded 16 kHz copy, which is what segments are cut from.
+    """
+
     # RMS of the loudest one-second block: a long source is mostly pauses, so its overall RMS
     # says little about whether anything is in it; this does.
-    loudest_second_dbfs: float
-    peaks: dict
+    loudest_second_dbfs: float = LEVEL_FLOOR_DBFS
+    peaks: dict = field(default_factory=dict)
 
 
 class PeaksMeter:

@@ -53,6 +53,7 @@ def test_a_new_campaign_collects_utterances_by_default(api_for, pm) -> None:
         ({"segment_min_seconds": 12, "segment_target_seconds": 10}, "segment_target_seconds"),
         ({"segment_max_seconds": 5}, "segment_target_seconds"),
         ({"max_source_seconds": 0}, "max_source_seconds"),
+        ({"max_source_seconds": 40 * 3600}, "max_source_seconds"),
         ({"collection_mode": "podcasts"}, "collection_mode"),
     ],
 )

@@ -139,3 +139,26 @@ def test_a_labeler_off_the_campaign_cannot_see_it(api_for, recording) -> None:
 
     assert refused.status_code == 404
     assert allowed.status_code == 200
+
+
+def test_a_wide_window_reads_a_short_frame_per_column_not_the_whole_span(
+    tmp_path, monkeypatch
+) -> None:
+    path = tmp_path / "ten_minutes.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(np.zeros(600 * RATE, dtype="<i2").tobytes())
+    frames_read = []
+    readframes = wave.Wave_read.readframes
+
+    def counting(self, n):
+        frames_read.append(n)
+        return readframes(self, n)
+
+    monkeypatch.setattr(wave.Wave_read, "readframes", counting)
+
+    spectrogram_png(path, start=0, end=600, width=200, height=32)
+
+    assert sum(frames_read) <= 200 * 512  # 102,400 of the file's 9,600,000 samples

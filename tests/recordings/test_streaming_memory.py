@@ -9,15 +9,19 @@ from tests.recordings.longform_audio import ffmpeg
 
 # Run in a fresh interpreter so its peak RSS is the decode's alone (numpy loaded: ~40 MB).
 MEASURE = """
-import json, resource, sys
+import json, re, sys
 from pathlib import Path
 from labelhub.recordings.audio import validate_upload
 from labelhub.recordings.streaming_decode import decode_streaming
+def peak_rss_mb():
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across fork + exec.
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024
 src = Path(sys.argv[1])
 probe = validate_upload(src, filename=src.name, long_form=True)
 result = decode_streaming(src, probe=probe, out_path=Path(sys.argv[2]))
 print(json.dumps({"seconds": result.duration, "points": len(result.peaks["data"]),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_rss_mb()}))
 """
 
 
