@@ -213,6 +213,11 @@ def test_a_reviewer_hears_only_the_segments_span(browser, page, login_as, conver
     page.wait_for_function("() => document.getElementById('audio').paused", timeout=10_000)
     assert segment.end_seconds - 0.1 <= cursor(page) < segment.end_seconds + 0.3
 
+    page.keyboard.press("Control+Enter")  # approve, by keyboard too
+    page.wait_for_function("() => document.getElementById('status').textContent === 'Approved.'")
+    claimed.refresh_from_db()
+    assert claimed.status == Task.Status.APPROVED
+
 
 def test_a_long_draft_line_wraps_in_the_short_clip_workbench(
     page, login_as, media_root, tmp_path
@@ -376,3 +381,20 @@ def test_the_wheel_zooms_alt_0_shows_the_whole_file_and_gain_goes_past_full_volu
     page.keyboard.press("Alt+ArrowUp")
     assert page.locator("#gain").inner_text() == "2×"
     assert page.evaluate("() => window.workbenchPlayer.gainNode.gain.value") == 2
+
+
+def test_the_active_segment_and_its_text_follow_playback(page, login_as, conversation) -> None:
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+    page.evaluate("() => window.workbenchPlayer.seek(3.6)")
+    page.keyboard.press("Control+Period")
+    page.keyboard.press("Control+Period")
+    page.keyboard.press("Control+Period")
+
+    page.keyboard.press("Escape")  # play on past the first segment's end, into the second
+
+    page.wait_for_function(
+        "() => document.getElementById('transcript').value"
+        " === 'set the thermostat to twenty degrees'"
+    )
+    assert page.locator("#segment-list li.active").inner_text().startswith("4.5–8.0")
+    page.keyboard.press("Escape")
