@@ -1,7 +1,7 @@
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg gettext espeak-ng \
+    && apt-get install -y --no-install-recommends ffmpeg gettext espeak-ng make npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -9,8 +9,10 @@ COPY pyproject.toml README.md ./
 COPY labelhub ./labelhub
 COPY workers ./workers
 COPY fixtures ./fixtures
-COPY manage.py ./
-RUN pip install --no-cache-dir . \
+COPY manage.py Makefile ./
+COPY frontend ./frontend
+RUN make vendor \
+    && pip install --no-cache-dir . \
     && python manage.py compilemessages \
     && python manage.py collectstatic --noinput
 

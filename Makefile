@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_TOOLS := ffmpeg ffprobe espeak-ng sox msgfmt chromium
+SYSTEM_TOOLS := ffmpeg ffprobe espeak-ng sox msgfmt chromium npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -13,18 +13,18 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/labelhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test setup system-deps messages lint clean
+.PHONY: demo test setup system-deps messages vendor lint clean
 
-setup: system-deps $(VENV)/.installed messages
+setup: system-deps $(VENV)/.installed messages vendor
 
 system-deps:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing ffmpeg, espeak-ng, sox, gettext and chromium (missing:$$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext chromium >/dev/null; \
+	    echo "installing ffmpeg, espeak-ng, sox, gettext, chromium and npm (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext chromium npm >/dev/null; \
 	  else \
-	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox, gettext and chromium" >&2; exit 1; \
+	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox, gettext, chromium and npm" >&2; exit 1; \
 	  fi; \
 	fi
 
@@ -37,6 +37,19 @@ $(VENV)/.installed: pyproject.toml
 # Every app and browser app has its own .po files; compiling them all takes a second.
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
+
+# wavesurfer.js comes from npm at the exact version in frontend/package-lock.json; only its ES
+# module builds are copied to frontend/vendor/ (gitignored), which Django serves as /static/vendor/.
+VENDOR := frontend/vendor/wavesurfer
+WAVESURFER := frontend/node_modules/wavesurfer.js/dist
+vendor: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: frontend/package.json frontend/package-lock.json Makefile
+	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/plugins
+	cp $(WAVESURFER)/wavesurfer.esm.js frontend/node_modules/wavesurfer.js/LICENSE $(VENDOR)/
+	for plugin in regions zoom minimap; do cp $(WAVESURFER)/plugins/$$plugin.esm.js $(VENDOR)/plugins/; done
+	touch $@
 
 demo: setup
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -61,4 +74,4 @@ lint:
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache frontend/vendor frontend/node_modules

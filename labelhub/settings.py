@@ -168,7 +168,12 @@ STATIC_ROOT = DATA_DIR / "static"
 # frontend/<app>/ is served as /static/<app>/.
 STATICFILES_DIRS = [
     BASE_DIR / "labelhub" / "static",  # the project's own stylesheet, shared by every page
-    *((path.name, path) for path in sorted((BASE_DIR / "frontend").iterdir()) if path.is_dir()),
+    # frontend/vendor/ holds the npm libraries' builds (make vendor); node_modules is not served.
+    *(
+        (path.name, path)
+        for path in sorted((BASE_DIR / "frontend").iterdir())
+        if path.is_dir() and path.name != "node_modules"
+    ),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Audio is personal data: it is never served from a public media URL, only through views

@@ -1,5 +1,6 @@
 // The reviewer's page: listen, read the word-level diff of the Whisper draft against the
-// labeler's text, then approve (edits included) or return with a comment.
+// labeler's text, then approve (edits included) or return with a comment. A segment of a
+// long-form source plays only its span of the source (reviewers decide on text, not cuts).
 
 import { api, gettext, interpolate } from "../shared/api.js";
 import { ConventionChecker } from "./checker.js";
@@ -14,13 +15,16 @@ const url = (template, id) => template.replace("{id}", id);
 const textarea = $("transcript");
 
 const player = new Player({
+  container: $("waveform"),
+  minimap: $("minimap"),
+  ruler: $("ruler"),
   audio: $("audio"),
-  canvas: $("waveform"),
-  regionsBox: $("regions"),
+  spectrogram: $("spectrogram"),
   wordsBox: $("words"),
-  speedLabel: $("speed"),
-  loopLabel: $("loop"),
+  labels: { speed: $("speed"), loop: $("loop"), gain: $("gain"), zoom: $("zoom") },
+  nonce: config.styleNonce,
 });
+window.workbenchPlayer = player;
 const checker = new ConventionChecker({ textarea, list: $("issues"), preview: $("issue-preview"), url: config.checkUrl });
 const outbox = new Outbox({
   onQueued: (count) => say(interpolate(gettext("Offline: %s save(s) kept in this browser, retrying…"), [count]), "warn"),
@@ -44,7 +48,8 @@ async function next() {
   $("empty").hidden = !!data;
   if (!data) return say(gettext("Nothing is waiting for review right now."));
   openedAt = performance.now();
-  $("task-title").textContent = interpolate(gettext("Clip %s · %s"), [data.recording, data.campaign]);
+  $("task-title").textContent = interpolate(data.source ? gettext("Segment %s · %s") : gettext("Clip %s · %s"), [data.recording, data.campaign]);
+  window.reviewReady = false;
   $("labeler").textContent = data.labeler || "";
   textarea.value = data.submitted?.text || "";
   $("comment").value = "";
@@ -54,10 +59,29 @@ async function next() {
   $("history-link").href = url(config.historyPage, data.recording);
   checker.convention = data.convention;
   checker.check();
-  player.load({ audioUrl: data.audio_url, peaksUrl: data.peaks_url, duration: data.duration_seconds, segments: data.asr?.segments });
+  loadAudio(data);
   heartbeat = setInterval(() => api(url(config.leaseUrl, data.id), { method: "POST" }).catch(() => {}), config.heartbeatSeconds * 1000);
   say("");
   textarea.focus();
+}
+
+// A clip plays whole; a segment plays its span of the source, shown as the one region.
+function loadAudio(data) {
+  const source = data.source;
+  const span = source ? data.span : null;
+  $("span").hidden = !span;
+  if (span) $("span").textContent = interpolate(gettext("Segment %s–%s s of source %s"), [span.start.toFixed(2), span.end.toFixed(2), source.id]);
+  const words = (data.asr?.segments || []).flatMap((segment) => segment.words || []);
+  // A segment's draft is stored relative to the segment; the player runs on the source's clock.
+  const offset = span ? span.start : 0;
+  player.words.set(words.map((word) => ({ ...word, start: word.start + offset, end: word.end + offset })));
+  const audio = source
+    ? { audioUrl: source.audio_url, peaksUrl: source.peaks_url, duration: source.duration, spectrogramUrl: source.spectrogram_url, span }
+    : { audioUrl: data.audio_url, peaksUrl: data.peaks_url, duration: data.duration_seconds, spectrogramUrl: url(config.spectrogramUrl, data.recording) };
+  return player.load(audio).then(() => {
+    if (span) player.regions.addRegion({ start: span.start, end: span.end, color: "rgba(64, 120, 200, 0.2)", drag: false, resize: false });
+    window.reviewReady = true;
+  });
 }
 
 async function decide(decision) {
@@ -97,5 +121,9 @@ textarea.addEventListener("input", () => renderDiff($("diff"), task?.asr?.text |
 $("approve").addEventListener("click", () => decide("approve"));
 $("return").addEventListener("click", () => decide("return"));
 $("play").addEventListener("click", () => player.togglePlay());
-bindShortcuts({ player, submit: () => decide("approve"), skip: null, extra: { KeyR: () => decide("return") } });
+$("gain-up").addEventListener("click", () => player.changeGain(1));
+$("gain-down").addEventListener("click", () => player.changeGain(-1));
+$("zoom-in").addEventListener("click", () => player.zoomIn());
+$("zoom-out").addEventListener("click", () => player.zoomOut());
+bindShortcuts({ player, submit: () => decide("approve"), skip: null, extra: { "Alt+KeyR": () => decide("return") } });
 outbox.flush().finally(() => next().catch((error) => say(error.message, "error")));

@@ -1,12 +1,14 @@
 // The labeler's workbench: claim a clip, correct the Whisper draft while listening, submit and
 // get the next one, keyboard first. Saves go through a retry queue; what is typed is kept in
-// localStorage per task until the server has it.
+// localStorage per task until the server has it. A claim on a long-form campaign hands over a
+// run of segments of one source; segments.js takes the page over for those.
 
 import { api, gettext, interpolate } from "../shared/api.js";
 import { ConventionChecker } from "./checker.js";
 import { bindShortcuts } from "./keys.js";
 import { Outbox } from "./outbox.js";
 import { Player } from "./player.js";
+import { SegmentMode } from "./segments.js";
 
 const config = JSON.parse(document.getElementById("workbench-config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -16,13 +18,16 @@ const url = (template, id) => template.replace("{id}", id);
 const textarea = $("transcript");
 const statusLine = $("status");
 const player = new Player({
+  container: $("waveform"),
+  minimap: $("minimap"),
+  ruler: $("ruler"),
   audio: $("audio"),
-  canvas: $("waveform"),
-  regionsBox: $("regions"),
+  spectrogram: $("spectrogram"),
   wordsBox: $("words"),
-  speedLabel: $("speed"),
-  loopLabel: $("loop"),
+  labels: { speed: $("speed"), loop: $("loop"), gain: $("gain"), zoom: $("zoom") },
+  nonce: config.styleNonce,
 });
+window.workbenchPlayer = player; // for the browser tests and the long-form benchmark
 const checker = new ConventionChecker({
   textarea,
   list: $("issues"),
@@ -39,6 +44,7 @@ let baseRevision = null;
 let openedAt = 0;
 let busy = false;
 let heartbeat = null;
+const segments = new SegmentMode({ config, player, textarea, outbox, checker, say, claimNext: () => next(), showConflict });
 
 function say(message, kind = "") {
   statusLine.textContent = message;
@@ -76,6 +82,12 @@ async function next() {
 
 function open(data) {
   task = data;
+  $("segment-panel").hidden = !data.source;
+  $("segment-shortcuts").hidden = !data.source;
+  $("skip").hidden = !!data.source; // skipping is for clips; a segment can be deleted instead
+  if (data.source) return openSegments(data);
+  segments.close();
+  textarea.readOnly = false;
   baseRevision = data.base_revision;
   openedAt = performance.now();
   $("empty").hidden = true;
@@ -92,33 +104,86 @@ function open(data) {
   $("low-confidence").hidden = !data.asr?.low_confidence;
   checker.convention = data.convention;
   checker.check();
-  const audio = $("audio");
-  audio.addEventListener("loadedmetadata", () => (timings.audioMetadata ??= performance.now()), { once: true });
-  audio.addEventListener("canplay", () => (timings.audioCanPlay ??= performance.now()), { once: true });
+  timeAudio();
+  const drafted = data.asr?.segments || [];
+  player.words.set(drafted.flatMap((segment) => segment.words || []));
   player
     .load({
       audioUrl: data.audio_url,
       peaksUrl: data.peaks_url,
       duration: data.duration_seconds,
-      segments: data.asr?.segments,
+      spectrogramUrl: url(config.spectrogramUrl, data.recording),
     })
-    .then(() => (timings.peaksDrawn ??= performance.now()));
+    .then(() => {
+      showDraftSegments(drafted);
+      markPeaksDrawn();
+    });
   heartbeat = setInterval(renewLease, config.heartbeatSeconds * 1000);
   say(data.mode === "double" ? gettext("Second transcription: write what you hear.") : "");
   textarea.focus();
   textarea.setSelectionRange(textarea.value.length, textarea.value.length);
 }
 
+// navigation start → audio element ready and waveform drawn, for the tests and the benchmark.
+function timeAudio() {
+  const audio = $("audio");
+  audio.addEventListener("loadedmetadata", () => (timings.audioMetadata ??= performance.now()), { once: true });
+  audio.addEventListener("canplay", () => (timings.audioCanPlay ??= performance.now()), { once: true });
+}
+
+function markPeaksDrawn() {
+  timings.peaksDrawn ??= performance.now();
+}
+
+// The draft's own segments of a clip: read-only regions and buttons (Shift+click loops one).
+function showDraftSegments(drafted) {
+  player.loopCandidate = (now) => drafted.find((s) => s.start <= now && now < s.end) || null;
+  for (const segment of drafted) {
+    player.regions.addRegion({ start: segment.start, end: segment.end, color: "rgba(64, 120, 200, 0.12)", drag: false, resize: false });
+  }
+  $("regions").replaceChildren(
+    ...drafted.map((segment) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = `${segment.start.toFixed(1)}–${segment.end.toFixed(1)}`;
+      button.title = segment.text;
+      button.addEventListener("click", (event) => (event.shiftKey ? player.toggleLoop(segment) : player.seek(segment.start)));
+      return button;
+    }),
+  );
+}
+
+function openSegments(data) {
+  $("empty").hidden = true;
+  $("task").hidden = false;
+  $("task-title").textContent = interpolate(gettext("Source %s · %s"), [data.source.id, data.campaign]);
+  $("history-link").href = url(config.historyPage, data.recording);
+  $("return-comment").hidden = !data.return_comment;
+  $("return-comment-text").textContent = data.return_comment || "";
+  $("prompt").hidden = true;
+  $("mode").hidden = true;
+  $("regions").replaceChildren();
+  timeAudio();
+  checker.convention = data.convention;
+  heartbeat = setInterval(renewLease, config.heartbeatSeconds * 1000);
+  say("");
+  segments.open(data).then(markPeaksDrawn).catch(handleError);
+}
+
 async function renewLease() {
   if (!task) return;
+  // One renewal holds every segment of the run; it must name a task still held.
+  const id = segments.active ? segments.heldTaskId() : task.id;
+  if (!id) return;
   try {
-    await api(url(config.leaseUrl, task.id), { method: "POST" });
+    await api(url(config.leaseUrl, id), { method: "POST" });
   } catch (error) {
     if (error.code === "lease_expired") say(gettext("Your hold on this clip expired; it may be given to someone else."), "warn");
   }
 }
 
 async function submit() {
+  if (segments.active) return segments.submit();
   if (!task || busy) return;
   busy = true;
   keepDraft();
@@ -174,6 +239,10 @@ function hideConflict() {
 }
 
 function resolveConflict(keepMine) {
+  if (segments.active) {
+    hideConflict();
+    return segments.resolveConflict(keepMine, $("conflict").latestText, $("conflict").dataset.latest);
+  }
   const panel = $("conflict");
   baseRevision = panel.dataset.latest ? Number(panel.dataset.latest) : null;
   if (!keepMine) textarea.value = panel.latestText;
@@ -217,7 +286,7 @@ async function loadStats() {
   }
 }
 
-textarea.addEventListener("input", keepDraft);
+textarea.addEventListener("input", () => (segments.active ? segments.keepText() : keepDraft()));
 $("submit").addEventListener("click", submit);
 $("skip").addEventListener("click", skip);
 $("skip-form").addEventListener("submit", confirmSkip);
@@ -225,10 +294,15 @@ $("skip-cancel").addEventListener("click", () => $("skip-dialog").close());
 $("conflict-keep").addEventListener("click", () => resolveConflict(true));
 $("conflict-take").addEventListener("click", () => resolveConflict(false));
 $("play").addEventListener("click", () => player.togglePlay());
+$("gain-up").addEventListener("click", () => player.changeGain(1));
+$("gain-down").addEventListener("click", () => player.changeGain(-1));
+$("zoom-in").addEventListener("click", () => player.zoomIn());
+$("zoom-out").addEventListener("click", () => player.zoomOut());
 bindShortcuts({
   player,
   submit,
-  skip,
+  skip: () => (segments.active ? null : skip()),
+  extra: segments.keys(),
   blocked: () => $("skip-dialog").open,
 });
 

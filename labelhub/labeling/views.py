@@ -1,6 +1,9 @@
 """Workbench, review, triage and history pages. The workbench and review pages are ES modules
 (frontend/workbench/) on top of the API; triage and history are plain server-rendered pages."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
@@ -8,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
@@ -20,6 +24,20 @@ from labelhub.recordings.selectors import recordings_visible_to
 # The page renews its lease this often; the lease itself lasts LABELING_LEASE_MINUTES.
 HEARTBEAT_SECONDS = 60
 
+# Segment mode's own keys (a long-form source); frontend/workbench/segments.js binds the same.
+SEGMENT_KEYS = [
+    ("Ctrl+Enter", gettext_lazy("Submit the segment and go to the next one")),
+    ("Alt+N · Alt+P", gettext_lazy("Next / previous segment")),
+    ("Alt+Enter", gettext_lazy("Play the segment")),
+    ("Alt+L", gettext_lazy("Loop the segment (again to stop)")),
+    ("Alt+X", gettext_lazy("Split the segment at the cursor")),
+    ("Alt+M", gettext_lazy("Merge with the next segment")),
+    ("Alt+A", gettext_lazy("Add a segment at the cursor")),
+    ("Alt+Delete", gettext_lazy("Delete the segment")),
+    ("Alt+[ · Alt+]", gettext_lazy("Move the start / end to the cursor")),
+    ("Alt+1 … Alt+9", gettext_lazy("Speaker 1 … 9 for the segment")),
+]
+
 
 def _template_url(name: str, kwarg: str) -> str:
     # "/api/tasks/{id}/submit/": the page fills in the id.
@@ -31,7 +49,24 @@ def _api_urls() -> dict:
         "leaseUrl": _template_url("task-lease", "task_id"),
         "checkUrl": reverse("convention-check"),
         "historyPage": _template_url("labeling-history", "recording_id"),
+        "spectrogramUrl": _template_url("recording-spectrogram", "recording_id"),
     }
+
+
+def _with_style_nonce(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Renders a page that runs wavesurfer.js, whose shadow DOM carries one <style> element.
+
+    The site's policy refuses inline styles; this page's policy allows that one element by a
+    nonce made for this response (wavesurfer's cspNonce option), and nothing else inline.
+    """
+    nonce = secrets.token_urlsafe(16)
+    context["config"]["styleNonce"] = nonce
+    response = render(request, template, context)
+    policy = settings.CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
+    )
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 def _labeling_staff(user: User) -> bool:
@@ -56,16 +91,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
     context = {
         "skip_reasons": Task.SkipReason.choices,
         "keys": [("Ctrl+Enter", _("Submit and next")), ("Alt+S", _("Skip the clip"))],
+        "segment_keys": SEGMENT_KEYS,
         "config": {
             **_api_urls(),
             "claimUrl": reverse("task-claim"),
             "submitUrl": _template_url("task-submit", "task_id"),
             "skipUrl": _template_url("task-skip", "task_id"),
             "statsUrl": reverse("workbench-stats"),
+            "segmentUrl": _template_url("segment-detail", "segment_id"),
             "heartbeatSeconds": HEARTBEAT_SECONDS,
         },
     }
-    return render(request, "labeling/workbench.html", context)
+    return _with_style_nonce(request, "labeling/workbench.html", context)
 
 
 @require_GET
@@ -85,7 +122,7 @@ def review(request: HttpRequest) -> HttpResponse:
             "heartbeatSeconds": HEARTBEAT_SECONDS,
         },
     }
-    return render(request, "labeling/review.html", context)
+    return _with_style_nonce(request, "labeling/review.html", context)
 
 
 @require_GET
