@@ -76,6 +76,7 @@ def longform_demo_load(*, pm: User, client: Organisation, legal_review: dict) ->
         recording_collect(
             speaker=speakers[0], uploaded_file=upload, uploaded_by=pm, channel=channel
         )
+    campaign.refresh_from_db()
     return campaign
 
 

@@ -119,6 +119,8 @@ _CAMPAIGN_ROUTES = (
     "page:invite-create",
     "page:bulk-upload-create",
     "page:bulk-upload",
+    "page:sources",
+    "page:source-upload",
 )
 _CAMPAIGNS = dict.fromkeys(_CAMPAIGN_ROUTES, PM_ONLY)
 _SPEAKERS = {
