@@ -1,0 +1,241 @@
+"""Ingest, segment and draft a generated long-form source in real workers; time the workbench.
+
+A seeded multi-voice conversation (tests/longform_audio.make_source: espeak-ng voices, pauses,
+noise, an MP4 with H.264 video and AAC audio) is uploaded through recording_collect into a
+throwaway database (DATABASE_URL's test database, created and dropped here) and a temporary
+MEDIA_ROOT. Two worker processes do the work as they would in production: one on the default
+queue (ingest: decode, normalise, peaks), one on the `asr` queue (VAD, Whisper segmentation and
+drafts). Each worker's peak RSS is read from /proc/<pid>/status (VmHWM) before it stops, so the
+figures are the worker's own, Django and Celery included. Then the workbench open time and zoom
+frame time of a 2-hour source are measured in Chromium (tests/browser/longform_timing.py).
+
+Usage: DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/<a db nobody else uses> \\
+           .venv/bin/python benchmarks/longform.py [--minutes 60] [--skip-browser]
+
+The Redis database's Celery queues are purged at the start. The last line printed is one JSON
+object: source_seconds, ingest_rtf, draft_rtf, peak_rss_mb (the ingest worker's), open_ms_2h,
+zoom_frame_ms and more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+POLL_S = 0.2
+WORKER_READY_TIMEOUT_S = 90
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0, help="length of the source")
+    parser.add_argument("--skip-browser", action="store_true", help="no Chromium timings")
+    parser.add_argument(
+        "--timeout", type=float, default=3600.0, help="give up if the draft takes longer (s)"
+    )
+    return parser.parse_args(argv)
+
+
+def setup_django(media_root: Path) -> None:
+    sys.path.insert(0, str(REPO))
+    os.environ["MEDIA_ROOT"] = str(media_root)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
+    import django
+
+    django.setup()
+
+
+def database_url(name: str) -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{name}"
+
+
+def start_worker(queue: str, *, db_url: str, media_root: Path, log: Path) -> subprocess.Popen:
+    from django.conf import settings
+
+    env = os.environ | {
+        "DATABASE_URL": db_url,
+        "MEDIA_ROOT": str(media_root),
+        "ASR_MODEL_CACHE": str(settings.ASR_MODEL_CACHE),
+        "DJANGO_SETTINGS_MODULE": "labelhub.settings",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queue]
+    options = ["--pool=solo", "--loglevel=INFO", "--without-heartbeat", "--without-gossip"]
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [*command, *options, f"--hostname=bench-{queue}@%h"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + WORKER_READY_TIMEOUT_S
+    while " ready." not in log.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the {queue} worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)
+    return worker
+
+
+def memory_mb(pid: int, field: str) -> float:
+    """VmHWM (peak) or VmRSS (now) of a running process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise SystemExit(f"/proc/{pid}/status has no {field}")
+
+
+def upload(source_path: Path):
+    from django.core.files import File
+
+    from labelhub.recordings.services import recording_collect
+    from tests.longform_setup import longform_campaign
+
+    campaign, (speaker,) = longform_campaign()
+    with source_path.open("rb") as handle:
+        return recording_collect(
+            speaker=speaker,
+            uploaded_file=File(handle, name=source_path.name),
+            uploaded_by=campaign.created_by,
+        )
+
+
+def follow(recording_id: int, *, started: float, timeout: float) -> dict:
+    """Times when ingest and the draft finish, watching the source's row as the page does."""
+    from labelhub.recordings.models import Recording
+
+    ready_at = None
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        source = Recording.objects.get(pk=recording_id)
+        if source.status == Recording.Status.REJECTED:
+            raise SystemExit(f"the source was rejected: {source.rejection_reason}")
+        if ready_at is None and source.status == Recording.Status.READY:
+            ready_at = time.perf_counter()
+        if ready_at is not None and source.asr_status in {"done", "failed"}:
+            if source.asr_status == "failed":
+                raise SystemExit(f"the draft failed: {source.asr_error}")
+            return {"ingest_s": ready_at - started, "draft_s": time.perf_counter() - ready_at}
+        time.sleep(POLL_S)
+    raise SystemExit(f"not finished after {timeout:.0f} s")
+
+
+def segment_figures(recording_id: int) -> dict:
+    from labelhub.recordings.models import Recording
+
+    spans = Recording.objects.filter(
+        source_id=recording_id, kind=Recording.Kind.SEGMENT, status=Recording.Status.READY
+    ).values_list("start_seconds", "end_seconds")
+    lengths = sorted(end - start for start, end in spans)
+    if not lengths:
+        raise SystemExit("the source was drafted but has no segments")
+    return {
+        "segments": len(lengths),
+        "segment_min_s": round(lengths[0], 2),
+        "segment_median_s": round(lengths[len(lengths) // 2], 2),
+        "segment_max_s": round(lengths[-1], 2),
+    }
+
+
+def measure_pipeline(args: argparse.Namespace, media_root: Path, logs: Path) -> dict:
+    from django.db import connection
+
+    from tests.longform_audio import make_source
+    from workers.celery import app
+
+    began = time.perf_counter()
+    generated = make_source(logs / "source.mp4", minutes=args.minutes)
+    print(f"source: {generated.seconds:.0f} s ({time.perf_counter() - began:.0f} s to make)")
+    app.control.purge()  # left-over messages would name rows of another database
+    db_url = database_url(connection.settings_dict["NAME"])
+    ingest = start_worker("celery", db_url=db_url, media_root=media_root, log=logs / "ingest.log")
+    asr = start_worker("asr", db_url=db_url, media_root=media_root, log=logs / "asr.log")
+    try:
+        idle_mb = memory_mb(ingest.pid, "VmRSS")
+        started = time.perf_counter()
+        recording = upload(generated.path)
+        upload_s = time.perf_counter() - started
+        times = follow(recording.pk, started=started, timeout=args.timeout)
+        result = {
+            "source_seconds": round(generated.seconds, 1),
+            "upload_s": round(upload_s, 2),
+            **{key: round(value, 1) for key, value in times.items()},
+            "peak_rss_mb": memory_mb(ingest.pid, "VmHWM"),
+            "ingest_worker_idle_rss_mb": idle_mb,
+            "draft_peak_rss_mb": memory_mb(asr.pid, "VmHWM"),
+            **segment_figures(recording.pk),
+        }
+    finally:
+        for worker in (ingest, asr):
+            worker.terminate()
+            worker.wait(timeout=60)
+    result["wall_s"] = round(result["ingest_s"] + result["draft_s"], 1)
+    result["ingest_rtf"] = round(result["ingest_s"] / generated.seconds, 4)
+    result["draft_rtf"] = round(result["draft_s"] / generated.seconds, 4)
+    result["segments_per_source_minute"] = round(result["segments"] / (generated.seconds / 60), 1)
+    result["segments_per_minute"] = round(result["segments"] / (result["draft_s"] / 60), 1)
+    return result
+
+
+def measure_browser() -> dict:
+    """The workbench's own timing helper: open time and zoom frame time, 2-hour source."""
+    sys.path.insert(0, str(REPO))
+    from tests.browser.longform_timing import measure_workbench
+
+    timings = measure_workbench(hours=2)
+    return {"open_ms_2h": timings["open_ms"], "zoom_frame_ms": timings["zoom_frame_ms"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    media_root = Path(tempfile.mkdtemp(prefix="longform-bench-"))
+    setup_django(media_root)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("point DATABASE_URL at PostgreSQL: the workers share the database")
+    connection.settings_dict.setdefault("TEST", {})
+    connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_longbench"
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        result = measure_pipeline(args, media_root, media_root)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        subprocess.run(["rm", "-rf", str(media_root)], check=False)
+    result |= {"open_ms_2h": None, "zoom_frame_ms": None}
+    if not args.skip_browser:
+        result |= measure_browser()
+    print(
+        f"{result['source_seconds']:.0f} s source in {result['wall_s']} s: "
+        f"ingest {result['ingest_s']} s "
+        f"(RTF {result['ingest_rtf']}), segmentation and draft {result['draft_s']} s "
+        f"(RTF {result['draft_rtf']}), {result['segments']} segments "
+        f"({result['segments_per_minute']} per minute of work, "
+        f"{result['segments_per_source_minute']} per minute of audio; "
+        f"{result['segment_min_s']}-{result['segment_max_s']} s)"
+    )
+    print(
+        f"peak RSS: ingest worker {result['peak_rss_mb']} MB "
+        f"(idle {result['ingest_worker_idle_rss_mb']} MB), ASR worker "
+        f"{result['draft_peak_rss_mb']} MB"
+    )
+    print(
+        f"workbench, 2-hour source: open {result['open_ms_2h']} ms, zoom frame "
+        f"{result['zoom_frame_ms']} ms"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
