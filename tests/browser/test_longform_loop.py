@@ -153,8 +153,15 @@ def review_all(browser, live_server, reviewer: User, count: int) -> None:
     review = reviewer_page(browser, live_server, reviewer)
     try:
         review.goto("/work/review/")
+        shown = ""
         for done in range(1, count + 1):
-            review.wait_for_function("() => document.getElementById('task-title').textContent")
+            # The next task is on screen (not the one just approved) and its audio is loaded.
+            review.wait_for_function(
+                "(old) => { const title = document.getElementById('task-title').textContent;"
+                " return title && title !== old && window.reviewReady === true; }",
+                arg=shown,
+            )
+            shown = review.locator("#task-title").inner_text()
             review.keyboard.press("Control+Enter")  # approve
             wait_for(
                 lambda: {"n": TranscriptRevision.objects.filter(kind="review").count()},
