@@ -70,6 +70,7 @@ def test_a_bad_source_gets_a_clear_reason_and_leaves_nothing(
     api = Api(live_server.url, campaign.created_by)
 
     code, reason, recording_id = _rejection(api, make(tmp_path), speaker)
+    print(f"\n{name}: {code} ({'worker' if recording_id else 'upload'}): {reason}")
 
     assert code and code != "ingest_failed", (code, reason)  # ingest_failed: a crash, not a reason
     assert re.search(spoken_of, reason, re.IGNORECASE), (code, reason)
