@@ -78,6 +78,14 @@ class Api:
                 files={"file": (path.name, handle)},
             )
 
+    def finished_source(self, recording_id: int, *, timeout: float) -> dict:
+        """The source's API body once ingest and segmentation are over, either way."""
+        return wait_for(
+            lambda: self.get(f"/api/recordings/{recording_id}/").json(),
+            source_finished,
+            timeout=timeout,
+        )
+
 
 def source_finished(body: dict) -> bool:
     """Ingest and segmentation are over, either way: rejected, or drafted (done or failed)."""

@@ -29,7 +29,7 @@ from labelhub.recordings.segments import segment_frames
 from tests.e2e.conftest import celery_worker_process, start_worker  # noqa: F401 - fixtures
 from tests.factories import UserFactory
 from tests.longform_audio import GeneratedSource, make_source
-from tests.longform_setup import Api, longform_campaign, source_finished, wait_for
+from tests.longform_setup import Api, longform_campaign, wait_for
 from tests.releases.helpers import Unpacked
 from workers.asr.wer import wer
 
@@ -54,11 +54,7 @@ def test_a_twenty_minute_video_is_segmented_labeled_reviewed_and_released_sample
     generated = make_source(tmp_path / "talk-show.mp4", minutes=20)
     uploaded = pm.upload(generated.path, speakers[0])
     assert uploaded.status_code == 201, uploaded.text
-    body = wait_for(
-        lambda: pm.get(f"/api/recordings/{uploaded.json()['id']}/").json(),
-        source_finished,
-        timeout=SEGMENT_TIMEOUT_S,
-    )
+    body = pm.finished_source(uploaded.json()["id"], timeout=SEGMENT_TIMEOUT_S)
     assert (body["status"], body["asr_status"]) == ("ready", "done"), body
     source = Recording.objects.get(pk=body["id"])
     assert source.kind == Recording.Kind.SOURCE and source.asr_progress == 100

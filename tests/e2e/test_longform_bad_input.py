@@ -19,7 +19,7 @@ from tests.longform_audio import (
     make_truncated,
     make_video_without_audio,
 )
-from tests.longform_setup import Api, derived_files, longform_campaign, source_finished, wait_for
+from tests.longform_setup import Api, derived_files, longform_campaign
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -50,11 +50,7 @@ def _rejection(api: Api, path: Path, speaker) -> tuple[str, str, int | None]:
         assert 400 <= response.status_code < 500, response.text
         error = response.json()["error"]
         return error["code"], error["message"], None
-    body = wait_for(
-        lambda: api.get(f"/api/recordings/{response.json()['id']}/").json(),
-        source_finished,
-        timeout=FINISH_TIMEOUT_S,
-    )
+    body = api.finished_source(response.json()["id"], timeout=FINISH_TIMEOUT_S)
     # Accepted for ingest, then refused: the reason is on the source, however it was refused.
     if body["status"] == Recording.Status.REJECTED:
         return body["rejection_code"], body["rejection_reason"], body["id"]
@@ -96,11 +92,7 @@ def test_the_worker_still_ingests_a_good_source_after_bad_ones(
     good = make_source(tmp_path / "good.mp4", minutes=1)
     response = api.upload(good.path, speaker)
     assert response.status_code == 201, response.text
-    body = wait_for(
-        lambda: api.get(f"/api/recordings/{response.json()['id']}/").json(),
-        source_finished,
-        timeout=FINISH_TIMEOUT_S,
-    )
+    body = api.finished_source(response.json()["id"], timeout=FINISH_TIMEOUT_S)
 
     assert (body["status"], body["asr_status"]) == ("ready", "done"), body
     assert abs(body["duration_seconds"] - good.seconds) < 0.1
