@@ -5,12 +5,14 @@ noise, an MP4 with H.264 video and AAC audio) is uploaded through recording_coll
 throwaway database (DATABASE_URL's test database, created and dropped here) and a temporary
 MEDIA_ROOT. Two worker processes do the work as they would in production: one on the default
 queue (ingest: decode, normalise, peaks), one on the `asr` queue (VAD, Whisper segmentation and
-drafts). Each worker's peak RSS is read from /proc/<pid>/status (VmHWM) before it stops, so the
-figures are the worker's own, Django and Celery included. Then the workbench open time and zoom
-frame time of a 2-hour source are measured in Chromium (tests/browser/longform_timing.py).
+drafts). A 2-hour source is then ingested alone, for the issue's peak-RSS target. Each worker's
+peak RSS is read from /proc/<pid>/status (VmHWM) before it stops, so the figures are the
+worker's own, Django and Celery included. Then the workbench open time and zoom frame time of a
+2-hour source are measured in Chromium (tests/browser/longform_timing.py).
 
 Usage: DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/<a db nobody else uses> \\
-           .venv/bin/python benchmarks/longform.py [--minutes 60] [--skip-browser | --skip-pipeline]
+           .venv/bin/python benchmarks/longform.py [--minutes 60] [--skip-browser] [--skip-pipeline]
+           [--skip-long-ingest]
 
 The Redis database's Celery queues are purged at the start. The last line printed is one JSON
 object: source_seconds, ingest_rtf, draft_rtf, peak_rss_mb (the ingest worker's), open_ms_2h,
@@ -39,6 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=60.0, help="length of the source")
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium timings")
     parser.add_argument("--skip-pipeline", action="store_true", help="only the Chromium timings")
+    parser.add_argument(
+        "--skip-long-ingest", action="store_true", help="no 2-hour ingest (the RSS target)"
+    )
     parser.add_argument(
         "--timeout", type=float, default=3600.0, help="give up if the draft takes longer (s)"
     )
@@ -189,6 +194,42 @@ def measure_pipeline(args: argparse.Namespace, media_root: Path, logs: Path) -> 
     return result
 
 
+def measure_long_ingest(hours: float, media_root: Path, logs: Path) -> dict:
+    """Ingest alone (no ASR worker) of a `hours`-long source: the issue's 300 MB RSS target."""
+    from django.db import connection
+
+    from labelhub.recordings.models import Recording
+    from tests.longform_audio import make_source
+    from workers.celery import app
+
+    began = time.perf_counter()
+    generated = make_source(logs / "long.mp4", minutes=hours * 60)
+    print(f"long source: {generated.seconds:.0f} s ({time.perf_counter() - began:.0f} s to make)")
+    app.control.purge()
+    db_url = database_url(connection.settings_dict["NAME"])
+    log = logs / "long-ingest.log"
+    ingest = start_worker("celery", db_url=db_url, media_root=media_root, log=log)
+    try:
+        started = time.perf_counter()
+        recording = upload(generated.path)
+        while Recording.objects.get(pk=recording.pk).status == Recording.Status.RECEIVED:
+            if time.perf_counter() - started > 1800:
+                raise SystemExit("the long ingest did not finish in 30 minutes")
+            time.sleep(POLL_S)
+        source = Recording.objects.get(pk=recording.pk)
+        if source.status != Recording.Status.READY:
+            raise SystemExit(f"the long source was rejected: {source.rejection_reason}")
+        wall = time.perf_counter() - started
+        peak = memory_mb(ingest.pid, "VmHWM")
+    finally:
+        ingest.terminate()
+        ingest.wait(timeout=60)
+        app.control.purge()  # its draft was queued for an ASR worker that never ran
+    key = f"{hours:g}h"
+    print(f"ingest of {generated.seconds:.0f} s: {wall:.1f} s, peak RSS {peak} MB")
+    return {f"ingest_{key}_s": round(wall, 1), f"ingest_{key}_peak_rss_mb": peak}
+
+
 def measure_browser(hours: float = 2.0) -> dict:
     """Workbench open time and zoom frame time for a `hours`-long source, in Chromium.
 
@@ -261,6 +302,8 @@ def main(argv: list[str] | None = None) -> None:
         result = {"open_ms_2h": None, "zoom_frame_ms": None}
         if not args.skip_pipeline:
             result |= measure_pipeline(args, media_root, media_root)
+        if not args.skip_pipeline and not args.skip_long_ingest:
+            result |= measure_long_ingest(2.0, media_root, media_root)
         if not args.skip_browser:
             result |= measure_browser()
     finally:
