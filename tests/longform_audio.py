@@ -126,6 +126,8 @@ def make_source(
 ) -> GeneratedSource:
     """A conversation of several espeak-ng voices with pauses and noise, in a video container.
 
+    At least `minutes` long: the last turn may run up to a minute past it (20 min: exactly).
+
     Sentences of 2-12 s grouped in turns of one voice, 0.3-0.8 s pauses inside a turn and
     0.8-2 s between turns, pink noise under everything, 22.05 kHz. container: mp4, mov or mkv
     (H.264 video + AAC audio), webm (VP8 + Opus), or an audio-only wav, mp3 or ogg.
