@@ -169,3 +169,11 @@ def test_two_hours_of_words_plan_in_well_under_a_second_per_ten_minutes():
     segments = plan_cuts(regions=regions, words=words, duration=7300.0, bounds=BOUNDS)
     assert time.perf_counter() - started < 10.0
     assert len(segments) > 400
+
+
+def test_a_word_timed_over_a_long_pause_cannot_make_a_segment_longer_than_the_longest():
+    # Whisper's alignment stretched "w0" back over 20 s of silence: a 20.3 s "word".
+    words = [TimedWord(0.0, 20.3, " w0", 0.9), *run_of_words(20.6, [0.2] * 8)]
+    planned = plan_cuts(regions=[(19.9, 24.0)], words=words, duration=30.0, bounds=BOUNDS)
+    assert planned and all(s.duration <= BOUNDS.max_seconds for s in planned)
+    assert planned[0].words[0] == 0 and planned[0].end >= 20.3  # the word itself stays in

@@ -27,6 +27,10 @@ HARD_GAP = 2.0
 UNCOVERED_MIN = 1.0
 # How fast the cost of a cut falls with its pause: a 0.2 s pause costs a third of no pause.
 PAUSE_SCALE = 0.2
+# No spoken word lasts longer than this. Whisper's word alignment sometimes stretches the first
+# word after a pause back over the pause; kept as timed, such a "word" could hold more than the
+# longest segment, which no cut may then shorten. Its end is kept: that is where it was said.
+MAX_WORD_SECONDS = 3.0
 # A second outside [shortest, longest] costs more than any amount of pause or length cost.
 VIOLATION = 1000.0
 
@@ -109,8 +113,8 @@ def _atoms(
     # timings of neighbouring words can overlap by a frame.
     for index in sorted(range(len(words)), key=lambda k: (words[k].start, words[k].end)):
         word = words[index]
-        start = min(max(word.start, last_end, 0.0), duration)
-        end = min(max(word.end, start), duration)
+        end = min(max(word.end, last_end, 0.0), duration)
+        start = min(max(word.start, last_end, end - MAX_WORD_SECONDS, 0.0), end)
         atoms.append(Atom(start, end, index))
         last_end = end
     covered = [(a.start, a.end) for a in atoms]
