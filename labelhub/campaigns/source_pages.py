@@ -14,16 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns.models import Campaign, CollectionChannel, RecordingEnvironment
-from labelhub.campaigns.views import _campaign, pm_required
+from labelhub.campaigns.views import _campaign, _refusal, pm_required
 from labelhub.errors import DomainError
-from labelhub.recordings.audio import AudioRejected
+from labelhub.recordings.audio import SOURCE_SUFFIXES, AudioRejected
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_collect
 from labelhub.speakers.models import Speaker
 
 SOURCES_REFRESH_SECONDS = 5
 # Shown in the upload form's file picker; the server checks the container itself.
-SOURCE_ACCEPT = ".wav,.mp3,.m4a,.aac,.ogg,.opus,.flac,.webm,.mp4,.mkv,.mov"
+SOURCE_ACCEPT = ",".join(sorted(SOURCE_SUFFIXES))
 
 
 class SourceUploadForm(forms.Form):
@@ -69,10 +69,6 @@ def source_is_working(source: Recording) -> bool:
         return True
     running = (Recording.AsrStatus.PENDING, Recording.AsrStatus.RUNNING)
     return source.status == Recording.Status.READY and source.asr_status in running
-
-
-def _refusal(error: DomainError | AudioRejected) -> str:
-    return error.message if isinstance(error, DomainError) else error.reason
 
 
 @require_GET

@@ -30,6 +30,7 @@ from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
 from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
 from labelhub.errors import DomainError
+from labelhub.recordings.audio import AudioRejected
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
 from labelhub.speakers.invites import invite_path
@@ -67,6 +68,8 @@ def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
 def _refusal(error: Exception) -> str:
     if isinstance(error, DomainError):
         return error.message
+    if isinstance(error, AudioRejected):
+        return error.reason
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
     return " ".join(getattr(error, "messages", [str(error)]))
