@@ -6,7 +6,8 @@ per source, so a boundary drag, a split or a merge shows each segment the draft 
 inside its current span.
 """
 
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -126,9 +127,13 @@ def source_draft_words(*, source: Recording) -> list[Word]:
     return sorted(seen.values(), key=lambda w: (w[0], w[1]))
 
 
+def _middle(word: Word) -> float:
+    return (word[0] + word[1]) / 2
+
+
 def words_within(words: list[Word], start: float, end: float) -> list[Word]:
     """The words whose middle falls inside [start, end)."""
-    return [w for w in words if start <= (w[0] + w[1]) / 2 < end]
+    return [w for w in words if start <= _middle(w) < end]
 
 
 def words_text(words: list[Word]) -> str:
@@ -144,6 +149,19 @@ class SegmentContext:
     words: list[Word]
     latest: dict[int, TranscriptRevision]
     drafts: dict[int, TranscriptRevision]
+    # The words' indices in order of their middles, and those middles: a source's segment list
+    # finds each segment's words by bisection instead of scanning every word of the source.
+    _by_middle: list[int] = field(init=False, repr=False)
+    _middles: list[float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_middle = sorted(range(len(self.words)), key=lambda i: _middle(self.words[i]))
+        self._middles = [_middle(self.words[i]) for i in self._by_middle]
+
+    def words_within(self, start: float, end: float) -> list[Word]:
+        """words_within(self.words, start, end), in the same order."""
+        first, stop = bisect_left(self._middles, start), bisect_left(self._middles, end)
+        return [self.words[i] for i in sorted(self._by_middle[first:stop])]
 
 
 def segment_context(*, source: Recording, user: User, segment_ids: list[int]) -> SegmentContext:
@@ -174,7 +192,7 @@ def segment_json(segment: Recording, context: SegmentContext) -> dict:
     held = labeling or (task is not None and _double_held_by(task, context.user, context.now))
     latest = context.latest.get(segment.pk)
     draft = context.drafts.get(segment.pk)
-    words = words_within(context.words, segment.start_seconds, segment.end_seconds)
+    words = context.words_within(segment.start_seconds, segment.end_seconds)
     ready = segment.status == Recording.Status.READY
     return {
         "id": segment.pk,
