@@ -17,14 +17,17 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 setup: system-deps $(VENV)/.installed messages vendor
 
+# Only the packages of missing tools are installed: a machine whose Node.js came from elsewhere
+# has npm already, and Debian's npm package conflicts with that nodejs.
 system-deps:
 	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
+	  packages=$$(for tool in $$missing; do case $$tool in ffprobe) echo ffmpeg;; msgfmt) echo gettext;; *) echo $$tool;; esac; done | sort -u | tr '\n' ' '); \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing ffmpeg, espeak-ng, sox, gettext, chromium and npm (missing:$$missing)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox gettext chromium npm >/dev/null; \
+	    echo "installing $$packages(missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$packages >/dev/null; \
 	  else \
-	    echo "missing system tools:$$missing -- install ffmpeg, espeak-ng, sox, gettext, chromium and npm" >&2; exit 1; \
+	    echo "missing system tools:$$missing -- install $$packages" >&2; exit 1; \
 	  fi; \
 	fi
 
