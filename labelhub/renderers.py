@@ -8,6 +8,8 @@ strict JSON has no token for them.
 import math
 from typing import Any
 
+from django.db import models
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 
@@ -24,3 +26,21 @@ def finite_or_null(data: Any) -> Any:
 class FiniteJSONRenderer(JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
         return super().render(finite_or_null(data), accepted_media_type, renderer_context)
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float field that reads a stored NaN or infinity as null, for any output, not just JSON
+    (the browsable API, a CSV built from serializer data)."""
+
+    def to_representation(self, value: Any) -> float | None:
+        number = super().to_representation(value)
+        return number if math.isfinite(number) else None
+
+
+class FiniteFloatsMixin:
+    """For ModelSerializers: every model FloatField is written as a FiniteFloatField."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: FiniteFloatField,
+    }

@@ -12,11 +12,18 @@ from labelhub.accounts.permissions import IsLabelingStaff, IsPM
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.errors import Conflict
 from labelhub.recordings.bulk import bulk_upload
+from labelhub.recordings.filters import filters_parse, page_parse
 from labelhub.recordings.models import BulkUpload, Recording
-from labelhub.recordings.selectors import recordings_visible_to
+from labelhub.recordings.selectors import (
+    bulk_upload_rows,
+    recording_list,
+    recording_page,
+    recordings_visible_to,
+)
 from labelhub.recordings.services import recording_collect
 from labelhub.recordings.spectrogram import SpectrogramRequestError, spectrogram_png
 from labelhub.recordings.spectrogram_params import spectrogram_window
+from labelhub.renderers import FiniteFloatsMixin
 from labelhub.speakers.models import Speaker
 from labelhub.storage import local_path
 from labelhub.streaming import ranged_file_response
@@ -31,7 +38,9 @@ class RecordingUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
 
 
-class RecordingSerializer(serializers.ModelSerializer):
+class RecordingSerializer(FiniteFloatsMixin, serializers.ModelSerializer):
+    speaker_code = serializers.CharField(source="speaker.code", read_only=True)
+
     class Meta:
         model = Recording
         fields = [
@@ -39,7 +48,10 @@ class RecordingSerializer(serializers.ModelSerializer):
             "uid",
             "campaign",
             "speaker",
+            "speaker_code",
             "prompt",
+            "environment",
+            "channel",
             "original_filename",
             "raw_sha256",
             "raw_size_bytes",
@@ -51,6 +63,7 @@ class RecordingSerializer(serializers.ModelSerializer):
             "duration_seconds",
             "sample_rate",
             "channels",
+            "peak_dbfs",
             "rms_dbfs",
             "clipping_ratio",
             "quality_flags",
@@ -69,9 +82,29 @@ class RecordingSerializer(serializers.ModelSerializer):
 
 
 class RecordingListApi(APIView):
-    permission_classes = [IsPM]
+    """GET: the recordings the user may see (recordings_visible_to), filtered and paged.
+    POST: one upload, by a PM."""
+
     parser_classes = [MultiPartParser]
     throttle_scope = "upload"
+
+    def get_permissions(self) -> list:
+        return [IsPM()] if self.request.method == "POST" else [IsLabelingStaff()]
+
+    def get(self, request: Request) -> Response:
+        filters = filters_parse(request.query_params)
+        page, page_size = page_parse(request.query_params)
+        found = recording_page(
+            recording_list(user=request.user, filters=filters), page=page, page_size=page_size
+        )
+        return Response(
+            {
+                "count": found["count"],
+                "next": _page_url(request, page + 1) if found["has_next"] else None,
+                "previous": _page_url(request, page - 1) if found["has_previous"] else None,
+                "results": RecordingSerializer(found["rows"], many=True).data,
+            }
+        )
 
     def post(self, request: Request) -> Response:
         incoming = RecordingUploadSerializer(data=request.data)
@@ -83,6 +116,12 @@ class RecordingListApi(APIView):
             uploaded_by=request.user,
         )
         return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
+
+
+def _page_url(request: Request, page: int) -> str:
+    params = request.query_params.copy()
+    params["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
 class RecordingDetailApi(APIView):
@@ -153,7 +192,9 @@ def bulk_upload_body(upload: BulkUpload) -> dict:
         "row_count": upload.row_count,
         "error": upload.error and {"code": upload.error_code, "message": upload.error},
         "url": f"/api/bulk-uploads/{upload.pk}/",
+        # accepted_count/rejected_count: as the manifest was read; summary/rows: after ingest.
         **upload.report,
+        **bulk_upload_rows(upload=upload),
     }
 
 

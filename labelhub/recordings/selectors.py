@@ -1,9 +1,14 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from labelhub.accounts.models import User
+from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
-from labelhub.recordings.models import Recording
+from labelhub.recordings.filters import RecordingFilters, filters_apply
+from labelhub.recordings.models import BulkUpload, Recording
+from labelhub.validation import InvalidParameter
 
 
 def recordings_visible_to(*, user: User) -> QuerySet[Recording]:
@@ -32,3 +37,138 @@ def _leased_to(user: User) -> Q:
     # A long-form segment plays from its source: holding the segment lets you hear the source.
     segments = Recording.objects.filter(leased, kind=Recording.Kind.SEGMENT)
     return leased | Q(pk__in=segments.values("source_id"))
+
+
+def recording_list(*, user: User, filters: RecordingFilters) -> QuerySet[Recording]:
+    """The recordings browser: what recordings_visible_to shows, filtered, newest first."""
+    recordings = filters_apply(recordings_visible_to(user=user), filters)
+    return recordings.select_related("prompt", "environment", "channel").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def recording_page(recordings: QuerySet[Recording], *, page: int, page_size: int) -> dict:
+    """One page of the list: its rows, the total count and whether pages lie either side.
+
+    A page past the last one is refused (400 naming page) rather than shown empty, so a client
+    walking pages stops on an error it can read instead of looping on an empty answer.
+    """
+    count = recordings.count()
+    last = max(1, -(-count // page_size))
+    if page > last:
+        raise InvalidParameter(
+            _("query parameter page: there are only %(last)d pages") % {"last": last},
+            parameter="page",
+        )
+    start = (page - 1) * page_size
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "last_page": last,
+        "rows": list(recordings[start : start + page_size]),
+        "has_previous": page > 1,
+        "has_next": page < last,
+    }
+
+
+# A bulk row's live state. "accepted" in the stored report only means "stored, queued for
+# ingest": ingest may still reject the clip, so the report is followed through the recordings.
+ROW_STATE_LABELS = {
+    "received": gettext_lazy("Received, waiting for ingest"),
+    "ingesting": gettext_lazy("Ingesting"),
+    "ready": gettext_lazy("Ready"),
+    "rejected": gettext_lazy("Rejected"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+    "removed": gettext_lazy("Removed"),
+}
+PENDING_STATES = ("received", "ingesting")
+
+
+def bulk_upload_rows(*, upload: BulkUpload) -> dict:
+    """Each manifest row with its recording's current state, and counts after ingest.
+
+    ``settled`` is true once the upload is processed and no row waits for ingest any more.
+    """
+    report = upload.report or {}
+    accepted = report.get("accepted", [])
+    found = Recording.objects.in_bulk([row["recording"] for row in accepted if "recording" in row])
+    rows = [_refused_row(row) for row in report.get("rejected", [])]
+    rows += [_followed_row(row, found.get(row.get("recording"))) for row in accepted]
+    rows.sort(key=lambda row: row["row"])
+    summary = {"accepted": 0, "rejected": 0, "pending": 0}
+    for row in rows:
+        summary[_outcome(row["state"])] += 1
+    finished = upload.status not in (BulkUpload.Status.QUEUED, BulkUpload.Status.RUNNING)
+    return {"rows": rows, "summary": summary, "settled": finished and not summary["pending"]}
+
+
+def _outcome(state: str) -> str:
+    # Withdrawn and removed clips passed ingest before they left: they count as accepted.
+    if state in PENDING_STATES:
+        return "pending"
+    return "rejected" if state == "rejected" else "accepted"
+
+
+def _refused_row(row: dict) -> dict:
+    return {
+        "row": row["row"],
+        "file": row["file"],
+        "stage": "upload",
+        "state": "rejected",
+        "recording": None,
+        "code": row.get("code", ""),
+        "reason": row.get("error", ""),
+    }
+
+
+def _followed_row(row: dict, recording: Recording | None) -> dict:
+    followed = {"row": row["row"], "file": row["file"], "stage": "ingest", "recording": None}
+    if recording is None:  # erased with its speaker: nothing left to follow
+        return {**followed, "state": "removed", "code": "", "reason": ""}
+    return {
+        **followed,
+        "recording": recording.pk,
+        "state": _state(recording),
+        "code": recording.rejection_code,
+        "reason": recording.rejection_reason,
+    }
+
+
+def _state(recording: Recording) -> str:
+    if recording.status == Recording.Status.RECEIVED:
+        # A run has begun once the ingest job counted an attempt.
+        return "ingesting" if recording.ingest_attempts else "received"
+    return recording.status
+
+
+PROMPT_EXCERPT = 60
+
+
+def recording_filter_choices(*, campaign: Campaign) -> dict[str, list[tuple[str, str]]]:
+    """The browser form's select lists: (value, label) pairs of what this campaign holds."""
+    prompts = campaign.prompts.order_by("pk").values_list("pk", "external_id", "text")
+    codes = (
+        campaign.recordings.exclude(rejection_code="")
+        .order_by("rejection_code")
+        .values_list("rejection_code", flat=True)
+        .distinct()
+    )
+    return {
+        "speaker": [
+            (c, c) for c in campaign.speakers.order_by("code").values_list("code", flat=True)
+        ],
+        "cell": [(str(cell.pk), str(cell)) for cell in campaign.quota_cells.all()],
+        "prompt": [
+            (str(pk), _excerpt(f"{ext} {text}" if ext else text)) for pk, ext, text in prompts
+        ],
+        "environment": [(str(e.pk), e.name) for e in campaign.environments.order_by("name")],
+        "channel": [(str(c.pk), c.name) for c in campaign.channels.order_by("name")],
+        "status": [(value, str(label)) for value, label in Recording.Status.choices],
+        "kind": [(value, str(label)) for value, label in Recording.Kind.choices],
+        "rejection_code": [(code, code) for code in codes],
+    }
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= PROMPT_EXCERPT else text[: PROMPT_EXCERPT - 1] + "…"
