@@ -137,7 +137,8 @@ _SPEAKERS = {
     "page:speaker-withdraw-page": only(get=LINK_HOLDERS, post=LINK_HOLDERS),
 }
 _RECORDINGS = {
-    "api:recording-list": PM_ONLY,
+    # The list is scoped like the detail (recordings_visible_to); uploading stays the PM's.
+    "api:recording-list": pm_only(get=LABELING_STAFF),
     "api:recording-bulk-upload": PM_ONLY,
     "api:bulk-upload-detail": PM_ONLY,
     # The clips of a campaign are for the staff who may work on it (campaigns_open_to).
@@ -147,6 +148,8 @@ _RECORDINGS = {
     "api:recording-peaks": only(get=THE_CAMPAIGNS_STAFF),
     "api:recording-history": only(get=THE_CAMPAIGNS_STAFF),
     "page:labeling-history": only(get=THE_CAMPAIGNS_STAFF),
+    "page:recordings-browser": PM_ONLY,
+    "page:recordings-csv": PM_ONLY,
 }
 _LABELING = {
     "api:task-claim": only(post=LABELING_STAFF),
