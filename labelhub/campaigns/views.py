@@ -33,6 +33,7 @@ from labelhub.errors import DomainError
 from labelhub.recordings.audio import AudioRejected
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
+from labelhub.recordings.selectors import bulk_upload_followed
 from labelhub.speakers.invites import invite_path
 from labelhub.speakers.services import invites_create
 
@@ -409,5 +410,7 @@ def bulk_upload_report_page(request: HttpRequest, campaign_id: int, upload_id: i
         "report": upload.report,
         "working": working,
         "refresh_seconds": BULK_REFRESH_SECONDS,
+        # Each row followed through ingest; the page reloads until every row has settled.
+        "followed": bulk_upload_followed(upload=upload),
     }
     return render(request, "campaigns/bulk_upload.html", context)

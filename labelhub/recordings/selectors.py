@@ -172,3 +172,11 @@ def recording_filter_choices(*, campaign: Campaign) -> dict[str, list[tuple[str,
 
 def _excerpt(text: str) -> str:
     return text if len(text) <= PROMPT_EXCERPT else text[: PROMPT_EXCERPT - 1] + "…"
+
+
+def bulk_upload_followed(*, upload: BulkUpload) -> dict:
+    """bulk_upload_rows for the report page: each row also carries its state's label."""
+    followed = bulk_upload_rows(upload=upload)
+    for row in followed["rows"]:
+        row["state_label"] = ROW_STATE_LABELS.get(row["state"], row["state"])
+    return followed
