@@ -20,7 +20,7 @@ def campaign():
     campaign = CampaignFactory()
     ana = SpeakerFactory(campaign=campaign, code="ANA-01")
     bo = SpeakerFactory(campaign=campaign, code="BO-02")
-    prompt = Prompt.objects.create(campaign=campaign, text="=HYPERLINK(\"http://x\")")
+    prompt = Prompt.objects.create(campaign=campaign, text='=HYPERLINK("http://x")')
     RecordingFactory(speaker=ana, prompt=prompt)
     RecordingFactory(speaker=bo, status=Recording.Status.REJECTED, rejection_code="silent")
     RecordingFactory()  # another campaign's
@@ -60,7 +60,7 @@ def test_the_csv_holds_the_filtered_rows_with_formulas_neutralised(pm, campaign)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(row["speaker"] for row in rows) == ["ANA-01", "BO-02"]
     prompted = next(row for row in rows if row["speaker"] == "ANA-01")
-    assert prompted["prompt_text"] == "'=HYPERLINK(\"http://x\")"
+    assert prompted["prompt_text"] == '\'=HYPERLINK("http://x")'
     rejected = next(row for row in rows if row["speaker"] == "BO-02")
     assert (rejected["status"], rejected["rejection_code"]) == ("rejected", "silent")
 
