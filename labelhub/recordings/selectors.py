@@ -110,25 +110,30 @@ def _outcome(state: str) -> str:
     return "rejected" if state == "rejected" else "accepted"
 
 
+_NO_RECORDING = {"recording": None, "uid": None, "recording_url": None}
+
+
 def _refused_row(row: dict) -> dict:
     return {
         "row": row["row"],
         "file": row["file"],
         "stage": "upload",
         "state": "rejected",
-        "recording": None,
+        **_NO_RECORDING,
         "code": row.get("code", ""),
         "reason": row.get("error", ""),
     }
 
 
 def _followed_row(row: dict, recording: Recording | None) -> dict:
-    followed = {"row": row["row"], "file": row["file"], "stage": "ingest", "recording": None}
-    if recording is None:  # erased with its speaker: nothing left to follow
+    followed = {"row": row["row"], "file": row["file"], "stage": "ingest", **_NO_RECORDING}
+    if recording is None:  # deleted since: nothing left to follow
         return {**followed, "state": "removed", "code": "", "reason": ""}
     return {
         **followed,
         "recording": recording.pk,
+        "uid": str(recording.uid),
+        "recording_url": f"/api/recordings/{recording.pk}/",
         "state": _state(recording),
         "code": recording.rejection_code,
         "reason": recording.rejection_reason,

@@ -16,6 +16,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.recordings.bulk import bulk_upload_process
 from labelhub.recordings.models import BulkUpload, Recording
+from labelhub.recordings.services import recording_ingest
 from labelhub.speakers.models import SpeakerInvite
 from tests.audio_samples import speak
 from tests.conftest import stored_files
@@ -218,15 +219,20 @@ def test_a_zip_with_a_good_and_a_bad_row_shows_both_on_the_report_page(
     assert response.status_code == 302
     assert response["Location"] == f"/campaigns/{campaign.pk}/bulk-uploads/{upload.pk}/"
     page = browser.get(response["Location"]).content.decode()
-    accepted = page.split('id="accepted-rows"')[1].split("</table>")[0]
-    rejected = page.split('id="rejected-rows"')[1].split("</table>")[0]
+    stored = page.split('data-row="2"')[1].split("</tr>")[0]
+    rejected = page.split('data-row="3"')[1].split("</tr>")[0]
     recording = Recording.objects.get()
-    assert "audio/tv.wav" in accepted and str(recording.uid) in accepted
+    assert "audio/tv.wav" in stored and str(recording.uid) in stored
+    assert 'data-state="received"' in page  # stored, but ingest has not passed it yet
     assert (
         "audio/tv2.wav" in rejected
         and "speaker &#x27;ST-99&#x27; is not in this campaign" in rejected
     )
-    assert "1 row accepted, 1 rejected." in page
+    assert "When the manifest was read: 1 row stored, 1 rejected." in page
+    assert 'http-equiv="refresh"' in page  # until ingest has settled the stored row
+    recording_ingest(recording_id=recording.pk)  # what the ingest worker runs
+    page = browser.get(response["Location"]).content.decode()
+    assert "After ingest: 1 accepted, 1 rejected, 0 waiting for ingest." in page
     assert 'http-equiv="refresh"' not in page
     listed = browser.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert f"/campaigns/{campaign.pk}/bulk-uploads/{upload.pk}/" in listed
@@ -282,14 +288,16 @@ def test_a_large_upload_shows_its_progress_and_refreshes_until_the_worker_is_don
     # Progress as a live run reports it (a run marked running is the worker's own, not redone).
     BulkUpload.objects.filter(pk=upload.pk).update(progress=40)
     running = browser.get(response["Location"]).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in running
+    assert f'<meta http-equiv="refresh" content="3; url={response["Location"]}">' in running
     assert '<progress max="100" value="40">' in running
 
     bulk_upload_process(bulk_upload_id=upload.pk)  # what the worker runs
 
+    recording_ingest(recording_id=Recording.objects.get().pk)  # and the ingest worker
+
     done = browser.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in done
-    assert "1 row accepted, 0 rejected." in done
+    assert "After ingest: 1 accepted, 0 rejected, 0 waiting for ingest." in done
 
 
 def test_a_refused_worker_upload_says_why_on_its_page(browser, pm, campaign) -> None:
