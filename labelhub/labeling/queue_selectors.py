@@ -48,7 +48,7 @@ def _state_filters(now: datetime) -> dict[str, Q]:
     status = Task.Status
     waiting = Q(status=status.OPEN) & _not_live(now)
     pending = Q(double_status=Task.DoubleStatus.PENDING)
-    lapsed_double = pending & Q(double_assignee__isnull=False) & ~_double_live(now)
+    lapsed_double = pending & Q(double_assignee__isnull=False, double_lease_expires_at__lt=now)
     return {
         "open": waiting & Q(times_returned=0),
         "returned": waiting & Q(times_returned__gt=0),
@@ -60,11 +60,11 @@ def _state_filters(now: datetime) -> dict[str, Q]:
         "double_waiting": pending & ~_double_live(now),
         "double_held": _double_live(now),
         "double_done": Q(double_status=Task.DoubleStatus.DONE),
-        # Leases that ran out but still name a holder: claimable by anyone, yet confusing.
+        # Leases that ran out but still name a holder: claimable by anyone, yet confusing. (A
+        # submit keeps its labeler as assignee with no lease at all: that is no lapsed lease.)
         "expired_leases": (
             Q(status__in=[status.OPEN, status.SUBMITTED])
-            & Q(assignee__isnull=False)
-            & _not_live(now)
+            & Q(assignee__isnull=False, lease_expires_at__lt=now)
         ),
         "expired_double_leases": lapsed_double,
     }

@@ -42,7 +42,8 @@ def task_lease_release(*, task_id: int, pm: User, lease: str = PRIMARY) -> User:
     _require_pm(pm)
     task = _locked(task_id, lease)
     if lease == DOUBLE:
-        holder = task.double_assignee if task.double_status == Task.DoubleStatus.PENDING else None
+        pending = task.double_status == Task.DoubleStatus.PENDING
+        holder = task.double_assignee if pending and task.double_lease_expires_at else None
         if holder is None:
             raise Conflict(_("Nobody holds this clip for a second transcription."), code="not_held")
         task.double_assignee = None
@@ -50,7 +51,10 @@ def task_lease_release(*, task_id: int, pm: User, lease: str = PRIMARY) -> User:
         # updated_at is left alone: the review queue is ordered by it.
         task.save(update_fields=["double_assignee", "double_lease_expires_at"])
         return holder
-    holder = task.assignee if task.status in HELD_STATUSES else None
+    # A submit leaves its labeler as assignee without a lease: only a lease (lapsed or not)
+    # is something to release.
+    leased = task.status in HELD_STATUSES and task.lease_expires_at is not None
+    holder = task.assignee if leased else None
     if holder is None:
         raise Conflict(_("Nobody holds this task."), code="not_held")
     task.assignee = None

@@ -36,7 +36,8 @@ def a_campaign_in_every_state(labeler: User, reviewer: User):
     task_in(campaign, assignee=labeler, lease_expires_at=in_minutes(-5))  # open, lapsed lease
     task_in(campaign, times_returned=1, labeler=labeler)  # returned
     held = task_in(campaign, assignee=labeler, lease_expires_at=in_minutes(20))
-    task_in(campaign, status=Status.SUBMITTED, labeler=labeler)
+    # As task_submit leaves it: the labeler stays the assignee, with no lease.
+    task_in(campaign, status=Status.SUBMITTED, labeler=labeler, assignee=labeler)
     in_review = task_in(
         campaign, status=Status.SUBMITTED, assignee=reviewer, lease_expires_at=in_minutes(10)
     )
@@ -147,9 +148,13 @@ def test_a_real_claim_shows_up_as_held_from_the_moment_it_was_made(labeler) -> N
     claimed = task_claim_next(labeler=labeler)
 
     [holding] = queue_holdings(campaign=campaign)
-    assert (holding.task_id, holding.username) == (claimed.pk, labeler.username) == (
-        task.pk,
-        labeler.username,
+    assert (
+        (holding.task_id, holding.username)
+        == (claimed.pk, labeler.username)
+        == (
+            task.pk,
+            labeler.username,
+        )
     )
     assert holding.held_minutes == 0
     assert abs((holding.since - timezone.now()).total_seconds()) < 60
