@@ -28,7 +28,7 @@ def _require_pm(user: User) -> None:
 
 def _locked(task_id: int, lease: str) -> Task:
     if lease not in LEASES:
-        raise DomainError(_("Unknown lease %(lease)r.") % {"lease": lease}, code="invalid_lease")
+        raise DomainError(_("Unknown lease: %(lease)s.") % {"lease": lease}, code="invalid_lease")
     return Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
 
 
