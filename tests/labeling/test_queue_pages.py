@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from labelhub.analytics.services import exclusion_add
 from labelhub.labeling.models import Task
@@ -205,3 +207,20 @@ def test_the_queue_page_speaks_korean(client, pm, labeler) -> None:
     ).content.decode()
 
     assert "라벨링 대기열" in page and "라벨러가 작업 중" in page and "점유 해제" in page
+
+
+def test_the_queue_page_costs_the_same_queries_for_ten_times_the_tasks(client, pm) -> None:
+    small, large = queue_campaign(), queue_campaign()
+    for shown, size in ((small, 3), (large, 30)):
+        for index in range(size):
+            holder = labeler_user() if index % 3 == 0 else None
+            task_in(shown, assignee=holder, lease_expires_at=in_minutes(10) if holder else None)
+    client.force_login(pm)
+    client.get(f"/work/queue/{small.pk}/")  # session and first-use queries out of the way
+
+    def queries(shown) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/work/queue/{shown.pk}/").status_code == 200
+        return len(captured)
+
+    assert queries(large) == queries(small)
