@@ -13,7 +13,13 @@ from labelhub.labeling.templatetags.clip_audio import audio_src
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
 from tests.factories import RecordingFactory
-from tests.labeling.helpers import campaign, labeler_user, submitted_task, task_with_draft
+from tests.labeling.helpers import (
+    campaign,
+    labeler_user,
+    reviewer_user,
+    submitted_task,
+    task_with_draft,
+)
 from tests.labeling.queue_helpers import in_minutes, queue_campaign, task_in
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +230,22 @@ def test_the_queue_page_costs_the_same_queries_for_ten_times_the_tasks(client, p
         return len(captured)
 
     assert queries(large) == queries(small)
+
+
+def test_a_review_lease_offers_only_reviewers_to_hand_it_to(client, pm) -> None:
+    shown = queue_campaign()
+    reviewer = reviewer_user(username="rev.one")
+    reviewer_user(username="rev.two")
+    labeler_user(username="lab.one")
+    review = task_in(
+        shown, status=Task.Status.SUBMITTED, assignee=reviewer, lease_expires_at=in_minutes(9)
+    )
+    task_in(shown)
+    client.force_login(pm)
+
+    page = client.get(f"/work/queue/{shown.pk}/").content.decode()
+
+    review_row = page[page.index(f'id="holding-{review.pk}-primary"') :].split("</tr>")[0]
+    waiting_rows = page[page.index('id="waiting-tasks"') :]
+    assert "rev.two" in review_row and "rev.one" in review_row and "lab.one" not in review_row
+    assert "lab.one" in waiting_rows
