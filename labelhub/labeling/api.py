@@ -282,6 +282,7 @@ class TaskSkipApi(APIView):
 class TriageItemSerializer(serializers.ModelSerializer):
     campaign = serializers.CharField(source="recording.campaign.name")
     labeler = serializers.CharField(source="labeler.username", default=None)
+    skipped_by = serializers.CharField(source="skipped_by.username", default=None)
     skip_reason_label = serializers.CharField(source="get_skip_reason_display")
 
     class Meta:
@@ -294,6 +295,7 @@ class TriageItemSerializer(serializers.ModelSerializer):
             "skip_reason_label",
             "skip_note",
             "labeler",
+            "skipped_by",
             "updated_at",
         ]
 

@@ -101,6 +101,11 @@ class Task(models.Model):
     )
     needs_review = models.BooleanField(default=True)
     skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
+    # Who sent the clip to triage: a skip writes no revision and clears the assignee, and
+    # `labeler` only names whoever last submitted, so nothing else remembers the skipper.
+    skipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     skip_note = models.TextField(blank=True)
     return_comment = models.TextField(blank=True)
     times_returned = models.PositiveIntegerField(default=0)

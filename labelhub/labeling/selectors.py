@@ -36,7 +36,7 @@ def tasks_in_triage(*, campaign_id: int | None = None) -> QuerySet[Task]:
     tasks = (
         Task.objects.filter(status=Task.Status.SKIPPED)
         .exclude(recording__status=Recording.Status.REMOVED)
-        .select_related("recording__campaign", "labeler")
+        .select_related("recording__campaign", "labeler", "skipped_by")
     )
     if campaign_id:
         tasks = tasks.filter(recording__campaign_id=campaign_id)

@@ -444,6 +444,7 @@ def task_skip(*, task_id: int, labeler: User, reason: str, note: str = "") -> Ta
     task.status = Task.Status.SKIPPED
     task.skip_reason = reason
     task.skip_note = note.strip()
+    task.skipped_by = labeler
     task.assignee = None
     task.lease_expires_at = None
     task.save()
@@ -461,6 +462,7 @@ def task_requeue(*, task_id: int, pm: User) -> Task:
     task.status = Task.Status.OPEN
     task.skip_reason = ""
     task.skip_note = ""
+    task.skipped_by = None
     task.assignee = None
     task.lease_expires_at = None
     task.save()

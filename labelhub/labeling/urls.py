@@ -1,6 +1,6 @@
 from django.urls import path
 
-from labelhub.labeling import api, segment_api
+from labelhub.labeling import api, queue_api, segment_api
 
 urlpatterns = [
     path("tasks/claim/", api.TaskClaimApi.as_view(), name="task-claim"),
@@ -9,6 +9,15 @@ urlpatterns = [
     path("tasks/<int:task_id>/skip/", api.TaskSkipApi.as_view(), name="task-skip"),
     path("tasks/<int:task_id>/requeue/", api.TaskRequeueApi.as_view(), name="task-requeue"),
     path("triage/", api.TriageListApi.as_view(), name="triage-list"),
+    path(
+        "campaigns/<int:campaign_id>/queue/",
+        queue_api.CampaignQueueApi.as_view(),
+        name="campaign-queue",
+    ),
+    path("tasks/<int:task_id>/release/", queue_api.TaskReleaseApi.as_view(), name="task-release"),
+    path(
+        "tasks/<int:task_id>/reassign/", queue_api.TaskReassignApi.as_view(), name="task-reassign"
+    ),
     path("reviews/claim/", api.ReviewClaimApi.as_view(), name="review-claim"),
     path("reviews/<int:task_id>/decide/", api.ReviewDecideApi.as_view(), name="review-decide"),
     path(

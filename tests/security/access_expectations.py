@@ -159,6 +159,9 @@ _LABELING = {
     "api:task-skip": only(post=THE_CAMPAIGNS_STAFF),
     "api:task-requeue": PM_ONLY,
     "api:triage-list": PM_ONLY,
+    "api:campaign-queue": PM_ONLY,
+    "api:task-release": PM_ONLY,
+    "api:task-reassign": PM_ONLY,
     "api:review-claim": only(post=REVIEWERS),
     "api:review-decide": only(post=THE_PM | who((REVIEWER,), (A, B))),
     "api:convention-check": only(post=LABELING_STAFF),
@@ -175,6 +178,9 @@ _LABELING = {
     "page:labeling-review": only(get=REVIEWERS),
     "page:labeling-triage": PM_ONLY,
     "page:labeling-triage-requeue": PM_ONLY,
+    "page:labeling-queue": PM_ONLY,
+    "page:labeling-queue-release": PM_ONLY,
+    "page:labeling-queue-reassign": PM_ONLY,
 }
 _RELEASES = {
     "api:release-list": pm_only(get=PORTAL_USERS),

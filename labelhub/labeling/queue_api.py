@@ -1,0 +1,76 @@
+"""The PM's queue over the API: a campaign's counts and holders, release and reassign a task.
+
+The same selectors and services as the queue page; errors take the shape of labelhub.api_errors.
+"""
+
+from dataclasses import asdict
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labelhub.accounts.models import User
+from labelhub.accounts.permissions import IsPM
+from labelhub.campaigns.selectors import campaign_get
+from labelhub.labeling.models import Task
+from labelhub.labeling.queue_selectors import LEASES, PRIMARY, queue_counts, queue_holdings
+from labelhub.labeling.queue_services import task_lease_release, task_reassign
+
+
+class CampaignQueueApi(APIView):
+    permission_classes = [IsPM]
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+        if campaign is None:
+            raise Http404
+        counts = queue_counts(campaign=campaign)
+        holdings = [asdict(holding) for holding in queue_holdings(campaign=campaign)]
+        return Response({"campaign": campaign.pk, "counts": counts, "holdings": holdings})
+
+
+class ReleaseSerializer(serializers.Serializer):
+    lease = serializers.ChoiceField(choices=LEASES, default=PRIMARY)
+
+
+class ReassignSerializer(ReleaseSerializer):
+    labeler = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+
+
+def _task_state(task: Task) -> dict:
+    return {
+        "id": task.pk,
+        "status": task.status,
+        "assignee": task.assignee.username if task.assignee_id else None,
+        "lease_expires_at": task.lease_expires_at,
+        "double_assignee": task.double_assignee.username if task.double_assignee_id else None,
+        "double_lease_expires_at": task.double_lease_expires_at,
+    }
+
+
+class TaskReleaseApi(APIView):
+    permission_classes = [IsPM]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(Task, pk=task_id)
+        incoming = ReleaseSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        holder = task_lease_release(task_id=task_id, pm=request.user, **incoming.validated_data)
+        task = Task.objects.select_related("assignee", "double_assignee").get(pk=task_id)
+        return Response({**_task_state(task), "released": holder.username})
+
+
+class TaskReassignApi(APIView):
+    permission_classes = [IsPM]
+
+    def post(self, request: Request, task_id: int) -> Response:
+        get_object_or_404(Task, pk=task_id)
+        incoming = ReassignSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        task_reassign(task_id=task_id, pm=request.user, to=data["labeler"], lease=data["lease"])
+        task = Task.objects.select_related("assignee", "double_assignee").get(pk=task_id)
+        return Response(_task_state(task))
