@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so the messages of the API refusals it reshapes are translated.
+    "labelhub.middleware.ApiErrorShapeMiddleware",
     # Before anything that reads the body (CSRF reads POST): refuses oversized requests from
     # Content-Length; after LocaleMiddleware so its message is in the caller's language.
     "labelhub.middleware.RequestSizeLimitMiddleware",
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "labelhub.navigation.navigation",
             ],
         },
     },
