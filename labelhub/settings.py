@@ -95,8 +95,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Inside LocaleMiddleware, so the messages of the API refusals it reshapes are translated.
-    "labelhub.middleware.ApiErrorShapeMiddleware",
     # Before anything that reads the body (CSRF reads POST): refuses oversized requests from
     # Content-Length; after LocaleMiddleware so its message is in the caller's language.
     "labelhub.middleware.RequestSizeLimitMiddleware",
