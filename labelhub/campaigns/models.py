@@ -119,6 +119,7 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(min_seconds__gte=0)
@@ -180,6 +181,7 @@ class Prompt(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = _("prompt")
+        verbose_name_plural = _("prompts")
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -206,6 +208,7 @@ class QuotaCell(models.Model):
     class Meta:
         ordering = ["campaign", "age_band", "gender", "region", "dialect", "speech_style"]
         verbose_name = _("quota cell")
+        verbose_name_plural = _("quota cells")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "age_band", "gender", "region", "dialect", "speech_style"],
@@ -244,6 +247,7 @@ class RecordingEnvironment(models.Model):
     class Meta:
         ordering = ["campaign", "name"]
         verbose_name = _("recording environment")
+        verbose_name_plural = _("recording environments")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="environment_name_unique")
         ]
@@ -269,6 +273,7 @@ class CollectionChannel(models.Model):
     class Meta:
         ordering = ["campaign", "name"]
         verbose_name = _("collection channel")
+        verbose_name_plural = _("collection channels")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="channel_name_unique")
         ]
@@ -311,6 +316,7 @@ class LegalReview(models.Model):
 
     class Meta:
         verbose_name = _("legal review")
+        verbose_name_plural = _("legal reviews")
 
     def __str__(self) -> str:
         return f"{self.campaign} legal review"
