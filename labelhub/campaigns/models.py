@@ -23,6 +23,7 @@ class Campaign(models.Model):
         on_delete=models.PROTECT,
         related_name="campaigns",
         limit_choices_to={"kind": Organisation.Kind.CLIENT},
+        verbose_name=_("client"),
     )
 
     class CollectionMode(models.TextChoices):
