@@ -2,6 +2,7 @@
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import Client
 from django.utils import translation
 
 from labelhub.accounts.models import User
@@ -98,3 +99,12 @@ def test_the_server_error_page_renders_without_a_request_or_database() -> None:
         page = render_to_string("500.html")
 
     assert "서버에서 문제가 생겼습니다" in page
+
+
+def test_a_form_without_its_csrf_token_is_refused_on_a_korean_page() -> None:
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/accounts/login/", {"username": "김피엠"}, HTTP_ACCEPT_LANGUAGE="ko")
+
+    assert response.status_code == 403
+    assert "이 양식을 받아들일 수 없습니다" in response.content.decode()
