@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='organisation',
-            options={'ordering': ['name'], 'verbose_name': 'organisation', 'verbose_name_plural': 'organisations'},
+            name="organisation",
+            options={
+                "ordering": ["name"],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+            },
         ),
     ]

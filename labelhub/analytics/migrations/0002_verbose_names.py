@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_feedback_report'),
+        ("analytics", "0001_feedback_report"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='feedbackreport',
-            options={'ordering': ['-created_at'], 'verbose_name': 'feedback report', 'verbose_name_plural': 'feedback reports'},
+            name="feedbackreport",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "feedback report",
+                "verbose_name_plural": "feedback reports",
+            },
         ),
     ]

@@ -5,40 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_verbose_names'),
-        ('campaigns', '0007_long_form'),
+        ("accounts", "0002_verbose_names"),
+        ("campaigns", "0007_long_form"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='campaign',
-            options={'ordering': ['-created_at'], 'verbose_name': 'campaign', 'verbose_name_plural': 'campaigns'},
+            name="campaign",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+            },
         ),
         migrations.AlterModelOptions(
-            name='collectionchannel',
-            options={'ordering': ['campaign', 'name'], 'verbose_name': 'collection channel', 'verbose_name_plural': 'collection channels'},
+            name="collectionchannel",
+            options={
+                "ordering": ["campaign", "name"],
+                "verbose_name": "collection channel",
+                "verbose_name_plural": "collection channels",
+            },
         ),
         migrations.AlterModelOptions(
-            name='legalreview',
-            options={'verbose_name': 'legal review', 'verbose_name_plural': 'legal reviews'},
+            name="legalreview",
+            options={"verbose_name": "legal review", "verbose_name_plural": "legal reviews"},
         ),
         migrations.AlterModelOptions(
-            name='prompt',
-            options={'ordering': ['id'], 'verbose_name': 'prompt', 'verbose_name_plural': 'prompts'},
+            name="prompt",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "prompt",
+                "verbose_name_plural": "prompts",
+            },
         ),
         migrations.AlterModelOptions(
-            name='quotacell',
-            options={'ordering': ['campaign', 'age_band', 'gender', 'region', 'dialect', 'speech_style'], 'verbose_name': 'quota cell', 'verbose_name_plural': 'quota cells'},
+            name="quotacell",
+            options={
+                "ordering": ["campaign", "age_band", "gender", "region", "dialect", "speech_style"],
+                "verbose_name": "quota cell",
+                "verbose_name_plural": "quota cells",
+            },
         ),
         migrations.AlterModelOptions(
-            name='recordingenvironment',
-            options={'ordering': ['campaign', 'name'], 'verbose_name': 'recording environment', 'verbose_name_plural': 'recording environments'},
+            name="recordingenvironment",
+            options={
+                "ordering": ["campaign", "name"],
+                "verbose_name": "recording environment",
+                "verbose_name_plural": "recording environments",
+            },
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='client',
-            field=models.ForeignKey(limit_choices_to={'kind': 'client'}, on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='accounts.organisation', verbose_name='client'),
+            model_name="campaign",
+            name="client",
+            field=models.ForeignKey(
+                limit_choices_to={"kind": "client"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="campaigns",
+                to="accounts.organisation",
+                verbose_name="client",
+            ),
         ),
     ]

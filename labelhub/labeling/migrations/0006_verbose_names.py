@@ -4,22 +4,33 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labeling', '0005_segment_edit'),
+        ("labeling", "0005_segment_edit"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='segmentedit',
-            options={'ordering': ['segment', 'id'], 'verbose_name': 'segment edit', 'verbose_name_plural': 'segment edits'},
+            name="segmentedit",
+            options={
+                "ordering": ["segment", "id"],
+                "verbose_name": "segment edit",
+                "verbose_name_plural": "segment edits",
+            },
         ),
         migrations.AlterModelOptions(
-            name='task',
-            options={'ordering': ['-priority', 'created_at'], 'verbose_name': 'task', 'verbose_name_plural': 'tasks'},
+            name="task",
+            options={
+                "ordering": ["-priority", "created_at"],
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
+            },
         ),
         migrations.AlterModelOptions(
-            name='transcriptrevision',
-            options={'ordering': ['recording', 'number'], 'verbose_name': 'transcript revision', 'verbose_name_plural': 'transcript revisions'},
+            name="transcriptrevision",
+            options={
+                "ordering": ["recording", "number"],
+                "verbose_name": "transcript revision",
+                "verbose_name_plural": "transcript revisions",
+            },
         ),
     ]

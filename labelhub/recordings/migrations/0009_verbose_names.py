@@ -4,18 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recordings', '0008_long_form'),
+        ("recordings", "0008_long_form"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='bulkupload',
-            options={'ordering': ['-created_at'], 'verbose_name': 'bulk upload', 'verbose_name_plural': 'bulk uploads'},
+            name="bulkupload",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "bulk upload",
+                "verbose_name_plural": "bulk uploads",
+            },
         ),
         migrations.AlterModelOptions(
-            name='recording',
-            options={'ordering': ['-created_at'], 'verbose_name': 'recording', 'verbose_name_plural': 'recordings'},
+            name="recording",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "recording",
+                "verbose_name_plural": "recordings",
+            },
         ),
     ]

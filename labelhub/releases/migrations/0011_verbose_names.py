@@ -4,38 +4,53 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0010_release_item_span'),
+        ("releases", "0010_release_item_span"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='downloadevent',
-            options={'verbose_name': 'download event', 'verbose_name_plural': 'download events'},
+            name="downloadevent",
+            options={"verbose_name": "download event", "verbose_name_plural": "download events"},
         ),
         migrations.AlterModelOptions(
-            name='exclusion',
-            options={'ordering': ['-created_at'], 'verbose_name': 'exclusion', 'verbose_name_plural': 'exclusions'},
+            name="exclusion",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "exclusion",
+                "verbose_name_plural": "exclusions",
+            },
         ),
         migrations.AlterModelOptions(
-            name='release',
-            options={'ordering': ['-created_at'], 'verbose_name': 'release', 'verbose_name_plural': 'releases'},
+            name="release",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "release",
+                "verbose_name_plural": "releases",
+            },
         ),
         migrations.AlterModelOptions(
-            name='releasechange',
-            options={'ordering': ['release', 'kind', 'recording'], 'verbose_name': 'release change', 'verbose_name_plural': 'release changes'},
+            name="releasechange",
+            options={
+                "ordering": ["release", "kind", "recording"],
+                "verbose_name": "release change",
+                "verbose_name_plural": "release changes",
+            },
         ),
         migrations.AlterModelOptions(
-            name='releaseitem',
-            options={'verbose_name': 'release item', 'verbose_name_plural': 'release items'},
+            name="releaseitem",
+            options={"verbose_name": "release item", "verbose_name_plural": "release items"},
         ),
         migrations.AlterModelOptions(
-            name='releaserendition',
-            options={'ordering': ['release', 'key'], 'verbose_name': 'release rendition', 'verbose_name_plural': 'release renditions'},
+            name="releaserendition",
+            options={
+                "ordering": ["release", "key"],
+                "verbose_name": "release rendition",
+                "verbose_name_plural": "release renditions",
+            },
         ),
         migrations.AlterModelOptions(
-            name='speakersplit',
-            options={'verbose_name': 'speaker split', 'verbose_name_plural': 'speaker splits'},
+            name="speakersplit",
+            options={"verbose_name": "speaker split", "verbose_name_plural": "speaker splits"},
         ),
     ]

@@ -4,30 +4,49 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('speakers', '0006_audit_consent_versions'),
+        ("speakers", "0006_audit_consent_versions"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='consentauditevent',
-            options={'ordering': ['-at'], 'verbose_name': 'consent audit event', 'verbose_name_plural': 'consent audit events'},
+            name="consentauditevent",
+            options={
+                "ordering": ["-at"],
+                "verbose_name": "consent audit event",
+                "verbose_name_plural": "consent audit events",
+            },
         ),
         migrations.AlterModelOptions(
-            name='consentdocument',
-            options={'ordering': ['campaign', '-version'], 'verbose_name': 'consent document', 'verbose_name_plural': 'consent documents'},
+            name="consentdocument",
+            options={
+                "ordering": ["campaign", "-version"],
+                "verbose_name": "consent document",
+                "verbose_name_plural": "consent documents",
+            },
         ),
         migrations.AlterModelOptions(
-            name='consentrecord',
-            options={'ordering': ['-signed_at'], 'verbose_name': 'consent record', 'verbose_name_plural': 'consent records'},
+            name="consentrecord",
+            options={
+                "ordering": ["-signed_at"],
+                "verbose_name": "consent record",
+                "verbose_name_plural": "consent records",
+            },
         ),
         migrations.AlterModelOptions(
-            name='speaker',
-            options={'ordering': ['campaign', 'code'], 'verbose_name': 'speaker', 'verbose_name_plural': 'speakers'},
+            name="speaker",
+            options={
+                "ordering": ["campaign", "code"],
+                "verbose_name": "speaker",
+                "verbose_name_plural": "speakers",
+            },
         ),
         migrations.AlterModelOptions(
-            name='speakerinvite',
-            options={'ordering': ['-created_at'], 'verbose_name': 'speaker invite', 'verbose_name_plural': 'speaker invites'},
+            name="speakerinvite",
+            options={
+                "ordering": ["-created_at"],
+                "verbose_name": "speaker invite",
+                "verbose_name_plural": "speaker invites",
+            },
         ),
     ]
