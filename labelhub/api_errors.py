@@ -34,19 +34,32 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def translated(message: object) -> str:
+    """A message in the caller's language.
+
+    Services raise plain English strings (they run in workers and shells too); those with a
+    fixed wording have a Korean entry in labelhub/locale, looked up here. Already translated
+    or interpolated messages come back unchanged.
+    """
+    text = str(message)
+    return _(text) if text else text  # gettext("") would answer the catalogue's header
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         # `extra`: a domain error's structured details (the newer revision, offending spans).
-        response = _error(exc.code, exc.message, exc.status_code, **getattr(exc, "extra", {}))
+        message = translated(exc.message)
+        response = _error(exc.code, message, exc.status_code, **getattr(exc, "extra", {}))
         if getattr(exc, "retry_after", None):  # a lockout says when to come back
             response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, AudioRejected):
-        return _error(exc.code, exc.reason, status.HTTP_400_BAD_REQUEST)
+        return _error(exc.code, translated(exc.reason), status.HTTP_400_BAD_REQUEST)
     # DRF turns these into NotFound and PermissionDenied inside its handler; done here, so that
     # they get the same shape as every other error.
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
+        # Not Http404's own text: get_object_or_404 writes an English sentence naming the model.
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, DjangoValidationError):
@@ -67,7 +80,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        message = _first_message(exc.detail)
+        message = translated(_first_message(exc.detail))
         return _with_headers(_error(code, message, response.status_code), response)
     return response
 

@@ -85,7 +85,8 @@ def _shaped(response: HttpResponse) -> HttpResponse:
     if not 400 <= response.status_code < 500 or "json" in response.get("Content-Type", ""):
         return response
     phrase = HTTPStatus(response.status_code).phrase
-    body = {"error": {"code": phrase.lower().replace(" ", "_"), "message": phrase}}
+    # The phrases have Korean entries in labelhub/locale: looked up in the caller's language.
+    body = {"error": {"code": phrase.lower().replace(" ", "_"), "message": _(phrase)}}
     shaped = JsonResponse(body, status=response.status_code)
     for header in ("Allow", "Content-Range", "Retry-After", "WWW-Authenticate"):
         if header in response:

@@ -33,3 +33,7 @@ urlpatterns = [
     path("api/", include("labelhub.releases.urls")),
     path("api/", include("labelhub.analytics.urls")),
 ]
+
+# Error pages: styled and translated for people, the documented JSON error shape under /api/.
+handler403 = "labelhub.views.permission_denied"
+handler404 = "labelhub.views.page_not_found"

@@ -1,12 +1,42 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from labelhub.api_errors import error_response
+from labelhub.attention import pm_attention
+from labelhub.navigation import landing_url
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own work; PMs on what needs them, visitors on the introduction."""
+    target = landing_url(request.user)
+    if target is not None:
+        return redirect(target)
+    if request.user.is_authenticated and request.user.is_pm:
+        context = {"attention": pm_attention(user=request.user)}
+        return render(request, "home_pm.html", context)
     return render(request, "home.html")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the API's error shape under /api/ (unrouted paths included), a page elsewhere."""
+    if _is_api(request):
+        return error_response("not_found", _("Not found."), 404)
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        message = _("You do not have permission to perform this action.")
+        return error_response("permission_denied", message, 403)
+    return render(request, "403.html", status=403)
 
 
 @require_GET

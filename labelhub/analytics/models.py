@@ -34,6 +34,7 @@ class FeedbackReport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("feedback report")
+        verbose_name_plural = _("feedback reports")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(consent_reference=""), name="feedback_consent_reference_set"

@@ -23,6 +23,7 @@ class Campaign(models.Model):
         on_delete=models.PROTECT,
         related_name="campaigns",
         limit_choices_to={"kind": Organisation.Kind.CLIENT},
+        verbose_name=_("client"),
     )
 
     class CollectionMode(models.TextChoices):
@@ -119,6 +120,7 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(min_seconds__gte=0)
@@ -180,6 +182,7 @@ class Prompt(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = _("prompt")
+        verbose_name_plural = _("prompts")
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -206,6 +209,7 @@ class QuotaCell(models.Model):
     class Meta:
         ordering = ["campaign", "age_band", "gender", "region", "dialect", "speech_style"]
         verbose_name = _("quota cell")
+        verbose_name_plural = _("quota cells")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "age_band", "gender", "region", "dialect", "speech_style"],
@@ -244,6 +248,7 @@ class RecordingEnvironment(models.Model):
     class Meta:
         ordering = ["campaign", "name"]
         verbose_name = _("recording environment")
+        verbose_name_plural = _("recording environments")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="environment_name_unique")
         ]
@@ -269,6 +274,7 @@ class CollectionChannel(models.Model):
     class Meta:
         ordering = ["campaign", "name"]
         verbose_name = _("collection channel")
+        verbose_name_plural = _("collection channels")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "name"], name="channel_name_unique")
         ]
@@ -311,6 +317,7 @@ class LegalReview(models.Model):
 
     class Meta:
         verbose_name = _("legal review")
+        verbose_name_plural = _("legal reviews")
 
     def __str__(self) -> str:
         return f"{self.campaign} legal review"

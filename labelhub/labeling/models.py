@@ -64,6 +64,8 @@ class TranscriptRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recording", "number"], name="revision_number_unique")
         ]
+        verbose_name = _("transcript revision")
+        verbose_name_plural = _("transcript revisions")
 
     def __str__(self) -> str:
         return f"{self.recording_id} r{self.number} ({self.kind})"
@@ -122,6 +124,8 @@ class Task(models.Model):
     class Meta:
         ordering = ["-priority", "created_at"]
         indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
 
     def __str__(self) -> str:
         return f"task {self.pk} ({self.status})"
@@ -166,6 +170,8 @@ class SegmentEdit(models.Model):
 
     class Meta:
         ordering = ["segment", "id"]
+        verbose_name = _("segment edit")
+        verbose_name_plural = _("segment edits")
 
     def __str__(self) -> str:
         return f"{self.segment_id} {self.action} v{self.version}"

@@ -140,6 +140,8 @@ class Recording(models.Model):
                 name="recording_segment_has_span",
             ),
         ]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
 
     def __str__(self) -> str:
         return f"{self.uid} ({self.get_status_display()})"
@@ -176,6 +178,8 @@ class BulkUpload(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("bulk upload")
+        verbose_name_plural = _("bulk uploads")
 
     def __str__(self) -> str:
         return f"bulk upload {self.pk} ({self.get_status_display()})"

@@ -88,6 +88,8 @@ class Release(models.Model):
                 fields=["campaign", "version", "reissue_number"], name="release_version_unique"
             )
         ]
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
 
     def __str__(self) -> str:
         return f"{self.campaign} v{self.label}"
@@ -134,6 +136,8 @@ class ReleaseRendition(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["release", "key"], name="release_rendition_unique")
         ]
+        verbose_name = _("release rendition")
+        verbose_name_plural = _("release renditions")
 
     def __str__(self) -> str:
         return f"{self.release} [{self.key}]"
@@ -158,6 +162,8 @@ class ReleaseItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["release", "recording"], name="release_item_unique")
         ]
+        verbose_name = _("release item")
+        verbose_name_plural = _("release items")
 
     def __str__(self) -> str:
         return self.path
@@ -194,6 +200,8 @@ class ReleaseChange(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["release", "recording"], name="release_change_unique")
         ]
+        verbose_name = _("release change")
+        verbose_name_plural = _("release changes")
 
     def __str__(self) -> str:
         return f"{self.release}: {self.kind} {self.recording_id}"
@@ -216,6 +224,8 @@ class SpeakerSplit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "speaker_key"], name="speaker_split_unique")
         ]
+        verbose_name = _("speaker split")
+        verbose_name_plural = _("speaker splits")
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.speaker_key}: {self.split}"
@@ -235,6 +245,10 @@ class DownloadEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     # A keyed hash of the fetcher's IP: tells fetchers apart without keeping the address.
     ip_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("download event")
+        verbose_name_plural = _("download events")
 
     def __str__(self) -> str:
         return f"{self.user} downloaded {self.release} at {self.at:%Y-%m-%d %H:%M}"
@@ -276,6 +290,7 @@ class Exclusion(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(recording__isnull=False) & models.Q(speaker__isnull=True))

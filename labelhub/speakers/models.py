@@ -32,6 +32,8 @@ class ConsentDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "version"], name="consent_version_unique")
         ]
+        verbose_name = _("consent document")
+        verbose_name_plural = _("consent documents")
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
@@ -90,6 +92,8 @@ class Speaker(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "code"], name="speaker_code_unique")
         ]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
 
     def __str__(self) -> str:
         return self.code
@@ -124,6 +128,8 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-signed_at"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
 
     def __str__(self) -> str:
         return f"{self.speaker} / {self.document}"
@@ -169,6 +175,7 @@ class SpeakerInvite(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("speaker invite")
+        verbose_name_plural = _("speaker invites")
 
     def __str__(self) -> str:
         return f"invite {self.pk} ({self.campaign})"
@@ -197,6 +204,8 @@ class ConsentAuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("consent audit event")
+        verbose_name_plural = _("consent audit events")
 
     def __str__(self) -> str:
         return f"{self.speaker} {self.action} {self.at:%Y-%m-%d}"
