@@ -214,7 +214,6 @@ def recollect(request: HttpRequest, campaign_id: int) -> HttpResponse:
             {"campaign": campaign, "gaps": [], "plan": [], "error": error.message},
             status=400,
         )
-    messages.success(request, _("Drafted the campaign “%(name)s”.") % {"name": child.name})
     # Back to the gaps page, which confirms what was created and links the new campaign.
     return redirect(f"{reverse('analytics:gaps', args=[campaign.pk])}?drafted={child.pk}")
 

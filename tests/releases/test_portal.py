@@ -133,3 +133,13 @@ def test_the_portal_speaks_korean_when_asked(release) -> None:
     page = client.get(f"/portal/{release.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
     assert "아카이브 다운로드" in page and "데이터시트 미리 보기" in page
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_token_help_shows_the_key_placeholder(release, language) -> None:
+    client = signed_in(UserFactory(role=User.Role.CLIENT, organisation=release.client))
+
+    page = client.get("/portal/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert "<code>Authorization: Token &lt;key&gt;</code>" in page
+    assert "Token <key>" not in page
