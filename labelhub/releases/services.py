@@ -396,7 +396,8 @@ def _publish(
     release.archive.name = built.stored_name
     release.archive_sha256 = sha256_file(built.archive)
     release.archive_size_bytes = built.archive.stat().st_size
-    release.build_facts = built.facts
+    # The portal's datasheet in the other UI languages rides along with the build's facts.
+    release.build_facts = built.facts | {"datasheet_html": result.translated_html}
     release.item_count = len(result.rows)
     release.previous = previous
     release.datasheet_md = result.datasheet_md

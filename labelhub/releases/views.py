@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
@@ -112,7 +113,18 @@ def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
-    return render(request, "releases/portal_datasheet.html", {"release": release})
+    return render(
+        request,
+        "releases/portal_datasheet.html",
+        {"release": release, "datasheet": _datasheet_in_ui_language(release)},
+    )
+
+
+def _datasheet_in_ui_language(release: Release) -> str:
+    """The datasheet fragment in the page's language; English (the archive's) otherwise, and
+    for releases built before the datasheet was rendered in more than one language."""
+    translated = (release.build_facts or {}).get("datasheet_html") or {}
+    return translated.get(get_language().split("-")[0]) or release.datasheet_html
 
 
 @require_GET
