@@ -184,13 +184,15 @@ def clips_for_half_width(*, clip_sd: float, half_width: float) -> int:
     return max(math.ceil((1.96 * clip_sd / half_width) ** 2), 1)
 
 
-def describe(row: GroupError, *, language: str) -> str:
-    """The sentence a PM reads: "jeolla: CER 31% ± 4 (n=57)"."""
+def describe(row: GroupError, *, language: str, label: str | None = None) -> str:
+    """The sentence a PM reads: "jeolla: CER 31% ± 4 (n=57)" (`label`: the group's display
+    name, e.g. "전라 방언", instead of its code)."""
     unit = headline_unit(language)
     rate = row.headline(language)
+    name = row.group if label is None else label
     if rate is None:
-        return f"{row.group}: {unit.upper()} — (n={row.clips})"
+        return f"{name}: {unit.upper()} — (n={row.clips})"
     return (
-        f"{row.group}: {unit.upper()} {rate.value * 100:.0f}% "
+        f"{name}: {unit.upper()} {rate.value * 100:.0f}% "
         f"± {rate.half_width * 100:.0f} (n={row.clips})"
     )

@@ -68,11 +68,26 @@ def bar_chart(
                 f'<path class="ci" d="M{x1:.1f},{mid} H{x2:.1f} M{x1:.1f},{mid - 4} V{mid + 4} '
                 f'M{x2:.1f},{mid - 4} V{mid + 4}" stroke="#1d2330" fill="none"/>'
             )
-        end = label_width + plot * max(bar.values + ((bar.high,) if bar.high else ())) / peak
-        text = bar.note or _fmt(bar.values[0], percent)
-        parts.append(f'<text x="{end + 6:.1f}" y="{y + 10}" {_FONT}>{escape(text)}</text>')
+        parts += _value_labels(bar, series, y=y, x=label_width, scale=plot / peak, percent=percent)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _value_labels(
+    bar: Bar, series: tuple[str, ...], *, y: float, x: float, scale: float, percent: bool
+) -> list[str]:
+    """Text beside the bars. With several series each bar is named and valued at its own end
+    ("collected 2.4" beside the collected bar), so no figure is read against the wrong bar."""
+    if len(series) == 1 or bar.note:
+        end = x + scale * max(bar.values + ((bar.high,) if bar.high else ()))
+        text = bar.note or _fmt(bar.values[0], percent)
+        return [f'<text x="{end + 6:.1f}" y="{y + 10}" {_FONT}>{escape(text)}</text>']
+    return [
+        f'<text class="value" x="{x + scale * value + 6:.1f}" y="{y + index * 14 + 10}" '
+        f'font-family="system-ui, sans-serif" font-size="11">'
+        f"{escape(f'{name} {_fmt(value, percent)}')}</text>"
+        for index, (name, value) in enumerate(zip(series, bar.values, strict=False))
+    ]
 
 
 def line_chart(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +23,7 @@ from labelhub.analytics.charts import Bar, bar_chart, line_chart
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
 from labelhub.analytics.facts import campaign_clips
 from labelhub.analytics.labeling_cost import labeling_cost_by
+from labelhub.analytics.labels import GroupLabels
 from labelhub.analytics.recollection import recollection_plan
 from labelhub.analytics.selectors import (
     campaign_ancestry,
@@ -93,14 +95,21 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     errors = asr_error_by(campaign=campaign, dimension=by, clips=clips)
     unit = headline_unit(campaign.language)
     over_time = coverage_over_time(campaign=campaign, clips=clips)
+    labels = GroupLabels(campaign)
     context = {
         "campaign": campaign,
         "ancestry": campaign_ancestry(campaign=campaign),
         "children": campaign.children.order_by("created_at"),
-        "coverage": coverage,
+        "coverage": [(row, labels.cell(row.cell)) for row in coverage],
         "coverage_chart": bar_chart(
             [
-                Bar(row.label, (row.target.minutes, row.collected.minutes, row.approved.minutes))
+                Bar(
+                    labels.cell(row.cell),
+                    tuple(
+                        round(amounts.minutes, 1)
+                        for amounts in (row.target, row.collected, row.approved)
+                    ),
+                )
                 for row in coverage
             ],
             title=_("Audio minutes per quota cell"),
@@ -116,14 +125,19 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "by": by,
         "dimensions": [(by, _grouping_label(by)) for by in (*DIMENSIONS, *CROSSED)],
         "unit": unit.upper(),
+        "grouping_label": _grouping_label(by),
         "errors": [
-            (row, row.headline(campaign.language), describe(row, language=campaign.language))
+            (
+                row,
+                labels.group(by, row.group),
+                describe(row, language=campaign.language, label=labels.group(by, row.group)),
+            )
             for row in errors
         ],
         "error_chart": bar_chart(
             [
                 Bar(
-                    row.group,
+                    labels.group(by, row.group),
                     (rate.value,),
                     low=rate.low,
                     high=rate.high,
@@ -152,17 +166,33 @@ def gaps(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     threshold = _percent_param(request, "error_threshold", None)
     width = _percent_param(request, "ci_half_width", 0.05)
+    labels = GroupLabels(campaign)
+    plan = recollection_plan(campaign=campaign, error_threshold=threshold, ci_half_width=width)
     context = {
         "campaign": campaign,
-        "gaps": coverage_gaps(campaign=campaign),
-        "plan": recollection_plan(
-            campaign=campaign, error_threshold=threshold, ci_half_width=width
-        ),
+        "gaps": [(row, labels.cell(row.cell)) for row in coverage_gaps(campaign=campaign)],
+        "plan": [(cell, labels.cell(cell.source)) for cell in plan],
         "error_threshold": "" if threshold is None else round(threshold * 100, 2),
         "ci_half_width": round(width * 100, 2),
         "unit": headline_unit(campaign.language).upper(),
+        "drafted": _drafted(campaign, request.GET.get("drafted", "")),
     }
     return render(request, "analytics/gaps.html", context)
+
+
+def _drafted(parent: Campaign, raw_id: str) -> dict | None:
+    """What "Draft the campaign" just created from `parent`, for the confirmation box."""
+    if not raw_id.isdigit():
+        return None
+    child = Campaign.objects.filter(parent=parent, pk=int(raw_id)).first()
+    if child is None:
+        return None
+    labels = GroupLabels(child)
+    return {
+        "campaign": child,
+        "cells": [(cell, labels.cell(cell)) for cell in child.quota_cells.order_by("pk")],
+        "prompts": child.prompts.count(),
+    }
 
 
 @require_POST
@@ -184,7 +214,8 @@ def recollect(request: HttpRequest, campaign_id: int) -> HttpResponse:
             {"campaign": campaign, "gaps": [], "plan": [], "error": error.message},
             status=400,
         )
-    return redirect("analytics:dashboard", campaign_id=child.pk)
+    # Back to the gaps page, which confirms what was created and links the new campaign.
+    return redirect(f"{reverse('analytics:gaps', args=[campaign.pk])}?drafted={child.pk}")
 
 
 @require_GET

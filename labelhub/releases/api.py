@@ -21,6 +21,7 @@ from labelhub.releases.delivery import (
     release_ensure_not_superseded,
 )
 from labelhub.releases.models import Release, ReleaseRendition
+from labelhub.releases.preview import release_preview
 from labelhub.releases.reissue import removal_rows
 from labelhub.releases.rendition_services import rendition_key_check, rendition_request
 from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS
@@ -159,6 +160,23 @@ class ReleaseListApi(APIView):
             spec=incoming.validated_data.get("spec"),
         )
         return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+
+
+class ReleasePreviewApi(APIView):
+    """POST the body of a new release: how many items, speakers and hours it would hold,
+    counted by the build's own selection; nothing is created."""
+
+    permission_classes = [IsPM]
+
+    def post(self, request: Request) -> Response:
+        incoming = ReleaseInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        preview = release_preview(
+            campaign=incoming.validated_data["campaign"],
+            client=incoming.validated_data.get("client"),
+            spec=incoming.validated_data.get("spec"),
+        )
+        return Response(preview.as_json())
 
 
 class _ReleaseApi(APIView):

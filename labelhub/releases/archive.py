@@ -35,13 +35,13 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import soundfile
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from labelhub.campaigns.models import Campaign
@@ -54,6 +54,7 @@ from labelhub.releases.datasheet import (
     datasheet_context,
     datasheet_html,
     datasheet_markdown,
+    long_form_note,
     qa_figures,
 )
 from labelhub.releases.datasheet_terms import terms_context
@@ -113,6 +114,8 @@ class ArchiveResult:
     rows: list[ItemRow]
     datasheet_md: str
     datasheet_html: str
+    # The portal's datasheet in the other UI languages: {"ko": fragment}.
+    translated_html: dict[str, str] = field(default_factory=dict)
 
 
 def demographic_cell(speaker: Speaker) -> str:
@@ -371,17 +374,23 @@ def write_archive(
         if split_report is not None:  # how the splits were made (releases.split_plan)
             texts["release.json"] = _with_splits(texts["release.json"], split_report)
         campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
-        context = datasheet_context(
-            release=release, stats=stats, spec=release.spec, changes=changelog, campaigns=campaigns
-        )
-        # The same figures, computed the same way, as the PM's analytics dashboard shows.
-        context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
-        context["split_report"] = split_report
-        if shipped_sources:
-            context["audio_note"] += " " + _long_form_note(len(shipped_sources))
-        context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
-        markdown = datasheet_markdown(context)
-        fragment, document = datasheet_html(context)
+        with translation.override("en"):  # the archive's datasheets are English
+            context = datasheet_context(
+                release=release,
+                stats=stats,
+                spec=release.spec,
+                changes=changelog,
+                campaigns=campaigns,
+            )
+            # The same figures, computed the same way, as the PM's analytics dashboard shows.
+            context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
+            context["split_report"] = split_report
+            if shipped_sources:
+                context["long_form_sources"] = len(shipped_sources)
+                context["audio_note"] += " " + long_form_note(len(shipped_sources))
+            context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
+            markdown = datasheet_markdown(context)
+        fragment, document, translated = datasheet_html(context)
         texts["DATASHEET.md"] = markdown
         texts["DATASHEET.html"] = document
         for name, text in sorted(texts.items()):
@@ -391,16 +400,8 @@ def write_archive(
         # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
         lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
         bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
-    return ArchiveResult(rows=rows, datasheet_md=markdown, datasheet_html=fragment)
-
-
-def _long_form_note(sources: int) -> str:
-    return (
-        f"Some utterances are segments of {sources} long-form source recording(s), each cut "
-        "sample-exactly from its source (source_id, source_start and source_end in "
-        "manifest.jsonl). Each source also ships once, whole, under sources/ for Kaldi's "
-        "segments file, silent outside this release's segments; transcripts/ holds its "
-        "segments as WebVTT and Praat TextGrid. Hours count the segments, not the sources."
+    return ArchiveResult(
+        rows=rows, datasheet_md=markdown, datasheet_html=fragment, translated_html=translated
     )
 
 

@@ -1,8 +1,9 @@
 """The release's datasheet, after Gebru et al., "Datasheets for Datasets" (2018/2021).
 
 Figures are gathered item by item while the archive is written (DatasheetStats.add), so the
-datasheet costs no second pass and no list of items. The file content is English: it is a
-deliverable read by the client's ML team, not a page of this app.
+datasheet costs no second pass and no list of items. The archive's files are English: they are
+a deliverable read by the client's ML team. The portal's preview is rendered once per UI
+language at build time (datasheet_html), in words (releases.datasheet_display).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.analytics.text import edit_counts, normalise
-from labelhub.releases.charts import bar_chart_svg
+from labelhub.releases.datasheet_display import chart_svgs, display_context
 from labelhub.releases.datasheet_terms import terms_markdown
 from labelhub.releases.models import Release
 from labelhub.spreadsheet import RULE as SPREADSHEET_RULE
@@ -160,31 +163,58 @@ def qa_figures(stats: DatasheetStats) -> dict[str, float | int | None]:
     }
 
 
-def limitations(stats: DatasheetStats, *, withdrawn_note: bool = True) -> list[str]:
+def limitations(
+    stats: DatasheetStats, *, withdrawn_note: bool = True, labels: dict | None = None
+) -> list[str]:
+    """Known limitations, in the active language; `labels` (datasheet_display.value_labels)
+    names demographic codes in words, as the HTML datasheet shows them."""
+    labels = labels or {}
+
+    def named(dimension: str, code: str) -> str:
+        return labels.get(dimension, {}).get(code, code)
+
     notes = []
     thin = sorted(cell for cell, ids in stats.cell_speakers.items() if len(ids) < FEW_SPEAKERS)
     if thin:
+        cells = [
+            " / ".join(named(dim, code) for dim, code in zip(("age_band", "gender"),
+                                                             cell.split(" / "), strict=False))
+            for cell in thin
+        ]  # fmt: skip
         notes.append(
-            f"Demographic cells with fewer than {FEW_SPEAKERS} speakers (results on them are "
-            f"not reliable): {', '.join(thin)}."
+            _(
+                "Demographic cells with fewer than %(few)d speakers (results on them are "
+                "not reliable): %(cells)s."
+            )
+            % {"few": FEW_SPEAKERS, "cells": ", ".join(cells)}
         )
     genders = stats.hours["gender"]
     if genders and max(genders.values()) > 0.7 * sum(genders.values()):
         top = max(genders, key=genders.get)
-        notes.append(f"Audio is unbalanced by gender: over 70% of hours are '{top}'.")
+        notes.append(
+            _("Audio is unbalanced by gender: over 70%% of hours are '%(gender)s'.")
+            % {"gender": named("gender", top)}
+        )
     if stats.flags:
         listed = ", ".join(f"{flag} ({n})" for flag, n in sorted(stats.flags.items()))
-        notes.append(f"Some clips carry soft quality flags from ingest: {listed}.")
+        notes.append(
+            _("Some clips carry soft quality flags from ingest: %(flags)s.") % {"flags": listed}
+        )
     if stats.with_draft < stats.items:
         notes.append(
-            f"{stats.items - stats.with_draft} items have no ASR draft; QA figures comparing "
-            "draft and final text cover only the others."
+            _(
+                "%(count)d items have no ASR draft; QA figures comparing draft and final text "
+                "cover only the others."
+            )
+            % {"count": stats.items - stats.with_draft}
         )
-    notes.append("Demographics are self-reported by speakers and were not verified.")
+    notes.append(_("Demographics are self-reported by speakers and were not verified."))
     if withdrawn_note:
         notes.append(
-            "Speakers may withdraw consent after delivery. Withdrawn items are flagged in the "
-            "client portal and API; delete them from your copies when notified."
+            _(
+                "Speakers may withdraw consent after delivery. Withdrawn items are flagged in "
+                "the client portal and API; delete them from your copies when notified."
+            )
         )
     return notes
 
@@ -282,15 +312,15 @@ def datasheet_context(
 def audio_note(spec: dict) -> str:
     """How this release ships its audio, from the spec (older specs predate both options)."""
     if spec.get("audio_format") == "flac":
-        note = (
+        note = _(
             "Audio ships as FLAC, losslessly encoded from the normalised WAV: decoding gives "
             "the same samples."
         )
     else:
-        note = "Audio ships as the normalised WAV."
+        note = _("Audio ships as the normalised WAV.")
     if spec.get("include_originals"):
-        note += (
-            " The original uploads ship byte for byte under originals/<speaker>/ (see "
+        note += " " + _(
+            "The original uploads ship byte for byte under originals/<speaker>/ (see "
             "original_path in manifest.jsonl)."
         )
     return note
@@ -413,22 +443,45 @@ def split_report_markdown(report: dict | None) -> list[str]:
     return lines
 
 
-def datasheet_html(context: dict) -> tuple[str, str]:
-    """(fragment for the portal, standalone document for the archive)."""
-    charts = [
-        bar_chart_svg(f"Hours per {name}", context["hours"][name], unit="h")
-        for name in ("age band", "gender", "dialect", "environment")
-    ]
-    charts.append(bar_chart_svg("Duration histogram", context["durations"], unit="items"))
+def datasheet_html(context: dict) -> tuple[str, str, dict[str, str]]:
+    """(English fragment for the portal, standalone English document for the archive, the
+    fragment in every other UI language)."""
     with translation.override("en"):
-        fragment = render_to_string(
-            "releases/datasheet_fragment.html",
-            context | {"charts": charts, "spec_json": _json(context["spec"])},
-        )
+        fragment = _fragment(context)
         document = render_to_string(
             "releases/datasheet_document.html", {"title": context["title"], "body": fragment}
         )
-    return fragment, document
+    others = {}
+    for language, _name in settings.LANGUAGES:
+        if language != "en":
+            with translation.override(language):
+                others[language] = _fragment(context)
+    return fragment, document, others
+
+
+def _fragment(context: dict) -> str:
+    """The HTML datasheet in the active language (notes are said again in it)."""
+    shown = display_context(context)
+    note = audio_note(context["spec"])
+    if context.get("long_form_sources"):
+        note += " " + long_form_note(context["long_form_sources"])
+    shown |= {
+        "charts": chart_svgs(context, shown["value_labels"]),
+        "audio_note": note,
+        "limitations": limitations(context["stats"], labels=shown["value_labels"]),
+        "spreadsheet_rule": _(SPREADSHEET_RULE),
+    }
+    return render_to_string("releases/datasheet_fragment.html", context | shown)
+
+
+def long_form_note(sources: int) -> str:
+    return _(
+        "Some utterances are segments of %(sources)d long-form source recording(s), each cut "
+        "sample-exactly from its source (source_id, source_start and source_end in "
+        "manifest.jsonl). Each source also ships once, whole, under sources/ for Kaldi's "
+        "segments file, silent outside this release's segments; transcripts/ holds its "
+        "segments as WebVTT and Praat TextGrid. Hours count the segments, not the sources."
+    ) % {"sources": sources}
 
 
 def _json(data: dict) -> str:

@@ -2,13 +2,57 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
+from labelhub.analytics.labels import cell_label
+from labelhub.campaigns.demographics import dialect_choices_for
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
+from labelhub.campaigns.quota_cells import cell_value_labels
 from labelhub.releases.spec import WrongClient, campaigns_client_check
 from labelhub.speakers.models import Speaker
 
 
 def _words(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class CampaignScopedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes that name the campaigns each choice belongs to (data-campaigns), so the
+    page's script can offer only the chosen campaigns' cells and dialects."""
+
+    def __init__(self, *args, scopes: dict[str, list[int]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes = scopes or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        campaigns = self.scopes.get(str(value), [])
+        option["attrs"]["data-campaigns"] = " ".join(str(pk) for pk in campaigns)
+        return option
+
+
+def cell_choices() -> tuple[list, dict[str, list[int]]]:
+    """Quota cells grouped by their campaign's name, labelled as the campaign page shows them
+    ("20대 · 여성 · 제주 방언"), and each cell's campaign."""
+    groups, scopes = [], {}
+    campaigns = Campaign.objects.prefetch_related("quota_cells").order_by("name", "pk")
+    for campaign in campaigns:
+        cells = sorted(campaign.quota_cells.all(), key=lambda cell: cell.pk)
+        if not cells:
+            continue
+        labels = cell_value_labels(campaign)
+        groups.append((campaign.name, [(cell.pk, cell_label(cell, labels)) for cell in cells]))
+        scopes |= {str(cell.pk): [campaign.pk] for cell in cells}
+    return groups, scopes
+
+
+def dialect_choices() -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
+    """Every campaign's planned dialects with their labels, and which campaigns plan each."""
+    labels: dict[str, str] = {}
+    scopes: dict[str, list[int]] = {}
+    for campaign in Campaign.objects.order_by("pk"):
+        for code, label in dialect_choices_for(campaign):
+            labels.setdefault(code, str(label))
+            scopes.setdefault(code, []).append(campaign.pk)
+    return sorted(labels.items(), key=lambda pair: pair[1]), scopes
 
 
 class ReleaseSpecForm(forms.Form):
@@ -24,9 +68,7 @@ class ReleaseSpecForm(forms.Form):
     extra_campaigns = forms.ModelMultipleChoiceField(
         Campaign.objects.all(), label=_("Extra campaigns pooled in"), required=False
     )
-    quota_cells = forms.ModelMultipleChoiceField(
-        QuotaCell.objects.select_related("campaign"), label=_("Quota cells"), required=False
-    )
+    quota_cells = forms.TypedMultipleChoiceField(coerce=int, label=_("Quota cells"), required=False)
     age_bands = forms.MultipleChoiceField(
         choices=Speaker.AgeBand.choices,
         label=_("Age bands"),
@@ -45,7 +87,11 @@ class ReleaseSpecForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    dialects = forms.CharField(label=_("Dialects (comma-separated)"), required=False)
+    dialects = forms.MultipleChoiceField(
+        label=_("Dialects"),
+        required=False,
+        help_text=_("Offered from the chosen campaigns' dialect lists."),
+    )
     regions = forms.CharField(label=_("Regions (comma-separated)"), required=False)
     recorded_from = forms.DateField(label=_("Recorded from"), required=False)
     recorded_to = forms.DateField(label=_("Recorded until"), required=False)
@@ -77,6 +123,16 @@ class ReleaseSpecForm(forms.Form):
     test = forms.FloatField(label=_("Test share"), initial=0.1, min_value=0)
     seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cells, cell_scopes = cell_choices()
+        # The widget first: setting a field's choices hands them to its current widget.
+        self.fields["quota_cells"].widget = CampaignScopedCheckboxes(scopes=cell_scopes)
+        self.fields["quota_cells"].choices = cells
+        dialects, dialect_scopes = dialect_choices()
+        self.fields["dialects"].widget = CampaignScopedCheckboxes(scopes=dialect_scopes)
+        self.fields["dialects"].choices = dialects
+
     def clean(self) -> dict:
         # The same check as release_create, so the page names the wrong client on its field.
         data = super().clean()
@@ -86,17 +142,35 @@ class ReleaseSpecForm(forms.Form):
                 campaigns_client_check(campaigns=[campaign], client=client)
             except WrongClient as error:
                 self.add_error("client", error.message)
+        if campaign is not None:
+            self._check_scoped(campaign, data)
         return data
+
+    def _check_scoped(self, campaign: Campaign, data: dict) -> None:
+        """Cells and dialects must belong to the release's campaigns, named on their field."""
+        campaigns = [campaign, *data.get("extra_campaigns", [])]
+        ids = {chosen.pk for chosen in campaigns}
+        cells = data.get("quota_cells") or []
+        if QuotaCell.objects.filter(pk__in=cells, campaign__in=ids).count() != len(set(cells)):
+            self.add_error("quota_cells", _("Choose cells of the release's campaigns only."))
+        planned = {code for chosen in campaigns for code, _label in dialect_choices_for(chosen)}
+        stray = [code for code in data.get("dialects") or [] if code not in planned]
+        if stray:
+            self.add_error(
+                "dialects",
+                _("Not a dialect of the release's campaigns: %(codes)s")
+                % {"codes": ", ".join(stray)},
+            )
 
     def spec(self) -> dict:
         data = self.cleaned_data
         spec = {
             "extra_campaigns": [c.pk for c in data["extra_campaigns"]],
-            "quota_cells": [c.pk for c in data["quota_cells"]],
+            "quota_cells": data["quota_cells"],
             "age_bands": data["age_bands"],
             "genders": data["genders"],
             "speech_styles": data["speech_styles"],
-            "dialects": _words(data["dialects"]),
+            "dialects": data["dialects"],
             "regions": _words(data["regions"]),
             "approved_only": data["approved_only"],
             "exclude_quality_flags": _words(data["exclude_quality_flags"]),

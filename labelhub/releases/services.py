@@ -136,7 +136,12 @@ def _enqueue_build(release_id: int) -> None:
 def release_select(*, release: Release) -> dict[int, Selected]:
     """First pass: which recordings go in, as ids and split keys (no model instances kept)."""
     spec = spec_load(release.spec)
-    campaign_ids = spec.campaign_ids(release.campaign)
+    return spec_select(campaign_ids=spec.campaign_ids(release.campaign), spec=spec)
+
+
+def spec_select(*, campaign_ids: list[int], spec: ReleaseSpec) -> dict[int, Selected]:
+    """The items a spec selects: the build's selection, and the preview's (releases.preview),
+    so a preview's counts are the built release's."""
     recordings = release_recordings(campaign_ids=campaign_ids, spec=spec)
     columns = ["pk", "uid", "speaker__code", "speaker__campaign_id", "speaker__age_band"]
     columns += ["speaker__gender", "speaker__dialect", "duration_seconds"]
@@ -391,7 +396,8 @@ def _publish(
     release.archive.name = built.stored_name
     release.archive_sha256 = sha256_file(built.archive)
     release.archive_size_bytes = built.archive.stat().st_size
-    release.build_facts = built.facts
+    # The portal's datasheet in the other UI languages rides along with the build's facts.
+    release.build_facts = built.facts | {"datasheet_html": result.translated_html}
     release.item_count = len(result.rows)
     release.previous = previous
     release.datasheet_md = result.datasheet_md

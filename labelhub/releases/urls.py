@@ -4,6 +4,7 @@ from labelhub.releases import api
 
 urlpatterns = [
     path("releases/", api.ReleaseListApi.as_view(), name="release-list"),
+    path("releases/preview/", api.ReleasePreviewApi.as_view(), name="release-preview"),
     path("releases/<int:release_id>/", api.ReleaseDetailApi.as_view(), name="release-detail"),
     path(
         "releases/<int:release_id>/revoke/",

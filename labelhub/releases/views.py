@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
@@ -17,8 +18,10 @@ from labelhub.releases.delivery import (
     download_url_make,
     release_ensure_not_superseded,
 )
+from labelhub.releases.formatting import duration_text
 from labelhub.releases.forms import ReleaseSpecForm
 from labelhub.releases.models import Release
+from labelhub.releases.preview import release_preview
 from labelhub.releases.reissue import removal_rows
 from labelhub.releases.rendition_services import rendition_key_check, rendition_request
 from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS
@@ -110,7 +113,18 @@ def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
-    return render(request, "releases/portal_datasheet.html", {"release": release})
+    return render(
+        request,
+        "releases/portal_datasheet.html",
+        {"release": release, "datasheet": _datasheet_in_ui_language(release)},
+    )
+
+
+def _datasheet_in_ui_language(release: Release) -> str:
+    """The datasheet fragment in the page's language; English (the archive's) otherwise, and
+    for releases built before the datasheet was rendered in more than one language."""
+    translated = (release.build_facts or {}).get("datasheet_html") or {}
+    return translated.get(get_language().split("-")[0]) or release.datasheet_html
 
 
 @require_GET
@@ -192,20 +206,29 @@ def portal_token(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @pm_only
 def portal_new(request: HttpRequest) -> HttpResponse:
+    """The new-release form; its "Preview" button counts what the spec selects, building
+    nothing, and "Build release" creates it."""
     form = ReleaseSpecForm(request.POST or None)
+    preview = None
     if request.method == "POST" and form.is_valid():
         campaign = form.cleaned_data["campaign"]
+        client = form.cleaned_data["client"] or campaign.client
         try:
-            release = release_create(
-                campaign=campaign,
-                client=form.cleaned_data["client"] or campaign.client,
-                created_by=request.user,
-                split_ratios=form.split_ratios(),
-                seed=form.cleaned_data["seed"],
-                spec=form.spec(),
-            )
+            if request.POST.get("action") == "preview":
+                preview = release_preview(campaign=campaign, client=client, spec=form.spec())
+            else:
+                release = release_create(
+                    campaign=campaign,
+                    client=client,
+                    created_by=request.user,
+                    split_ratios=form.split_ratios(),
+                    seed=form.cleaned_data["seed"],
+                    spec=form.spec(),
+                )
+                return redirect("portal-detail", release_id=release.pk)
         except DomainError as error:
             form.add_error(None, error.message)
-        else:
-            return redirect("portal-detail", release_id=release.pk)
-    return render(request, "releases/portal_new.html", {"form": form})
+    context = {"form": form, "preview": preview}
+    if preview is not None:
+        context["preview_duration"] = duration_text(preview.seconds)
+    return render(request, "releases/portal_new.html", context)

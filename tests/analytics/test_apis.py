@@ -133,7 +133,8 @@ def test_the_gaps_page_drafts_the_recollection_and_the_list_shows_the_chain(clie
 
     assert "jeolla" in page.content.decode()
     child = campaign.children.get()
-    assert response.status_code == 302 and response.url == f"/analytics/{child.pk}/"
+    assert response.status_code == 302
+    assert response.url == f"/analytics/{campaign.pk}/gaps/?drafted={child.pk}"
     listing = client.get("/analytics/").content.decode()
     assert listing.index(campaign.name) < listing.index(child.name)
     assert 'data-depth="1"' in listing

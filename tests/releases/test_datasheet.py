@@ -11,6 +11,7 @@ from labelhub.labeling.models import Task, TranscriptRevision
 from tests.factories import (
     CampaignFactory,
     ConsentRecordFactory,
+    QuotaCellFactory,
     RecordingEnvironmentFactory,
     UserFactory,
 )
@@ -114,7 +115,7 @@ def test_the_html_datasheet_draws_svg_charts_and_is_checksummed(release) -> None
 
     assert html.startswith("<!doctype html>")
     assert len(re.findall(r"<svg ", html)) == 5
-    assert "Hours per age band" in html and "Duration histogram" in html
+    assert "Audio per age band" in html and "Clip durations" in html
     assert 'data-dimension="gender"' in html
     sums = bundle.read("SHA256SUMS").decode()
     assert "  DATASHEET.html\n" in sums and "  DATASHEET.md\n" in sums
@@ -172,3 +173,66 @@ def test_a_campaign_without_a_chosen_licence_says_all_rights_reserved() -> None:
     release = build(campaign)
     markdown = archive_of(release).read("DATASHEET.md").decode()
     assert "licence: All rights reserved; delivered under contract" in markdown
+
+
+# Names a client must never read on the datasheet page: field names, spec keys, raw groupings.
+INTERNAL_KEYS = (
+    "edit_rate", "draft_vs_final_wer", "draft_vs_final_cer", "items_with_asr_draft",
+    "clips_returned_in_review", "reviewed_share", "age_band", "quota_cells", "extra_campaigns",
+    "approved_only", "exclude_quality_flags", "audio_format", "include_originals",
+    "keep_test_set", "speech_styles", "by age", "by dialect", '{"',
+)  # fmt: skip
+
+
+def datasheet_page(release, language: str) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(UserFactory(role=User.Role.CLIENT, organisation=release.client))
+    page = client.get(f"/portal/{release.pk}/datasheet/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    return html[html.index('<article class="datasheet">') : html.index("</article>")]
+
+
+@pytest.fixture
+def filtered():
+    """A Korean release whose spec names a cell, a dialect and a gender."""
+    campaign = CampaignFactory(name="제주 말뭉치", language="ko")
+    cell = QuotaCellFactory(campaign=campaign, age_band="20s", gender="female", dialect="jeju")
+    speaker = ConsentRecordFactory(
+        speaker__campaign=campaign, speaker__age_band="20s", speaker__dialect="jeju"
+    ).speaker
+    approved_clip(campaign, "하나 둘", speaker=speaker, draft="하나 셋", duration_seconds=75.0)
+    approved_clip(campaign, "셋 넷", speaker=speaker, duration_seconds=30.0)
+    spec = {"quota_cells": [cell.pk], "dialects": ["jeju"], "genders": ["female"]}
+    return build(campaign, spec=spec)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_datasheet_page_shows_no_internal_key(release, filtered, language) -> None:
+    for built in (release, filtered):
+        html = datasheet_page(built, language)
+        shown = [key for key in INTERNAL_KEYS if key in html]
+        assert shown == [], f"{language}: {shown}"
+        assert " h<" not in html and "0.001" not in html
+
+
+def test_the_datasheet_page_names_figures_and_the_spec_in_words(filtered) -> None:
+    html = datasheet_page(filtered, "en")
+
+    assert 'ASR drafts a person changed</th><td class="num">50.0%' in html
+    assert 'Items with an ASR draft</th><td class="num">2<' in html
+    assert "1 min 45 s of audio" in html  # 75 s + 30 s
+    assert "<dt>Campaigns</dt><dd>제주 말뭉치</dd>" in html
+    assert "<dt>Quota cells</dt><dd>20s · Female · Jeju dialect</dd>" in html
+    assert "<dt>Dialects</dt><dd>Jeju dialect</dd>" in html
+    assert "<caption>By age band</caption>" in html
+
+
+def test_the_datasheet_page_follows_the_ui_language(filtered) -> None:
+    html = datasheet_page(filtered, "ko")
+
+    assert "연령대별" in html and "구성" in html
+    assert "<dt>할당 셀</dt><dd>20대 · 여성 · 제주 방언</dd>" in html
+    assert "1분 45초" in html and "50.0%" in html
+    # The archive's datasheet stays English.
+    assert "By age band" in archive_of(filtered).read("DATASHEET.html").decode()

@@ -95,7 +95,8 @@ def test_a_release_with_a_withdrawn_speaker_is_flagged_to_the_client(release) ->
 
 def test_the_pm_defines_a_release_on_the_page(release) -> None:
     pm = signed_in(UserFactory(role=User.Role.PM))
-    form = {"campaign": release.campaign_id, "genders": ["female"], "dialects": "standard, jeju"}
+    form = {"campaign": release.campaign_id, "genders": ["female"]}
+    form |= {"dialects": ["general_american", "british"]}
     form |= {"approved_only": "on", "train": 0.8, "dev": 0.1, "test": 0.1, "seed": 3}
 
     response = pm.post("/portal/manage/new/", form)
@@ -103,7 +104,7 @@ def test_the_pm_defines_a_release_on_the_page(release) -> None:
     created = Release.objects.exclude(pk=release.pk).get()
     assert response.status_code == 302 and response["Location"] == f"/portal/{created.pk}/"
     assert created.spec["genders"] == ["female"]
-    assert created.spec["dialects"] == ["standard", "jeju"]
+    assert created.spec["dialects"] == ["general_american", "british"]
     assert created.seed == 3 and created.version == 2
     building = pm.get(f"/portal/{created.pk}/").content.decode()
     assert 'http-equiv="refresh"' in building and "<progress" in building
@@ -132,3 +133,13 @@ def test_the_portal_speaks_korean_when_asked(release) -> None:
     page = client.get(f"/portal/{release.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
     assert "아카이브 다운로드" in page and "데이터시트 미리 보기" in page
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_token_help_shows_the_key_placeholder(release, language) -> None:
+    client = signed_in(UserFactory(role=User.Role.CLIENT, organisation=release.client))
+
+    page = client.get("/portal/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert "<code>Authorization: Token &lt;key&gt;</code>" in page
+    assert "Token <key>" not in page

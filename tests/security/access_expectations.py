@@ -196,6 +196,7 @@ _RELEASES = {
     "api:release-signed-download": only(),
     "api:release-downloads": PM_ONLY,
     "api:release-revoke": PM_ONLY,
+    "api:release-preview": PM_ONLY,
     "page:portal-index": only(get=PORTAL_USERS),
     "page:portal-token": only(post=PORTAL_USERS),
     "page:portal-detail": only(get=THE_RELEASES_CLIENT),
