@@ -1,12 +1,14 @@
 """Reads for campaign planning, scoped by who asks."""
 
-from django.db.models import Count, F, FloatField, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, Greatest
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import Campaign, LegalReview, Prompt
+from labelhub.campaigns.models import Campaign, LegalReview, Prompt, QuotaCell
 from labelhub.recordings.models import Recording
-from labelhub.speakers.models import Speaker
+from labelhub.speakers.models import ConsentRecord, Speaker
 
 
 def campaign_list(*, user: User) -> QuerySet[Campaign]:
@@ -72,3 +74,72 @@ def prompt_next_for(*, speaker: Speaker) -> Prompt | None:
         .order_by("coverage", "id")
         .first()
     )
+
+
+# --- what the campaign page lists ---------------------------------------------------------------
+
+
+def prompts_with_recording_counts(*, campaign: Campaign) -> QuerySet[Prompt]:
+    """Prompts in script order, each with its recordings that count (kept, of current speakers).
+
+    `recorded`: every such recording; `ready`: those that passed ingest.
+    """
+    kept = Q(recordings__speaker__withdrawn_at__isnull=True) & ~Q(
+        recordings__status__in=[Recording.Status.REJECTED, Recording.Status.REMOVED]
+    )
+    return (
+        Prompt.objects.filter(campaign=campaign)
+        .annotate(
+            recorded=Count("recordings", filter=kept),
+            ready=Count("recordings", filter=kept & Q(recordings__status=Recording.Status.READY)),
+        )
+        .order_by("id")
+    )
+
+
+def speakers_with_consent(*, campaign: Campaign) -> QuerySet[Speaker]:
+    """Speakers, newest first, with their consents (and the versions signed) prefetched."""
+    consents = ConsentRecord.objects.select_related("document").order_by("-signed_at")
+    return (
+        Speaker.objects.filter(campaign=campaign)
+        .annotate(
+            clip_count=Count(
+                "recordings",
+                filter=~Q(
+                    recordings__status__in=[Recording.Status.REJECTED, Recording.Status.REMOVED]
+                ),
+            )
+        )
+        .prefetch_related(Prefetch("consents", queryset=consents))
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CellProgress:
+    """One quota cell's target against what was collected and approved (clips and minutes)."""
+
+    cell: QuotaCell
+    collected_clips: int
+    approved_clips: int
+    collected_minutes: float
+    approved_minutes: float
+    collected_speakers: int
+
+
+def quota_progress(*, campaign: Campaign) -> dict[int, CellProgress]:
+    """Per quota cell id, the progress the campaign page draws as bars."""
+    # Imported here: analytics builds on campaigns, not the other way round.
+    from labelhub.analytics.coverage import coverage_by_cell
+
+    return {
+        row.cell.pk: CellProgress(
+            cell=row.cell,
+            collected_clips=row.collected.clips,
+            approved_clips=row.approved.clips,
+            collected_minutes=row.collected.minutes,
+            approved_minutes=row.approved.minutes,
+            collected_speakers=row.collected.speakers,
+        )
+        for row in coverage_by_cell(campaign=campaign)
+    }

@@ -35,6 +35,7 @@ from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import ConsentRecord
 from labelhub.speakers.services import (
     consent_document_create,
+    consent_document_translate,
     invites_create,
     speaker_create_with_consent,
 )
@@ -204,6 +205,13 @@ class Command(BaseCommand):
             campaign=campaign,
             title=plan["consent_title"],
             text=(DEMO_DIR / plan["consent_file"]).read_text(),
+        )
+        # The same version in Korean: a Korean browser reads (and signs) this one.
+        consent_document_translate(
+            document=document,
+            language="ko",
+            title=plan["consent_title_ko"],
+            text=(DEMO_DIR / plan["consent_file_ko"]).read_text(),
         )
         prompts = self._prompts(campaign, DEMO_DIR / plan["prompts_file"], plan["prompt_category"])
         speakers = []
