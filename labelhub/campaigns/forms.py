@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
@@ -247,7 +248,9 @@ class ConsentDocumentForm(forms.ModelForm):
     def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = consent_language_choices(campaign)
-        self.fields["retention_days"].min_value = 1
+        # Zero days would promise to delete the audio before anyone could label it.
+        self.fields["retention_days"].validators.append(MinValueValidator(1))
+        self.fields["retention_days"].widget.attrs["min"] = 1
 
     def _post_clean(self) -> None:
         # The service numbers the version and validates the whole document.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
-from labelhub.campaigns.models import Campaign, CollectionChannel
+from labelhub.campaigns.models import Campaign, CollectionChannel, LegalReview
 from labelhub.campaigns.services import campaign_require_collecting, campaign_require_open
 from labelhub.errors import Conflict, DomainError
 from labelhub.speakers.invites import invite_max_age
@@ -37,7 +37,20 @@ def _document_checked(document: ConsentDocument) -> ConsentDocument:
     document.language = document.language.strip()
     document.full_clean(exclude=["text_sha256"])
     document.save()
+    _legal_review_reopen(document.campaign_id)
     return document
+
+
+def _legal_review_reopen(campaign_id: int) -> None:
+    """A new or translated text was not what the legal review signed: it is reviewed again.
+
+    Only before collection: an active campaign's review is locked, and its speakers sign the
+    newest text from now on.
+    """
+    LegalReview.objects.filter(
+        campaign_id=campaign_id,
+        campaign__status__in=[Campaign.Status.DRAFT, Campaign.Status.LEGAL_REVIEW],
+    ).update(consent_text_reviewed=False, signed_off_at=None, signed_off_by=None)
 
 
 @transaction.atomic

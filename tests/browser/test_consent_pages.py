@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.labeling.models import Task
+from labelhub.speakers.invites import invite_token
 from labelhub.speakers.models import ConsentDocument
 from labelhub.speakers.services import consent_document_create, consent_document_translate
 from tests.browser.conftest import csp_violations
@@ -163,3 +164,41 @@ def test_the_campaign_page_shows_its_things(page, login_as, pm) -> None:
     assert page.locator("#invite-table [data-state=live] button").first.inner_text() == "Copied."
     assert page.locator("#quota-cells progress.collected").count() == 4  # clips and minutes
     save_doc_screenshot(page, "campaign_page")
+
+
+def test_the_speaker_reads_korean_consent_and_a_refused_signature_shows_by_the_button(
+    korean_page,
+) -> None:
+    page = korean_page
+    invite = SpeakerInviteFactory(campaign__language="en", campaign__status="active")
+    english = consent_document_create(
+        campaign=invite.campaign, title="Voice consent", text="1. I agree."
+    )
+    consent_document_translate(
+        document=english, language="ko", title="음성 녹음 동의서", text=KOREAN_CONSENT
+    )
+
+    page.goto(f"/record/{invite_token(invite=invite)}/")
+    assert page.locator(".consent-text h3").inner_text() == "음성 녹음 동의서"
+    paragraphs = page.locator(".consent-text p").all_inner_texts()
+    assert "2. 보유 기간: 녹음은 수집일로부터 3년간 보관한 뒤 지체 없이 파기합니다." in paragraphs
+    page.select_option("#gender", "female")
+    page.fill("#birth_year", "1990")
+    page.fill("#signed_name", "홍길동")
+    page.click("#sign")  # the box "I agree" is left unticked
+
+    error = page.locator("#sign-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "계속하려면 동의서에 동의해야 합니다."  # no "agree:" prefix
+    page.wait_for_function(
+        "() => { const box = document.getElementById('sign-error').getBoundingClientRect();"
+        " return box.top >= 0 && box.bottom <= window.innerHeight; }"
+    )
+    page.check("#agree")
+    page.click("#sign")
+    page.wait_for_selector("#withdraw-info:not([hidden])")
+    wrap = page.evaluate(
+        "() => getComputedStyle(document.getElementById('withdraw-url')).overflowWrap"
+    )
+    assert wrap == "anywhere"
+    assert invite.campaign.speakers.get().consents.get().document.language == "ko"

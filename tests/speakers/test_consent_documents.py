@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from labelhub.errors import Conflict
 from labelhub.speakers.invites import invite_token
@@ -12,7 +13,13 @@ from labelhub.speakers.services import (
     consent_document_translate,
     consent_document_unchanged,
 )
-from tests.factories import CampaignFactory, ConsentRecordFactory, SpeakerInviteFactory
+from tests.factories import (
+    CampaignFactory,
+    ConsentRecordFactory,
+    LegalReviewFactory,
+    SpeakerInviteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +165,16 @@ def test_the_recorder_page_shows_the_consent_in_the_browsers_language_and_signs_
     assert response.status_code == 201
     invite.refresh_from_db()
     assert invite.speaker.consents.get().document == korean
+
+
+def test_a_new_text_reopens_a_signed_off_legal_review_before_collection() -> None:
+    campaign = CampaignFactory(status="legal_review")
+    consent_document_create(campaign=campaign, title="Consent", text="One.")
+    review = LegalReviewFactory(
+        campaign=campaign, signed_off_by=UserFactory(role="pm"), signed_off_at=timezone.now()
+    )
+
+    consent_document_create(campaign=campaign, title="Consent", text="Two.")
+
+    review.refresh_from_db()
+    assert review.signed_off_at is None and review.consent_text_reviewed is False
