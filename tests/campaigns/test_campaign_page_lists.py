@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from labelhub.analytics.coverage import coverage_by_cell
 from labelhub.campaigns.models import Prompt
 from labelhub.campaigns.page_lists import LIST_CAP
 from labelhub.campaigns.selectors import prompts_with_recording_counts, quota_progress
@@ -68,10 +69,31 @@ def test_quota_progress_counts_collected_and_approved_clips_and_minutes(campaign
     RecordingFactory(speaker=speaker, duration_seconds=15)
     RecordingFactory(speaker=speaker, status=Recording.Status.REJECTED)
 
-    progress = quota_progress(campaign=campaign)[cell.pk]
+    other = speaker_in(campaign, speaker__age_band="50s", speaker__gender="male")
+    RecordingFactory(speaker=other, duration_seconds=60)  # outside the cell
+    gone = speaker_in(campaign, speaker__age_band="30s", speaker__gender="female")
+    RecordingFactory(speaker=gone)
+    gone.withdrawn_at = timezone.now()
+    gone.save()
+    everyone = QuotaCellFactory(campaign=campaign, age_band="", gender="", target_clips=10)
 
-    assert (progress.collected_clips, progress.approved_clips) == (2, 1)
-    assert (progress.collected_minutes, progress.approved_minutes) == (0.75, 0.5)
+    progress = quota_progress(campaign=campaign)
+
+    assert (progress[cell.pk].collected_clips, progress[cell.pk].approved_clips) == (2, 1)
+    assert (progress[cell.pk].collected_minutes, progress[cell.pk].approved_minutes) == (0.75, 0.5)
+    assert progress[everyone.pk].collected_clips == 3
+    # The same numbers as the coverage dashboard's.
+    for row in coverage_by_cell(campaign=campaign):
+        mine = progress[row.cell.pk]
+        assert (mine.collected_clips, mine.approved_clips) == (
+            row.collected.clips,
+            row.approved.clips,
+        )
+        assert (mine.collected_minutes, mine.approved_minutes) == (
+            row.collected.minutes,
+            row.approved.minutes,
+        )
+        assert mine.collected_speakers == row.collected.speakers
 
 
 def test_the_page_lists_prompts_speakers_invites_and_progress_bars(browser, campaign) -> None:

@@ -178,3 +178,16 @@ def test_a_new_text_reopens_a_signed_off_legal_review_before_collection() -> Non
 
     review.refresh_from_db()
     assert review.signed_off_at is None and review.consent_text_reviewed is False
+
+
+def test_the_admin_shows_a_signed_document_but_will_not_save_it(admin_client) -> None:
+    document = ConsentRecordFactory().document
+    url = f"/admin/speakers/consentdocument/{document.pk}/change/"
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"title": "Changed", "text": "Changed", "version": 1})
+
+    assert page.status_code == 200
+    assert response.status_code == 403
+    document.refresh_from_db()
+    assert document.title != "Changed"
