@@ -136,3 +136,9 @@ def test_only_pms_may_write_consent(campaign, role) -> None:
     assert client.get(f"/campaigns/{campaign.pk}/consent/").status_code == 403
     assert client.post(f"/campaigns/{campaign.pk}/consent/", {"text": "x"}).status_code == 403
     assert not ConsentDocument.objects.filter(campaign=campaign).exists()
+
+
+def test_the_new_campaign_form_names_the_client_in_korean(browser) -> None:
+    page = browser.get("/campaigns/new/").content.decode()
+
+    assert '<label for="id_client">고객사:</label>' in page
