@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0007_long_form'),
-        ('speakers', '0006_audit_consent_versions'),
+        ("campaigns", "0007_long_form"),
+        ("speakers", "0006_audit_consent_versions"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='consentdocument',
-            name='consent_version_unique',
+            model_name="consentdocument",
+            name="consent_version_unique",
         ),
         migrations.AddConstraint(
-            model_name='consentdocument',
-            constraint=models.UniqueConstraint(fields=('campaign', 'version', 'language'), name='consent_version_language_unique'),
+            model_name="consentdocument",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "version", "language"), name="consent_version_language_unique"
+            ),
         ),
     ]
