@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from labelhub.accounts.models import User
 from labelhub.speakers.models import ConsentDocument
@@ -14,6 +15,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    # A request in Korean leaves Korean active in this thread; later tests expect English.
+    yield
+    translation.deactivate()
+
 
 TEXT = "1. 목적: 음성 인식 학습\n2. 보유 기간: 3년\n   이후 파기합니다."
 

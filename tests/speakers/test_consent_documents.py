@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from labelhub.errors import Conflict
 from labelhub.speakers.invites import invite_token
@@ -22,6 +22,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    # A request in Korean leaves Korean active in this thread; later tests expect English.
+    yield
+    translation.deactivate()
 
 
 def test_each_new_text_is_the_next_version_and_earlier_ones_stay() -> None:
