@@ -26,6 +26,28 @@ function showError(error) {
   box.hidden = false;
 }
 
+// A refused signature names the field ("agree: …"); next to the button the sentence alone reads
+// better, so take the first field's own message when the server sent them.
+export function fieldMessage(error) {
+  const fields = error?.body?.error?.fields;
+  if (fields && typeof fields === "object" && !Array.isArray(fields)) {
+    const first = Object.values(fields)[0];
+    const text = Array.isArray(first) ? first[0] : first;
+    if (typeof text === "string" && text) return text;
+  }
+  return error instanceof ApiError ? error.message : gettext("The connection failed. Check your network and try again.");
+}
+
+function showSignError(error) {
+  const box = $("sign-error");
+  box.textContent = error ? fieldMessage(error) : "";
+  box.hidden = !error;
+  if (error) {
+    box.scrollIntoView({ block: "center", behavior: "smooth" });
+    box.focus({ preventScroll: true });
+  }
+}
+
 function render() {
   const { signed, withdrawn, progress, prompt } = state;
   const finished = signed && !prompt;
@@ -61,7 +83,7 @@ function updateGuardian() {
 
 async function sign(event) {
   event.preventDefault();
-  showError(null);
+  showSignError(null);
   const form = event.target;
   const value = (name) => form.elements[name].value.trim();
   const body = {
@@ -82,7 +104,7 @@ async function sign(event) {
     state = await api(state.urls.consent, { method: "POST", body });
     render();
   } catch (error) {
-    showError(error);
+    showSignError(error);
   } finally {
     $("sign").disabled = false;
   }

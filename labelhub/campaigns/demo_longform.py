@@ -19,7 +19,11 @@ from labelhub.campaigns.services import (
 )
 from labelhub.recordings.services import recording_collect
 from labelhub.speakers.models import ConsentRecord
-from labelhub.speakers.services import consent_document_create, speaker_create_with_consent
+from labelhub.speakers.services import (
+    consent_document_create,
+    consent_document_translate,
+    speaker_create_with_consent,
+)
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
 NAME = "TV talk show, long-form (demo)"
@@ -47,6 +51,12 @@ def longform_demo_load(*, pm: User, client: Organisation, legal_review: dict) ->
         campaign=campaign,
         title="Licensed media and participant consent",
         text=(DEMO_DIR / "consent_en.txt").read_text(),
+    )
+    consent_document_translate(
+        document=document,
+        language="ko",
+        title="라이선스 영상 이용 및 참여자 동의서",
+        text=(DEMO_DIR / "consent_ko.txt").read_text(),
     )
     speakers = [
         speaker_create_with_consent(

@@ -1,6 +1,8 @@
 """Forms of the PM pages. They parse input; the services decide what is allowed."""
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
@@ -14,7 +16,7 @@ from labelhub.campaigns.models import (
     RecordingEnvironment,
     SpeechStyle,
 )
-from labelhub.speakers.models import Speaker
+from labelhub.speakers.models import ConsentDocument, Speaker
 
 
 class LinesField(forms.CharField):
@@ -85,6 +87,8 @@ class CampaignForm(forms.ModelForm):
             "asr_beam_size",
             "asr_vad_filter",
         ]
+        # The model's client field has no verbose name of its own (its label would stay English).
+        labels = {"client": _("client")}
         widgets = {
             "deadline": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -209,3 +213,64 @@ class BulkUploadForm(forms.Form):
         label=_("Studio archive (.zip)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
+
+
+def consent_language_choices(campaign: Campaign) -> list[tuple[str, str]]:
+    """The site's languages, and the campaign's own when the site has no such one."""
+    choices = [(code, str(name)) for code, name in settings.LANGUAGES]
+    primary = campaign.language.split("-")[0].lower()
+    if primary not in {code for code, _name in choices}:
+        choices.insert(0, (campaign.language, campaign.language))
+    return choices
+
+
+class ConsentDocumentForm(forms.ModelForm):
+    """A new consent version: what the speaker reads, in one language, and what it allows."""
+
+    language = forms.ChoiceField(label=_("language"))
+
+    class Meta:
+        model = ConsentDocument
+        fields = [
+            "title",
+            "language",
+            "text",
+            "allows_training",
+            "allows_third_party_delivery",
+            "allows_commercial_use",
+            "retention_days",
+        ]
+        widgets = {"text": forms.Textarea(attrs={"rows": 14})}
+        help_texts = {
+            "text": _("A blank line starts a new paragraph; numbered items start on their own."),
+        }
+
+    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = consent_language_choices(campaign)
+        # Zero days would promise to delete the audio before anyone could label it.
+        self.fields["retention_days"].validators.append(MinValueValidator(1))
+        self.fields["retention_days"].widget.attrs["min"] = 1
+
+    def _post_clean(self) -> None:
+        # The service numbers the version and validates the whole document.
+        pass
+
+
+class ConsentTranslationForm(forms.Form):
+    language = forms.ChoiceField(label=_("language"))
+    title = forms.CharField(label=_("title"), max_length=200)
+    text = forms.CharField(label=_("full text"), widget=forms.Textarea(attrs={"rows": 14}))
+
+    def __init__(self, *args: object, document: ConsentDocument, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        taken = set(
+            document.campaign.consent_documents.filter(version=document.version).values_list(
+                "language", flat=True
+            )
+        )
+        self.fields["language"].choices = [
+            (code, name)
+            for code, name in consent_language_choices(document.campaign)
+            if code not in taken
+        ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.throttles import throttle_page
-from labelhub.campaigns import quota_cells, services
+from labelhub.campaigns import page_lists, quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.forms import (
     BulkUploadForm,
@@ -28,7 +28,13 @@ from labelhub.campaigns.forms import (
 )
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
-from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
+from labelhub.campaigns.selectors import (
+    CellProgress,
+    campaign_get,
+    campaign_list,
+    legal_review_for,
+    quota_progress,
+)
 from labelhub.errors import DomainError
 from labelhub.recordings.audio import AudioRejected
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
@@ -115,11 +121,12 @@ def campaign_edit_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return _campaign_form(request, _campaign(request, campaign_id))
 
 
-def _cell_rows(campaign: Campaign) -> list[dict]:
-    """Quota cells with their values labelled for display ("" stays "" and shows as any)."""
+def _cell_rows(campaign: Campaign, progress: dict[int, CellProgress]) -> list[dict]:
+    """Quota cells with their values labelled for display ("" stays "" and shows as any), and
+    their progress (collected and approved against target)."""
     labels = quota_cells.cell_value_labels(campaign)
     return [
-        {"cell": cell}
+        {"cell": cell, "progress": progress.get(cell.pk)}
         | {
             dimension: names.get(getattr(cell, dimension), getattr(cell, dimension))
             for dimension, names in labels.items()
@@ -141,7 +148,7 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
         "review_missing": services.legal_review_missing(review),
         "review_approved": services.legal_review_is_approved(review),
         "review_form": LegalReviewForm(instance=review),
-        "cells": _cell_rows(campaign),
+        "cells": _cell_rows(campaign, quota_progress(campaign=campaign)),
         "cell_form": QuotaCellForm(campaign=campaign),
         "prompt_count": campaign.prompts.count(),
         "prompt_categories": sorted(
@@ -158,7 +165,8 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
         "editable": campaign.status != Status.CLOSED,
         "review_editable": campaign.status in (Status.DRAFT, Status.LEGAL_REVIEW),
     }
-    context.update(_collection_context(campaign))
+    context.update(_collection_context(request, campaign))
+    context.update(page_lists.lists_context(request, campaign))
     context.update(forms)
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -326,13 +334,17 @@ BULK_REFRESH_SECONDS = 3
 CREATED_INVITES = "campaigns.created_invites"
 
 
-def _collection_context(campaign: Campaign) -> dict:
-    invites = campaign.invites.select_related("speaker", "channel")[:RECENT_INVITES]
+def _collection_context(request: HttpRequest, campaign: Campaign) -> dict:
+    invites = campaign.invites.select_related("speaker", "channel")
+    if request.GET.get("show") != "invites":
+        invites = invites[:RECENT_INVITES]
+    invite_count = campaign.invites.count()
     return {
         "collecting": campaign.status == Status.ACTIVE,
         "invite_form": InviteForm(campaign=campaign),
-        "invites": invites,
-        "invite_count": campaign.invites.count(),
+        "invites": page_lists.invite_rows(request, list(invites)),
+        "invite_count": invite_count,
+        "invites_capped": len(invites) < invite_count,
         "invites_used": campaign.invites.filter(used_at__isnull=False).count(),
         "bulk_form": BulkUploadForm(),
         "bulk_uploads": campaign.bulk_uploads.select_related("uploaded_by")[:RECENT_BULK_UPLOADS],

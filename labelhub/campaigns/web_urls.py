@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from labelhub.campaigns import source_pages, views
+from labelhub.campaigns import consent_pages, source_pages, views
 
 app_name = "campaigns"
 
@@ -17,6 +17,17 @@ urlpatterns = [
         "<int:campaign_id>/legal-review/sign-off/",
         views.legal_review_sign_off_page,
         name="legal-review-sign-off",
+    ),
+    path("<int:campaign_id>/consent/", consent_pages.consent_page, name="consent"),
+    path(
+        "<int:campaign_id>/consent/<int:document_id>/",
+        consent_pages.consent_preview_page,
+        name="consent-preview",
+    ),
+    path(
+        "<int:campaign_id>/consent/<int:document_id>/translate/",
+        consent_pages.consent_translate_page,
+        name="consent-translate",
     ),
     path("<int:campaign_id>/quota-cells/", views.quota_cell_add_page, name="quota-cell-add"),
     path(

@@ -14,6 +14,12 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "campaign", "version", "language", "created_at"]
     readonly_fields = ["text_sha256"]
 
+    def has_change_permission(self, request: object, obj: ConsentDocument | None = None) -> bool:
+        # A signed text is evidence: view only (ConsentDocument.save refuses it anyway).
+        if obj is not None and obj.records.exists():
+            return False
+        return super().has_change_permission(request, obj)
+
 
 class ConsentRecordInline(admin.TabularInline):
     model = ConsentRecord

@@ -5,11 +5,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.campaigns.models import Campaign, CollectionChannel
+from labelhub.errors import Conflict
 from labelhub.validation import validate_speaker_code
 
 
+class ConsentDocumentSigned(Conflict):
+    code = "consent_document_signed"
+
+
 class ConsentDocument(models.Model):
-    """One version of a campaign's consent text. Immutable once a speaker has signed it."""
+    """One version of a campaign's consent text in one language. Immutable once signed.
+
+    A translation shares its original's version number: (campaign, version, language) is unique.
+    """
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="consent_documents"
@@ -30,7 +38,9 @@ class ConsentDocument(models.Model):
     class Meta:
         ordering = ["campaign", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "version"], name="consent_version_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "version", "language"], name="consent_version_language_unique"
+            )
         ]
         verbose_name = _("consent document")
         verbose_name_plural = _("consent documents")
@@ -39,6 +49,11 @@ class ConsentDocument(models.Model):
         return f"{self.title} v{self.version}"
 
     def save(self, *args: object, **kwargs: object) -> None:
+        # A signed text is evidence of what a speaker agreed to: changes make a new version.
+        if self.pk and ConsentRecord.objects.filter(document_id=self.pk).exists():
+            raise ConsentDocumentSigned(
+                _("This consent text has been signed and cannot be changed: write a new version.")
+            )
         self.text_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 

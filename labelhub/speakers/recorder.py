@@ -3,16 +3,39 @@ the speaker's progress and the next prompt. Shared by the page view and its JSON
 
 from typing import Any
 
+from django.utils.translation import get_language_info
+
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import prompt_next_for
+from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.invites import invite_token, withdrawal_path
 from labelhub.speakers.models import Speaker, SpeakerInvite
-from labelhub.speakers.selectors import consent_document_for, recordings_done_by
+from labelhub.speakers.selectors import (
+    consent_document_for,
+    consent_documents_latest,
+    recordings_done_by,
+)
 
 
 def _choices(pairs: Any) -> list[list[str]]:
     return [[str(value), str(label)] for value, label in pairs]
+
+
+def language_name(code: str) -> str:
+    """A language's own name for itself (한국어, English), or the code when Django lacks it."""
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
+
+
+def _languages(campaign: Campaign) -> list[list[str]]:
+    """The languages the newest consent version reads in, for the speaker to choose."""
+    return [
+        [document.language, language_name(document.language)]
+        for document in consent_documents_latest(campaign=campaign)
+    ]
 
 
 def recorder_state(*, invite: SpeakerInvite, language: str) -> dict[str, Any]:
@@ -39,7 +62,9 @@ def recorder_state(*, invite: SpeakerInvite, language: str) -> dict[str, Any]:
             "title": document.title,
             "text": document.text,
             "text_sha256": document.text_sha256,
+            "paragraphs": consent_paragraphs(document.text),
         },
+        "languages": _languages(campaign),
         "choices": {
             "age_bands": _choices(Speaker.AgeBand.choices),
             "genders": _choices(Speaker.Gender.choices),

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign
@@ -45,14 +46,32 @@ def guardian_consent_active_for(*, speaker: Speaker) -> ConsentRecord | None:
     )
 
 
+def _primary(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+def consent_documents_latest(*, campaign: Campaign) -> list[ConsentDocument]:
+    """The texts of the campaign's newest consent version, one per language."""
+    latest = ConsentDocument.objects.filter(campaign=campaign).aggregate(v=Max("version"))["v"]
+    if latest is None:
+        return []
+    return list(
+        ConsentDocument.objects.filter(campaign=campaign, version=latest).order_by("language")
+    )
+
+
 def consent_document_for(*, campaign: Campaign, language: str) -> ConsentDocument | None:
-    """The campaign's newest consent text in the reader's language, else its newest text."""
-    documents = ConsentDocument.objects.filter(campaign=campaign).order_by("-version")
-    primary = language.split("-")[0].lower()
-    for document in documents:
-        if document.language.split("-")[0].lower() == primary:
-            return document
-    return documents.first()
+    """The newest version's text in the reader's language, else in the campaign's language.
+
+    Only the newest version is offered: an older text in the reader's language would ask them
+    to agree to terms the campaign has since replaced.
+    """
+    documents = consent_documents_latest(campaign=campaign)
+    for wanted in (language, campaign.language):
+        for document in documents:
+            if wanted and _primary(document.language) == _primary(wanted):
+                return document
+    return documents[0] if documents else None
 
 
 def recordings_done_by(*, speaker: Speaker) -> int:
@@ -76,3 +95,20 @@ def speaker_codes_unusable(*, campaign_ids: list[int]) -> list[str]:
         for code in same_campaign
         if speaker_code_problem(code) or prefix_clash(code, same_campaign)
     )
+
+
+def consent_versions(*, campaign: Campaign) -> list[dict]:
+    """The campaign's consent texts by version, newest first: each with its translations and
+    how many consents were signed on it (a signed text can no longer change)."""
+    documents = (
+        ConsentDocument.objects.filter(campaign=campaign)
+        .annotate(signed=Count("records"))
+        .order_by("-version", "language")
+    )
+    versions: dict[int, list[ConsentDocument]] = {}
+    for document in documents:
+        versions.setdefault(document.version, []).append(document)
+    return [
+        {"version": version, "documents": texts, "signed": sum(d.signed for d in texts)}
+        for version, texts in versions.items()
+    ]

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
-from labelhub.campaigns.models import Campaign, CollectionChannel
-from labelhub.campaigns.services import campaign_require_collecting
+from labelhub.campaigns.models import Campaign, CollectionChannel, LegalReview
+from labelhub.campaigns.services import campaign_require_collecting, campaign_require_open
 from labelhub.errors import Conflict, DomainError
 from labelhub.speakers.invites import invite_max_age
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
@@ -23,11 +23,45 @@ class ConsentMissing(DomainError):
     code = "consent_missing"
 
 
+SCOPE_FIELDS = (
+    "allows_training",
+    "allows_third_party_delivery",
+    "allows_commercial_use",
+    "retention_days",
+)
+
+
+def _document_checked(document: ConsentDocument) -> ConsentDocument:
+    document.title = document.title.strip()
+    document.text = document.text.strip()
+    document.language = document.language.strip()
+    document.full_clean(exclude=["text_sha256"])
+    document.save()
+    _legal_review_reopen(document.campaign_id)
+    return document
+
+
+def _legal_review_reopen(campaign_id: int) -> None:
+    """A new or translated text was not what the legal review signed: it is reviewed again.
+
+    Only before collection: an active campaign's review is locked, and its speakers sign the
+    newest text from now on.
+    """
+    LegalReview.objects.filter(
+        campaign_id=campaign_id,
+        campaign__status__in=[Campaign.Status.DRAFT, Campaign.Status.LEGAL_REVIEW],
+    ).update(consent_text_reviewed=False, signed_off_at=None, signed_off_by=None)
+
+
 @transaction.atomic
 def consent_document_create(
     *, campaign: Campaign, title: str, text: str, language: str = "", **scope: object
 ) -> ConsentDocument:
     """Adds the next version of a campaign's consent text; earlier versions stay as they were."""
+    unknown = set(scope) - set(SCOPE_FIELDS)
+    if unknown:
+        raise DomainError(f"unknown consent fields: {', '.join(sorted(unknown))}")
+    campaign_require_open(campaign=campaign)
     latest = (
         ConsentDocument.objects.select_for_update()
         .filter(campaign=campaign)
@@ -41,9 +75,46 @@ def consent_document_create(
         language=language or campaign.language,
         **scope,
     )
-    document.full_clean(exclude=["text_sha256"])
-    document.save()
-    return document
+    return _document_checked(document)
+
+
+def consent_document_unchanged(
+    *, campaign: Campaign, title: str, text: str, language: str, **scope: object
+) -> ConsentDocument | None:
+    """The newest text in that language when it says exactly this already (no new version)."""
+    latest = ConsentDocument.objects.filter(campaign=campaign, language=language).first()
+    if latest is None or (latest.title, latest.text) != (title.strip(), text.strip()):
+        return None
+    if any(getattr(latest, field) != value for field, value in scope.items()):
+        return None
+    return latest
+
+
+@transaction.atomic
+def consent_document_translate(
+    *, document: ConsentDocument, language: str, title: str, text: str
+) -> ConsentDocument:
+    """The same version in another language: same scope and retention, its own text."""
+    campaign_require_open(campaign=document.campaign)
+    language = language.strip()
+    taken = ConsentDocument.objects.select_for_update().filter(
+        campaign_id=document.campaign_id, version=document.version
+    )
+    if any(other.language.lower() == language.lower() for other in taken):
+        raise Conflict(
+            _("Version %(version)d already has a text in %(language)s.")
+            % {"version": document.version, "language": language},
+            code="translation_exists",
+        )
+    translation = ConsentDocument(
+        campaign_id=document.campaign_id,
+        version=document.version,
+        title=title,
+        text=text,
+        language=language,
+        **{field: getattr(document, field) for field in SCOPE_FIELDS},
+    )
+    return _document_checked(translation)
 
 
 def evidence_hash(*, ip_address: str, user_agent: str) -> str:

@@ -24,7 +24,9 @@ def recorder(request: HttpRequest, token: str) -> HttpResponse:
         invite = invite_for_token(token=token)
     except DomainError as error:
         return _link_error(request, error)
-    state = recorder_state(invite=invite, language=request.LANGUAGE_CODE)
+    # ?lang= is the speaker's own pick among the consent's languages; else the browser's.
+    language = request.GET.get("lang", "")[:16] or request.LANGUAGE_CODE
+    state = recorder_state(invite=invite, language=language)
     context = {"state": state, "document": state["document"], "hide_login": True}
     response = render(request, "speakers/recorder.html", context)
     # The page's address is a credential: keep it out of other sites' Referer headers.

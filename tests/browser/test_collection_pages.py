@@ -27,9 +27,9 @@ def test_a_pm_makes_invite_links_and_uploads_a_studio_zip(page, login_as, pm, tm
     page.click("#invite-form button[type=submit]")
     page.wait_for_selector(".created-links")
     links = page.locator("#created-links").input_value().split()
-    page.click("button[data-copy]")
+    page.click('button[data-copy="#created-links"]')
     # The label changes only after the asynchronous copy settles, so wait for it.
-    expect(page.locator("button[data-copy]")).to_have_text("Copied.")
+    expect(page.locator('button[data-copy="#created-links"]')).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()").split() == links
     assert len(links) == 2 and all("/record/" in link for link in links)
     assert page.locator("#invite-table tbody tr").count() == 2

@@ -78,7 +78,7 @@ def test_a_pm_creates_invite_links_on_the_page_and_each_opens_the_recorder(
 
     assert response.redirect_chain == [(f"/campaigns/{campaign.pk}/#invites", 302)]
     page = response.content.decode()
-    links = sorted(set(LINK.findall(page)))
+    links = sorted(set(LINK.findall(page.split('id="created-links"')[1].split("</textarea>")[0])))
     assert len(links) == 3
     assert "3 invite links created." in page
     invites = SpeakerInvite.objects.filter(campaign=campaign)
@@ -97,13 +97,16 @@ def test_a_speaker_code_gives_one_named_link_and_shows_in_the_recent_invites(
         f"/campaigns/{campaign.pk}/invites/", {"count": 1, "speaker_code": "SEOUL-007"}, follow=True
     )
 
-    assert len(set(LINK.findall(response.content.decode()))) == 1
+    assert 'id="created-links"' in response.content.decode()
     again = browser.get(f"/campaigns/{campaign.pk}/").content.decode()
-    assert not LINK.findall(again)  # the links are shown once, and reloading issues no more
+    # Reloading issues no more links and shows no "new links" box; the open link stays in the
+    # table, to copy again.
+    assert 'id="created-links"' not in again
     assert SpeakerInvite.objects.count() == 1
-    table = again.split('id="invite-table"')[1]
+    table = again.split('id="invite-table"')[1].split("</table>")[0]
     assert "SEOUL-007" in table
-    assert "Not yet" in table
+    assert len(LINK.findall(table)) == 1
+    assert 'data-state="live"' in table and "Open" in table
 
 
 def test_the_recent_invites_say_which_were_used_and_by_which_speaker(browser, campaign) -> None:
@@ -114,7 +117,7 @@ def test_the_recent_invites_say_which_were_used_and_by_which_speaker(browser, ca
     page = browser.get(f"/campaigns/{campaign.pk}/").content.decode()
 
     table = page.split('id="invite-table"')[1].split("</table>")[0]
-    assert "USED-1" in table and "Used " in table and "Not yet" in table
+    assert "USED-1" in table and "Used " in table and "Open" in table
     assert "2 invite links issued, 1 used." in page
 
 

@@ -149,6 +149,7 @@ def _campaign_objects(campaign: Campaign, pm: User) -> tuple[dict, dict]:
     ids = {
         "campaign_id": campaign.pk,
         "speaker_id": speaker.pk,
+        "document_id": speaker.consents.get().document_id,
         "recording_id": recording.pk,
         "task_id": task.pk,
         "source_id": source.pk,

@@ -104,7 +104,8 @@ def _wav_bytes() -> bytes:
 def world() -> dict[str, object]:
     """One object of each kind, so that path ids lead the views all the way in."""
     pm = UserFactory(role=User.Role.PM)
-    campaign = ConsentDocumentFactory(campaign__status=Campaign.Status.ACTIVE).campaign
+    document = ConsentDocumentFactory(campaign__status=Campaign.Status.ACTIVE)
+    campaign = document.campaign
     recording = approved_clip(campaign, normalised_file__data=_wav_bytes())
     release = build(campaign)
     invite = SpeakerInviteFactory(campaign=campaign)
@@ -115,6 +116,7 @@ def world() -> dict[str, object]:
         "recording_id": recording.pk,
         "task_id": Task.objects.get(recording=recording).pk,
         "speaker_id": recording.speaker_id,
+        "document_id": document.pk,
         "release_id": release.pk,
         "cell_id": QuotaCellFactory(campaign=campaign).pk,
         "environment": RecordingEnvironmentFactory(campaign=campaign).pk,

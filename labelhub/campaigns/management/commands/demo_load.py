@@ -35,6 +35,7 @@ from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import ConsentRecord
 from labelhub.speakers.services import (
     consent_document_create,
+    consent_document_translate,
     invites_create,
     speaker_create_with_consent,
 )
@@ -115,6 +116,7 @@ class Command(BaseCommand):
         existing = Campaign.objects.filter(name=spec["campaign"]["name"]).first()
         if existing is not None:
             # A demo loaded by an older version gains the plan it lacks; nothing is doubled.
+            self._korean_consent(existing, spec["campaign"])
             self._plan(existing, pm=User.objects.get(username="pm"))
             self._longform(spec)
             self.stdout.write("demo data already loaded")
@@ -205,6 +207,7 @@ class Command(BaseCommand):
             title=plan["consent_title"],
             text=(DEMO_DIR / plan["consent_file"]).read_text(),
         )
+        self._korean_consent(campaign, plan)
         prompts = self._prompts(campaign, DEMO_DIR / plan["prompts_file"], plan["prompt_category"])
         speakers = []
         for entry in spec["speakers"]:
@@ -219,6 +222,21 @@ class Command(BaseCommand):
             )
             speakers.append((speaker, entry["voice"]))
         return campaign, speakers, prompts
+
+    def _korean_consent(self, campaign: Campaign, plan: dict) -> None:
+        """The newest consent version in Korean too: a Korean browser reads and signs that one."""
+        latest = campaign.consent_documents.order_by("-version").first()
+        if (
+            latest is None
+            or campaign.consent_documents.filter(version=latest.version, language="ko").exists()
+        ):
+            return
+        consent_document_translate(
+            document=latest,
+            language="ko",
+            title=plan["consent_title_ko"],
+            text=(DEMO_DIR / plan["consent_file_ko"]).read_text(),
+        )
 
     def _prompts(self, campaign: Campaign, path: Path, default_category: str) -> list[Prompt]:
         """The script goes through the PM's CSV import, each line with a category."""
