@@ -1,24 +1,10 @@
 """Display labels for quota cells and analytics groups, the campaign page's own ("20대 여성 ·
 제주"), in the active language. CSV columns and URLs keep the machine codes."""
 
-from django.utils.translation import gettext
-
 from labelhub.campaigns.models import Campaign, QuotaCell
-from labelhub.campaigns.quota_cells import CELL_DIMENSIONS, cell_value_labels
+from labelhub.campaigns.quota_cells import cell_label, cell_value_labels
 
-SEPARATOR = " · "
-
-
-def cell_label(cell: QuotaCell, labels: dict[str, dict[str, str]] | None = None) -> str:
-    """The cell's non-blank values, labelled; `labels` (cell_value_labels) saves a lookup per
-    cell when many cells of one campaign are labelled."""
-    labels = labels if labels is not None else cell_value_labels(cell.campaign)
-    parts = [
-        str(labels[dimension].get(value, value))
-        for dimension in CELL_DIMENSIONS
-        if (value := getattr(cell, dimension))
-    ]
-    return SEPARATOR.join(parts) or gettext("any speaker")
+__all__ = ["GroupLabels", "cell_label"]
 
 
 class GroupLabels:

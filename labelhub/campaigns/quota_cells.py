@@ -14,6 +14,7 @@ from labelhub.errors import Conflict, DomainError
 from labelhub.speakers.models import Speaker
 
 CELL_DIMENSIONS = ("age_band", "gender", "region", "dialect", "speech_style")
+CELL_LABEL_SEPARATOR = " · "
 CELL_FIELDS = frozenset(
     {*CELL_DIMENSIONS, "target_clips", "target_minutes", "target_speakers"}
     | {"max_minutes_per_speaker"}
@@ -29,6 +30,18 @@ def cell_value_labels(campaign: Campaign) -> dict[str, dict[str, str]]:
         "dialect": dict(dialect_choices_for(campaign)),
         "speech_style": dict(SpeechStyle.choices),
     }
+
+
+def cell_label(cell: QuotaCell, labels: dict[str, dict[str, str]] | None = None) -> str:
+    """The cell's non-blank values, labelled; `labels` (cell_value_labels) saves a lookup per
+    cell when many cells of one campaign are labelled."""
+    labels = labels if labels is not None else cell_value_labels(cell.campaign)
+    parts = [
+        str(labels[dimension].get(value, value))
+        for dimension in CELL_DIMENSIONS
+        if (value := getattr(cell, dimension))
+    ]
+    return CELL_LABEL_SEPARATOR.join(parts) or _("any speaker")
 
 
 def _cell_label(campaign: Campaign, values: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.quota_cells import cell_label, cell_value_labels
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.recordings.filters import RecordingFilters, filters_apply
 from labelhub.recordings.models import BulkUpload, Recording
@@ -159,11 +160,14 @@ def recording_filter_choices(*, campaign: Campaign) -> dict[str, list[tuple[str,
         .values_list("rejection_code", flat=True)
         .distinct()
     )
+    cell_labels = cell_value_labels(campaign)
     return {
         "speaker": [
             (c, c) for c in campaign.speakers.order_by("code").values_list("code", flat=True)
         ],
-        "cell": [(str(cell.pk), str(cell)) for cell in campaign.quota_cells.all()],
+        "cell": [
+            (str(cell.pk), cell_label(cell, cell_labels)) for cell in campaign.quota_cells.all()
+        ],
         "prompt": [
             (str(pk), _excerpt(f"{ext} {text}" if ext else text)) for pk, ext, text in prompts
         ],
