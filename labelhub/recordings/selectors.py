@@ -8,6 +8,7 @@ from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.quota_cells import cell_label, cell_value_labels
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.recordings.filters import RecordingFilters, filters_apply
+from labelhub.recordings.flag_labels import flag_choices
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.validation import InvalidParameter
 
@@ -176,6 +177,7 @@ def recording_filter_choices(*, campaign: Campaign) -> dict[str, list[tuple[str,
         "status": [(value, str(label)) for value, label in Recording.Status.choices],
         "kind": [(value, str(label)) for value, label in Recording.Kind.choices],
         "rejection_code": [(code, code) for code in codes],
+        "flag": flag_choices(),
     }
 
 
