@@ -18,6 +18,7 @@ from labelhub.labeling.services import (
     revision_next_number,
     task_is_double_for,
     text_check,
+    text_flags,
 )
 
 Decision = TranscriptRevision.Decision
@@ -88,6 +89,7 @@ def review_decide(
     else:
         text_check(recording=task.recording, text=text)
         outcome = Decision.APPROVED if text == submitted else Decision.EDITED
+    flags, prompt_cer = text_flags(recording=task.recording, text=text)
     revision = TranscriptRevision.objects.create(
         recording=task.recording,
         number=revision_next_number(recording=task.recording),
@@ -97,6 +99,8 @@ def review_decide(
         source=source,
         decision=outcome,
         comment=comment.strip(),
+        flags=flags,
+        prompt_cer=prompt_cer,
         work_seconds=work_seconds,
         language=latest.language if latest else "",
         author=reviewer,
