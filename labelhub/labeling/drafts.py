@@ -23,6 +23,7 @@ from labelhub.labeling.qa_flags import qa_flags, words_of
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
 from workers.asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
+from workers.asr.speech import speech_regions
 from workers.asr.wer import prompt_error_rates
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,12 @@ def task_priority(draft: TranscriptRevision) -> int:
 
 
 def draft_revision(
-    result: Transcription, *, prompt: str = "", duration: float | None = None, **fields: object
+    result: Transcription,
+    *,
+    prompt: str = "",
+    duration: float | None = None,
+    voiced_seconds: float | None = None,
+    **fields: object,
 ) -> TranscriptRevision:
     """An unsaved ASR draft revision holding what the engine said; `fields` name the rest.
 
@@ -226,6 +232,7 @@ def draft_revision(
         prompt=prompt,
         duration=duration,
         words=words_of(segments),
+        voiced_seconds=voiced_seconds,
     )
     return TranscriptRevision(
         kind=TranscriptRevision.Kind.ASR_DRAFT,
@@ -243,6 +250,20 @@ def draft_revision(
         decode_seconds=round(result.decode_seconds, 3),
         **fields,
     )
+
+
+def voiced_seconds_of(recording: Recording) -> float | None:
+    """Seconds of speech Silero VAD finds in the clip; None when its audio cannot be read.
+
+    Whisper writes text over noise and music ("and sound of car noise." over white noise,
+    fixtures/qa/whisper_outputs.json); no voice under a draft is the sign of it.
+    """
+    try:
+        with local_path(recording.normalised_file) as path:
+            return round(sum(end - start for start, end in speech_regions(path)), 3)
+    except Exception:  # a missing or unreadable file only costs the flag, never the draft
+        logger.warning("no VAD for recording %s", recording.pk, exc_info=True)
+        return None
 
 
 @transaction.atomic
@@ -271,6 +292,7 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
         prompt_cer=cer,
         prompt=recording.prompt.text if recording.prompt else "",
         duration=recording.duration_seconds or result.duration,
+        voiced_seconds=voiced_seconds_of(recording),
     )
     draft.save()
     recording.asr_status = Recording.AsrStatus.DONE

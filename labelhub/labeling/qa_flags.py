@@ -130,15 +130,29 @@ def _ends_korean(said: str, phrase: str) -> bool:
 
 
 def text_without_audio(
-    text: str, *, language: str, duration: float | None, words: Iterable[TimedWord] = ()
+    text: str,
+    *,
+    language: str,
+    duration: float | None,
+    words: Iterable[TimedWord] = (),
+    voiced_seconds: float | None = None,
 ) -> bool:
-    """True when the text cannot all be speech: too fast for the audio, or timed past its end."""
+    """True when the text cannot all be speech: text over audio with no voice in it, more
+    letters than the voiced seconds can hold, or words timed past the audio's end.
+
+    `voiced_seconds` is the speech Silero VAD found in the clip; without it, the duration.
+    """
+    letters = len(normalise(text).replace(" ", ""))
+    if not letters:
+        return False
+    if voiced_seconds is not None and voiced_seconds <= 0:
+        return True
+    spoken = voiced_seconds if voiced_seconds is not None else duration
+    limit = MAX_CHARS_PER_SECOND.get(_base_language(language), DEFAULT_MAX_CHARS_PER_SECOND)
+    if spoken and letters > limit * max(spoken, 0.5):
+        return True
     if not duration or duration <= 0:
         return False
-    letters = len(normalise(text).replace(" ", ""))
-    limit = MAX_CHARS_PER_SECOND.get(_base_language(language), DEFAULT_MAX_CHARS_PER_SECOND)
-    if letters > limit * max(duration, 0.5):
-        return True
     return any(float(word.get("end", 0.0)) > duration + PAST_END_TOLERANCE for word in words)
 
 
@@ -157,12 +171,14 @@ def qa_flags(
     prompt: str = "",
     duration: float | None = None,
     words: Sequence[TimedWord] = (),
+    voiced_seconds: float | None = None,
 ) -> list[str]:
     """Every QA flag of the text, in a fixed order."""
     flags = []
     if hallucination_phrase(text, language=language, prompt=prompt):
         flags.append("hallucination")
-    if text_without_audio(text, language=language, duration=duration, words=words):
+    timing = {"duration": duration, "words": words, "voiced_seconds": voiced_seconds}
+    if text_without_audio(text, language=language, **timing):
         flags.append("text_without_audio")
     if prompt and prompt_mismatch(text, prompt=prompt) is not None:
         flags.append("prompt_mismatch")
