@@ -1,5 +1,8 @@
 """The campaign's transcript normalisation policy: each rule, its fixes, and submit refusal."""
 
+import json
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -137,3 +140,13 @@ def test_check_api_takes_the_policy_and_translates(labeler, api_for) -> None:
     assert korean[0]["fix"]["label"] == "소문자로"
     bad = client.post(reverse("convention-check"), {"text": "x", "casing": "upper"}, format="json")
     assert bad.status_code == 400
+
+
+def test_the_demo_prompts_follow_the_demo_policy() -> None:
+    # The demo campaign writes transcripts like its script; every prompt passes its policy.
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    plan = json.loads((demo / "demo.json").read_text())["campaign"]
+    policy = {k.removeprefix("transcript_"): v for k, v in plan["transcript_policy"].items()}
+    assert policy == {"casing": "lower", "final_punctuation": "none", "numbers": "words"}
+    prompts = (demo / plan["prompts_file"]).read_text().split("\n")
+    assert {p: issues(p, **policy) for p in prompts if p} == {p: [] for p in prompts if p}
