@@ -7,6 +7,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import Prompt
 from labelhub.labeling.models import Task
 from labelhub.labeling.services import task_claim_next, task_submit
+from tests.browser.screenshots import save_doc_screenshot
 from tests.factories import ConsentRecordFactory, UserFactory
 from tests.labeling.audio import ingested_recording, store_draft
 
@@ -45,6 +46,7 @@ def test_a_prompt_mismatch_needs_a_confirmation_to_approve(page, login_as, tmp_p
     assert "far from the prompt" in warning.inner_text()
     assert page.locator("#mismatch-prompt").inner_text() == PROMPT
     assert page.locator("#mismatch-text").inner_text() == "turn on the television"
+    save_doc_screenshot(page, "review_prompt_mismatch")
 
     page.locator("#transcript").focus()
     page.keyboard.press("Control+Enter")
