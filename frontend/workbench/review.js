@@ -128,6 +128,7 @@ async function decide(decision) {
     text: textarea.value,
     comment: $("comment").value,
     base_revision: task.base_revision,
+    confirm_flags: $("confirm-flags").checked,
     work_seconds: Math.round((performance.now() - openedAt) / 100) / 10,
   };
   try {

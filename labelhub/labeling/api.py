@@ -355,6 +355,7 @@ class ReviewClaimApi(APIView):
 class DecisionSerializer(SubmitSerializer):
     decision = serializers.ChoiceField(choices=["approve", "return"])
     comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+    confirm_flags = serializers.BooleanField(required=False, default=False)
 
 
 class ReviewDecideApi(APIView):
@@ -374,6 +375,7 @@ class ReviewDecideApi(APIView):
             comment=data["comment"],
             work_seconds=data["work_seconds"],
             source=_source(request),
+            confirm_flags=data["confirm_flags"],
         )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 

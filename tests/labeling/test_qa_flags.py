@@ -186,3 +186,23 @@ def hallucinated_draft(recording):
         model="other",
     )
     return draft_store(recording_id=recording.pk, result=result)
+
+
+@pytest.mark.django_db
+def test_approving_a_flagged_text_needs_confirm_flags(labeler, api_for) -> None:
+    task, revision = prompted_submission(
+        labeler, prompt="show me the weather for tomorrow", text="turn on the television."
+    )
+    client = api_for(reviewer_user())
+    client.post(reverse("review-claim"))
+    decide = reverse("review-decide", args=[task.pk])
+    body = {"decision": "approve", "text": revision.text, "base_revision": revision.pk}
+
+    refused = client.post(decide, body, format="json")
+    approved = client.post(decide, {**body, "confirm_flags": True}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "flags_unconfirmed"
+    assert refused.json()["error"]["flags"] == ["prompt_mismatch"]
+    assert approved.status_code == 201
+    assert approved.json()["decision"] == "approved"
