@@ -1,10 +1,14 @@
 // The reviewer's page: listen, read the word-level diff of the Whisper draft against the
 // labeler's text, then approve (edits included) or return with a comment. A segment of a
 // long-form source plays only its span of the source (reviewers decide on text, not cuts).
+// A submitted text with QA flags (a prompt mismatch, a known Whisper hallucination) shows a
+// warning before anything else, and approving it needs the confirm box ticked: one Ctrl+Enter
+// must never approve "turn on the television." for a clip whose prompt was another sentence.
 
 import { api, gettext, interpolate } from "../shared/api.js";
 import { ConventionChecker } from "./checker.js";
 import { renderDiff } from "./diff.js";
+import { showFlags } from "./flags.js";
 import { bindShortcuts } from "./keys.js";
 import { Outbox } from "./outbox.js";
 import { Player } from "./player.js";
@@ -34,6 +38,28 @@ let task = null;
 let openedAt = 0;
 let busy = false;
 let heartbeat = null;
+const IGNORE_KEY = "labelhub:review:diff-ignore-case-punctuation";
+const ignoreBox = $("diff-normalise");
+ignoreBox.checked = localStorage.getItem(IGNORE_KEY) !== "0"; // on unless turned off
+
+function drawDiff() {
+  renderDiff($("diff"), task?.asr?.text || "", textarea.value, { normalise: ignoreBox.checked });
+}
+
+function flagged() {
+  return (task?.qa_flags || []).length > 0;
+}
+
+function showQaFlags(data) {
+  showFlags($("qa-flags"), $("qa-flag-list"), data.qa_flags);
+  const mismatch = (data.qa_flags || []).some((flag) => flag.code === "prompt_mismatch");
+  $("mismatch").hidden = !mismatch;
+  $("mismatch-prompt").textContent = data.prompt_text || "";
+  $("mismatch-text").textContent = data.submitted?.text || "";
+  const rate = data.submitted?.prompt_cer;
+  $("mismatch-cer").textContent = rate == null ? "" : interpolate(gettext("CER against the prompt: %s%"), [Math.round(rate * 100)]);
+  $("confirm-flags").checked = false;
+}
 
 function say(message, kind = "") {
   $("status").textContent = message;
@@ -53,11 +79,13 @@ async function next() {
   $("labeler").textContent = data.labeler || "";
   textarea.value = data.submitted?.text || "";
   $("comment").value = "";
-  renderDiff($("diff"), data.asr?.text || "", textarea.value);
+  drawDiff();
+  showQaFlags(data);
   $("prompt").hidden = !data.prompt_text;
   $("prompt-text").textContent = data.prompt_text || "";
   $("history-link").href = url(config.historyPage, data.recording);
   checker.convention = data.convention;
+  checker.policy = data.policy || {};
   checker.check();
   loadAudio(data);
   heartbeat = setInterval(() => api(url(config.leaseUrl, data.id), { method: "POST" }).catch(() => {}), config.heartbeatSeconds * 1000);
@@ -90,12 +118,17 @@ async function decide(decision) {
     $("comment").focus();
     return say(gettext("Write a comment for the labeler before returning the clip."), "error");
   }
+  if (decision === "approve" && flagged() && !$("confirm-flags").checked) {
+    $("confirm-flags").focus();
+    return say(gettext("This text is flagged: read the warning, tick the box to confirm, then approve."), "error");
+  }
   busy = true;
   const body = {
     decision,
     text: textarea.value,
     comment: $("comment").value,
     base_revision: task.base_revision,
+    confirm_flags: $("confirm-flags").checked,
     work_seconds: Math.round((performance.now() - openedAt) / 100) / 10,
   };
   try {
@@ -117,7 +150,11 @@ async function decide(decision) {
   }
 }
 
-textarea.addEventListener("input", () => renderDiff($("diff"), task?.asr?.text || "", textarea.value));
+textarea.addEventListener("input", drawDiff);
+ignoreBox.addEventListener("change", () => {
+  localStorage.setItem(IGNORE_KEY, ignoreBox.checked ? "1" : "0");
+  drawDiff();
+});
 $("approve").addEventListener("click", () => decide("approve"));
 $("return").addEventListener("click", () => decide("return"));
 $("play").addEventListener("click", () => player.togglePlay());

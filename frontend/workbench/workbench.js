@@ -5,6 +5,7 @@
 
 import { api, gettext, interpolate } from "../shared/api.js";
 import { ConventionChecker } from "./checker.js";
+import { showFlags } from "./flags.js";
 import { bindShortcuts } from "./keys.js";
 import { Outbox } from "./outbox.js";
 import { Player } from "./player.js";
@@ -102,7 +103,9 @@ function open(data) {
   $("prompt-text").textContent = data.prompt_text || "";
   $("history-link").href = url(config.historyPage, data.recording);
   $("low-confidence").hidden = !data.asr?.low_confidence;
+  showFlags($("qa-flags"), $("qa-flag-list"), data.qa_flags);
   checker.convention = data.convention;
+  checker.policy = data.policy || {};
   checker.check();
   timeAudio();
   const drafted = data.asr?.segments || [];
@@ -164,7 +167,9 @@ function openSegments(data) {
   $("mode").hidden = true;
   $("regions").replaceChildren();
   timeAudio();
+  showFlags($("qa-flags"), $("qa-flag-list"), []);
   checker.convention = data.convention;
+  checker.policy = data.policy || {};
   heartbeat = setInterval(renewLease, config.heartbeatSeconds * 1000);
   say("");
   segments.open(data).then(markPeaksDrawn).catch(handleError);

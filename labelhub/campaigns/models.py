@@ -34,6 +34,23 @@ class Campaign(models.Model):
         PLAIN = "plain", _("Plain text")
         KSPON = "kspon", _("KsponSpeech (ETRI) conventions")
 
+    # The transcript normalisation policy: how every delivered transcript writes case, the
+    # final punctuation mark and numbers, so a dataset never mixes "Play" and "play".
+    class Casing(models.TextChoices):
+        ANY = "any", _("Any")
+        LOWER = "lower", _("All lowercase")
+        SENTENCE = "sentence", _("Sentence case (capital first letter)")
+
+    class FinalPunctuation(models.TextChoices):
+        ANY = "any", _("Any")
+        REQUIRED = "required", _("Required (. ? or !)")
+        NONE = "none", _("None")
+
+    class Numbers(models.TextChoices):
+        ANY = "any", _("Any")
+        WORDS = "words", _("As words (eleven)")
+        DIGITS = "digits", _("As digits (11)")
+
     # A BCP 47 tag: "ko", "ko-KR", "en-US". The ASR model and text rules follow it.
     language = models.CharField(_("language"), max_length=16)
     locale = models.CharField(_("locale"), max_length=16, blank=True)
@@ -61,6 +78,18 @@ class Campaign(models.Model):
         max_length=16,
         choices=Convention.choices,
         default=Convention.PLAIN,
+    )
+    transcript_casing = models.CharField(
+        _("transcript casing"), max_length=16, choices=Casing.choices, default=Casing.ANY
+    )
+    transcript_final_punctuation = models.CharField(
+        _("final punctuation"),
+        max_length=16,
+        choices=FinalPunctuation.choices,
+        default=FinalPunctuation.ANY,
+    )
+    transcript_numbers = models.CharField(
+        _("numbers in transcripts"), max_length=16, choices=Numbers.choices, default=Numbers.ANY
     )
     # What the client may do with the delivered data; every release's datasheet states both.
     dataset_license = models.CharField(

@@ -12,8 +12,9 @@ from labelhub.accounts.models import User
 from labelhub.accounts.permissions import IsLabelingStaff, IsPM
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict
-from labelhub.labeling.conventions import CHECKERS, convention_check
+from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.labeling.qa_flags import flag_message
 from labelhub.labeling.review import double_submit, review_claim_next, review_decide
 from labelhub.labeling.segment_api import source_block
 from labelhub.labeling.selectors import (
@@ -114,6 +115,8 @@ class TaskSerializer(serializers.ModelSerializer):
     prompt_text = serializers.CharField(source="recording.prompt.text", default="")
     duration_seconds = serializers.FloatField(source="recording.duration_seconds")
     convention = serializers.CharField(source="recording.campaign.convention")
+    policy = serializers.SerializerMethodField()
+    qa_flags = serializers.SerializerMethodField()
     campaign = serializers.CharField(source="recording.campaign.name")
 
     class Meta:
@@ -133,6 +136,8 @@ class TaskSerializer(serializers.ModelSerializer):
             "prompt_text",
             "duration_seconds",
             "convention",
+            "policy",
+            "qa_flags",
             "return_comment",
             "times_returned",
         ]
@@ -187,6 +192,16 @@ class TaskSerializer(serializers.ModelSerializer):
             "confidence": draft.confidence,
             "low_confidence": draft.low_confidence,
         }
+
+    def get_policy(self, task: Task) -> dict[str, str]:
+        return TranscriptPolicy.of(task.recording.campaign).as_json()
+
+    def get_qa_flags(self, task: Task) -> list[dict]:
+        # The flags of the text on screen: the draft's for a labeler, the submitted text's for
+        # a reviewer (a prompt mismatch there must be seen before approving).
+        editing = self._editing(task)
+        flags = editing.flags if editing else []
+        return [{"code": code, "message": flag_message(code)} for code in flags]
 
     def get_base_revision(self, task: Task) -> int | None:
         editing = self._editing(task)
@@ -342,6 +357,7 @@ class ReviewClaimApi(APIView):
 class DecisionSerializer(SubmitSerializer):
     decision = serializers.ChoiceField(choices=["approve", "return"])
     comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+    confirm_flags = serializers.BooleanField(required=False, default=False)
 
 
 class ReviewDecideApi(APIView):
@@ -361,6 +377,7 @@ class ReviewDecideApi(APIView):
             comment=data["comment"],
             work_seconds=data["work_seconds"],
             source=_source(request),
+            confirm_flags=data["confirm_flags"],
         )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
@@ -394,6 +411,12 @@ class RecordingHistoryApi(APIView):
 class ConventionCheckSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
     convention = serializers.ChoiceField(choices=sorted(CHECKERS), default="plain")
+    # The campaign's normalisation policy, as the task handed it to the page.
+    casing = serializers.ChoiceField(choices=Campaign.Casing.values, default="any")
+    final_punctuation = serializers.ChoiceField(
+        choices=Campaign.FinalPunctuation.values, default="any"
+    )
+    numbers = serializers.ChoiceField(choices=Campaign.Numbers.values, default="any")
 
 
 class ConventionCheckApi(APIView):
@@ -404,7 +427,13 @@ class ConventionCheckApi(APIView):
     def post(self, request: Request) -> Response:
         incoming = ConventionCheckSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        issues = convention_check(**incoming.validated_data)
+        data = dict(incoming.validated_data)
+        policy = TranscriptPolicy(
+            casing=data.pop("casing"),
+            final_punctuation=data.pop("final_punctuation"),
+            numbers=data.pop("numbers"),
+        )
+        issues = convention_check(**data, policy=policy)
         return Response({"issues": [issue.as_json() for issue in issues]})
 
 

@@ -19,9 +19,11 @@ from django.utils import timezone
 from labelhub.campaigns.models import Campaign
 from labelhub.job_runs import gave_up_reason
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
+from labelhub.labeling.qa_flags import qa_flags, words_of
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
 from workers.asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
+from workers.asr.speech import speech_regions
 from workers.asr.wer import prompt_error_rates
 
 logger = logging.getLogger(__name__)
@@ -210,13 +212,33 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
-def draft_revision(result: Transcription, **fields: object) -> TranscriptRevision:
-    """An unsaved ASR draft revision holding what the engine said; `fields` name the rest."""
+def draft_revision(
+    result: Transcription,
+    *,
+    prompt: str = "",
+    duration: float | None = None,
+    voiced_seconds: float | None = None,
+    **fields: object,
+) -> TranscriptRevision:
+    """An unsaved ASR draft revision holding what the engine said; `fields` name the rest.
+
+    Its flags are the engine's and our QA flags (labeling/qa_flags.py): a hallucinated phrase
+    always, and, given the clip's prompt and duration, a prompt mismatch or text with no audio.
+    """
+    segments = result.segments_as_json()
+    found = qa_flags(
+        result.text,
+        language=result.language,
+        prompt=prompt,
+        duration=duration,
+        words=words_of(segments),
+        voiced_seconds=voiced_seconds,
+    )
     return TranscriptRevision(
         kind=TranscriptRevision.Kind.ASR_DRAFT,
         source=TranscriptRevision.Source.ASR,
         text=result.text,
-        segments=result.segments_as_json(),
+        segments=segments,
         language=result.language,
         language_probability=round(result.language_probability, 4),
         engine=result.engine,
@@ -224,10 +246,24 @@ def draft_revision(result: Transcription, **fields: object) -> TranscriptRevisio
         engine_version=result.engine_version,
         confidence=result.confidence,
         low_confidence=result.low_confidence,
-        flags=list(result.flags),
+        flags=[*result.flags, *(flag for flag in found if flag not in result.flags)],
         decode_seconds=round(result.decode_seconds, 3),
         **fields,
     )
+
+
+def voiced_seconds_of(recording: Recording) -> float | None:
+    """Seconds of speech Silero VAD finds in the clip; None when its audio cannot be read.
+
+    Whisper writes text over noise and music ("and sound of car noise." over white noise,
+    fixtures/qa/whisper_outputs.json); no voice under a draft is the sign of it.
+    """
+    try:
+        with local_path(recording.normalised_file) as path:
+            return round(sum(end - start for start, end in speech_regions(path)), 3)
+    except Exception:  # a missing or unreadable file only costs the flag, never the draft
+        logger.warning("no VAD for recording %s", recording.pk, exc_info=True)
+        return None
 
 
 @transaction.atomic
@@ -254,6 +290,9 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
         parent=latest,
         prompt_wer=wer,
         prompt_cer=cer,
+        prompt=recording.prompt.text if recording.prompt else "",
+        duration=recording.duration_seconds or result.duration,
+        voiced_seconds=voiced_seconds_of(recording),
     )
     draft.save()
     recording.asr_status = Recording.AsrStatus.DONE

@@ -18,6 +18,7 @@ from labelhub.labeling.services import (
     revision_next_number,
     task_is_double_for,
     text_check,
+    text_flags,
 )
 
 Decision = TranscriptRevision.Decision
@@ -64,11 +65,13 @@ def review_decide(
     comment: str = "",
     work_seconds: float | None = None,
     source: str = TranscriptRevision.Source.API,
+    confirm_flags: bool = False,
 ) -> TranscriptRevision:
     """Approves (with or without edits) or returns a submitted transcript; adds a REVIEW revision.
 
     `decision` is "approve" or "return"; an approval whose text differs from the labeler's is
     recorded as edited. A return needs a comment, which the labeler sees when they get it back.
+    Approving a text with QA flags (a prompt mismatch, a hallucination) needs `confirm_flags`.
     """
     if decision not in {"approve", "return"}:
         raise DomainError(f"decision must be approve or return, not {decision!r}")
@@ -86,8 +89,10 @@ def review_decide(
             raise DomainError("say what to fix: a return needs a comment", code="comment_required")
         outcome, text = Decision.RETURNED, submitted
     else:
+        _check_flags_confirmed(latest, confirm_flags)
         text_check(recording=task.recording, text=text)
         outcome = Decision.APPROVED if text == submitted else Decision.EDITED
+    flags, prompt_cer = text_flags(recording=task.recording, text=text)
     revision = TranscriptRevision.objects.create(
         recording=task.recording,
         number=revision_next_number(recording=task.recording),
@@ -97,6 +102,8 @@ def review_decide(
         source=source,
         decision=outcome,
         comment=comment.strip(),
+        flags=flags,
+        prompt_cer=prompt_cer,
         work_seconds=work_seconds,
         language=latest.language if latest else "",
         author=reviewer,
@@ -112,6 +119,28 @@ def review_decide(
         task.return_comment = ""
     task.save()
     return revision
+
+
+class FlagsUnconfirmed(DomainError):
+    """The submitted text carries QA flags and the reviewer did not confirm them."""
+
+    code = "flags_unconfirmed"
+
+    def __init__(self, flags: list[str]) -> None:
+        super().__init__(
+            f"the submitted text is flagged ({', '.join(flags)}): confirm to approve it"
+        )
+        self.extra = {"flags": flags}
+
+
+def _check_flags_confirmed(latest: TranscriptRevision | None, confirmed: bool) -> None:
+    # One keystroke must not approve a text the checks doubt: the page asks first, and an API
+    # caller says confirm_flags=true.
+    flags = (
+        list(latest.flags) if latest and latest.kind != TranscriptRevision.Kind.ASR_DRAFT else []
+    )
+    if flags and not confirmed:
+        raise FlagsUnconfirmed(flags)
 
 
 def asr_draft_of(*, task: Task) -> TranscriptRevision | None:

@@ -12,12 +12,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
+from labelhub.analytics.text import cer
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError, NotAllowed
-from labelhub.labeling.conventions import convention_check
+from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.labeling.qa_flags import qa_flags
 from labelhub.recordings.models import Recording
 
 # The roles a campaign can list as its labelers (PMs see every campaign anyway).
@@ -356,9 +358,27 @@ def revision_next_number(*, recording: Recording) -> int:
 
 
 def text_check(*, recording: Recording, text: str) -> None:
-    issues = convention_check(convention=recording.campaign.convention, text=text)
+    """Refuses text that breaks the campaign's convention or its normalisation policy."""
+    campaign = recording.campaign
+    issues = convention_check(
+        convention=campaign.convention, text=text, policy=TranscriptPolicy.of(campaign)
+    )
     if issues:
         raise ConventionViolation(issues)
+
+
+def text_flags(*, recording: Recording, text: str) -> tuple[list[str], float | None]:
+    """QA flags of a person's text, and its normalised CER against the prompt the speaker read.
+
+    Stored on the revision, so the reviewer sees a prompt mismatch before approving it.
+    """
+    prompt = recording.prompt.text if recording.prompt_id else ""
+    flags = qa_flags(
+        text, language=recording.campaign.language, prompt=prompt,
+        duration=recording.duration_seconds,
+    )  # fmt: skip
+    rate = cer(reference=prompt, hypothesis=text) if prompt else None
+    return flags, round(rate, 4) if rate is not None else None
 
 
 def _check_holder(task: Task, user: User) -> None:
@@ -402,12 +422,15 @@ def task_submit(
     text_check(recording=task.recording, text=text)
     latest = revision_latest(recording=task.recording)
     revision_check_base(latest, base_revision_id)
+    flags, prompt_cer = text_flags(recording=task.recording, text=text)
     revision = TranscriptRevision.objects.create(
         recording=task.recording,
         number=revision_next_number(recording=task.recording),
         parent=latest,
         kind=TranscriptRevision.Kind.LABELER_EDIT,
         text=text,
+        flags=flags,
+        prompt_cer=prompt_cer,
         source=source,
         work_seconds=work_seconds,
         language=latest.language if latest else "",

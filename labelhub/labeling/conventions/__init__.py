@@ -10,6 +10,7 @@ from collections.abc import Callable
 from labelhub.labeling.conventions.base import ConventionIssue
 from labelhub.labeling.conventions.kspon import check_kspon
 from labelhub.labeling.conventions.plain import check_plain
+from labelhub.labeling.conventions.policy import TranscriptPolicy, check_policy
 
 Checker = Callable[[str], list[ConventionIssue]]
 
@@ -19,13 +20,19 @@ CHECKERS: dict[str, Checker] = {
 }
 
 
-def convention_check(*, convention: str, text: str) -> list[ConventionIssue]:
-    """Every problem of the text under the named convention, in reading order."""
+def convention_check(
+    *, convention: str, text: str, policy: TranscriptPolicy | None = None
+) -> list[ConventionIssue]:
+    """Every problem of the text under the named convention and the campaign's normalisation
+    policy, in reading order."""
     try:
         checker = CHECKERS[convention or "plain"]
     except KeyError:
         raise ValueError(f"unknown transcription convention {convention!r}") from None
-    return sorted(checker(text), key=lambda issue: (issue.start, issue.end))
+    issues = checker(text)
+    if policy is not None and text.strip():
+        issues += check_policy(text, policy)
+    return sorted(issues, key=lambda issue: (issue.start, issue.end))
 
 
-__all__ = ["CHECKERS", "ConventionIssue", "convention_check"]
+__all__ = ["CHECKERS", "ConventionIssue", "TranscriptPolicy", "convention_check"]

@@ -201,6 +201,8 @@ class Command(BaseCommand):
             name=plan["name"],
             language=plan["language"],
             description=plan["description"],
+            # Written like the prompts ("switch to channel eleven"), so delivered text agrees.
+            **plan.get("transcript_policy", {}),
         )
         document = consent_document_create(
             campaign=campaign,
