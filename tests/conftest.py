@@ -1,8 +1,10 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from labelhub.accounts.models import User
@@ -16,6 +18,14 @@ def media_root(settings: object, tmp_path: Path) -> Path:
     root.mkdir()
     settings.MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """A request in Korean leaves Korean active in this thread; the next test starts in the
+    default language again, so its English assertions don't depend on test order."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -146,8 +146,7 @@ PAGES = [
 # Pages owned by other parts of issue 14 that still show English; the lead fixes them at merge.
 # Listed so this branch stays green: each is an xfail (not strict) until it is fixed, then
 # remove it here.
-PENDING: dict[str, str] = {
-}
+PENDING: dict[str, str] = {}
 
 
 def _url(world: KoreanWorld, path: str) -> str:

@@ -77,7 +77,7 @@ def test_a_pm_lands_on_what_needs_them_in_korean(page, context, live_server) -> 
 
     assert page.url == live_server.url + "/"
     assert page.locator("h1").inner_text() == "처리할 일"
-    assert _menu(page) == ["캠페인", "분석", "작업대", "검수", "분류", "배포"]
+    assert _menu(page) == ["캠페인", "분석", "작업대", "검수", "분류", "릴리스"]
     row = page.locator("tr", has_text="가전 명령 1")
     assert row.locator("[data-item=review]").inner_text() == "3"
     assert row.locator("[data-item=leases] a").get_attribute("href").startswith("/work/queue/")
