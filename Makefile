@@ -13,7 +13,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/labelhub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test setup system-deps messages vendor lint clean
+.PHONY: demo test screenshots setup system-deps messages vendor lint clean
 
 setup: system-deps $(VENV)/.installed messages vendor
 
@@ -71,6 +71,14 @@ test: setup
 	  $(BIN)/python manage.py collectstatic --noinput -v 0
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(BIN)/pytest $(PYTEST_ARGS)
+
+# README's screenshots (docs/screenshots/) come from the browser tests that save them.
+SCREENSHOT_TESTS := $(shell grep -rl save_doc_screenshot tests/browser --include='test_*.py')
+screenshots: setup
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(BIN)/python manage.py collectstatic --noinput -v 0
+	LABELHUB_SCREENSHOTS=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(BIN)/pytest $(SCREENSHOT_TESTS)
 
 lint:
 	$(BIN)/ruff check .
