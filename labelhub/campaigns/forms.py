@@ -41,6 +41,14 @@ LONG_FORM_FIELDS = (
     "segment_max_seconds",
     "segment_target_seconds",
 )
+TRANSCRIPT_POLICY_FIELDS = (
+    "transcript_casing",
+    "transcript_final_punctuation",
+    "transcript_numbers",
+)
+# Fields added after the form's first clients: left out of a post, they keep the campaign's
+# value (or the model's default) instead of failing the whole plan.
+DEFAULTED_FIELDS = LONG_FORM_FIELDS + TRANSCRIPT_POLICY_FIELDS
 
 
 class CampaignForm(forms.ModelForm):
@@ -107,12 +115,12 @@ class CampaignForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
-        for name in LONG_FORM_FIELDS:
+        for name in DEFAULTED_FIELDS:
             self.fields[name].required = False
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in LONG_FORM_FIELDS:
+        for name in DEFAULTED_FIELDS:
             if cleaned.get(name) in (None, ""):
                 current = getattr(self.instance, name, None) if self.instance.pk else None
                 cleaned[name] = current or Campaign._meta.get_field(name).get_default()

@@ -39,6 +39,9 @@ PERSONAL = {
 # A published release's datasheet counts speakers per dialect and region; it is part of the
 # immutable release and is withdrawn with it (the release-integrity rules), not edited here.
 PUBLISHED_RELEASE_COLUMNS = {"releases_release.datasheet_md", "releases_release.datasheet_html"}
+# The published datasheet in each UI language sits in build_facts under this key; the rest of
+# build_facts is still scanned.
+PUBLISHED_RELEASE_KEYS = {"releases_release.build_facts": "datasheet_html"}
 
 
 def text_columns() -> list[tuple[str, str]]:
@@ -57,6 +60,8 @@ def where_stored(value: str) -> list[str]:
     with connection.cursor() as cursor:
         for table, column in text_columns():
             quoted_table, quoted_column = connection.ops.quote_name(table), f'"{column}"'
+            if kept_key := PUBLISHED_RELEASE_KEYS.get(f"{table}.{column}"):
+                quoted_column = f"({quoted_column}::jsonb - '{kept_key}')"
             cursor.execute(
                 f"SELECT 1 FROM {quoted_table} WHERE {quoted_column}::text LIKE %s LIMIT 1",
                 [f"%{value}%"],
