@@ -154,7 +154,10 @@ def recording_pretranscribe(
             drafts_mark_failed([recording], str(result))
             own_error = result if recording.pk == own.pk else own_error
             continue
-        draft = draft_store(recording_id=recording.pk, result=result)
+        # VAD reads the audio: done before draft_store takes the row lock, and only when there is
+        # text it could find no voice under.
+        voiced = voiced_seconds_of(recording) if result.text.strip() else None
+        draft = draft_store(recording_id=recording.pk, result=result, voiced_seconds=voiced)
         if draft is not None:
             drafts.append(draft)
     if own_error is not None:
@@ -267,8 +270,11 @@ def voiced_seconds_of(recording: Recording) -> float | None:
 
 
 @transaction.atomic
-def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevision | None:
-    """Appends an ASR draft unless this engine and model already drafted the recording."""
+def draft_store(
+    *, recording_id: int, result: Transcription, voiced_seconds: float | None = None
+) -> TranscriptRevision | None:
+    """Appends an ASR draft unless this engine and model already drafted the recording;
+    `voiced_seconds` (voiced_seconds_of) lets its QA flags see text with no speech under it."""
     recording = (
         Recording.objects.select_for_update(of=("self",))
         .select_related("prompt")
@@ -292,7 +298,7 @@ def draft_store(*, recording_id: int, result: Transcription) -> TranscriptRevisi
         prompt_cer=cer,
         prompt=recording.prompt.text if recording.prompt else "",
         duration=recording.duration_seconds or result.duration,
-        voiced_seconds=voiced_seconds_of(recording),
+        voiced_seconds=voiced_seconds,
     )
     draft.save()
     recording.asr_status = Recording.AsrStatus.DONE

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from labelhub.analytics.text import cer
 from labelhub.campaigns.models import Prompt
-from labelhub.labeling.drafts import draft_store
+from labelhub.labeling.drafts import draft_store, voiced_seconds_of
 from labelhub.labeling.qa_flags import (
     PROMPT_MISMATCH_CER,
     hallucination_phrase,
@@ -206,3 +206,22 @@ def test_approving_a_flagged_text_needs_confirm_flags(labeler, api_for) -> None:
     assert refused.json()["error"]["flags"] == ["prompt_mismatch"]
     assert approved.status_code == 201
     assert approved.json()["decision"] == "approved"
+
+
+@pytest.mark.django_db
+def test_a_draft_over_no_voice_is_flagged_and_vad_hears_the_speech(tmp_path) -> None:
+    speaker = ConsentRecordFactory().speaker
+    recording = ingested_recording(speaker, tmp_path, text="turn on the kitchen lights")
+    result = Transcription(
+        text="Thanks for the sound of the car.",
+        language="en",
+        language_probability=1.0,
+        duration=recording.duration_seconds,
+        segments=(),
+        engine="faster-whisper",
+        model="other",
+    )
+
+    assert voiced_seconds_of(recording) > 0.5  # espeak speech, heard by Silero VAD
+    draft = draft_store(recording_id=recording.pk, result=result, voiced_seconds=0.0)
+    assert "text_without_audio" in draft.flags
