@@ -104,8 +104,8 @@ def _packs(choice: str) -> list[bool]:
 def run_row(args: argparse.Namespace, spec: dict) -> dict:
     """In the row's own subprocess: load, warm up, transcribe every clip, measure."""
     sys.path.insert(0, str(REPO))
+    from labelhub.text_metrics import wer
     from workers.asr import DecodeOptions, get_engine
-    from workers.asr.wer import wer
 
     clips = clipset.build(clipset.standard_specs())[: args.clips]
     language = None if args.language == "auto" else args.language

@@ -9,7 +9,7 @@ import subprocess
 import wave
 from pathlib import Path
 
-from workers.asr.wer import wer
+from labelhub.text_metrics import wer
 
 __all__ = ["FORMATS", "NORMALISED_WAV", "convert", "silence", "speak", "wer"]
 

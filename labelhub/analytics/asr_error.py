@@ -14,8 +14,8 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.analytics.facts import ClipFacts, campaign_clips, clip_in_cell
-from labelhub.analytics.text import EditCounts, edit_counts
 from labelhub.campaigns.models import Campaign, QuotaCell
+from labelhub.text_metrics import EditCounts, edit_counts
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20240601

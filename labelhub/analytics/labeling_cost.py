@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from labelhub.analytics.facts import ClipFacts, campaign_clips, clip_in_cell
-from labelhub.analytics.text import edit_counts, normalise, pooled_cer
 from labelhub.campaigns.models import Campaign, QuotaCell
 from labelhub.labeling.models import TranscriptRevision
+from labelhub.text_metrics import edit_counts, normalise, pooled_cer
 
 BY = ("labeler", "cell")
 

@@ -22,9 +22,9 @@ from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.labeling.qa_flags import qa_flags, words_of
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
+from labelhub.text_metrics import prompt_error_rates
 from workers.asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
 from workers.asr.speech import speech_regions
-from workers.asr.wer import prompt_error_rates
 
 logger = logging.getLogger(__name__)
 

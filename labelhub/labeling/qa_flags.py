@@ -19,7 +19,7 @@ from typing import TypedDict
 
 from django.utils.translation import gettext_lazy as _
 
-from labelhub.analytics.text import cer, normalise
+from labelhub.text_metrics import cer, normalise
 
 
 class TimedWord(TypedDict, total=False):
@@ -28,7 +28,7 @@ class TimedWord(TypedDict, total=False):
     text: str
 
 
-# Matched on normalised text (labelhub.analytics.text.normalise: casefolded, no punctuation).
+# Matched on normalised text (labelhub.text_metrics.normalise: casefolded, no punctuation).
 HALLUCINATIONS: dict[str, tuple[str, ...]] = {
     "en": (
         "thank you",

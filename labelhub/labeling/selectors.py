@@ -7,11 +7,11 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.analytics.text import edit_counts, pooled_cer
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+from labelhub.text_metrics import edit_counts, pooled_cer
 
 
 def revisions_of(*, recording: Recording) -> QuerySet[TranscriptRevision]:
@@ -68,7 +68,7 @@ def labeler_stats_today(*, user: User) -> dict:
 
 def double_agreement(*, campaign: Campaign) -> dict:
     """CER between the first labeler's transcript and the independent second one: per clip,
-    and over all pairs (character edits / characters), normalised as analytics.text does, so
+    and over all pairs (character edits / characters), normalised as labelhub.text_metrics does, so
     `cer` is the figure the analytics labeling-cost table shows."""
     kind = TranscriptRevision.Kind
     revisions = (

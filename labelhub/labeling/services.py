@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.analytics.text import cer
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.campaigns.services import campaign_require_open
@@ -21,6 +20,7 @@ from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import qa_flags
 from labelhub.recordings.models import Recording
+from labelhub.text_metrics import prompt_error_rates
 
 # The roles a campaign can list as its labelers (PMs see every campaign anyway).
 LABELING_ROLES = frozenset({User.Role.LABELER, User.Role.REVIEWER})
@@ -377,8 +377,8 @@ def text_flags(*, recording: Recording, text: str) -> tuple[list[str], float | N
         text, language=recording.campaign.language, prompt=prompt,
         duration=recording.duration_seconds,
     )  # fmt: skip
-    rate = cer(reference=prompt, hypothesis=text) if prompt else None
-    return flags, round(rate, 4) if rate is not None else None
+    _wer, prompt_cer = prompt_error_rates(prompt, text)  # as an ASR draft's, to the same 4 places
+    return flags, prompt_cer
 
 
 def _check_holder(task: Task, user: User) -> None:

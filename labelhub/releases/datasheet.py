@@ -20,11 +20,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from labelhub.analytics.datasheet import datasheet_figures
-from labelhub.analytics.text import edit_counts, normalise
 from labelhub.releases.datasheet_display import chart_svgs, display_context
 from labelhub.releases.datasheet_terms import terms_markdown
 from labelhub.releases.models import Release
 from labelhub.spreadsheet import RULE as SPREADSHEET_RULE
+from labelhub.text_metrics import edit_counts, normalise
 
 DURATION_BINS = [0, 1, 2, 3, 5, 8, 12, 20, 30]  # seconds; the last bin is open-ended
 FEW_SPEAKERS = 5  # a demographic cell with fewer speakers than this is noted as a limitation

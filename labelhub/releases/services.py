@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.analytics.text import edit_counts
 from labelhub.campaigns.models import Campaign, SpeechStyle
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
@@ -50,6 +49,7 @@ from labelhub.releases.split_plan import SplitPlan, plan_splits, sentence_key, s
 from labelhub.releases.splits import SplitItem, assign_splits
 from labelhub.speakers.selectors import speaker_codes_unusable
 from labelhub.storage import storage_delete_tree, store_file
+from labelhub.text_metrics import edit_counts
 from labelhub.validation import IDENTIFIER_RULE, identifier_problem
 
 logger = logging.getLogger(__name__)
@@ -187,8 +187,7 @@ def _draft_wer(final: str, draft: str | None) -> float:
     no draft (or no words to compare) counts as no error."""
     if draft is None:
         return 0.0
-    counts = edit_counts(reference=final, hypothesis=draft)
-    return counts.word_edits / counts.words if counts.words else 0.0
+    return edit_counts(reference=final, hypothesis=draft).wer or 0.0
 
 
 def _split_plan(release: Release, spec: ReleaseSpec, selected: dict[int, Selected]) -> SplitPlan:

@@ -12,9 +12,9 @@ from labelhub.analytics.asr_error import (
 )
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
 from labelhub.analytics.labeling_cost import labeling_cost_by
-from labelhub.analytics.text import edit_counts, normalise
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+from labelhub.text_metrics import edit_counts, normalise
 from tests.analytics.factories import clip
 from tests.factories import CampaignFactory, QuotaCellFactory, SpeakerFactory, UserFactory
 

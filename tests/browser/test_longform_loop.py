@@ -26,12 +26,12 @@ from labelhub.accounts.models import User
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_frames
+from labelhub.text_metrics import wer
 from tests.e2e.conftest import celery_worker_process, start_worker  # noqa: F401 - fixtures
 from tests.factories import UserFactory
 from tests.longform_audio import GeneratedSource, make_source
 from tests.longform_setup import Api, longform_campaign, wait_for
 from tests.releases.helpers import Unpacked
-from workers.asr.wer import wer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("celery_worker_process")]
 

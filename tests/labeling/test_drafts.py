@@ -18,10 +18,10 @@ from labelhub.labeling.drafts import (
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_ingest, recording_upload
+from labelhub.text_metrics import prompt_error_rates
 from tests.audio_samples import speak
 from tests.factories import CampaignFactory, ConsentRecordFactory, RevisionFactory
 from workers.asr import AsrError
-from workers.asr.wer import prompt_error_rates
 
 pytestmark = pytest.mark.django_db
 

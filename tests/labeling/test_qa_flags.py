@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from labelhub.analytics.text import cer
 from labelhub.campaigns.models import Prompt
 from labelhub.labeling.drafts import draft_store, voiced_seconds_of
 from labelhub.labeling.qa_flags import (
@@ -18,6 +17,7 @@ from labelhub.labeling.qa_flags import (
     text_without_audio,
 )
 from labelhub.labeling.services import task_claim_next, task_submit
+from labelhub.text_metrics import cer
 from tests.factories import ConsentRecordFactory, RevisionFactory, TaskFactory
 from tests.labeling.audio import ingested_recording, store_draft
 from tests.labeling.helpers import reviewer_user
