@@ -19,7 +19,7 @@ def local_path(field_file: FieldFile) -> Iterator[Path]:
         return
     except NotImplementedError:
         pass  # remote storage: fall through to a temporary copy
-    suffix = Path(field_file.name).suffix
+    suffix = Path(field_file.name or "").suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         with field_file.open("rb") as source:
             shutil.copyfileobj(source, tmp)

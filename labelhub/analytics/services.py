@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from typing import TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -136,8 +137,8 @@ def exclusion_add(
     by: User,
     reason: str,
     note: str = "",
-    recording_ids: list[int] | tuple = (),
-    speaker_ids: list[int] | tuple = (),
+    recording_ids: list[int] | tuple[int, ...] = (),
+    speaker_ids: list[int] | tuple[int, ...] = (),
     campaign: Campaign | None = None,
 ) -> list[Exclusion]:
     """Excludes clips and/or speakers from future releases, all or nothing.
@@ -169,12 +170,21 @@ def exclusion_add(
     return result
 
 
-def _existing(model: type, ids: list[int] | tuple, campaign: Campaign | None, name: str) -> list:
+# The targets an exclusion can name.
+_Target = TypeVar("_Target", Recording, Speaker)
+
+
+def _existing(
+    model: type[_Target],
+    ids: list[int] | tuple[int, ...],
+    campaign: Campaign | None,
+    name: str,
+) -> list[_Target]:
     wanted = {int(pk) for pk in ids}
-    found = model.objects.filter(pk__in=wanted)
+    rows = model.objects.filter(pk__in=wanted)
     if campaign is not None:
-        found = found.filter(campaign=campaign)
-    found = list(found)
+        rows = rows.filter(campaign=campaign)
+    found = list(rows)
     missing = sorted(wanted - {obj.pk for obj in found})
     if missing:
         where = f" in campaign {campaign.pk}" if campaign is not None else ""
@@ -241,7 +251,7 @@ def feedback_intake(
     *,
     client: Organisation,
     submitted_by: User,
-    audio: UploadedFile,
+    audio: "UploadedFile[bytes]",
     heard_text: str,
     consent_reference: str,
     user_correction: str = "",
@@ -278,9 +288,15 @@ def feedback_intake(
     with transaction.atomic():
         channel = campaign.channels.get(kind=CollectionChannel.Kind.PRODUCT_FEEDBACK)
         speaker = _feedback_speaker(campaign, channel, user_reference, age_band, gender)
+        document = campaign.consent_documents.order_by("-version").first()
+        if document is None:  # feedback_campaign_for writes one with the campaign
+            raise Conflict(
+                f"feedback campaign '{campaign.name}' (id {campaign.pk}) has no consent document",
+                code="consent_document_missing",
+            )
         consent = ConsentRecord.objects.create(
             speaker=speaker,
-            document=campaign.consent_documents.order_by("-version").first(),
+            document=document,
             method=ConsentRecord.Method.WEB_SIGNATURE,
             signed_at=timezone.now(),
             evidence_sha256=hashlib.sha256(consent_reference.strip().encode()).hexdigest(),

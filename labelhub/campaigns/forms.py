@@ -1,5 +1,7 @@
 """Forms of the PM pages. They parse input; the services decide what is allowed."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -106,7 +108,7 @@ class CampaignForm(forms.ModelForm):
             "asr_initial_prompt": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
         # Left empty, the licence is the model's default rather than a form error.
@@ -170,7 +172,7 @@ class QuotaCellForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["age_band"].choices = _any(Speaker.AgeBand.choices)
         self.fields["gender"].choices = _any(Speaker.Gender.choices)
@@ -213,7 +215,7 @@ class InviteForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"count": 1})
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = campaign.channels.all()
@@ -256,7 +258,7 @@ class ConsentDocumentForm(forms.ModelForm):
             "text": _("A blank line starts a new paragraph; numbered items start on their own."),
         }
 
-    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = consent_language_choices(campaign)
         # Zero days would promise to delete the audio before anyone could label it.
@@ -273,7 +275,7 @@ class ConsentTranslationForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     text = forms.CharField(label=_("full text"), widget=forms.Textarea(attrs={"rows": 14}))
 
-    def __init__(self, *args: object, document: ConsentDocument, **kwargs: object) -> None:
+    def __init__(self, *args: Any, document: ConsentDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         taken = set(
             document.campaign.consent_documents.filter(version=document.version).values_list(

@@ -84,7 +84,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict]]:
                 % {"columns": ",".join(COLUMNS)},
                 "missing_text_column",
             )
-        rows = []
+        rows: list[tuple[int, dict[str, str]]] = []
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
@@ -104,7 +104,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict]]:
 
 
 def _txt_rows(text: str) -> list[tuple[int, dict]]:
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

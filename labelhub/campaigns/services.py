@@ -2,11 +2,11 @@
 environments and channels. Prompt imports live in prompt_import.py."""
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Field, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,14 +275,17 @@ def legal_review_update(*, campaign: Campaign, **answers: Any) -> LegalReview:
 
 def legal_review_missing(review: LegalReview) -> list[str]:
     """The checklist items still open, by their labels."""
-    missing = [
-        str(LegalReview._meta.get_field(field).verbose_name)
-        for field in LEGAL_CHECKLIST
-        if not getattr(review, field)
-    ]
+    missing = [_legal_label(field) for field in LEGAL_CHECKLIST if not getattr(review, field)]
     if not review.minors_policy.strip():
-        missing.append(str(LegalReview._meta.get_field("minors_policy").verbose_name))
+        missing.append(_legal_label("minors_policy"))
     return missing
+
+
+def _legal_label(name: str) -> str:
+    field = LegalReview._meta.get_field(name)
+    # The checklist items are LegalReview's own columns, never a reverse relation.
+    assert isinstance(field, Field)
+    return str(field.verbose_name)
 
 
 @transaction.atomic
@@ -317,9 +320,11 @@ def legal_review_sign_off(*, campaign: Campaign, by: User) -> LegalReview:
 # --- environments and channels -----------------------------------------------------------------
 
 Place = RecordingEnvironment | CollectionChannel
+# Saving gives back the same kind of place it was given.
+PlaceT = TypeVar("PlaceT", RecordingEnvironment, CollectionChannel)
 
 
-def _place_save(place: Place) -> Place:
+def _place_save(place: PlaceT) -> PlaceT:
     campaign_require_open(campaign=place.campaign)
     # Name clashes surface as the IntegrityError below: a 409, the same for a race.
     place.full_clean(exclude=["campaign"], validate_constraints=False)
@@ -343,7 +348,7 @@ def channel_create(*, campaign: Campaign, **fields: Any) -> CollectionChannel:
     return _place_save(CollectionChannel(campaign=campaign, **fields))
 
 
-def place_update(*, place: Place, **changes: Any) -> Place:
+def place_update(*, place: PlaceT, **changes: Any) -> PlaceT:
     """Updates an environment or a channel."""
     for field, value in changes.items():
         if field in {"id", "pk", "campaign", "campaign_id"}:

@@ -3,6 +3,8 @@
 Mounted under /campaigns/<id>/sources/. Thin: the form parses, recording_collect decides.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
@@ -43,7 +45,7 @@ class SourceUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": SOURCE_ACCEPT}),
     )
 
-    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["speaker"].queryset = campaign.speakers.filter(withdrawn_at__isnull=True)
         self.fields["environment"].queryset = campaign.environments.all()

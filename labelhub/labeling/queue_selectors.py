@@ -7,6 +7,7 @@ the page costs the same for a campaign of fifty clips as for one of five hundred
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
@@ -78,7 +79,7 @@ def queue_tasks(*, campaign: Campaign) -> QuerySet[Task]:
     )
 
 
-def queue_counts(*, campaign: Campaign, now: datetime | None = None) -> dict:
+def queue_counts(*, campaign: Campaign, now: datetime | None = None) -> dict[str, Any]:
     """Tasks per state (STATES add up to `total`), the double-transcription states, lapsed
     leases, and when the oldest task waiting for a labeler was created. One query."""
     now = now or timezone.now()
@@ -114,30 +115,34 @@ def _primary_holding(task: Task, now: datetime) -> Holding:
     # with the lease, and the heartbeat renews only the expiry, so updated_at is when the
     # holder took the task.
     since = task.updated_at
+    assignee, expires_at = task.assignee, task.lease_expires_at
+    assert assignee is not None and expires_at is not None  # callers check _is_live(task)
     return Holding(
         task_id=task.pk,
         recording_id=task.recording_id,
         lease=PRIMARY,
         kind="label" if task.status == Task.Status.OPEN else "review",
-        username=task.assignee.username,
-        user_id=task.assignee_id,
+        username=assignee.username,
+        user_id=assignee.pk,
         since=since,
-        expires_at=task.lease_expires_at,
+        expires_at=expires_at,
         held_minutes=int((now - since).total_seconds() // 60),
     )
 
 
 def _double_holding(task: Task) -> Holding:
     # A second-transcription claim stamps only the expiry: its start is not stored.
+    assignee, expires_at = task.double_assignee, task.double_lease_expires_at
+    assert assignee is not None and expires_at is not None  # callers check _is_double_live
     return Holding(
         task_id=task.pk,
         recording_id=task.recording_id,
         lease=DOUBLE,
         kind="double",
-        username=task.double_assignee.username,
-        user_id=task.double_assignee_id,
+        username=assignee.username,
+        user_id=assignee.pk,
         since=None,
-        expires_at=task.double_lease_expires_at,
+        expires_at=expires_at,
         held_minutes=None,
     )
 

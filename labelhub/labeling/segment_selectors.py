@@ -9,6 +9,7 @@ inside its current span.
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,7 +22,16 @@ from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.speakers.models import ConsentRecord, Speaker
 
 # One draft word on the source timeline: [start, end, word, probability].
-Word = list
+Word = list[Any]
+
+
+def segment_span(segment: Recording) -> tuple[float, float]:
+    """A segment's [start, end) on its source; every segment has both (the model's
+    recording_segment_has_span constraint)."""
+    start, end = segment.start_seconds, segment.end_seconds
+    if start is None or end is None:
+        raise ValueError(f"recording {segment.pk} is not a segment: it has no span")
+    return start, end
 
 
 def sources_visible_to(*, user: User) -> QuerySet[Recording]:
@@ -92,7 +102,8 @@ def _draft_origins(source: Recording) -> dict[int, float]:
     origins: dict[int, float] = {}
     edits = SegmentEdit.objects.filter(segment__source=source, from_start__isnull=False)
     for segment_id, from_start in edits.order_by("id").values_list("segment_id", "from_start"):
-        origins.setdefault(segment_id, from_start)
+        if from_start is not None:  # the filter above; the column is nullable
+            origins.setdefault(segment_id, from_start)
     return origins
 
 
@@ -112,7 +123,7 @@ def source_draft_words(*, source: Recording) -> list[Word]:
     drafts = TranscriptRevision.objects.filter(
         recording__source=source, kind=TranscriptRevision.Kind.ASR_DRAFT
     ).values_list("recording_id", "segments")
-    seen: dict[tuple, Word] = {}
+    seen: dict[tuple[float, float, str], Word] = {}
     for recording_id, segments in drafts:
         for part in segments or []:
             origin = part.get("origin", origins.get(recording_id, 0.0))
@@ -128,7 +139,9 @@ def source_draft_words(*, source: Recording) -> list[Word]:
 
 
 def _middle(word: Word) -> float:
-    return (word[0] + word[1]) / 2
+    start: float = word[0]
+    end: float = word[1]
+    return (start + end) / 2
 
 
 def words_within(words: list[Word], start: float, end: float) -> list[Word]:
@@ -185,20 +198,21 @@ def segment_context(*, source: Recording, user: User, segment_ids: list[int]) ->
     )
 
 
-def segment_json(segment: Recording, context: SegmentContext) -> dict:
+def segment_json(segment: Recording, context: SegmentContext) -> dict[str, Any]:
     """A segment as the contract's "segment JSON" (see /api/sources/<id>/segments/)."""
     task: Task | None = getattr(segment, "task", None)
     labeling = task is not None and segment_held_by(task=task, user=context.user)
     held = labeling or (task is not None and _double_held_by(task, context.user, context.now))
     latest = context.latest.get(segment.pk)
     draft = context.drafts.get(segment.pk)
-    words = context.words_within(segment.start_seconds, segment.end_seconds)
+    start, end = segment_span(segment)
+    words = context.words_within(start, end)
     ready = segment.status == Recording.Status.READY
     return {
         "id": segment.pk,
         "task_id": task.pk if task else None,
-        "start": round(segment.start_seconds, 3),
-        "end": round(segment.end_seconds, 3),
+        "start": round(start, 3),
+        "end": round(end, 3),
         "speaker": {"id": segment.speaker_id, "code": segment.speaker.code},
         "version": segment.segment_version,
         "status": "ready" if ready else "removed",
@@ -218,6 +232,8 @@ def segment_json(segment: Recording, context: SegmentContext) -> dict:
     }
 
 
-def segments_json(*, source: Recording, segments: list[Recording], user: User) -> list[dict]:
+def segments_json(
+    *, source: Recording, segments: list[Recording], user: User
+) -> list[dict[str, Any]]:
     context = segment_context(source=source, user=user, segment_ids=[s.pk for s in segments])
     return [segment_json(segment, context) for segment in segments]

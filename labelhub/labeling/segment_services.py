@@ -9,6 +9,7 @@ their overlap checks. Text is not edited here: it is saved by task_submit, per s
 """
 
 import math
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,13 @@ from django.utils.translation import gettext as _
 from labelhub.accounts.models import User
 from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import HUMAN_KINDS, SegmentEdit, Task, TranscriptRevision
-from labelhub.labeling.segment_selectors import source_draft_words, words_text, words_within
+from labelhub.labeling.segment_selectors import (
+    Word,
+    segment_span,
+    source_draft_words,
+    words_text,
+    words_within,
+)
 from labelhub.labeling.services import lease_until, revision_latest, revision_next_number
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
@@ -39,7 +46,7 @@ class StaleSegment(Conflict):
             % {"id": segment.pk, "version": segment.segment_version}
         )
         self.segment = segment
-        self.extra: dict = {}
+        self.extra: dict[str, Any] = {}
 
 
 class NotHeld(Conflict):
@@ -133,7 +140,7 @@ def _check_span(source: Recording, start: float, end: float, *, exclude: list[in
 def _speaker_for(source: Recording, speaker_id: int) -> Speaker:
     speaker = Speaker.objects.filter(pk=speaker_id, campaign_id=source.campaign_id).first()
     usable = speaker is not None and speaker.withdrawn_at is None
-    if not usable or consent_active_for(speaker=speaker) is None:
+    if speaker is None or not usable or consent_active_for(speaker=speaker) is None:
         raise DomainError(
             _("Speaker %(id)s is not a consenting speaker of this campaign.") % {"id": speaker_id},
             code="invalid_speaker",
@@ -146,7 +153,11 @@ def _set_span(segment: Recording, start: float, end: float) -> None:
     segment.duration_seconds = round(end - start, 3)
 
 
-def _record(segment: Recording, action: str, user: User, before: tuple, **fields) -> None:
+# A segment's start, end and speaker id before an edit.
+_Before = tuple[float | None, float | None, int]
+
+
+def _record(segment: Recording, action: str, user: User, before: _Before, **fields: Any) -> None:
     """Bumps the segment's version, saves it, and writes the edit row."""
     segment.segment_version += 1
     segment.save(
@@ -174,7 +185,7 @@ def _record(segment: Recording, action: str, user: User, before: tuple, **fields
     )
 
 
-def _before(segment: Recording) -> tuple:
+def _before(segment: Recording) -> _Before:
     return segment.start_seconds, segment.end_seconds, segment.speaker_id
 
 
@@ -195,13 +206,15 @@ def _new_task(segment: Recording, user: User, *, priority: int = 0) -> Task:
     )
 
 
-def _words_draft(segment: Recording, words: list, model: TranscriptRevision | None, **fields):
+def _words_draft(
+    segment: Recording, words: list[Word], model: TranscriptRevision | None, **fields: Any
+) -> TranscriptRevision:
     """An ASR draft for `segment` made of draft words already on the source timeline.
 
     It carries its own "origin" (the segment's start now), so later boundary moves keep its
     words where they were said.
     """
-    origin = segment.start_seconds
+    origin, end = segment_span(segment)
     latest = revision_latest(recording=segment)
     return TranscriptRevision.objects.create(
         recording=segment,
@@ -213,7 +226,7 @@ def _words_draft(segment: Recording, words: list, model: TranscriptRevision | No
             {
                 "origin": origin,
                 "start": 0.0,
-                "end": round(segment.end_seconds - origin, 3),
+                "end": round(end - origin, 3),
                 "text": words_text(words),
                 "words": [
                     {
@@ -254,9 +267,10 @@ def segment_change(
     source, segment, task = _locked_segment(segment_id)
     _require_editable(segment, task, user, version)
     before = _before(segment)
-    new_start = round(start if start is not None else segment.start_seconds, 3)
-    new_end = round(end if end is not None else segment.end_seconds, 3)
-    if (new_start, new_end) != (segment.start_seconds, segment.end_seconds):
+    old_start, old_end = segment_span(segment)
+    new_start = round(start if start is not None else old_start, 3)
+    new_end = round(end if end is not None else old_end, 3)
+    if (new_start, new_end) != (old_start, old_end):
         _check_span(source, new_start, new_end, exclude=[segment.pk])
         _set_span(segment, new_start, new_end)
     if speaker_id is not None and speaker_id != segment.speaker_id:
@@ -275,7 +289,7 @@ def segment_split(
     source, segment, task = _locked_segment(segment_id)
     _require_editable(segment, task, user, version)
     at = round(at, 3) if math.isfinite(at) else at
-    start, end = segment.start_seconds, segment.end_seconds
+    start, end = segment_span(segment)
     if not (math.isfinite(at) and start < at < end):
         raise SegmentOutOfBounds(
             _("The split point %(at)s is not inside %(span)s.")
@@ -301,6 +315,7 @@ def segment_split(
             low_confidence=draft.low_confidence,
             flags=list(draft.flags),
         )
+    assert task is not None  # _require_editable refused a segment without a held task
     _new_task(right, user, priority=task.priority)
     _record(segment, SegmentEdit.Action.SPLIT, user, before, other=right)
     SegmentEdit.objects.create(
@@ -330,7 +345,7 @@ def _next_of(segment: Recording) -> Recording | None:
     )
 
 
-def _merged_text(segment: Recording, following: Recording, words: list, user: User) -> None:
+def _merged_text(segment: Recording, following: Recording, words: list[Word], user: User) -> None:
     """Joins the two texts with a space, as a new revision on the surviving segment: a labeler
     edit when either text is a person's, else an ASR draft holding both drafts' words."""
     first, second = revision_latest(recording=segment), revision_latest(recording=following)
@@ -380,12 +395,11 @@ def segment_merge_next(
         )
     next_task = Task.objects.select_for_update().filter(recording=following).first()
     _require_editable(following, next_task, user, next_version)
-    words = words_within(
-        source_draft_words(source=source), segment.start_seconds, following.end_seconds
-    )
+    start, end = segment_span(segment)[0], segment_span(following)[1]
+    words = words_within(source_draft_words(source=source), start, end)
     _merged_text(segment, following, words, user)
     before, next_before = _before(segment), _before(following)
-    _set_span(segment, segment.start_seconds, following.end_seconds)
+    _set_span(segment, start, end)
     _record(segment, SegmentEdit.Action.MERGE, user, before, other=following)
     following.status = Recording.Status.REMOVED
     _record(following, SegmentEdit.Action.MERGE, user, next_before, other=segment)

@@ -2,6 +2,7 @@
 
 import statistics
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -47,7 +48,7 @@ def _start_of_today() -> datetime:
     return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def labeler_stats_today(*, user: User) -> dict:
+def labeler_stats_today(*, user: User) -> dict[str, Any]:
     """Clips and audio minutes the user transcribed today, and their median seconds per clip."""
     revisions = TranscriptRevision.objects.filter(
         author=user,
@@ -66,7 +67,7 @@ def labeler_stats_today(*, user: User) -> dict:
     }
 
 
-def double_agreement(*, campaign: Campaign) -> dict:
+def double_agreement(*, campaign: Campaign) -> dict[str, Any]:
     """CER between the first labeler's transcript and the independent second one: per clip,
     and over all pairs (character edits / characters), normalised as labelhub.text_metrics does, so
     `cer` is the figure the analytics labeling-cost table shows."""
@@ -93,9 +94,9 @@ def double_agreement(*, campaign: Campaign) -> dict:
             {
                 "recording": revision.recording_id,
                 "first_text": first.text,
-                "first_author": first.author.username if first.author_id else None,
+                "first_author": first.author.username if first.author else None,
                 "second_text": revision.text,
-                "second_author": revision.author.username if revision.author_id else None,
+                "second_author": revision.author.username if revision.author else None,
                 "cer": _rounded(pooled_cer([pair])),
             }
         )

@@ -5,6 +5,7 @@ Review decisions and the double-transcription sample live in labelhub.labeling.r
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,7 @@ from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
+from labelhub.labeling.conventions.base import ConventionIssue
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import qa_flags
 from labelhub.recordings.models import Recording
@@ -48,7 +50,7 @@ class ConventionViolation(DomainError):
 
     code = "convention_error"
 
-    def __init__(self, issues: list) -> None:
+    def __init__(self, issues: list[ConventionIssue]) -> None:
         first = issues[0]
         super().__init__(
             f"the transcript breaks the convention at {first.start}-{first.end}: {first.message}"
@@ -56,13 +58,13 @@ class ConventionViolation(DomainError):
         self.extra = {"issues": [issue.as_json() for issue in issues]}
 
 
-def revision_summary(revision: TranscriptRevision) -> dict:
+def revision_summary(revision: TranscriptRevision) -> dict[str, Any]:
     return {
         "id": revision.pk,
         "number": revision.number,
         "kind": revision.kind,
         "text": revision.text,
-        "author": revision.author.username if revision.author_id else None,
+        "author": revision.author.username if revision.author else None,
         "created_at": revision.created_at.isoformat(),
     }
 
@@ -154,7 +156,7 @@ def task_is_double_for(*, task: Task, user: User) -> bool:
     return task.double_status == Task.DoubleStatus.PENDING and task.double_assignee_id == user.pk
 
 
-def lease_first(queryset, condition: Q, **lease) -> Task | None:
+def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | None:
     # skip_locked lets many labelers claim at once on PostgreSQL without waiting on each
     # other; the update is conditional so SQLite (no row locks) stays correct too.
     for candidate in queryset.select_for_update(skip_locked=True).filter(condition)[:5]:
@@ -199,7 +201,10 @@ def task_claim_next(*, labeler: User) -> Task | None:
                 **lease,
             )
             if task is not None and task.recording.kind == Recording.Kind.SEGMENT:
-                task = _segment_run(task.recording.source_id, labeler, now, lease, picked=task)
+                # A segment always has its source (the recording_segment_has_span constraint).
+                source_id = task.recording.source_id
+                assert source_id is not None
+                task = _segment_run(source_id, labeler, now, lease, picked=task)
         if task is None:
             task = lease_first(
                 Task.objects.order_by("-priority", "created_at"),
@@ -235,7 +240,12 @@ def _first_held_of_run(held: Task, labeler: User) -> Task:
 
 
 def _segment_run(
-    source_id: int, labeler: User, now: datetime, lease: dict, *, picked: Task | None = None
+    source_id: int,
+    labeler: User,
+    now: datetime,
+    lease: dict[str, Any],
+    *,
+    picked: Task | None = None,
 ) -> Task | None:
     """Leases a run of up to LONGFORM_CLAIM_SEGMENTS consecutive open segments of one source,
     from the earliest the labeler may take, under one expiry; returns the run's first task.
@@ -279,14 +289,14 @@ def _segment_run(
     return _run_tasks().filter(pk__in=run, assignee=labeler).first()
 
 
-def _continue_a_source(labeler: User, now: datetime, lease: dict) -> Task | None:
+def _continue_a_source(labeler: User, now: datetime, lease: dict[str, Any]) -> Task | None:
     """A long-form labeler goes on with the source they last worked on, while it has work."""
     recent = (
         Task.objects.filter(labeler=labeler, recording__kind=Recording.Kind.SEGMENT)
         .order_by("-updated_at")
         .values_list("recording__source_id", flat=True)[:50]
     )
-    for source_id in list(dict.fromkeys(recent))[:3]:
+    for source_id in [pk for pk in dict.fromkeys(recent) if pk is not None][:3]:
         task = _segment_run(source_id, labeler, now, lease)
         if task is not None:
             return task
@@ -372,7 +382,7 @@ def text_flags(*, recording: Recording, text: str) -> tuple[list[str], float | N
 
     Stored on the revision, so the reviewer sees a prompt mismatch before approving it.
     """
-    prompt = recording.prompt.text if recording.prompt_id else ""
+    prompt = recording.prompt.text if recording.prompt else ""
     flags = qa_flags(
         text, language=recording.campaign.language, prompt=prompt,
         duration=recording.duration_seconds,

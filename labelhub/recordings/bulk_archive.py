@@ -157,7 +157,7 @@ def _manifest(bundle: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]) -> l
             code="manifest_columns",
         )
     reader.fieldnames = columns
-    rows = []
+    rows: list[dict[str, str]] = []
     for row in reader:
         if len(rows) == MAX_ROWS:
             raise BulkRefused(

@@ -29,11 +29,12 @@ def segment_new(
     """Saves a ready segment of `source`; the caller opens its task and writes its draft."""
     if source.kind != Recording.Kind.SOURCE:
         raise ValueError(f"recording {source.pk} is a {source.kind}, not a long-form source")
+    start, end = round(start_seconds, 3), round(end_seconds, 3)
     segment = Recording(
         kind=Recording.Kind.SEGMENT,
         source=source,
-        start_seconds=round(start_seconds, 3),
-        end_seconds=round(end_seconds, 3),
+        start_seconds=start,
+        end_seconds=end,
         campaign_id=source.campaign_id,
         speaker=speaker or source.speaker,
         uploaded_by=source.uploaded_by,
@@ -55,6 +56,6 @@ def segment_new(
         channels=source.channels,
         ingested_at=timezone.now(),
     )
-    segment.duration_seconds = round(segment.end_seconds - segment.start_seconds, 3)
+    segment.duration_seconds = round(end - start, 3)
     segment.save()
     return segment

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +51,7 @@ def recording_list(*, user: User, filters: RecordingFilters) -> QuerySet[Recordi
     )
 
 
-def recording_page(recordings: QuerySet[Recording], *, page: int, page_size: int) -> dict:
+def recording_page(recordings: QuerySet[Recording], *, page: int, page_size: int) -> dict[str, Any]:
     """One page of the list: its rows, the total count and whether pages lie either side.
 
     A page past the last one is refused (400 naming page) rather than shown empty, so a client
@@ -87,7 +89,7 @@ ROW_STATE_LABELS = {
 PENDING_STATES = ("received", "ingesting")
 
 
-def bulk_upload_rows(*, upload: BulkUpload) -> dict:
+def bulk_upload_rows(*, upload: BulkUpload) -> dict[str, Any]:
     """Each manifest row with its recording's current state, and counts after ingest.
 
     ``settled`` is true once the upload is processed and no row waits for ingest any more.
@@ -115,7 +117,7 @@ def _outcome(state: str) -> str:
 _NO_RECORDING = {"recording": None, "uid": None, "recording_url": None}
 
 
-def _refused_row(row: dict) -> dict:
+def _refused_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "row": row["row"],
         "file": row["file"],
@@ -127,7 +129,7 @@ def _refused_row(row: dict) -> dict:
     }
 
 
-def _followed_row(row: dict, recording: Recording | None) -> dict:
+def _followed_row(row: dict[str, Any], recording: Recording | None) -> dict[str, Any]:
     followed = {"row": row["row"], "file": row["file"], "stage": "ingest", **_NO_RECORDING}
     if recording is None:  # deleted since: nothing left to follow
         return {**followed, "state": "removed", "code": "", "reason": ""}
@@ -185,7 +187,7 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= PROMPT_EXCERPT else text[: PROMPT_EXCERPT - 1] + "…"
 
 
-def bulk_upload_followed(*, upload: BulkUpload) -> dict:
+def bulk_upload_followed(*, upload: BulkUpload) -> dict[str, Any]:
     """bulk_upload_rows for the report page: each row also carries its state's label."""
     followed = bulk_upload_rows(upload=upload)
     for row in followed["rows"]:

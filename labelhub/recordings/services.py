@@ -1,8 +1,10 @@
 """Recording upload and ingest: the raw file is kept untouched; a 16 kHz mono WAV is derived."""
 
 import logging
+import math
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -46,7 +48,7 @@ class DuplicateAudio(Conflict):
 def recording_collect(
     *,
     speaker: Speaker,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     uploaded_by: User | None,
     prompt: Prompt | None = None,
     environment: RecordingEnvironment | None = None,
@@ -95,7 +97,7 @@ def collection_check_speaker(*, speaker: Speaker) -> None:
 def recording_upload(
     *,
     speaker: Speaker,
-    uploaded_file: UploadedFile,
+    uploaded_file: "UploadedFile[bytes]",
     uploaded_by: User | None,
     prompt: Prompt | None = None,
     environment: RecordingEnvironment | None = None,
@@ -265,7 +267,7 @@ def _normalise_clip(recording: Recording, raw: Path, out: Path) -> None:
     )
 
 
-def _normalise_source(recording: Recording, raw: Path, out: Path) -> dict:
+def _normalise_source(recording: Recording, raw: Path, out: Path) -> dict[str, Any]:
     """Streams a long-form source to its 16 kHz WAV; returns its peaks. Never holds the file."""
     # Probed again (cheap) rather than trusted from the upload: the header's duration is what
     # tells a source cut short from a complete one.
@@ -339,8 +341,9 @@ def transcribe_enqueue(
     audio = (recording.duration_seconds or 0) * factor
     limit = settings.ASR_TIME_LIMIT_BASE + settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * audio
     recording_transcribe_task.apply_async(
-        args=[recording.pk],
+        args=(recording.pk,),
         kwargs={"engine": engine, "model": model},
-        soft_time_limit=limit,
-        time_limit=limit + 30,
+        # Celery counts time limits in whole seconds.
+        soft_time_limit=math.ceil(limit),
+        time_limit=math.ceil(limit) + 30,
     )

@@ -184,16 +184,18 @@ def _decode_to(path: Path, *, probe: AudioProbe, wav_path: Path) -> StreamedAudi
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE
         try:
             carry = b""
-            while chunk := process.stdout.read(block_bytes):
+            while chunk := stdout.read(block_bytes):
                 chunk, carry = _whole_samples(carry + chunk)
                 samples = np.frombuffer(chunk, dtype="<i2")
                 wav.writeframesraw(chunk)
                 peaks.feed(samples)
                 levels.feed(samples)
         finally:
-            process.stdout.close()
+            stdout.close()
             returncode = process.wait()
         stderr.seek(0)
         errors = stderr.read(64 * 1024).decode("utf-8", errors="replace")

@@ -169,7 +169,7 @@ def _removal_reasons(
             "pk", flat=True
         )
     )
-    reasons = {}
+    reasons: dict[int, str] = {}
     for rid in recording_ids:
         if rid in withdrawn:
             reasons[rid] = Reason.WITHDRAWN_CONSENT

@@ -102,6 +102,8 @@ def _enqueue_build(release_id: int) -> None:
 def reissue_select(*, release: Release) -> tuple[dict[int, Selected], SplitPlan]:
     """The original's items that may still be delivered, each pinned to its original split."""
     original = release.reissue_of
+    if original is None:
+        raise ValueError(f"release {release.pk} is not a reissue")
     kept = original.items.exclude(pk__in=release_withdrawn_items(release=original))
     columns = ["recording_id", "revision_id", "consent_id", "split", "recording__uid"]
     columns += ["recording__speaker__code", "recording__speaker__campaign_id"]
@@ -280,7 +282,8 @@ def _removal_row(row: ReleaseItem, salt: str, *, shipped: list[Rendition], kept:
     )  # fmt: skip
     originals = any(rendition.include_originals for rendition in shipped)
     original = f"originals/{speaker}/{uid}{row.recording.original_suffix}" if originals else ""
-    source_id = str(row.recording.source.uid) if row.recording.source_id else ""
+    source = row.recording.source
+    source_id = str(source.uid) if source is not None else ""
     formats = {"audio", "checksums"} | {name for r in shipped for name in r.formats}
     if source_id:
         formats.add("long-form")

@@ -160,11 +160,13 @@ def rendition_write(
         "recording_id", "recording__uid", "revision_id", "consent_id", "split", "start_seconds",
         "end_seconds",
     )  # fmt: skip
-    for recording_id, uid, revision_id, consent_id, split, *span in rows.iterator(chunk_size=2000):
+    for recording_id, uid, revision_id, consent_id, split, start, end in rows.iterator(
+        chunk_size=2000
+    ):
         # Only item_id is read when writing: the split is the one the version recorded.
         item = SplitItem(item_id=str(uid), speaker_id="", cell="", seconds=0.0)
         # A segment is cut where the version cut it, wherever its boundaries are now.
-        span_seconds = tuple(span) if span[0] is not None else None
+        span_seconds = (start, end) if start is not None and end is not None else None
         selected[recording_id] = Selected(recording_id, revision_id, consent_id, item, span_seconds)
         splits[item.item_id] = split
     facts = release.build_facts or {}

@@ -61,6 +61,8 @@ class SourceAudio:
         """The segment's samples from ``seconds`` (start, end) as a WAV in scratch (overwritten
         by the next cut), and its span."""
         source = segment.source
+        if source is None:
+            raise ValueError(f"recording {segment.pk} is not a segment: it has no source")
         if self._source is None:
             self._open(source)
         elif self._source.pk != source.pk:

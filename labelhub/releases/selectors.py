@@ -10,6 +10,7 @@ from labelhub.releases.models import (
     Exclusion,
     Release,
     ReleaseChange,
+    ReleaseItem,
     ReleaseRendition,
 )
 from labelhub.releases.spec import ANY_FLAG, ReleaseSpec, spec_load
@@ -46,7 +47,7 @@ def releases_visible_to(*, user: User) -> QuerySet[Release]:
     )
 
 
-def release_withdrawn_items(*, release: Release) -> QuerySet:
+def release_withdrawn_items(*, release: Release) -> QuerySet[ReleaseItem]:
     return release.items.filter(
         Q(consent__withdrawn_at__isnull=False)
         | Q(recording__speaker__withdrawn_at__isnull=False)

@@ -5,9 +5,10 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -19,8 +20,14 @@ from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
+from labelhub.recordings.models import Recording
 from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
-from labelhub.releases.changelog import changelog_compute, changelog_json, previous_published
+from labelhub.releases.changelog import (
+    Change,
+    changelog_compute,
+    changelog_json,
+    previous_published,
+)
 from labelhub.releases.delivery import release_ensure_not_superseded
 from labelhub.releases.formats.base import RESERVED_TOP_LEVEL
 from labelhub.releases.models import (
@@ -70,7 +77,7 @@ def release_create(
     created_by: User,
     split_ratios: dict[str, float] | None = None,
     seed: int = 0,
-    spec: dict | None = None,
+    spec: dict[str, Any] | None = None,
 ) -> Release:
     if client.kind != Organisation.Kind.CLIENT:
         raise DomainError(f"'{client.name}' is not a client organisation", code="not_a_client")
@@ -170,7 +177,7 @@ def spec_select(*, campaign_ids: list[int], spec: ReleaseSpec) -> dict[int, Sele
     return selected
 
 
-def _with_texts(recordings):
+def _with_texts(recordings: QuerySet[Recording]) -> QuerySet[Recording]:
     final = TranscriptRevision.objects.filter(
         recording=OuterRef("pk"), kind__in=HUMAN_KINDS
     ).order_by("-number")
@@ -180,6 +187,10 @@ def _with_texts(recordings):
     return recordings.annotate(
         final_text=Subquery(final.values("text")[:1]), draft_text=Subquery(draft.values("text")[:1])
     )
+
+
+def _progress(release: Release, percent: int) -> None:
+    Release.objects.filter(pk=release.pk).update(progress=percent, heartbeat_at=timezone.now())
 
 
 def _draft_wer(final: str, draft: str | None) -> float:
@@ -212,7 +223,7 @@ def _split_plan(release: Release, spec: ReleaseSpec, selected: dict[int, Selecte
 
 def _split_report(
     release: Release, spec: ReleaseSpec, selected: dict[int, Selected], plan: SplitPlan
-) -> dict:
+) -> dict[str, Any]:
     """How the splits were made, for release.json and the datasheet."""
     items = [choice.split_item for choice in selected.values()]
     resplit = None
@@ -273,9 +284,7 @@ def release_build(*, release_id: int) -> Release:
                 changelog=facts["changelog"],
                 split_report=facts["splits"],
                 archive=archive_path,
-                on_progress=lambda percent: Release.objects.filter(pk=release.pk).update(
-                    progress=percent, heartbeat_at=timezone.now()
-                ),
+                on_progress=lambda percent: _progress(release, percent),
             )
             # This run's own folder: a concurrent or earlier run never shares the name.
             name = f"{_archive_folder(release)}/{uuid.uuid4().hex}/{_archive_name(release)}"
@@ -341,7 +350,7 @@ class _Built:
     result: ArchiveResult
     archive: Path
     stored_name: str
-    facts: dict  # Release.build_facts
+    facts: dict[str, Any]  # Release.build_facts
 
 
 @transaction.atomic
@@ -350,7 +359,7 @@ def _publish(
     built: _Built,
     *,
     previous: Release | None,
-    changes: list,
+    changes: list[Change],
     plan: SplitPlan,
 ) -> None:
     """Publishes this run's archive in one transaction, unless another run (or the reaper)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from labelhub.speakers.models import (
     ConsentAuditEvent,
@@ -14,7 +15,9 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "campaign", "version", "language", "created_at"]
     readonly_fields = ["text_sha256"]
 
-    def has_change_permission(self, request: object, obj: ConsentDocument | None = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ConsentDocument | None = None
+    ) -> bool:
         # A signed text is evidence: view only (ConsentDocument.save refuses it anyway).
         if obj is not None and obj.records.exists():
             return False

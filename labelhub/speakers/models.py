@@ -1,4 +1,5 @@
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -48,7 +49,7 @@ class ConsentDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A signed text is evidence of what a speaker agreed to: changes make a new version.
         if self.pk and ConsentRecord.objects.filter(document_id=self.pk).exists():
             raise ConsentDocumentSigned(

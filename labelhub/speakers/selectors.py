@@ -1,4 +1,6 @@
+from collections import Counter
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -97,7 +99,7 @@ def speaker_codes_unusable(*, campaign_ids: list[int]) -> list[str]:
     )
 
 
-def consent_versions(*, campaign: Campaign) -> list[dict]:
+def consent_versions(*, campaign: Campaign) -> list[dict[str, Any]]:
     """The campaign's consent texts by version, newest first: each with its translations and
     how many consents were signed on it (a signed text can no longer change)."""
     documents = (
@@ -106,9 +108,11 @@ def consent_versions(*, campaign: Campaign) -> list[dict]:
         .order_by("-version", "language")
     )
     versions: dict[int, list[ConsentDocument]] = {}
+    signed: Counter[int] = Counter()
     for document in documents:
         versions.setdefault(document.version, []).append(document)
+        signed[document.version] += document.signed
     return [
-        {"version": version, "documents": texts, "signed": sum(d.signed for d in texts)}
+        {"version": version, "documents": texts, "signed": signed[version]}
         for version, texts in versions.items()
     ]

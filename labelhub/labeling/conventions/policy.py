@@ -9,10 +9,14 @@ as `fix`, and the page offers it as one click.
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.labeling.conventions.base import ConventionIssue, Fix
+
+if TYPE_CHECKING:
+    from labelhub.campaigns.models import Campaign
 
 FINAL_MARKS = ".?!"
 _WORD = re.compile(r"\S+")
@@ -34,7 +38,7 @@ class TranscriptPolicy:
     numbers: str = "any"  # any | words | digits
 
     @classmethod
-    def of(cls, campaign: object) -> "TranscriptPolicy":
+    def of(cls, campaign: "Campaign") -> "TranscriptPolicy":
         return cls(
             casing=campaign.transcript_casing,
             final_punctuation=campaign.transcript_final_punctuation,

@@ -66,7 +66,14 @@ def audiofolder_files(items: Iterable[ExportItem]) -> Files:
 def _row(item: ExportItem, extras: list[str]) -> dict[str, object]:
     # file_name is relative to the metadata file, which sits in the split folder.
     file_name = PurePosixPath(item.audio_name).relative_to(item.split).as_posix()
-    core = (file_name, item.text, item.item_id, item.speaker_id, item.gender, item.age_band)
+    core: tuple[str | float, ...] = (
+        file_name,
+        item.text,
+        item.item_id,
+        item.speaker_id,
+        item.gender,
+        item.age_band,
+    )
     core += (item.region, item.dialect, item.language, item.duration)
     # Every row gets every column: datasets infers one schema for the whole split.
     return dict(zip(COLUMNS, core, strict=True)) | {key: item.extra.get(key) for key in extras}

@@ -33,7 +33,13 @@ def nemo_files(items: Iterable[ExportItem]) -> Files:
 
 
 def _row(item: ExportItem) -> dict[str, object]:
-    core = (item.audio_name, item.duration, item.text, item.item_id, item.speaker_id)
+    core: tuple[str | float, ...] = (
+        item.audio_name,
+        item.duration,
+        item.text,
+        item.item_id,
+        item.speaker_id,
+    )
     core += (item.gender, item.age_band, item.region, item.dialect, item.language)
     row: dict[str, object] = dict(zip(COLUMNS, core, strict=True))
     return row | {key: value for key, value in item.extra.items() if key not in row}

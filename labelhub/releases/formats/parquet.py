@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -77,7 +78,7 @@ class ParquetSink:
         return self.scratch / f"parquet-{split}.parquet"
 
 
-def _table(rows: list[dict]) -> pa.Table:
+def _table(rows: list[dict[str, Any]]) -> pa.Table:
     """The rows as a table, built from buffers: pa.array and Table.from_pylist first check
     whether a value is a pandas object, which imports pandas, ~80 MB of RSS for a build."""
     audio = pa.StructArray.from_arrays(
@@ -87,7 +88,7 @@ def _table(rows: list[dict]) -> pa.Table:
         ],
         fields=list(AUDIO_TYPE),
     )
-    columns = [audio]
+    columns: list[pa.Array[Any]] = [audio]
     for field in list(SCHEMA)[1:]:
         values = [row[field.name] for row in rows]
         if field.type == pa.float64():
@@ -99,7 +100,7 @@ def _table(rows: list[dict]) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=SCHEMA)
 
 
-def _binary(kind: pa.DataType, values: list[bytes]) -> pa.Array:
+def _binary(kind: pa.DataType, values: list[bytes]) -> pa.Array[Any]:
     offsets = [0]
     for value in values:
         offsets.append(offsets[-1] + len(value))
@@ -107,5 +108,5 @@ def _binary(kind: pa.DataType, values: list[bytes]) -> pa.Array:
     return pa.Array.from_buffers(kind, len(values), [None, _buffer("i", offsets), data])
 
 
-def _buffer(code: str, values: list) -> pa.Buffer:
+def _buffer(code: str, values: list[int] | list[float]) -> pa.Buffer:
     return pa.py_buffer(array(code, values).tobytes())
