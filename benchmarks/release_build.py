@@ -137,7 +137,7 @@ def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -
                 parent=d,
                 kind="labeler_edit",
                 text=f"clip {i} final" if i % 4 else f"clip {i} draft",
-            )  # fmt: skip
+            )
             for i, d in enumerate(drafts)
         ),
         batch_size=2000,

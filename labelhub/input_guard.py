@@ -3,7 +3,7 @@ in the documented shape, so no text input reaches the database unchecked.
 
 One place for every form of request data: the path, the query string, JSON bodies (keys
 included), form fields and uploaded file names. Text inside uploaded files is the file parsers'
-job (they call labelhub.validation.check_text or first_text_problem per row).
+job (they call labelhub.validation.first_text_problem per row).
 """
 
 import json

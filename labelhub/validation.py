@@ -67,14 +67,6 @@ def text_problem(value: str, *, field: str) -> str | None:
     }
 
 
-def check_text(value: str, *, field: str) -> str:
-    """Returns value, or raises InvalidText naming the field (for file parsers and services)."""
-    problem = text_problem(value, field=field)
-    if problem:
-        raise InvalidText(problem)
-    return value
-
-
 def _walk(data: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(data, str):
         yield path, data

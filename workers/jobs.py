@@ -42,5 +42,5 @@ def _end_failed_job(
         return
     try:
         fail(args[0], reason=failure_reason(exception))
-    except Exception:  # noqa: BLE001 - the database may be what failed; the reaper retries
+    except Exception:  # the database may be what failed; the reaper retries
         logger.exception("could not mark job %s of %s failed", args[0], sender.name)

@@ -6,33 +6,12 @@
 // must never approve "turn on the television." for a clip whose prompt was another sentence.
 
 import { api, gettext, interpolate } from "../shared/api.js";
-import { ConventionChecker } from "./checker.js";
 import { renderDiff } from "./diff.js";
 import { showFlags } from "./flags.js";
 import { bindShortcuts } from "./keys.js";
-import { Outbox } from "./outbox.js";
-import { Player } from "./player.js";
+import { $, startPage, url } from "./page.js";
 
-const config = JSON.parse(document.getElementById("workbench-config").textContent);
-const $ = (id) => document.getElementById(id);
-const url = (template, id) => template.replace("{id}", id);
-const textarea = $("transcript");
-
-const player = new Player({
-  container: $("waveform"),
-  minimap: $("minimap"),
-  ruler: $("ruler"),
-  audio: $("audio"),
-  spectrogram: $("spectrogram"),
-  wordsBox: $("words"),
-  labels: { speed: $("speed"), loop: $("loop"), gain: $("gain"), zoom: $("zoom") },
-  nonce: config.styleNonce,
-});
-window.workbenchPlayer = player;
-const checker = new ConventionChecker({ textarea, list: $("issues"), preview: $("issue-preview"), url: config.checkUrl });
-const outbox = new Outbox({
-  onQueued: (count) => say(interpolate(gettext("Offline: %s save(s) kept in this browser, retrying…"), [count]), "warn"),
-});
+const { config, textarea, player, checker, outbox, say } = startPage();
 
 let task = null;
 let openedAt = 0;
@@ -59,11 +38,6 @@ function showQaFlags(data) {
   const rate = data.submitted?.prompt_cer;
   $("mismatch-cer").textContent = rate == null ? "" : interpolate(gettext("CER against the prompt: %s%"), [Math.round(rate * 100)]);
   $("confirm-flags").checked = false;
-}
-
-function say(message, kind = "") {
-  $("status").textContent = message;
-  $("status").className = `status ${kind}`;
 }
 
 async function next() {

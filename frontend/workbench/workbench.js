@@ -4,41 +4,13 @@
 // run of segments of one source; segments.js takes the page over for those.
 
 import { api, gettext, interpolate } from "../shared/api.js";
-import { ConventionChecker } from "./checker.js";
 import { showFlags } from "./flags.js";
 import { bindShortcuts } from "./keys.js";
-import { Outbox } from "./outbox.js";
-import { Player } from "./player.js";
+import { $, startPage, url } from "./page.js";
 import { SegmentMode } from "./segments.js";
 
-const config = JSON.parse(document.getElementById("workbench-config").textContent);
-const $ = (id) => document.getElementById(id);
+const { config, textarea, player, checker, outbox, say } = startPage();
 const timings = (window.workbenchTimings = {});
-const url = (template, id) => template.replace("{id}", id);
-
-const textarea = $("transcript");
-const statusLine = $("status");
-const player = new Player({
-  container: $("waveform"),
-  minimap: $("minimap"),
-  ruler: $("ruler"),
-  audio: $("audio"),
-  spectrogram: $("spectrogram"),
-  wordsBox: $("words"),
-  labels: { speed: $("speed"), loop: $("loop"), gain: $("gain"), zoom: $("zoom") },
-  nonce: config.styleNonce,
-});
-window.workbenchPlayer = player; // for the browser tests and the long-form benchmark
-const checker = new ConventionChecker({
-  textarea,
-  list: $("issues"),
-  preview: $("issue-preview"),
-  url: config.checkUrl,
-});
-const outbox = new Outbox({
-  onQueued: (count) =>
-    say(interpolate(gettext("Offline: %s save(s) kept in this browser, retrying…"), [count]), "warn"),
-});
 
 let task = null;
 let baseRevision = null;
@@ -46,11 +18,6 @@ let openedAt = 0;
 let busy = false;
 let heartbeat = null;
 const segments = new SegmentMode({ config, player, textarea, outbox, checker, say, claimNext: () => next(), showConflict });
-
-function say(message, kind = "") {
-  statusLine.textContent = message;
-  statusLine.className = `status ${kind}`;
-}
 
 const draftKey = () => `labelhub:workbench:draft:${task.id}:${task.mode}`;
 

@@ -2,10 +2,13 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import Organisation, User
@@ -14,9 +17,7 @@ from labelhub.analytics.recollection import recollection_plan
 from labelhub.campaigns.models import (
     Campaign,
     CollectionChannel,
-    Prompt,
     QuotaCell,
-    RecordingEnvironment,
     SpeechStyle,
 )
 from labelhub.campaigns.services import CAMPAIGN_FIELDS
@@ -97,37 +98,22 @@ def _copy_setup(parent: Campaign, child: Campaign) -> None:
             allows_commercial_use=document.allows_commercial_use,
             retention_days=document.retention_days,
         )
-    RecordingEnvironment.objects.bulk_create(
-        RecordingEnvironment(
-            campaign=child,
-            kind=env.kind,
-            name=env.name,
-            noise_level=env.noise_level,
-            microphone=env.microphone,
-            notes=env.notes,
-        )
-        for env in parent.environments.all()
-    )
-    CollectionChannel.objects.bulk_create(
-        CollectionChannel(
-            campaign=child,
-            kind=channel.kind,
-            name=channel.name,
-            source_url=channel.source_url,
-            licence=channel.licence,
-        )
-        for channel in parent.channels.all()
-    )
-    Prompt.objects.bulk_create(
-        Prompt(
-            campaign=child,
-            external_id=prompt.external_id,
-            text=prompt.text,
-            category=prompt.category,
-            speech_style=prompt.speech_style,
-            recordings_needed=prompt.recordings_needed,
-        )
-        for prompt in parent.prompts.order_by("id")
+    _copy_rows(child, parent.environments.all(), _COPIED_ENVIRONMENT_FIELDS)
+    _copy_rows(child, parent.channels.all(), _COPIED_CHANNEL_FIELDS)
+    _copy_rows(child, parent.prompts.order_by("id"), _COPIED_PROMPT_FIELDS)
+
+
+# What a re-collection takes over of its parent's set-up rows; counters and ids start afresh.
+_COPIED_ENVIRONMENT_FIELDS = ("kind", "name", "noise_level", "microphone", "notes")
+_COPIED_CHANNEL_FIELDS = ("kind", "name", "source_url", "licence")
+_COPIED_PROMPT_FIELDS = ("external_id", "text", "category", "speech_style", "recordings_needed")
+
+
+def _copy_rows(child: Campaign, rows: QuerySet, fields: tuple[str, ...]) -> None:
+    """Copies each of a parent campaign's rows to the child, with the named fields only."""
+    model = rows.model
+    model.objects.bulk_create(
+        model(campaign=child, **{field: getattr(row, field) for field in fields}) for row in rows
     )
 
 
@@ -268,40 +254,14 @@ def feedback_intake(
     Refused (409) while the feedback campaign is not active; the first report creates that
     campaign as a draft, which stays so that a PM can review and activate it.
     """
-    if not consent_reference.strip():
-        raise DomainError(
-            "consent_reference is required: feedback audio is kept only with the user's consent",
-            code="consent_reference_required",
-        )
-    if client.kind != Organisation.Kind.CLIENT:
-        raise DomainError(f"'{client.name}' is not a client organisation", code="not_a_client")
-    if not heard_text.strip():
-        raise DomainError("heard_text is required: what did the product hear?", code="invalid")
+    _feedback_require_valid(client, heard_text, consent_reference)
     campaign = feedback_campaign_for(client=client, by=submitted_by, language=language)
-    if campaign.status != Campaign.Status.ACTIVE:
-        raise Conflict(
-            f"feedback campaign '{campaign.name}' (id {campaign.pk}) is {campaign.status}: "
-            "a PM must sign off its legal review and activate it before feedback is taken",
-            code="feedback_campaign_not_active",
-        )
+    _feedback_require_active(campaign)
     # The campaign above stays even if storing this report fails.
     with transaction.atomic():
         channel = campaign.channels.get(kind=CollectionChannel.Kind.PRODUCT_FEEDBACK)
         speaker = _feedback_speaker(campaign, channel, user_reference, age_band, gender)
-        document = campaign.consent_documents.order_by("-version").first()
-        if document is None:  # feedback_campaign_for writes one with the campaign
-            raise Conflict(
-                f"feedback campaign '{campaign.name}' (id {campaign.pk}) has no consent document",
-                code="consent_document_missing",
-            )
-        consent = ConsentRecord.objects.create(
-            speaker=speaker,
-            document=document,
-            method=ConsentRecord.Method.WEB_SIGNATURE,
-            signed_at=timezone.now(),
-            evidence_sha256=hashlib.sha256(consent_reference.strip().encode()).hexdigest(),
-            recorded_by=submitted_by,
-        )
+        consent = _feedback_consent(campaign, speaker, consent_reference, submitted_by)
         recording = recording_upload(
             speaker=speaker,
             uploaded_file=audio,
@@ -310,7 +270,7 @@ def feedback_intake(
             speech_style=SpeechStyle.COMMAND,
             device=product[:200],
         )
-        try:
+        with _upload_removed_on_error(recording):
             return FeedbackReport.objects.create(
                 client=client,
                 recording=recording,
@@ -321,9 +281,57 @@ def feedback_intake(
                 consent_reference=consent_reference.strip(),
                 submitted_by=submitted_by,
             )
-        except BaseException:
-            recording.raw_file.delete(save=False)
-            raise
+
+
+@contextmanager
+def _upload_removed_on_error(recording: Recording) -> Iterator[None]:
+    """The stored upload goes when the rest of the report fails: the rollback keeps no file."""
+    try:
+        yield
+    except BaseException:
+        recording.raw_file.delete(save=False)
+        raise
+
+
+def _feedback_require_valid(client: Organisation, heard_text: str, consent_reference: str) -> None:
+    if not consent_reference.strip():
+        raise DomainError(
+            "consent_reference is required: feedback audio is kept only with the user's consent",
+            code="consent_reference_required",
+        )
+    if client.kind != Organisation.Kind.CLIENT:
+        raise DomainError(f"'{client.name}' is not a client organisation", code="not_a_client")
+    if not heard_text.strip():
+        raise DomainError("heard_text is required: what did the product hear?", code="invalid")
+
+
+def _feedback_require_active(campaign: Campaign) -> None:
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise Conflict(
+            f"feedback campaign '{campaign.name}' (id {campaign.pk}) is {campaign.status}: "
+            "a PM must sign off its legal review and activate it before feedback is taken",
+            code="feedback_campaign_not_active",
+        )
+
+
+def _feedback_consent(
+    campaign: Campaign, speaker: Speaker, consent_reference: str, by: User
+) -> ConsentRecord:
+    """The consent the user gave in the product, on the feedback campaign's newest document."""
+    document = campaign.consent_documents.order_by("-version").first()
+    if document is None:  # feedback_campaign_for writes one with the campaign
+        raise Conflict(
+            f"feedback campaign '{campaign.name}' (id {campaign.pk}) has no consent document",
+            code="consent_document_missing",
+        )
+    return ConsentRecord.objects.create(
+        speaker=speaker,
+        document=document,
+        method=ConsentRecord.Method.WEB_SIGNATURE,
+        signed_at=timezone.now(),
+        evidence_sha256=hashlib.sha256(consent_reference.strip().encode()).hexdigest(),
+        recorded_by=by,
+    )
 
 
 def _feedback_speaker(

@@ -86,10 +86,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @pm_required
 def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
-    by = request.GET.get("by", "cell")
-    parts = by.split("+")
-    if any(part not in DIMENSIONS for part in parts) or ("cell" in parts and len(parts) > 1):
-        by = "cell"
+    by = _grouping(request)
     clips = campaign_clips(campaign=campaign)
     coverage = coverage_by_cell(campaign=campaign, clips=clips)
     errors = asr_error_by(campaign=campaign, dimension=by, clips=clips)
@@ -101,21 +98,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "ancestry": campaign_ancestry(campaign=campaign),
         "children": campaign.children.order_by("created_at"),
         "coverage": [(row, labels.cell(row.cell)) for row in coverage],
-        "coverage_chart": bar_chart(
-            [
-                Bar(
-                    labels.cell(row.cell),
-                    tuple(
-                        round(amounts.minutes, 1)
-                        for amounts in (row.target, row.collected, row.approved)
-                    ),
-                )
-                for row in coverage
-            ],
-            title=_("Audio minutes per quota cell"),
-            series=(_("target"), _("collected"), _("approved")),
-            chart_id="coverage-chart",
-        ),
+        "coverage_chart": _coverage_chart(coverage, labels),
         "time_chart": line_chart(
             [(row.day.isoformat(), row.cumulative_minutes) for row in over_time],
             title=_("Approved minutes, cumulative"),
@@ -134,30 +117,62 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
             )
             for row in errors
         ],
-        "error_chart": bar_chart(
-            [
-                Bar(
-                    labels.group(by, row.group),
-                    (rate.value,),
-                    low=rate.low,
-                    high=rate.high,
-                    note=f"{rate.value * 100:.0f}% ± {rate.half_width * 100:.0f} (n={row.clips})",
-                )
-                for row in errors
-                if (rate := row.headline(campaign.language)) is not None
-            ],
-            title=_("ASR %(unit)s by %(group)s, with 95%% intervals")
-            % {
-                "unit": unit.upper(),
-                "group": _grouping_label(by),
-            },
-            series=(unit.upper(),),
-            percent=True,
-            chart_id="error-chart",
-        ),
+        "error_chart": _error_chart(errors, labels, by, language=campaign.language),
         "cost": labeling_cost_by(campaign=campaign, by="labeler", clips=clips),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _grouping(request: HttpRequest) -> str:
+    """The dashboard's ?by=: a dimension, dimensions crossed with '+', or the quota cell."""
+    by = request.GET.get("by", "cell")
+    parts = by.split("+")
+    if any(part not in DIMENSIONS for part in parts) or ("cell" in parts and len(parts) > 1):
+        return "cell"
+    return by
+
+
+def _coverage_chart(coverage: list, labels: GroupLabels) -> str:
+    return bar_chart(
+        [
+            Bar(
+                labels.cell(row.cell),
+                tuple(
+                    round(amounts.minutes, 1)
+                    for amounts in (row.target, row.collected, row.approved)
+                ),
+            )
+            for row in coverage
+        ],
+        title=_("Audio minutes per quota cell"),
+        series=(_("target"), _("collected"), _("approved")),
+        chart_id="coverage-chart",
+    )
+
+
+def _error_chart(errors: list, labels: GroupLabels, by: str, *, language: str) -> str:
+    unit = headline_unit(language)
+    return bar_chart(
+        [
+            Bar(
+                labels.group(by, row.group),
+                (rate.value,),
+                low=rate.low,
+                high=rate.high,
+                note=f"{rate.value * 100:.0f}% ± {rate.half_width * 100:.0f} (n={row.clips})",
+            )
+            for row in errors
+            if (rate := row.headline(language)) is not None
+        ],
+        title=_("ASR %(unit)s by %(group)s, with 95%% intervals")
+        % {
+            "unit": unit.upper(),
+            "group": _grouping_label(by),
+        },
+        series=(unit.upper(),),
+        percent=True,
+        chart_id="error-chart",
+    )
 
 
 @require_GET

@@ -75,23 +75,10 @@ def review_decide(
     """
     if decision not in {"approve", "return"}:
         raise DomainError(f"decision must be approve or return, not {decision!r}")
-    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
-    if task.status != Task.Status.SUBMITTED:
-        raise Conflict("this task is not waiting for review", code="not_submitted")
-    if task.assignee_id != reviewer.pk:
-        raise LeaseExpired("your review lease has expired or belongs to someone else")
+    task = _task_held_for_review(task_id, reviewer)
     latest = revision_latest(recording=task.recording)
     revision_check_base(latest, base_revision_id)
-    submitted = latest.text if latest else ""
-    text = text.strip()
-    if decision == "return":
-        if not comment.strip():
-            raise DomainError("say what to fix: a return needs a comment", code="comment_required")
-        outcome, text = Decision.RETURNED, submitted
-    else:
-        _check_flags_confirmed(latest, confirm_flags)
-        text_check(recording=task.recording, text=text)
-        outcome = Decision.APPROVED if text == submitted else Decision.EDITED
+    outcome, text = _review_outcome(task, latest, decision, text, comment, confirm_flags)
     flags, prompt_cer = text_flags(recording=task.recording, text=text)
     revision = TranscriptRevision.objects.create(
         recording=task.recording,
@@ -108,6 +95,43 @@ def review_decide(
         language=latest.language if latest else "",
         author=reviewer,
     )
+    _task_close_review(task, outcome, comment)
+    return revision
+
+
+def _task_held_for_review(task_id: int, reviewer: User) -> Task:
+    """The submitted task, locked, if this reviewer's lease on it still holds."""
+    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    if task.status != Task.Status.SUBMITTED:
+        raise Conflict("this task is not waiting for review", code="not_submitted")
+    if task.assignee_id != reviewer.pk:
+        raise LeaseExpired("your review lease has expired or belongs to someone else")
+    return task
+
+
+def _review_outcome(
+    task: Task,
+    latest: TranscriptRevision | None,
+    decision: str,
+    text: str,
+    comment: str,
+    confirm_flags: bool,
+) -> tuple[str, str]:
+    """(the REVIEW revision's decision, its text): a return keeps the labeler's text; an
+    approval is "edited" when the reviewer's text differs from it."""
+    submitted = latest.text if latest else ""
+    text = text.strip()
+    if decision == "return":
+        if not comment.strip():
+            raise DomainError("say what to fix: a return needs a comment", code="comment_required")
+        return Decision.RETURNED, submitted
+    _check_flags_confirmed(latest, confirm_flags)
+    text_check(recording=task.recording, text=text)
+    return (Decision.APPROVED if text == submitted else Decision.EDITED), text
+
+
+def _task_close_review(task: Task, outcome: str, comment: str) -> None:
+    """Releases the lease: a returned task reopens for its labeler, an approved one is done."""
     task.assignee = None
     task.lease_expires_at = None
     if outcome == Decision.RETURNED:
@@ -118,7 +142,6 @@ def review_decide(
         task.status = Task.Status.APPROVED
         task.return_comment = ""
     task.save()
-    return revision
 
 
 class FlagsUnconfirmed(DomainError):

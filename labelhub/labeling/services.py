@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
@@ -135,23 +135,6 @@ def _held(labeler: User, now: datetime) -> Q:
     )
 
 
-def _is_held(task: Task, labeler: User, now: datetime) -> bool:
-    """The same test as _held, on a task already in memory."""
-    if task.status == Task.Status.OPEN and task.assignee_id == labeler.pk:
-        return task.lease_expires_at is not None and task.lease_expires_at >= now
-    return (
-        task_is_double_for(task=task, user=labeler)
-        and task.double_lease_expires_at is not None
-        and task.double_lease_expires_at >= now
-    )
-
-
-def task_held_by(*, labeler: User) -> Task | None:
-    """The task the labeler holds an unexpired lease on, for labeling or double transcription."""
-    tasks = Task.objects.select_related("recording__campaign", "recording__prompt")
-    return tasks.filter(_held(labeler, timezone.now())).first()
-
-
 def task_is_double_for(*, task: Task, user: User) -> bool:
     return task.double_status == Task.DoubleStatus.PENDING and task.double_assignee_id == user.pk
 
@@ -182,9 +165,11 @@ def task_claim_next(*, labeler: User) -> Task | None:
     mine = list(
         Task.objects.select_related("recording__campaign", "recording__prompt")
         .filter(_held(labeler, now) | returned)
+        # The database answers which rows are held, so _held is the only definition of it.
+        .annotate(is_held=ExpressionWrapper(_held(labeler, now), output_field=BooleanField()))
         .order_by("-priority", "created_at")[:10]
     )
-    held = next((task for task in mine if _is_held(task, labeler, now)), None)
+    held = next((task for task in mine if task.is_held), None)
     if held is not None:
         return _first_held_of_run(held, labeler)
     lease = {"assignee": labeler, "lease_expires_at": lease_until(now), "updated_at": now}

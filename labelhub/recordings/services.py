@@ -13,11 +13,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import CollectionChannel, Prompt, RecordingEnvironment
+from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt, RecordingEnvironment
 from labelhub.campaigns.services import campaign_require_collecting
 from labelhub.errors import Conflict, DomainError
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.recordings.audio import (
+    AudioProbe,
     AudioRejected,
     NormalisedAudio,
     assess_quality,
@@ -110,55 +111,28 @@ def recording_upload(
 
     The low-level store, also used to seed demos; collection goes through recording_collect.
     """
-    if consent_active_for(speaker=speaker) is None:
-        raise ConsentMissing(f"speaker {speaker.code} has no active consent; nothing was stored")
-    if prompt is not None and prompt.campaign_id != speaker.campaign_id:
-        raise DomainError("the prompt belongs to another campaign", code="wrong_campaign")
-    campaign = speaker.campaign
-    # A long-form campaign takes whole broadcasts and meetings (hours, video containers): its
-    # own size and duration limits, and the file becomes a source that is cut into segments.
-    long_form = campaign.is_long_form
-    max_bytes = settings.MAX_SOURCE_UPLOAD_BYTES if long_form else settings.MAX_UPLOAD_BYTES
-    if uploaded_file.size is not None and uploaded_file.size > max_bytes:
-        raise DomainError(
-            f"the file is {uploaded_file.size} bytes; the limit is {max_bytes}",
-            code="too_large",
-        )
+    _upload_require_allowed(speaker, prompt, uploaded_file)
     filename = Path(uploaded_file.name or "upload").name
     suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / f"upload{suffix}"
-        with local.open("wb") as out:
-            for chunk in uploaded_file.chunks():
-                out.write(chunk)
-        probe = validate_upload(local, filename=filename, long_form=long_form)
-        # ffprobe's duration, before anything decodes the file: an over-long file never
-        # reaches ingest (a clip's decode holds it in memory; a source's would take hours).
-        max_seconds = campaign.max_source_seconds if long_form else campaign.max_seconds
-        check_duration_before_decoding(probe, max_seconds=max_seconds)
+        _spool(uploaded_file, local)
+        probe = _probe_within_limits(local, filename=filename, campaign=speaker.campaign)
         raw_sha256 = sha256_file(local)
         if refuse_duplicates:
             _refuse_duplicate(raw_sha256)
-        recording = Recording(
-            kind=Recording.Kind.SOURCE if long_form else Recording.Kind.CLIP,
-            campaign_id=speaker.campaign_id,
-            speaker=speaker,
+        recording = _stored_recording(
+            speaker,
+            local,
+            probe,
+            filename=filename,
+            raw_sha256=raw_sha256,
+            speech_style=speech_style,
             prompt=prompt,
             uploaded_by=uploaded_by,
             environment=environment,
             channel=channel,
             device=device[:200],
-            raw_sha256=raw_sha256,
-            raw_size_bytes=local.stat().st_size,
-            original_filename=filename,
-            original_suffix=suffix,
-            format_name=probe.format_name,
-            codec=probe.codec,
-        )
-        if speech_style:
-            recording.speech_style = speech_style
-        recording.raw_file.name = store_file(
-            path=local, name=f"raw/{speaker.campaign_id}/{recording.uid}{suffix}"
         )
     try:
         with transaction.atomic():
@@ -169,6 +143,73 @@ def recording_upload(
         recording.raw_file.delete(save=False)  # no row, no file: a failed upload leaves nothing
         raise
     return recording
+
+
+def _stored_recording(
+    speaker: Speaker,
+    local: Path,
+    probe: AudioProbe,
+    *,
+    filename: str,
+    raw_sha256: str,
+    speech_style: str,
+    **fields,
+) -> Recording:
+    """The unsaved row of a checked upload, whose file is already in storage."""
+    suffix = Path(filename).suffix.lower()
+    recording = Recording(
+        kind=Recording.Kind.SOURCE if speaker.campaign.is_long_form else Recording.Kind.CLIP,
+        campaign_id=speaker.campaign_id,
+        speaker=speaker,
+        raw_sha256=raw_sha256,
+        raw_size_bytes=local.stat().st_size,
+        original_filename=filename,
+        original_suffix=suffix,
+        format_name=probe.format_name,
+        codec=probe.codec,
+        **fields,
+    )
+    if speech_style:
+        recording.speech_style = speech_style
+    recording.raw_file.name = store_file(
+        path=local, name=f"raw/{speaker.campaign_id}/{recording.uid}{suffix}"
+    )
+    return recording
+
+
+def _upload_require_allowed(
+    speaker: Speaker, prompt: Prompt | None, uploaded_file: UploadedFile
+) -> None:
+    """The checks an upload passes before a byte of it is stored."""
+    if consent_active_for(speaker=speaker) is None:
+        raise ConsentMissing(f"speaker {speaker.code} has no active consent; nothing was stored")
+    if prompt is not None and prompt.campaign_id != speaker.campaign_id:
+        raise DomainError("the prompt belongs to another campaign", code="wrong_campaign")
+    # A long-form campaign takes whole broadcasts and meetings (hours, video containers): its
+    # own size and duration limits, and the file becomes a source that is cut into segments.
+    long_form = speaker.campaign.is_long_form
+    max_bytes = settings.MAX_SOURCE_UPLOAD_BYTES if long_form else settings.MAX_UPLOAD_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > max_bytes:
+        raise DomainError(
+            f"the file is {uploaded_file.size} bytes; the limit is {max_bytes}",
+            code="too_large",
+        )
+
+
+def _probe_within_limits(local: Path, *, filename: str, campaign: Campaign) -> AudioProbe:
+    long_form = campaign.is_long_form
+    probe = validate_upload(local, filename=filename, long_form=long_form)
+    # ffprobe's duration, before anything decodes the file: an over-long file never
+    # reaches ingest (a clip's decode holds it in memory; a source's would take hours).
+    max_seconds = campaign.max_source_seconds if long_form else campaign.max_seconds
+    check_duration_before_decoding(probe, max_seconds=max_seconds)
+    return probe
+
+
+def _spool(uploaded_file: UploadedFile, local: Path) -> None:
+    with local.open("wb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
 
 
 def _refuse_duplicate(raw_sha256: str) -> None:

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import soundfile
 from django.conf import settings
@@ -67,9 +68,9 @@ from labelhub.releases.formats.webdataset import WebDatasetSink
 from labelhub.releases.models import Release
 from labelhub.releases.renditions import Rendition
 from labelhub.releases.segment_audio import FinishedSource, SourceAudio
-from labelhub.releases.spec import spec_load
+from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
-from labelhub.speakers.models import ConsentRecord, Speaker
+from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import local_path
 
 BUILDER = "labelhub-release/2"
@@ -116,10 +117,6 @@ class ArchiveResult:
     datasheet_html: str
     # The portal's datasheet in the other UI languages: {"ko": fragment}.
     translated_html: dict[str, str] = field(default_factory=dict)
-
-
-def demographic_cell(speaker: Speaker) -> str:
-    return f"{speaker.age_band}|{speaker.gender}|{speaker.dialect}"
 
 
 def speaker_key(code: str, campaign_id: int, *, pooled: bool) -> str:
@@ -288,121 +285,200 @@ def write_archive(
     ``rendition`` defaults to the one the release's spec names (its default rendition).
     """
     salt = _client_id_salt(release)
-    pooled = len(release.spec.get("extra_campaigns") or []) > 0
     spec = spec_load(release.spec)
     rendition = rendition or spec.rendition
     # Keys in one order whether the dicts were just computed or read back from a JSONField
     # (PostgreSQL's jsonb reorders them), so a later rendition writes the same release.json.
     changelog, split_report = _canonical(changelog), _canonical(split_report)
-    formats = rendition.formats
-    suffix = AUDIO_SUFFIX[rendition.audio_format]
-    exported: list[ExportItem] = []
-    rows: list[ItemRow] = []
-    sums: list[tuple[str, str]] = []
-    stats = DatasheetStats()
-    total, done, reported = len(selected), 0, -1
+    progress = _Progress(on_progress, total=len(selected))
     with (
         zipfile.ZipFile(archive, "w") as zipped,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
         tempfile.TemporaryDirectory() as scratch,
     ):
-        bundle = _Bundle(zipped, archive_root(release))
-        sinks = _sinks(Path(scratch), salt=salt, formats=formats)
-        sources = SourceAudio(Path(scratch))
-        shipped_sources: list[FinishedSource] = []
-
-        def ship(finished: FinishedSource | None) -> None:
-            if finished is not None:
-                shipped_sources.append(finished)
-                name = source_audio_name(finished.source_id, suffix)
-                with _shipped_audio(finished.path, rendition.audio_format) as audio:
-                    sums.append((name, _write_audio(bundle, audio, name)))
-                finished.path.unlink()
-
+        writer = _ArchiveWriter(
+            bundle=_Bundle(zipped, archive_root(release)),
+            rendition=rendition,
+            sinks=_sinks(Path(scratch), salt=salt, formats=rendition.formats),
+            sources=SourceAudio(Path(scratch)),
+            manifest=manifest,
+            pooled=len(release.spec.get("extra_campaigns") or []) > 0,
+        )
         for ids in _chunks(_item_order(selected)):
             chunk = _load_chunk(ids, selected)
             for recording in chunk.recordings:
                 choice = selected[recording.pk]
-                split = splits[choice.split_item.item_id]
-                revision = chunk.revisions[choice.revision_id]
-                consent = chunk.consents[choice.consent_id]
-                votes = chunk.votes.get(recording.pk, (0, 0))
-                if sources.current not in (None, recording.source_id):
-                    ship(sources.close())
-                span_seconds = _span_seconds(recording, choice)
-                with _item_audio(recording, span_seconds, sources, suffix) as (wav, span):
-                    item = _export_item(
-                        recording, revision, split, pooled=pooled, suffix=suffix, votes=votes,
-                        span=span,
-                    )  # fmt: skip
-                    with _shipped_audio(wav, rendition.audio_format) as audio:
-                        digest = _write_audio(bundle, audio, item.audio_name)
-                        for sink in sinks:
-                            _copy_members(bundle, sink.add(item, audio), sums)
-                sums.append((item.audio_name, digest))
-                original = None
-                # A segment's original is its source's whole upload, which holds speech the
-                # release may not deliver: segments ship no original (the manifest says none).
-                if rendition.include_originals and span is None:
-                    original = _write_original(bundle, recording, item.speaker_id)
-                    sums.append((original, recording.raw_sha256))
-                exported.append(item)
-                rows.append(
-                    ItemRow(
-                        recording.pk, revision.pk, consent.pk, split, item.audio_name, digest,
-                        span_seconds,
-                    )
-                )  # fmt: skip
-                row = _manifest_row(item, consent, original=original)
-                manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
-                stats.add(_facts(item, recording, revision, consent, chunk))
-                done += 1
-                percent = int(90 * done / total)
-                if percent != reported:
-                    on_progress(percent)
-                    reported = percent
-        ship(sources.close())
-        for sink in sinks:
-            _copy_members(bundle, sink.finish(), sums)
-        texts = export_files(
-            exported, salt=salt, formats=formats, kaldi_audio_prefix=spec.kaldi_audio_prefix
-        )
-        del exported  # the biggest thing held; the metadata files are written from here on
-        texts["release.json"] = _release_json(
-            release, stats, changelog, rendition, sources=shipped_sources
-        )
-        if split_report is not None:  # how the splits were made (releases.split_plan)
-            texts["release.json"] = _with_splits(texts["release.json"], split_report)
-        campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
-        with translation.override("en"):  # the archive's datasheets are English
-            context = datasheet_context(
-                release=release,
-                stats=stats,
-                spec=release.spec,
-                changes=changelog,
-                campaigns=campaigns,
-            )
-            # The same figures, computed the same way, as the PM's analytics dashboard shows.
-            context["asr_error"] = asr_error_sections(campaigns, recording_ids=selected.keys())
-            context["split_report"] = split_report
-            if shipped_sources:
-                context["long_form_sources"] = len(shipped_sources)
-                context["audio_note"] += " " + long_form_note(len(shipped_sources))
-            context |= terms_context(campaigns=campaigns, recording_ids=selected.keys())
-            markdown = datasheet_markdown(context)
-        fragment, document, translated = datasheet_html(context)
-        texts["DATASHEET.md"] = markdown
-        texts["DATASHEET.html"] = document
-        for name, text in sorted(texts.items()):
-            sums.append((name, bundle.write_text(name, text.encode("utf-8"))))
-        manifest.seek(0)
-        sums.append(("manifest.jsonl", _write_text_file(bundle, manifest, "manifest.jsonl")))
-        # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
-        lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums))
-        bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
+                writer.add(recording, choice, splits[choice.split_item.item_id], chunk)
+                progress.tick()
+        writer.finish_audio()
+        texts, markdown, fragment, translated = _metadata_texts(
+            release, writer, spec=spec, salt=salt, changelog=changelog, split_report=split_report,
+            recording_ids=selected.keys(),
+        )  # fmt: skip
+        writer.finish_metadata(texts)
     return ArchiveResult(
-        rows=rows, datasheet_md=markdown, datasheet_html=fragment, translated_html=translated
+        rows=writer.rows, datasheet_md=markdown, datasheet_html=fragment, translated_html=translated
     )
+
+
+class _Progress:
+    """Reports 0 to 90 percent as the items go in (the rest is the metadata), once a percent."""
+
+    def __init__(self, on_progress: Callable[[int], None], *, total: int) -> None:
+        self.on_progress, self.total, self.done, self.reported = on_progress, total, 0, -1
+
+    def tick(self) -> None:
+        self.done += 1
+        percent = int(90 * self.done / self.total)
+        if percent != self.reported:
+            self.on_progress(percent)
+            self.reported = percent
+
+
+@dataclass
+class _ArchiveWriter:
+    """One archive being written: its zip, the extra layouts' sinks, the long-form source being
+    put together, and what the metadata files are made of once every item is in."""
+
+    bundle: _Bundle
+    rendition: Rendition
+    sinks: list[Sink]
+    sources: SourceAudio
+    manifest: IO[str]
+    pooled: bool
+    exported: list[ExportItem] = field(default_factory=list)
+    rows: list[ItemRow] = field(default_factory=list)
+    sums: list[tuple[str, str]] = field(default_factory=list)
+    stats: DatasheetStats = field(default_factory=DatasheetStats)
+    shipped_sources: list[FinishedSource] = field(default_factory=list)
+
+    @property
+    def suffix(self) -> str:
+        return AUDIO_SUFFIX[self.rendition.audio_format]
+
+    def ship(self, finished: FinishedSource | None) -> None:
+        """Writes a long-form source's whole audio once its last segment is in."""
+        if finished is not None:
+            self.shipped_sources.append(finished)
+            name = source_audio_name(finished.source_id, self.suffix)
+            with _shipped_audio(finished.path, self.rendition.audio_format) as audio:
+                self.sums.append((name, _write_audio(self.bundle, audio, name)))
+            finished.path.unlink()
+
+    def add(self, recording: Recording, choice: Selected, split: str, chunk: _Chunk) -> None:
+        """Writes one item's audio (and original) and keeps its rows for the metadata files."""
+        revision = chunk.revisions[choice.revision_id]
+        consent = chunk.consents[choice.consent_id]
+        votes = chunk.votes.get(recording.pk, (0, 0))
+        if self.sources.current not in (None, recording.source_id):
+            self.ship(self.sources.close())
+        span_seconds = _span_seconds(recording, choice)
+        with _item_audio(recording, span_seconds, self.sources, self.suffix) as (wav, span):
+            item = _export_item(
+                recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes,
+                span=span,
+            )  # fmt: skip
+            with _shipped_audio(wav, self.rendition.audio_format) as audio:
+                digest = _write_audio(self.bundle, audio, item.audio_name)
+                for sink in self.sinks:
+                    _copy_members(self.bundle, sink.add(item, audio), self.sums)
+        self.sums.append((item.audio_name, digest))
+        original = None
+        # A segment's original is its source's whole upload, which holds speech the
+        # release may not deliver: segments ship no original (the manifest says none).
+        if self.rendition.include_originals and span is None:
+            original = _write_original(self.bundle, recording, item.speaker_id)
+            self.sums.append((original, recording.raw_sha256))
+        self.exported.append(item)
+        self.rows.append(
+            ItemRow(
+                recording.pk, revision.pk, consent.pk, split, item.audio_name, digest,
+                span_seconds,
+            )
+        )  # fmt: skip
+        row = _manifest_row(item, consent, original=original)
+        self.manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.stats.add(_facts(item, recording, revision, consent, chunk))
+
+    def finish_audio(self) -> None:
+        self.ship(self.sources.close())
+        for sink in self.sinks:
+            _copy_members(self.bundle, sink.finish(), self.sums)
+
+    def finish_metadata(self, texts: dict[str, str]) -> None:
+        """Writes the metadata files, manifest.jsonl, and SHA256SUMS over everything."""
+        for name, text in sorted(texts.items()):
+            self.sums.append((name, self.bundle.write_text(name, text.encode("utf-8"))))
+        self.manifest.seek(0)
+        self.sums.append(
+            ("manifest.jsonl", _write_text_file(self.bundle, self.manifest, "manifest.jsonl"))
+        )
+        # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
+        lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(self.sums))
+        self.bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
+
+
+def _metadata_texts(
+    release: Release,
+    writer: _ArchiveWriter,
+    *,
+    spec: ReleaseSpec,
+    salt: str,
+    changelog: dict,
+    split_report: dict | None,
+    recording_ids: Iterable[int],
+) -> tuple[dict[str, str], str, str, dict[str, str]]:
+    """The archive's text files (every format's metadata, release.json, the datasheets), with
+    the datasheet as Markdown, as the portal's fragment and in the other UI languages."""
+    texts = export_files(
+        writer.exported,
+        salt=salt,
+        formats=writer.rendition.formats,
+        kaldi_audio_prefix=spec.kaldi_audio_prefix,
+    )
+    writer.exported = []  # the biggest thing held; the metadata files are written from here on
+    texts["release.json"] = _release_json(
+        release, writer.stats, changelog, writer.rendition, sources=writer.shipped_sources
+    )
+    if split_report is not None:  # how the splits were made (releases.split_plan)
+        texts["release.json"] = _with_splits(texts["release.json"], split_report)
+    context = _archive_datasheet_context(
+        release, writer, changelog, split_report, recording_ids=recording_ids
+    )
+    with translation.override("en"):  # the archive's datasheets are English
+        markdown = datasheet_markdown(context)
+    fragment, document, translated = datasheet_html(context)
+    texts["DATASHEET.md"] = markdown
+    texts["DATASHEET.html"] = document
+    return texts, markdown, fragment, translated
+
+
+def _archive_datasheet_context(
+    release: Release,
+    writer: _ArchiveWriter,
+    changelog: dict,
+    split_report: dict | None,
+    *,
+    recording_ids: Iterable[int],
+) -> dict:
+    """The datasheet's context for the archive, in English (the archive's language)."""
+    campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
+    with translation.override("en"):
+        context = datasheet_context(
+            release=release,
+            stats=writer.stats,
+            spec=release.spec,
+            changes=changelog,
+            campaigns=campaigns,
+        )
+        # The same figures, computed the same way, as the PM's analytics dashboard shows.
+        context["asr_error"] = asr_error_sections(campaigns, recording_ids=recording_ids)
+        context["split_report"] = split_report
+        if writer.shipped_sources:
+            context["long_form_sources"] = len(writer.shipped_sources)
+            context["audio_note"] += " " + long_form_note(len(writer.shipped_sources))
+        context |= terms_context(campaigns=campaigns, recording_ids=recording_ids)
+    return context
 
 
 def _canonical(data):

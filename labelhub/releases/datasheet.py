@@ -327,14 +327,34 @@ def audio_note(spec: dict) -> str:
 
 
 def datasheet_markdown(context: dict) -> str:
-    release, stats = context["release"], context["stats"]
     lines = [f"# Datasheet: {context['title']}", ""]
-    lines += ["## Motivation", ""]
+    lines += _motivation_markdown(context)
+    lines += _composition_markdown(context)
+    lines += _collection_markdown(context)
+    lines += _consent_markdown(context)
+    lines += _labeling_markdown(context)
+    if "terms" in context:  # set by the release build; a preview of the figures alone has none
+        lines += terms_markdown(context)
+    lines += _changes_markdown(context["changes"])
+    lines += ["", "## Known limitations", ""]
+    lines += [f"- {note}" for note in context["limitations"]]
+    return "\n".join(lines) + "\n"
+
+
+def _motivation_markdown(context: dict) -> list[str]:
+    lines = ["## Motivation", ""]
     for campaign in context["campaigns"]:
         purpose = " ".join((campaign.description or "not stated").split())
         lines.append(f"- Campaign **{campaign.name}** ({campaign.language}): {purpose}")
-    lines += [
-        f"- Created for client organisation **{release.client.name}** by LabelHub.",
+    lines.append(
+        f"- Created for client organisation **{context['release'].client.name}** by LabelHub."
+    )
+    return lines
+
+
+def _composition_markdown(context: dict) -> list[str]:
+    release, stats = context["release"], context["stats"]
+    lines = [
         "",
         "## Composition",
         "",
@@ -354,7 +374,12 @@ def datasheet_markdown(context: dict) -> str:
         lines += [f"| {label} | {spk} | {n} | {h} |" for label, spk, n, h in rows] + [""]
     lines += ["### Duration histogram", "", "| duration | items |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in context["durations"]]
-    lines += [
+    return lines
+
+
+def _collection_markdown(context: dict) -> list[str]:
+    stats = context["stats"]
+    return [
         "",
         "## Collection process",
         "",
@@ -369,6 +394,11 @@ def datasheet_markdown(context: dict) -> str:
         "```json",
         _json(context["spec"]),
         "```",
+    ]
+
+
+def _consent_markdown(context: dict) -> list[str]:
+    lines = [
         "",
         "## Consent basis and scope",
         "",
@@ -380,7 +410,11 @@ def datasheet_markdown(context: dict) -> str:
     ]
     lines += [f"| {d} | {n} | {context['consent_scopes'][d]} |" for d, n in context["consents"]]
     lines += ["", "Signed by: " + ", ".join(f"{s} ({n})" for s, n in context["signers"]), ""]
-    lines += ["## Labeling process and QA", ""]
+    return lines
+
+
+def _labeling_markdown(context: dict) -> list[str]:
+    lines = ["## Labeling process and QA", ""]
     lines += [
         "Each clip got an ASR draft, a transcript by a trained labeler and, when sampled, a "
         "review. Only the newest human revision ships. " + context["spreadsheet_rule"],
@@ -391,10 +425,11 @@ def datasheet_markdown(context: dict) -> str:
     lines += [f"| {key.replace('_', ' ')} | {_fmt(v)} |" for key, v in context["qa"].items()]
     lines += [""] + _asr_error_markdown(context.get("asr_error", []))
     lines.append("")
-    if "terms" in context:  # set by the release build; a preview of the figures alone has none
-        lines += terms_markdown(context)
-    lines += ["## Changes from the previous version", ""]
-    changes = context["changes"]
+    return lines
+
+
+def _changes_markdown(changes: dict) -> list[str]:
+    lines = ["## Changes from the previous version", ""]
     if changes.get("against_version") is None:
         lines.append("First version: every item is new.")
     else:
@@ -406,9 +441,7 @@ def datasheet_markdown(context: dict) -> str:
         reasons = Counter(row["reason"] for row in changes["removed"])
         lines += [f"- removed, {reason}: {n}" for reason, n in sorted(reasons.items())]
         lines.append("- item by item: see `release.json` (`changelog`).")
-    lines += ["", "## Known limitations", ""]
-    lines += [f"- {note}" for note in context["limitations"]]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def split_report_markdown(report: dict | None) -> list[str]:

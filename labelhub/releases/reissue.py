@@ -252,7 +252,7 @@ def removal_rows(*, release: Release) -> list[dict]:
             "recording__uid",
             "recording__original_suffix",
             "recording__source__uid",
-        )  # fmt: skip
+        )
     )
     kept_speakers = {
         (split, _speaker_of(path))

@@ -116,7 +116,7 @@ def rendition_run(*, rendition_id: int) -> ReleaseRendition:
         return rendition_fail(rendition.pk, reason=gave_up_reason(runs))
     try:
         _build_and_publish(rendition)
-    except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
+    except Exception as error:  # any failure must leave a readable reason behind
         logger.exception("rendition %s failed", rendition.pk)
         rendition_fail(rendition.pk, reason=str(error))
     rendition.refresh_from_db()

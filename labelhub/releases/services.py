@@ -295,7 +295,7 @@ def release_build(*, release_id: int) -> Release:
         # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
         if release_withdrawn_items(release=release).exists():
             release_supersede(release_id=release.pk)
-    except Exception as error:  # noqa: BLE001 - any failure must leave a readable reason behind
+    except Exception as error:  # any failure must leave a readable reason behind
         logger.exception("release %s failed", release.pk)
         release_fail(release.pk, reason=str(error))
     release.refresh_from_db()

@@ -53,7 +53,7 @@ def test_fifty_labelers_drain_five_hundred_tasks_without_a_double_claim() -> Non
                 with lock:
                     claimed.append(task.pk)
                 task_submit(task_id=task.pk, labeler=labeler, text="done", base_revision_id=None)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread below
+        except BaseException as error:  # reported by the main thread below
             errors.append(error)
         finally:
             connections.close_all()
@@ -96,7 +96,7 @@ def test_twenty_reviewers_drain_two_hundred_submissions_without_a_double_claim()
                     text="done",
                     base_revision_id=None,
                 )
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread below
+        except BaseException as error:  # reported by the main thread below
             errors.append(error)
         finally:
             connections.close_all()

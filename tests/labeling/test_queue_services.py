@@ -207,7 +207,7 @@ def test_a_submit_racing_a_release_waits_for_it_and_then_fails() -> None:
         try:
             task_submit(task_id=task.pk, labeler=labeler, text="late", base_revision_id=draft.pk)
             outcome.append("submitted")
-        except BaseException as error:  # noqa: BLE001 - inspected by the main thread
+        except BaseException as error:  # inspected by the main thread
             outcome.append(error)
         finally:
             connections.close_all()
@@ -241,7 +241,7 @@ def test_a_reassign_racing_a_submit_waits_for_it_and_then_refuses() -> None:
         try:
             task_reassign(task_id=task.pk, pm=pm, to=chosen)
             outcome.append("reassigned")
-        except BaseException as error:  # noqa: BLE001 - inspected by the main thread
+        except BaseException as error:  # inspected by the main thread
             outcome.append(error)
         finally:
             connections.close_all()

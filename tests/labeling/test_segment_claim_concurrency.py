@@ -31,7 +31,7 @@ def test_concurrent_claims_lease_disjoint_consecutive_runs(settings) -> None:
         try:
             start.wait()
             task_claim_next(labeler=labeler)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread below
+        except BaseException as error:  # reported by the main thread below
             errors.append(error)
         finally:
             connections.close_all()

@@ -74,6 +74,35 @@ FALLBACK_CELLS = [
 ]
 
 
+class _History:
+    """One demo clip's revisions, oldest first, each stamped a while after the one before."""
+
+    def __init__(self, recording: Recording, *, at) -> None:
+        self.recording, self.at, self.revisions = recording, at, []
+
+    def add(
+        self,
+        kind: str,
+        text: str,
+        *,
+        after: timedelta = timedelta(0),
+        source: str = TranscriptRevision.Source.WORKBENCH,
+        **fields,
+    ) -> None:
+        self.at += after
+        self.revisions.append(
+            TranscriptRevision(
+                recording=self.recording,
+                kind=kind,
+                source=source,
+                text=text,
+                language="en",
+                created_at=self.at,
+                **fields,
+            )
+        )
+
+
 class Command(BaseCommand):
     help = "Seed a labeling history on the demo campaign for the analytics dashboard."
 
@@ -283,105 +312,93 @@ class Command(BaseCommand):
         rng = self.rng
         final = prompt.text if prompt else "turn on the television"
         model = "tiny" if rng.random() < 0.15 else "small"
-        rate = (
+        rate = self._draft_error_rate(speaker, room, model)
+        history = _History(recording, at=recording.created_at + timedelta(minutes=5))
+        history.add(
+            TranscriptRevision.Kind.ASR_DRAFT,
+            self._garble(final, rate),
+            source=TranscriptRevision.Source.ASR,
+            engine="faster-whisper",
+            model_name=model,
+        )
+        labeler = rng.choice(people["labelers"])
+        speed = {"labeler-minho": 1.4, "labeler-jiwoo": 0.8}.get(labeler.username, 1.0)
+        task = Task(recording=recording, status=self._task_status(), labeler=None)
+        if task.status == Task.Status.OPEN:
+            return self._numbered(history.revisions), task
+        task.labeler = labeler
+        reviewer = people["reviewers"][0]
+        decision = TranscriptRevision.Decision
+        returned = rng.random() < 0.12 * speed
+        first = self._garble(final, 0.3) if returned else final.capitalize() + "."
+        self._edit(history, first, labeler, rate=rate, speed=speed)
+        task.needs_review = rng.random() < 0.6 or returned
+        if task.status == Task.Status.APPROVED:
+            if returned:
+                comment = "Listen again: a word is wrong."
+                self._review(history, reviewer, decision.RETURNED, first, comment)
+                task.times_returned = 1
+                self._edit(history, final.capitalize() + ".", labeler, rate=rate, speed=speed)
+            if task.needs_review:
+                edited = rng.random() < 0.08
+                verdict = decision.EDITED if edited else decision.APPROVED
+                self._review(history, reviewer, verdict, final + ".")
+            if rng.random() < 0.1:
+                self._double(history, final, [p for p in people["labelers"] if p != labeler])
+        return self._numbered(history.revisions), task
+
+    def _edit(self, history: _History, text: str, labeler, *, rate: float, speed: float) -> None:
+        """A labeler's edit, slower on a worse draft and for a slower labeler."""
+        after = timedelta(hours=self.rng.uniform(1, 20))
+        duration = history.recording.duration_seconds
+        work = duration * self.rng.uniform(2.5, 4.5) * (1 + 3 * rate) * speed
+        history.add(
+            TranscriptRevision.Kind.LABELER_EDIT,
+            text,
+            after=after,
+            author=labeler,
+            work_seconds=round(work, 1),
+        )
+
+    def _review(self, history: _History, reviewer, decision: str, text: str, comment="") -> None:
+        after = timedelta(hours=self.rng.uniform(1, 12))
+        history.add(
+            TranscriptRevision.Kind.REVIEW,
+            text,
+            after=after,
+            decision=decision,
+            comment=comment,
+            author=reviewer,
+            work_seconds=round(history.recording.duration_seconds * self.rng.uniform(1, 2), 1),
+        )
+
+    def _draft_error_rate(self, speaker, room, model: str) -> float:
+        """How often the demo's Whisper draft gets a word wrong for this speaker, room and model."""
+        return (
             0.03
             + DIALECT_ERROR.get(speaker.dialect, 0.0)
             + AGE_ERROR.get(speaker.age_band, 0.0)
             + ROOM_ERROR.get(room.kind, 0.0)
             + (0.08 if model == "tiny" else 0.0)
-            + rng.uniform(-0.02, 0.04)
+            + self.rng.uniform(-0.02, 0.04)
         )
-        at = recording.created_at + timedelta(minutes=5)
-        chain = [
-            TranscriptRevision(
-                recording=recording,
-                kind=TranscriptRevision.Kind.ASR_DRAFT,
-                source=TranscriptRevision.Source.ASR,
-                text=self._garble(final, rate),
-                engine="faster-whisper",
-                model_name=model,
-                language="en",
-                created_at=at,
-            )
-        ]
-        labeler = rng.choice(people["labelers"])
-        speed = {"labeler-minho": 1.4, "labeler-jiwoo": 0.8}.get(labeler.username, 1.0)
-        roll = rng.random()
-        status = (
-            Task.Status.APPROVED
-            if roll < 0.82
-            else Task.Status.SUBMITTED
-            if roll < 0.92
-            else Task.Status.OPEN
+
+    def _task_status(self) -> str:
+        roll = self.rng.random()
+        if roll < 0.82:
+            return Task.Status.APPROVED
+        return Task.Status.SUBMITTED if roll < 0.92 else Task.Status.OPEN
+
+    def _double(self, history: _History, final: str, others: list) -> None:
+        """A second labeler's independent transcript, an hour after the last revision."""
+        other = self.rng.choice(others)
+        history.add(
+            TranscriptRevision.Kind.DOUBLE,
+            self._garble(final, 0.05),
+            after=timedelta(hours=1),
+            author=other,
+            work_seconds=round(history.recording.duration_seconds * 3, 1),
         )
-        task = Task(recording=recording, status=status, labeler=None)
-        if status == Task.Status.OPEN:
-            return self._numbered(chain), task
-        task.labeler = labeler
-
-        def edit(text: str) -> None:
-            nonlocal at
-            at += timedelta(hours=rng.uniform(1, 20))
-            work = recording.duration_seconds * rng.uniform(2.5, 4.5) * (1 + 3 * rate) * speed
-            chain.append(
-                TranscriptRevision(
-                    recording=recording,
-                    kind=TranscriptRevision.Kind.LABELER_EDIT,
-                    source=TranscriptRevision.Source.WORKBENCH,
-                    text=text,
-                    author=labeler,
-                    work_seconds=round(work, 1),
-                    language="en",
-                    created_at=at,
-                )
-            )
-
-        def review(decision: str, text: str, comment: str = "") -> None:
-            nonlocal at
-            at += timedelta(hours=rng.uniform(1, 12))
-            chain.append(
-                TranscriptRevision(
-                    recording=recording,
-                    kind=TranscriptRevision.Kind.REVIEW,
-                    source=TranscriptRevision.Source.WORKBENCH,
-                    text=text,
-                    decision=decision,
-                    comment=comment,
-                    author=people["reviewers"][0],
-                    work_seconds=round(recording.duration_seconds * rng.uniform(1, 2), 1),
-                    language="en",
-                    created_at=at,
-                )
-            )
-
-        decision = TranscriptRevision.Decision
-        returned = rng.random() < 0.12 * speed
-        edit(self._garble(final, 0.3) if returned else final.capitalize() + ".")
-        task.needs_review = rng.random() < 0.6 or returned
-        if status == Task.Status.APPROVED:
-            if returned:
-                review(decision.RETURNED, chain[-1].text, "Listen again: a word is wrong.")
-                task.times_returned = 1
-                edit(final.capitalize() + ".")
-            if task.needs_review:
-                edited = rng.random() < 0.08
-                review(decision.EDITED if edited else decision.APPROVED, final + ".")
-            if rng.random() < 0.1:
-                at += timedelta(hours=1)
-                other = rng.choice([p for p in people["labelers"] if p != labeler])
-                chain.append(
-                    TranscriptRevision(
-                        recording=recording,
-                        kind=TranscriptRevision.Kind.DOUBLE,
-                        source=TranscriptRevision.Source.WORKBENCH,
-                        text=self._garble(final, 0.05),
-                        author=other,
-                        work_seconds=round(recording.duration_seconds * 3, 1),
-                        language="en",
-                        created_at=at,
-                    )
-                )
-        return self._numbered(chain), task
 
     @staticmethod
     def _numbered(chain: list[TranscriptRevision]) -> list[TranscriptRevision]:
