@@ -61,8 +61,7 @@ class AutoSchema(SpectacularAutoSchema):
         # object in and out (any 2XX), instead of leaving the operation out of the schema.
         view = self.view
         if not any(hasattr(view, name) for name in _SERIALIZER_HOOKS):
-            self._free_form = True
-            return OpenApiTypes.OBJECT
+            return OpenApiTypes.ANY
         return super()._get_serializer()
 
     def get_operation_id(self) -> str:
@@ -106,7 +105,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        if getattr(self, "_free_form", False):
+        if self.get_response_serializers() is OpenApiTypes.ANY:
             responses = {
                 ("2XX" if code in {"200", "201"} else code): body
                 for code, body in responses.items()

@@ -1,9 +1,12 @@
 """Campaign planning API (PM only): campaigns, lifecycle, legal review, quota cells, prompts,
 environments and channels. Thin: parse, call one service or selector, serialize."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -347,6 +350,15 @@ class PlaceDetailApi(CampaignApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _place_list_schema(serializer: type[serializers.ModelSerializer]) -> Callable[[type], type]:
+    # The list is a JSON array and a create answers 201: the schema said an object and 200.
+    return extend_schema_view(
+        get=extend_schema(responses=serializer(many=True)),
+        post=extend_schema(request=serializer, responses={201: serializer}),
+    )
+
+
+@_place_list_schema(EnvironmentSerializer)
 class EnvironmentListApi(PlaceListApi):
     serializer_class = EnvironmentSerializer
     related_name = "environments"
@@ -360,6 +372,7 @@ class EnvironmentDetailApi(PlaceDetailApi):
     related_name = "environments"
 
 
+@_place_list_schema(ChannelSerializer)
 class ChannelListApi(PlaceListApi):
     serializer_class = ChannelSerializer
     related_name = "channels"

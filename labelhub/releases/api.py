@@ -3,6 +3,8 @@ import contextlib
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
@@ -324,6 +326,14 @@ class ReleaseDownloadUrlApi(_ReleaseApi):
     post = get
 
 
+# serve_archive's answers: the zip (a Range of it), or a redirect to object storage.
+ARCHIVE_RESPONSES = {
+    (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive."),
+    (206, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="A Range of it."),
+    302: OpenApiResponse(description="A signed object-storage address for the archive."),
+}
+
+
 def serve_archive(
     request: HttpRequest, release: Release, user: User, fetched_by: User | None, key: str = ""
 ) -> HttpResponse:
@@ -354,6 +364,7 @@ def serve_archive(
     return response
 
 
+@extend_schema(responses=ARCHIVE_RESPONSES)
 class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
@@ -362,6 +373,7 @@ class ReleaseDownloadApi(_ReleaseApi):
         return serve_archive(request, self.release(request, release_id), user, user, key)
 
 
+@extend_schema(responses=ARCHIVE_RESPONSES)
 class ReleaseSignedDownloadApi(APIView):
     """The archive for whoever holds a signed link; the log names them when they are known."""
 

@@ -74,3 +74,22 @@ def test_anonymous_callers_get_401_documented_where_a_token_is_needed(schema: di
     # The recorder's endpoints take the signed invite link instead of an account.
     assert "401" not in schema["paths"]["/api/record/{token}/"]["get"]["responses"]
     assert "429" in schema["paths"]["/api/auth/token/"]["post"]["responses"]
+
+
+def test_what_the_fuzzer_found_is_documented(schema: dict) -> None:
+    """Each was a schemathesis failure: an undocumented status or content type."""
+    paths = schema["paths"]
+    channels = paths["/api/campaigns/{campaign_id}/channels/"]
+    assert channels["get"]["responses"]["200"]["content"]["application/json"]["schema"]["type"] == (
+        "array"
+    )
+    assert "201" in channels["post"]["responses"]
+    assert "201" in paths["/api/campaigns/{campaign_id}/environments/"]["post"]["responses"]
+    assert {"200", "204"} <= set(paths["/api/reviews/claim/"]["post"]["responses"])
+    assert {"200", "204"} <= set(paths["/api/tasks/claim/"]["post"]["responses"])
+    audio = paths["/api/recordings/{recording_id}/audio/"]["get"]["responses"]
+    assert set(audio["206"]["content"]) == {"audio/wav"}
+    spectrogram = paths["/api/recordings/{recording_id}/spectrogram/"]["get"]["responses"]
+    assert set(spectrogram["200"]["content"]) == {"image/png"}
+    for path in ("/api/releases/{release_id}/download/", "/api/releases/{release_id}/archive/"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {"application/zip"}
