@@ -237,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "labelhub.campaigns.models.Campaign.Status",
+        "TaskStatusEnum": "labelhub.labeling.models.Task.Status",
+    },
 }
 
 # Failed sign-ins before a lockout, per account and per IP (an office shares one IP); the

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
@@ -81,10 +81,13 @@ class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
     label = serializers.CharField(read_only=True)
-    previous_version = serializers.IntegerField(source="previous.version", default=None)
-    previous_label = serializers.CharField(source="previous.label", default=None)
-    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True)
-    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    # None for a first version, an original or a current release (allow_null: the schema says so).
+    previous_version = serializers.IntegerField(
+        source="previous.version", default=None, allow_null=True
+    )
+    previous_label = serializers.CharField(source="previous.label", default=None, allow_null=True)
+    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     changes = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
 
@@ -140,6 +143,10 @@ class ReleaseSerializer(serializers.ModelSerializer):
         return RenditionSerializer(release.renditions.all(), many=True).data
 
 
+@extend_schema_view(
+    get=extend_schema(responses=ReleaseSerializer(many=True)),
+    post=extend_schema(request=ReleaseInSerializer, responses={201: ReleaseSerializer}),
+)
 class ReleaseListApi(APIView):
     def get_permissions(self) -> list:
         return [IsPM()] if self.request.method == "POST" else [IsPMOrClient()]

@@ -67,7 +67,9 @@ def _headers(world: World, role: str) -> dict[str, str]:
     return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
 
-def _run(operation: Any, role: str, world: World, base_url: str) -> Callable[[], None]:
+def _run(
+    operation: Any, role: str, world: World, base_url: str, cases: list[str]
+) -> Callable[[], None]:
     names = {parameter.name for parameter in operation.path_parameters}
     fixed = _path_parameters(world, operation.path)
     headers = _headers(world, role)
@@ -82,6 +84,7 @@ def _run(operation: Any, role: str, world: World, base_url: str) -> Callable[[],
     )
     @given(operation.as_strategy(path_parameters={n: fixed[n] for n in names if n in fixed}))
     def run(case: Any) -> None:
+        cases.append(operation.label)
         case.call_and_validate(
             base_url=base_url, headers=headers, checks=CHECKS, additional_checks=[error_shape]
         )
@@ -96,13 +99,15 @@ def test_every_operation_for_every_role(live_server: Any) -> None:
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
     operations = [result.ok() for result in schema.get_all_operations()]
     failures: list[str] = []
+    cases: list[str] = []
     for role in ROLES:
         for operation in operations:
             try:
-                _run(operation, role, world, live_server.url)()
+                _run(operation, role, world, live_server.url, cases)()
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # noqa: B036 -- a FailureGroup; report them all at the end
                 failures.append(f"[{role}] {operation.label}: {str(exc)[:1500]}")
-    print(f"{len(operations)} operations x {len(ROLES)} roles, {EXAMPLES_PER_OPERATION} each")
+    print(f"{len(operations)} operations x {len(ROLES)} roles: {len(cases)} cases")
+    assert len(operations) > 80 and len(cases) >= len(operations) * len(ROLES)
     assert not failures, "\n\n".join(failures)

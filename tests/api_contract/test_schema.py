@@ -93,3 +93,12 @@ def test_what_the_fuzzer_found_is_documented(schema: dict) -> None:
     assert set(spectrogram["200"]["content"]) == {"image/png"}
     for path in ("/api/releases/{release_id}/download/", "/api/releases/{release_id}/archive/"):
         assert set(paths[path]["get"]["responses"]["200"]["content"]) == {"application/zip"}
+
+
+def test_fields_that_can_be_null_say_so(schema: dict) -> None:
+    """Schemathesis met these as null against a non-null schema (a first release, no sign-off)."""
+    components = schema["components"]["schemas"]
+    release = components["Release"]["properties"]
+    for name in ("previous_version", "previous_label", "reissue_of", "superseded_by"):
+        assert release[name].get("nullable") is True, name
+    assert components["LegalReview"]["properties"]["signed_off_by"]["nullable"] is True
