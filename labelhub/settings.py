@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "labelhub.campaigns.models.Campaign.Status",
         "TaskStatusEnum": "labelhub.labeling.models.Task.Status",
+        "ReleaseStatusEnum": "labelhub.releases.models.Release.Status",
     },
 }
 

@@ -4,7 +4,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
@@ -190,11 +195,19 @@ class ReleasePreviewApi(APIView):
 
 class _ReleaseApi(APIView):
     permission_classes = [IsPMOrClient]
+    schema_error_statuses = (410,)  # a revoked or superseded release (see labelhub/schema.py)
 
     def release(self, request: Request, release_id: int) -> Release:
         return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=ReleaseSerializer),
+    # A published version is never edited or deleted: these only ever refuse.
+    patch=extend_schema(request=None, responses={}),
+    put=extend_schema(request=None, responses={}),
+    delete=extend_schema(request=None, responses={}),
+)
 class ReleaseDetailApi(_ReleaseApi):
     def get_permissions(self) -> list:
         return [IsPMOrClient()] if self.request.method == "GET" else [IsPM()]
@@ -212,9 +225,11 @@ class ReleaseDetailApi(_ReleaseApi):
 class ReleaseRevokeApi(_ReleaseApi):
     permission_classes = [IsPM]
 
+    @extend_schema_serializer(component_name="ReleaseRevoke")
     class InSerializer(serializers.Serializer):
         reason = serializers.CharField(allow_blank=True)
 
+    @extend_schema(request=InSerializer, responses=ReleaseSerializer)
     def post(self, request: Request, release_id: int) -> Response:
         incoming = self.InSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -290,6 +305,7 @@ class ReleaseDownloadsApi(_ReleaseApi):
 class ReleaseRenditionsApi(_ReleaseApi):
     """A version's renditions; POST asks for one more (202, then its progress on GET)."""
 
+    @extend_schema_serializer(component_name="RenditionOrder")
     class InSerializer(serializers.Serializer):
         audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, default="wav")
         include_originals = serializers.BooleanField(default=False)
@@ -297,11 +313,19 @@ class ReleaseRenditionsApi(_ReleaseApi):
             child=serializers.ChoiceField(choices=EXTRA_FORMATS), required=False, max_length=8
         )
 
+    @extend_schema(responses=RenditionSerializer(many=True))
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
         release_ensure_deliverable(release=release)
         return Response(RenditionSerializer(release.renditions.all(), many=True).data)
 
+    @extend_schema(
+        request=InSerializer,
+        responses={
+            200: OpenApiResponse(RenditionSerializer, description="Already published."),
+            202: OpenApiResponse(RenditionSerializer, description="Building; poll GET."),
+        },
+    )
     def post(self, request: Request, release_id: int) -> Response:
         incoming = self.InSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -385,6 +409,7 @@ class ReleaseSignedDownloadApi(APIView):
     """The archive for whoever holds a signed link; the log names them when they are known."""
 
     permission_classes = [AllowAny]
+    schema_error_statuses = (410,)  # a revoked release, or an expired link
 
     def perform_authentication(self, request: Request) -> None:
         # The link is the credential: a stale session or token makes the fetch anonymous

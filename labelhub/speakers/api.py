@@ -256,6 +256,7 @@ class RecorderUploadSerializer(serializers.Serializer):
 class RecorderApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_error_statuses = (410,)  # an expired invite link (see labelhub/schema.py)
 
     def invite(self, token: str) -> SpeakerInvite:
         return invite_for_token(token=token)

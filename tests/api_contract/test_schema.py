@@ -102,3 +102,12 @@ def test_fields_that_can_be_null_say_so(schema: dict) -> None:
     for name in ("previous_version", "previous_label", "reissue_of", "superseded_by"):
         assert release[name].get("nullable") is True, name
     assert components["LegalReview"]["properties"]["signed_off_by"]["nullable"] is True
+
+
+def test_gone_is_documented_where_a_release_or_an_invite_can_be_gone(schema: dict) -> None:
+    """Schemathesis met 410 once the PM's fuzzed revoke had revoked the world's release."""
+    paths = schema["paths"]
+    assert "410" in paths["/api/releases/{release_id}/download-url/"]["get"]["responses"]
+    assert "410" in paths["/api/releases/{release_id}/renditions/"]["post"]["responses"]
+    assert "410" in paths["/api/record/{token}/"]["get"]["responses"]
+    assert "410" not in paths["/api/campaigns/"]["get"]["responses"]
