@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
     "labelhub.accounts",
     "labelhub.campaigns",
     "labelhub.speakers",
@@ -200,6 +202,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "labelhub.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "labelhub.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "labelhub.renderers.FiniteJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -218,6 +221,28 @@ REST_FRAMEWORK = {
     # Proxies in front of the app that append to X-Forwarded-For. 0: the peer address is the
     # client's, and a forged X-Forwarded-For cannot dodge a throttle or a lockout.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+}
+
+# The OpenAPI 3 schema (/api/schema/) and Swagger UI (/api/docs/); see labelhub/schema.py.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LabelHub API",
+    "DESCRIPTION": (
+        "Voice-data collection and labeling. Every error is JSON in one shape: "
+        '{"error": {"code": ..., "message": ...}} (see the Error component).'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "labelhub.campaigns.models.Campaign.Status",
+        "TaskStatusEnum": "labelhub.labeling.models.Task.Status",
+        "ReleaseStatusEnum": "labelhub.releases.models.Release.Status",
+    },
 }
 
 # Failed sign-ins before a lockout, per account and per IP (an office shares one IP); the

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from labelhub import views
 from labelhub.accounts.api import TokenApi
@@ -25,6 +26,10 @@ urlpatterns = [
     path("portal/", include("labelhub.releases.web_urls")),
     path("analytics/", include("labelhub.analytics.web_urls")),
     path("api/", views.api_index, name="api-index"),
+    # The OpenAPI 3 schema and Swagger UI over it: its files from drf-spectacular-sidecar, its
+    # script a separate file (the split view), both allowed by the policy's script-src 'self'.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/auth/token/", TokenApi.as_view(), name="api-token"),
     path("api/", include("labelhub.campaigns.urls")),
     path("api/", include("labelhub.speakers.urls")),

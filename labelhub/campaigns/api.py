@@ -1,9 +1,12 @@
 """Campaign planning API (PM only): campaigns, lifecycle, legal review, quota cells, prompts,
 environments and channels. Thin: parse, call one service or selector, serialize."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -94,7 +97,10 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class LegalReviewSerializer(serializers.ModelSerializer):
-    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # The signer's username; None until signed off (allow_null: so the schema says so).
+    signed_off_by = serializers.CharField(
+        source="signed_off_by.username", read_only=True, default=None, allow_null=True
+    )
     missing = serializers.SerializerMethodField()
 
     class Meta:
@@ -166,6 +172,10 @@ class CampaignApi(APIView):
         return campaign
 
 
+@extend_schema_view(
+    get=extend_schema(responses=CampaignSerializer(many=True)),
+    post=extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer}),
+)
 class CampaignListApi(CampaignApi):
     def get(self, request: Request) -> Response:
         campaigns = campaign_list(user=request.user).prefetch_related("labelers")
@@ -184,6 +194,7 @@ class CampaignListApi(CampaignApi):
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=CampaignSerializer, responses=CampaignSerializer)
 class CampaignDetailApi(CampaignApi):
     def get(self, request: Request, campaign_id: int) -> Response:
         return Response(CampaignSerializer(self.campaign(request, campaign_id)).data)
@@ -201,6 +212,7 @@ class CampaignDetailApi(CampaignApi):
         return Response(CampaignSerializer(campaign).data)
 
 
+@extend_schema(request=TransitionSerializer, responses=CampaignSerializer)
 class CampaignTransitionApi(CampaignApi):
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = self.campaign(request, campaign_id)
@@ -212,6 +224,7 @@ class CampaignTransitionApi(CampaignApi):
         return Response(CampaignSerializer(campaign).data)
 
 
+@extend_schema(request=LegalReviewSerializer, responses=LegalReviewSerializer)
 class LegalReviewApi(CampaignApi):
     def get(self, request: Request, campaign_id: int) -> Response:
         review = legal_review_for(campaign=self.campaign(request, campaign_id))
@@ -227,6 +240,7 @@ class LegalReviewApi(CampaignApi):
     put = patch
 
 
+@extend_schema(request=None, responses=LegalReviewSerializer)
 class LegalReviewSignOffApi(CampaignApi):
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = self.campaign(request, campaign_id)
@@ -234,6 +248,8 @@ class LegalReviewSignOffApi(CampaignApi):
         return Response(LegalReviewSerializer(review).data)
 
 
+# POST takes one cell or a list of them (and answers alike): left free-form.
+@extend_schema_view(get=extend_schema(responses=QuotaCellSerializer(many=True)))
 class QuotaCellListApi(CampaignApi):
     def get(self, request: Request, campaign_id: int) -> Response:
         cells = self.campaign(request, campaign_id).quota_cells.all()
@@ -251,6 +267,7 @@ class QuotaCellListApi(CampaignApi):
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=QuotaCellSerializer, responses=QuotaCellSerializer)
 class QuotaCellDetailApi(CampaignApi):
     def cell(self, request: Request, campaign_id: int, cell_id: int) -> QuotaCell:
         cell = self.campaign(request, campaign_id).quota_cells.filter(pk=cell_id).first()
@@ -273,6 +290,10 @@ class QuotaCellDetailApi(CampaignApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=PromptSerializer(many=True)),
+    post=extend_schema(request=PromptsInSerializer, responses={201: PromptSerializer(many=True)}),
+)
 class PromptListApi(CampaignApi):
     def get(self, request: Request, campaign_id: int) -> Response:
         prompts = self.campaign(request, campaign_id).prompts.all()
@@ -286,6 +307,7 @@ class PromptListApi(CampaignApi):
         return Response(PromptSerializer(prompts, many=True).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=PromptImportSerializer)
 class PromptImportApi(CampaignApi):
     """POST a CSV or TXT file as `file`: {accepted, rejected: [{row, reason}]}."""
 
@@ -347,6 +369,15 @@ class PlaceDetailApi(CampaignApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _place_list_schema(serializer: type[serializers.ModelSerializer]) -> Callable[[type], type]:
+    # The list is a JSON array and a create answers 201: the schema said an object and 200.
+    return extend_schema_view(
+        get=extend_schema(responses=serializer(many=True)),
+        post=extend_schema(request=serializer, responses={201: serializer}),
+    )
+
+
+@_place_list_schema(EnvironmentSerializer)
 class EnvironmentListApi(PlaceListApi):
     serializer_class = EnvironmentSerializer
     related_name = "environments"
@@ -360,6 +391,7 @@ class EnvironmentDetailApi(PlaceDetailApi):
     related_name = "environments"
 
 
+@_place_list_schema(ChannelSerializer)
 class ChannelListApi(PlaceListApi):
     serializer_class = ChannelSerializer
     related_name = "channels"

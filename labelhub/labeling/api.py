@@ -1,6 +1,7 @@
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
@@ -236,6 +237,10 @@ def _task_response(request: Request, task: Task | None, *, mode: str = "label") 
     return Response(TaskSerializer(task, context=context).data)
 
 
+@extend_schema(
+    request=None,
+    responses={200: TaskSerializer, 204: OpenApiResponse(description="No task is open.")},
+)
 class TaskClaimApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -343,6 +348,13 @@ class ReviewTaskSerializer(TaskSerializer):
         return self.get_draft(task)
 
 
+@extend_schema(
+    request=None,
+    responses={
+        200: ReviewTaskSerializer,
+        204: OpenApiResponse(description="Nothing is waiting for review."),
+    },
+)
 class ReviewClaimApi(APIView):
     permission_classes = [IsReviewer]
 

@@ -2,6 +2,8 @@ from pathlib import Path
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -132,6 +134,12 @@ class RecordingDetailApi(APIView):
         return Response(RecordingSerializer(recording).data)
 
 
+@extend_schema(
+    responses={
+        (200, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description="The audio."),
+        (206, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description="A Range of it."),
+    }
+)
 class RecordingAudioApi(APIView):
     """The normalised 16 kHz WAV, for the people who label it. Never a public URL."""
 
@@ -154,6 +162,7 @@ class RecordingAudioApi(APIView):
         return response
 
 
+@extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
 class RecordingSpectrogramApi(APIView):
     """A PNG spectrogram of one window of the audio, so a two-hour file is never downloaded.
 

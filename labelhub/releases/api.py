@@ -3,6 +3,13 @@ import contextlib
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
@@ -79,10 +86,13 @@ class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
     label = serializers.CharField(read_only=True)
-    previous_version = serializers.IntegerField(source="previous.version", default=None)
-    previous_label = serializers.CharField(source="previous.label", default=None)
-    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True)
-    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    # None for a first version, an original or a current release (allow_null: the schema says so).
+    previous_version = serializers.IntegerField(
+        source="previous.version", default=None, allow_null=True
+    )
+    previous_label = serializers.CharField(source="previous.label", default=None, allow_null=True)
+    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     changes = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
 
@@ -138,6 +148,10 @@ class ReleaseSerializer(serializers.ModelSerializer):
         return RenditionSerializer(release.renditions.all(), many=True).data
 
 
+@extend_schema_view(
+    get=extend_schema(responses=ReleaseSerializer(many=True)),
+    post=extend_schema(request=ReleaseInSerializer, responses={201: ReleaseSerializer}),
+)
 class ReleaseListApi(APIView):
     def get_permissions(self) -> list:
         return [IsPM()] if self.request.method == "POST" else [IsPMOrClient()]
@@ -181,11 +195,19 @@ class ReleasePreviewApi(APIView):
 
 class _ReleaseApi(APIView):
     permission_classes = [IsPMOrClient]
+    schema_error_statuses = (410,)  # a revoked or superseded release (see labelhub/schema.py)
 
     def release(self, request: Request, release_id: int) -> Release:
         return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=ReleaseSerializer),
+    # A published version is never edited or deleted: these only ever refuse.
+    patch=extend_schema(request=None, responses={}),
+    put=extend_schema(request=None, responses={}),
+    delete=extend_schema(request=None, responses={}),
+)
 class ReleaseDetailApi(_ReleaseApi):
     def get_permissions(self) -> list:
         return [IsPMOrClient()] if self.request.method == "GET" else [IsPM()]
@@ -203,9 +225,11 @@ class ReleaseDetailApi(_ReleaseApi):
 class ReleaseRevokeApi(_ReleaseApi):
     permission_classes = [IsPM]
 
+    @extend_schema_serializer(component_name="ReleaseRevoke")
     class InSerializer(serializers.Serializer):
         reason = serializers.CharField(allow_blank=True)
 
+    @extend_schema(request=InSerializer, responses=ReleaseSerializer)
     def post(self, request: Request, release_id: int) -> Response:
         incoming = self.InSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -281,6 +305,7 @@ class ReleaseDownloadsApi(_ReleaseApi):
 class ReleaseRenditionsApi(_ReleaseApi):
     """A version's renditions; POST asks for one more (202, then its progress on GET)."""
 
+    @extend_schema_serializer(component_name="RenditionOrder")
     class InSerializer(serializers.Serializer):
         audio_format = serializers.ChoiceField(choices=AUDIO_FORMATS, default="wav")
         include_originals = serializers.BooleanField(default=False)
@@ -288,11 +313,19 @@ class ReleaseRenditionsApi(_ReleaseApi):
             child=serializers.ChoiceField(choices=EXTRA_FORMATS), required=False, max_length=8
         )
 
+    @extend_schema(responses=RenditionSerializer(many=True))
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
         release_ensure_deliverable(release=release)
         return Response(RenditionSerializer(release.renditions.all(), many=True).data)
 
+    @extend_schema(
+        request=InSerializer,
+        responses={
+            200: OpenApiResponse(RenditionSerializer, description="Already published."),
+            202: OpenApiResponse(RenditionSerializer, description="Building; poll GET."),
+        },
+    )
     def post(self, request: Request, release_id: int) -> Response:
         incoming = self.InSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -322,6 +355,14 @@ class ReleaseDownloadUrlApi(_ReleaseApi):
         return Response({"url": request.build_absolute_uri(path), "expires_in": ttl})
 
     post = get
+
+
+# serve_archive's answers: the zip (a Range of it), or a redirect to object storage.
+ARCHIVE_RESPONSES = {
+    (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive."),
+    (206, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="A Range of it."),
+    302: OpenApiResponse(description="A signed object-storage address for the archive."),
+}
 
 
 def serve_archive(
@@ -354,6 +395,7 @@ def serve_archive(
     return response
 
 
+@extend_schema(responses=ARCHIVE_RESPONSES)
 class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
@@ -362,10 +404,12 @@ class ReleaseDownloadApi(_ReleaseApi):
         return serve_archive(request, self.release(request, release_id), user, user, key)
 
 
+@extend_schema(responses=ARCHIVE_RESPONSES)
 class ReleaseSignedDownloadApi(APIView):
     """The archive for whoever holds a signed link; the log names them when they are known."""
 
     permission_classes = [AllowAny]
+    schema_error_statuses = (410,)  # a revoked release, or an expired link
 
     def perform_authentication(self, request: Request) -> None:
         # The link is the credential: a stale session or token makes the fetch anonymous

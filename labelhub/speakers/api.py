@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -83,6 +84,12 @@ class SpeakerSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    get=extend_schema(responses=ConsentDocumentSerializer(many=True)),
+    post=extend_schema(
+        request=ConsentDocumentSerializer, responses={201: ConsentDocumentSerializer}
+    ),
+)
 class ConsentDocumentListApi(APIView):
     permission_classes = [IsPM]
 
@@ -99,6 +106,10 @@ class ConsentDocumentListApi(APIView):
         return Response(ConsentDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=SpeakerSerializer(many=True)),
+    post=extend_schema(request=SpeakerInSerializer, responses={201: SpeakerSerializer}),
+)
 class SpeakerListApi(APIView):
     permission_classes = [IsPM]
 
@@ -161,6 +172,10 @@ class InviteSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(invite_path(invite=invite))
 
 
+@extend_schema_view(
+    get=extend_schema(responses=InviteSerializer(many=True)),
+    post=extend_schema(request=InviteInSerializer, responses={201: InviteSerializer(many=True)}),
+)
 class InviteListApi(APIView):
     permission_classes = [IsPM]
 
@@ -241,6 +256,7 @@ class RecorderUploadSerializer(serializers.Serializer):
 class RecorderApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_error_statuses = (410,)  # an expired invite link (see labelhub/schema.py)
 
     def invite(self, token: str) -> SpeakerInvite:
         return invite_for_token(token=token)

@@ -86,6 +86,9 @@ _SITE = {
     "page:login": only(get=ANYONE, post=ANYONE, put=ANYONE),
     "page:logout": only(post=ANYONE),
     "api:api-index": only(get=ANYONE),
+    # The OpenAPI schema and Swagger UI: the API's map, public like the index.
+    "api:api-schema": only(get=ANYONE),
+    "api:api-docs": only(get=ANYONE),
     "api:api-token": only(post=ANYONE),  # with a username and password
 }
 _CAMPAIGN_ROUTES = (
