@@ -6,15 +6,15 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from asr import AsrError
+from asr.base import Segment, Transcription, Word
+from asr.longform import SegmentDraft, SourceDraft
 from labelhub.labeling import segmentation
 from labelhub.labeling.drafts import DraftInProgress, recording_pretranscribe
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from tests.labeling.sources import ready_source
 from tests.workers.longform_audio import long_source, write_wav
-from workers.asr import AsrError
-from workers.asr.base import Segment, Transcription, Word
-from workers.asr.longform import SegmentDraft, SourceDraft
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ class FasterWhisperEngine:
         cache_dir: Path | None = None,  # accepted like every engine's; nothing to cache here
         pack_clips: bool = True,
     ) -> None:
-        # Imported lazily so the web process can import workers.asr without loading CTranslate2.
+        # Imported lazily so the web process can import asr without loading CTranslate2.
         import ctranslate2
         import faster_whisper
 
@@ -70,7 +70,7 @@ class FasterWhisperEngine:
 
     @property
     def whisper(self):
-        """The loaded WhisperModel, for decoders of their own (workers.asr.longform)."""
+        """The loaded WhisperModel, for decoders of their own (asr.longform)."""
         return self._whisper
 
     @property

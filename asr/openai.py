@@ -41,7 +41,7 @@ class OpenAIWhisperEngine:
         compute_type: str = "float32",
         cache_dir: Path,
     ) -> None:
-        # Imported lazily so the web process can import workers.asr without loading PyTorch.
+        # Imported lazily so the web process can import asr without loading PyTorch.
         import torch
         import whisper
 
