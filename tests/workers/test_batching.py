@@ -75,7 +75,7 @@ def test_words_belong_to_the_clip_they_lie_in():
 
 
 def test_ct2_max_length_allows_exactly_the_budget():
-    from asr.batching import ct2_max_length
+    from asr.whisper_internals import ct2_max_length
 
     # CTranslate2 decodes min(max_length // 2, max_length - len(prompt) + 1) new tokens.
     for budget, prompt in [(16, 3), (80, 3), (50, 120), (224, 3)]:
