@@ -6,6 +6,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY asr ./asr
 COPY labelhub ./labelhub
 COPY workers ./workers
 COPY fixtures ./fixtures

@@ -78,12 +78,12 @@ PER_FILE_ONLY = {"openai-whisper"}
 
 def row_specs(args: argparse.Namespace) -> list[dict]:
     sys.path.insert(0, str(REPO))
-    from workers.asr import ENGINES
+    from asr import ENGINES
 
     specs = []
     for engine in args.engines.split(","):
         if engine not in ENGINES:
-            print(f"note: skipping engine {engine!r}: not registered in workers.asr.ENGINES")
+            print(f"note: skipping engine {engine!r}: not registered in asr.ENGINES")
             continue
         batches = [int(b) for b in args.batch_sizes.split(",")]
         if engine in PER_FILE_ONLY and any(b > 1 for b in batches):
@@ -104,8 +104,8 @@ def _packs(choice: str) -> list[bool]:
 def run_row(args: argparse.Namespace, spec: dict) -> dict:
     """In the row's own subprocess: load, warm up, transcribe every clip, measure."""
     sys.path.insert(0, str(REPO))
+    from asr import DecodeOptions, get_engine
     from labelhub.text_metrics import wer
-    from workers.asr import DecodeOptions, get_engine
 
     clips = clipset.build(clipset.standard_specs())[: args.clips]
     language = None if args.language == "auto" else args.language

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from labelhub.dispatch import enqueue
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.drafts import recording_draft_fail
 from labelhub.recordings.bulk import bulk_upload_fail
@@ -96,7 +96,7 @@ class JobKind:
 
 def _send(task_name: str) -> Callable[[int], None]:
     # By name, as the services' on-commit dispatch does, without importing the task modules.
-    return lambda job_id: current_app.send_task(task_name, args=[job_id])
+    return lambda job_id: enqueue(task_name, job_id)
 
 
 def _draft_requeue(recording_id: int) -> None:

@@ -23,7 +23,6 @@ from labelhub.analytics.charts import Bar, bar_chart, line_chart
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
 from labelhub.analytics.facts import campaign_clips
 from labelhub.analytics.labeling_cost import labeling_cost_by
-from labelhub.analytics.labels import GroupLabels
 from labelhub.analytics.recollection import recollection_plan
 from labelhub.analytics.selectors import (
     campaign_ancestry,
@@ -34,6 +33,7 @@ from labelhub.analytics.selectors import (
 )
 from labelhub.analytics.services import exclusion_add, exclusion_lift, recollection_draft
 from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv, table_rows
+from labelhub.campaigns.labels import GroupLabels
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import DomainError
 from labelhub.releases.models import Exclusion

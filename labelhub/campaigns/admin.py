@@ -19,9 +19,8 @@ from labelhub.campaigns.models import (
     QuotaCell,
     RecordingEnvironment,
 )
-from labelhub.campaigns.services import campaign_transition
+from labelhub.campaigns.services import LABELING_ROLES, campaign_transition
 from labelhub.errors import DomainError
-from labelhub.labeling.services import LABELING_ROLES
 
 
 class QuotaCellInline(admin.TabularInline):

@@ -27,7 +27,7 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.prompt_import import prompts_import
 from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_review_for
-from labelhub.labeling.services import LABELING_ROLES, campaign_labelers_set
+from labelhub.campaigns.services import LABELING_ROLES, campaign_labelers_set
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[dict]:

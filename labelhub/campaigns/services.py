@@ -21,6 +21,9 @@ from labelhub.campaigns.models import (
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.speakers.models import ConsentDocument
 
+# Who may work on a campaign's tasks (campaign_labelers_set).
+LABELING_ROLES = frozenset({User.Role.LABELER, User.Role.REVIEWER})
+
 # The fields a PM plans; status moves only through campaign_transition.
 CAMPAIGN_FIELDS = frozenset(
     {
@@ -381,3 +384,20 @@ def prompts_add(*, campaign: Campaign, texts: list[str], category: str = "") -> 
     return Prompt.objects.bulk_create(
         Prompt(campaign=campaign, text=text, category=category) for text in cleaned
     )
+
+
+@transaction.atomic
+def campaign_labelers_set(*, campaign: Campaign, labelers: list[User]) -> Campaign:
+    """Lists who works on the campaign (labelers and reviewers); an empty list opens it to all.
+
+    Tasks already leased stay with their holders until they submit or the lease runs out.
+    """
+    campaign_require_open(campaign=campaign)
+    outsiders = sorted(user.username for user in labelers if user.role not in LABELING_ROLES)
+    if outsiders:
+        raise DomainError(
+            f"only labelers and reviewers can work on a campaign, not {', '.join(outsiders)}",
+            code="not_labeling_staff",
+        )
+    campaign.labelers.set(labelers)
+    return campaign

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
+from asr.speech import speech_regions
 from labelhub.campaigns.models import Campaign
 from labelhub.job_runs import gave_up_reason
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
@@ -23,8 +25,6 @@ from labelhub.labeling.qa_flags import qa_flags, words_of
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
 from labelhub.text_metrics import prompt_error_rates
-from workers.asr import AsrEngine, AsrError, DecodeOptions, Transcription, get_engine
-from workers.asr.speech import speech_regions
 
 logger = logging.getLogger(__name__)
 

@@ -90,7 +90,7 @@ FLAG_MESSAGES = {
     "hallucination": _("Known Whisper hallucination phrase (said over silence or noise)."),
     "text_without_audio": _("More text than the audio can hold: some words have no speech."),
     "prompt_mismatch": _("The text is far from the prompt the speaker read."),
-    # The ASR engine's own flags (workers/asr/base.py).
+    # The ASR engine's own flags (asr/base.py).
     "empty": _("Whisper heard nothing."),
     "repetition": _("Whisper repeated itself."),
     "no_speech": _("Whisper thinks there is no speech."),

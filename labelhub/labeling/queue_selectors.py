@@ -15,8 +15,8 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
+from labelhub.campaigns.services import LABELING_ROLES
 from labelhub.labeling.models import Task
-from labelhub.labeling.services import LABELING_ROLES
 from labelhub.recordings.models import Recording
 
 PRIMARY = "primary"  # the labeling lease of an open task, or the review lease of a submitted one

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.services import LABELING_ROLES
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.models import Task
 from labelhub.labeling.queue_selectors import DOUBLE, LEASES, PRIMARY, campaign_is_open_to
-from labelhub.labeling.services import LABELING_ROLES, lease_until
+from labelhub.labeling.services import lease_until
 from labelhub.recordings.models import Recording
 
 HELD_STATUSES = (Task.Status.OPEN, Task.Status.SUBMITTED)

@@ -1,7 +1,7 @@
 """Long-form sources cut into segments, each a labeling item with its own ASR draft and task.
 
 The ASR worker's draft of a source (drafts.recording_pretranscribe) comes here. The source is
-decoded whole (workers.asr.longform: VAD, batched Whisper, cut planning) with its progress and
+decoded whole (asr.longform: VAD, batched Whisper, cut planning) with its progress and
 heartbeat written as batches finish; then every segment, its draft and its task are stored in
 one transaction, so a crash leaves nothing half made and a rerun finds a source either without
 segments (and segments it) or with all of them (and does nothing). A source without any speech
@@ -15,6 +15,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from asr import AsrError, FasterWhisperEngine, get_engine
+from asr.cuts import Bounds
+from asr.longform import SourceDraft, source_draft
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.drafts import (
     AsrChoice,
@@ -28,9 +31,6 @@ from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
 from labelhub.storage import local_path
-from workers.asr import AsrError, FasterWhisperEngine, get_engine
-from workers.asr.cuts import Bounds
-from workers.asr.longform import SourceDraft, source_draft
 
 logger = logging.getLogger(__name__)
 

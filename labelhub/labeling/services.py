@@ -15,7 +15,6 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
-from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.conventions.base import ConventionIssue
@@ -25,8 +24,6 @@ from labelhub.recordings.models import Recording
 from labelhub.text_metrics import prompt_error_rates
 
 # The roles a campaign can list as its labelers (PMs see every campaign anyway).
-LABELING_ROLES = frozenset({User.Role.LABELER, User.Role.REVIEWER})
-
 # A returned task waits this long for the labeler who wrote it before anyone may take it.
 RETURNED_RESERVED_FOR = timedelta(hours=24)
 
@@ -286,23 +283,6 @@ def _continue_a_source(labeler: User, now: datetime, lease: dict[str, Any]) -> T
         if task is not None:
             return task
     return None
-
-
-@transaction.atomic
-def campaign_labelers_set(*, campaign: Campaign, labelers: list[User]) -> Campaign:
-    """Lists who works on the campaign (labelers and reviewers); an empty list opens it to all.
-
-    Tasks already leased stay with their holders until they submit or the lease runs out.
-    """
-    campaign_require_open(campaign=campaign)
-    outsiders = sorted(user.username for user in labelers if user.role not in LABELING_ROLES)
-    if outsiders:
-        raise DomainError(
-            f"only labelers and reviewers can work on a campaign, not {', '.join(outsiders)}",
-            code="not_labeling_staff",
-        )
-    campaign.labelers.set(labelers)
-    return campaign
 
 
 def task_renew_lease(*, task_id: int, user: User) -> datetime:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt, RecordingEnvironment
 from labelhub.campaigns.services import campaign_require_collecting
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.errors import DomainError
 from labelhub.recordings.audio import AudioRejected
 from labelhub.recordings.bulk_archive import (
@@ -81,17 +82,11 @@ def bulk_upload(*, campaign: Campaign, archive: UploadedFile, uploaded_by: User)
     try:
         with transaction.atomic():
             upload.save()
-            transaction.on_commit(lambda: _enqueue(upload.pk))
+            enqueue_on_commit("workers.tasks.ingest.bulk_upload_process", upload.pk)
     except BaseException:
         upload.archive.delete(save=False)  # no row, no archive left waiting for nobody
         raise
     return upload
-
-
-def _enqueue(bulk_upload_id: int) -> None:
-    from workers.tasks.ingest import bulk_upload_process_task
-
-    bulk_upload_process_task.delay(bulk_upload_id)
 
 
 UNFINISHED = (BulkUpload.Status.QUEUED, BulkUpload.Status.RUNNING)

@@ -1,5 +1,5 @@
 """Display names for the flags a recording can carry: ingest's quality flags and the QA flags of
-its drafts (labelhub.labeling.qa_flags and workers.asr set those codes). Filters, the API and the
+its drafts (labelhub.labeling.qa_flags and asr set those codes). Filters, the API and the
 CSV keep the codes; pages show these names."""
 
 from django.utils.translation import gettext_lazy as _

@@ -15,6 +15,7 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt, RecordingEnvironment
 from labelhub.campaigns.services import campaign_require_collecting
+from labelhub.dispatch import enqueue, enqueue_on_commit
 from labelhub.errors import Conflict, DomainError
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.recordings.audio import (
@@ -138,7 +139,7 @@ def recording_upload(
         with transaction.atomic():
             _lock_for_new_audio(speaker, raw_sha256, refuse_duplicates=refuse_duplicates)
             recording.save()
-            transaction.on_commit(lambda: _enqueue_ingest(recording.pk))
+            enqueue_on_commit("workers.tasks.ingest.recording_ingest", recording.pk)
     except BaseException:
         recording.raw_file.delete(save=False)  # no row, no file: a failed upload leaves nothing
         raise
@@ -244,12 +245,6 @@ def _lock_for_new_audio(speaker: Speaker, raw_sha256: str, *, refuse_duplicates:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [raw_sha256])
         _refuse_duplicate(raw_sha256)
-
-
-def _enqueue_ingest(recording_id: int) -> None:
-    from workers.tasks.ingest import recording_ingest_task
-
-    recording_ingest_task.delay(recording_id)
 
 
 def recording_ingest(*, recording_id: int) -> Recording:
@@ -369,8 +364,6 @@ def transcribe_enqueue(
     *, recording: Recording, engine: str | None = None, model: str | None = None
 ) -> None:
     """Queues the Whisper draft, with a time limit that grows with the clip and its batch."""
-    from workers.tasks.asr import recording_transcribe_task
-
     Recording.objects.filter(pk=recording.pk).update(asr_heartbeat_at=timezone.now())
     # A clip's run may draft a whole batch of clips; a long-form source runs alone, batched
     # over its own clips, at a fraction of a clip's cost per second (real-time factor).
@@ -381,8 +374,9 @@ def transcribe_enqueue(
     )
     audio = (recording.duration_seconds or 0) * factor
     limit = settings.ASR_TIME_LIMIT_BASE + settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * audio
-    recording_transcribe_task.apply_async(
-        args=(recording.pk,),
+    enqueue(
+        "workers.tasks.asr.recording_transcribe",
+        recording.pk,
         kwargs={"engine": engine, "model": model},
         # Celery counts time limits in whole seconds.
         soft_time_limit=math.ceil(limit),

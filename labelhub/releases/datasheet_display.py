@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from labelhub.analytics.labels import GroupLabels, cell_label
+from labelhub.campaigns.labels import GroupLabels, cell_label
 from labelhub.campaigns.models import QuotaCell
 from labelhub.campaigns.quota_cells import cell_value_labels
 from labelhub.releases.charts import bar_chart_svg

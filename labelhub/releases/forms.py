@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
-from labelhub.analytics.labels import cell_label
 from labelhub.campaigns.demographics import dialect_choices_for
+from labelhub.campaigns.labels import cell_label
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.campaigns.quota_cells import cell_value_labels
 from labelhub.releases.spec import WrongClient, campaigns_client_check

@@ -18,6 +18,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.releases.archive import AUDIO_SUFFIX, Selected, speaker_key
 from labelhub.releases.archive import _client_id_salt as client_id_salt
 from labelhub.releases.formats.base import ExportItem, source_audio_name
@@ -69,7 +70,7 @@ def release_supersede(*, release_id: int) -> Release:
     release.superseded_by = reissue
     release.save(update_fields=["superseded_at", "superseded_reason", "superseded_by"])
     if reissue is not None:
-        transaction.on_commit(lambda: _enqueue_build(reissue.pk))
+        enqueue_on_commit("workers.tasks.releases.release_build", reissue.pk)
     return release
 
 
@@ -91,12 +92,6 @@ def _reissue_create(original: Release) -> Release:
         spec=spec,
         heartbeat_at=timezone.now(),
     )
-
-
-def _enqueue_build(release_id: int) -> None:
-    from workers.tasks.releases import release_build_task
-
-    release_build_task.delay(release_id)
 
 
 def reissue_select(*, release: Release) -> tuple[dict[int, Selected], SplitPlan]:

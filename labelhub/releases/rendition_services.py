@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.errors import Conflict, DomainError
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.recordings.audio import sha256_file
@@ -72,14 +73,8 @@ def rendition_request(
             rendition.save(
                 update_fields=["status", "error", "attempts", "progress", "heartbeat_at"]
             )
-        transaction.on_commit(lambda: _enqueue(rendition.pk))
+        enqueue_on_commit("workers.tasks.releases.rendition_build", rendition.pk)
     return rendition
-
-
-def _enqueue(rendition_id: int) -> None:
-    from workers.tasks.releases import rendition_build_task
-
-    rendition_build_task.delay(rendition_id)
 
 
 def rendition_build(*, release: Release, key: str) -> ReleaseRendition:

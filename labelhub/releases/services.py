@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.campaigns.models import Campaign, SpeechStyle
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
@@ -108,7 +109,7 @@ def release_create(
         spec=checked.as_json(),
         heartbeat_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue_build(release.pk))
+    enqueue_on_commit("workers.tasks.releases.release_build", release.pk)
     return release
 
 
@@ -132,12 +133,6 @@ def _require_writable_identifiers(*, ratios: dict[str, float], campaign_ids: lis
             % {"rule": IDENTIFIER_RULE, "codes": ", ".join(unusable[:50])},
             code="bad_identifiers",
         )
-
-
-def _enqueue_build(release_id: int) -> None:
-    from workers.tasks.releases import release_build_task
-
-    release_build_task.delay(release_id)
 
 
 def release_select(*, release: Release) -> dict[int, Selected]:

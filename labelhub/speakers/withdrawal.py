@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from labelhub.accounts.models import User
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.recordings.models import Recording
 from labelhub.releases.reissue import releases_supersede_for_speaker
 from labelhub.speakers.erasure import speaker_personal_data_erase
@@ -48,14 +49,8 @@ def consent_withdraw(*, speaker: Speaker, method: str, by: User | None = None) -
             actor=by,
             counts={"consent_records": withdrawn},
         )
-    transaction.on_commit(lambda: _enqueue_audio_delete(speaker.pk))
+    enqueue_on_commit("workers.tasks.withdrawal.speaker_audio_delete", speaker.pk)
     return speaker
-
-
-def _enqueue_audio_delete(speaker_id: int) -> None:
-    from workers.tasks.withdrawal import speaker_audio_delete_task
-
-    speaker_audio_delete_task.delay(speaker_id)
 
 
 def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:

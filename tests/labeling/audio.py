@@ -5,12 +5,12 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from asr.base import Segment, Transcription, Word
 from labelhub.labeling.drafts import draft_store
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_ingest, recording_upload
 from tests.audio_samples import speak
-from workers.asr.base import Segment, Transcription, Word
 
 TEN_SECONDS = (
     "please turn on the living room lights and set the thermostat to twenty degrees, "

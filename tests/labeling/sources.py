@@ -7,10 +7,10 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from asr.speech import SAMPLE_RATE, wav_frames
 from labelhub.campaigns.models import Campaign
 from labelhub.recordings.models import Recording
 from tests.factories import ConsentRecordFactory, RecordingFactory
-from workers.asr.speech import SAMPLE_RATE, wav_frames
 
 
 def ready_source(wav: Path, **campaign_fields) -> Recording:

@@ -13,14 +13,11 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
+from labelhub.campaigns.services import campaign_labelers_set
 from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import Task
 from labelhub.labeling.review import review_claim_next
-from labelhub.labeling.services import (
-    campaign_labelers_set,
-    task_claim_next,
-    task_submit,
-)
+from labelhub.labeling.services import task_claim_next, task_submit
 from labelhub.recordings.selectors import recordings_visible_to
 from tests.factories import UserFactory
 from tests.labeling.helpers import (

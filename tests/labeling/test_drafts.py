@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from asr import AsrError
 from labelhub.campaigns.models import Prompt
 from labelhub.labeling.drafts import (
     DraftInProgress,
@@ -21,7 +22,6 @@ from labelhub.recordings.services import recording_ingest, recording_upload
 from labelhub.text_metrics import prompt_error_rates
 from tests.audio_samples import speak
 from tests.factories import CampaignFactory, ConsentRecordFactory, RevisionFactory
-from workers.asr import AsrError
 
 pytestmark = pytest.mark.django_db
 

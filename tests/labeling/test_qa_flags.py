@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from asr import Transcription
 from labelhub.campaigns.models import Prompt
 from labelhub.labeling.drafts import draft_store, voiced_seconds_of
 from labelhub.labeling.qa_flags import (
@@ -21,7 +22,6 @@ from labelhub.text_metrics import cer
 from tests.factories import ConsentRecordFactory, RevisionFactory, TaskFactory
 from tests.labeling.audio import ingested_recording, store_draft
 from tests.labeling.helpers import reviewer_user
-from workers.asr import Transcription
 
 OUTPUTS = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures/qa/whisper_outputs.json").read_text()

@@ -6,15 +6,15 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from asr import AsrError
+from asr.base import Segment, Transcription, Word
+from asr.longform import SegmentDraft, SourceDraft
 from labelhub.labeling import segmentation
 from labelhub.labeling.drafts import DraftInProgress, recording_pretranscribe
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from tests.labeling.sources import ready_source
 from tests.workers.longform_audio import long_source, write_wav
-from workers.asr import AsrError
-from workers.asr.base import Segment, Transcription, Word
-from workers.asr.longform import SegmentDraft, SourceDraft
 
 pytestmark = pytest.mark.django_db
 
@@ -202,11 +202,11 @@ def test_a_segment_is_never_drafted_on_its_own(tmp_path) -> None:
 
 
 def test_a_source_gets_a_time_limit_for_its_length(tmp_path, monkeypatch, settings) -> None:
+    from labelhub.dispatch import app
     from labelhub.recordings.services import LONG_FORM_TIME_FACTOR, transcribe_enqueue
-    from workers.tasks.asr import recording_transcribe_task
 
     sent = []
-    monkeypatch.setattr(recording_transcribe_task, "apply_async", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(app, "send_task", lambda name, **kw: sent.append({"name": name, **kw}))
     source = ready_source(silence_wav(tmp_path / "s.wav", 5.0))
     Recording.objects.filter(pk=source.pk).update(duration_seconds=3600.0)
     source.refresh_from_db()
@@ -215,6 +215,10 @@ def test_a_source_gets_a_time_limit_for_its_length(tmp_path, monkeypatch, settin
 
     per_second = settings.ASR_TIME_LIMIT_PER_AUDIO_SECOND * LONG_FORM_TIME_FACTOR
     assert sent[0]["soft_time_limit"] == settings.ASR_TIME_LIMIT_BASE + 3600 * per_second
+    assert (sent[0]["name"], sent[0]["args"]) == (
+        "workers.tasks.asr.recording_transcribe",
+        [source.pk],
+    )
 
 
 @pytest.mark.slow

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from asr.audio import ffmpeg_pcm_16k
 from labelhub.recordings.audio import AudioRejected, normalise
 from tests.audio_samples import speak
-from workers.asr.audio import ffmpeg_pcm_16k
 
 PLAYLISTS = {
     "hls.m3u8": (

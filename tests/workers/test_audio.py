@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
+from asr import audio
+from asr.audio import read_audio
 from tests.audio_samples import NORMALISED_WAV, convert, speak
-from workers.asr import audio
-from workers.asr.audio import read_audio
 
 
 @pytest.fixture(scope="module")

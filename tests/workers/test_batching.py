@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from asr import AsrError, DecodeOptions, get_engine
+from asr.base import LOW_CONFIDENCE
+from asr.windows import Clip, Window
 from tests import audio_samples
 from tests.audio_samples import wer
-from workers.asr import AsrError, DecodeOptions, get_engine
-from workers.asr.base import LOW_CONFIDENCE
-from workers.asr.windows import Clip, Window
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog near the quiet river bank.",
@@ -75,7 +75,7 @@ def test_words_belong_to_the_clip_they_lie_in():
 
 
 def test_ct2_max_length_allows_exactly_the_budget():
-    from workers.asr.batching import ct2_max_length
+    from asr.whisper_internals import ct2_max_length
 
     # CTranslate2 decodes min(max_length // 2, max_length - len(prompt) + 1) new tokens.
     for budget, prompt in [(16, 3), (80, 3), (50, 120), (224, 3)]:
@@ -85,7 +85,7 @@ def test_ct2_max_length_allows_exactly_the_budget():
 
 
 def test_cpu_runs_two_single_threaded_replicas():
-    from workers.asr.faster import _workers_and_threads
+    from asr.faster import _workers_and_threads
 
     assert _workers_and_threads("cpu", 2) == (2, 1)
     assert _workers_and_threads("cpu", 16) == (2, 8)
@@ -195,8 +195,8 @@ def test_initial_prompt_in_a_batch(tiny_engine, clips):
 @pytest.mark.slow
 def test_token_budget_in_a_batch_is_flagged(tiny_engine, clips, monkeypatch):
     # A 10-token budget stands in for a repetition loop running into max_new_tokens_for().
-    monkeypatch.setattr("workers.asr.windows.max_new_tokens_for", lambda seconds: 10)
-    monkeypatch.setattr("workers.asr.faster.max_new_tokens_for", lambda seconds: 10)
+    monkeypatch.setattr("asr.windows.max_new_tokens_for", lambda seconds: 10)
+    monkeypatch.setattr("asr.faster.max_new_tokens_for", lambda seconds: 10)
     (limited,) = tiny_engine.transcribe_batch(clips[2:3], options=ENGLISH)
     assert "token_limit" in limited.flags
 

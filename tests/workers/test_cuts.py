@@ -6,7 +6,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.asr.cuts import EDGE_PAD, Bounds, TimedWord, plan_cuts
+from asr.cuts import EDGE_PAD, Bounds, TimedWord, plan_cuts
 
 BOUNDS = Bounds(min_seconds=2.0, max_seconds=15.0, target_seconds=10.0)
 

@@ -4,10 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from asr import DecodeOptions, get_engine
+from asr.cuts import Bounds, PlannedSegment, TimedWord
+from asr.longform import UNTRANSCRIBED, _Decoded, _draft, source_draft
 from tests.workers.longform_audio import long_source
-from workers.asr import DecodeOptions, get_engine
-from workers.asr.cuts import Bounds, PlannedSegment, TimedWord
-from workers.asr.longform import UNTRANSCRIBED, _Decoded, _draft, source_draft
 
 ENGINE = SimpleNamespace(name="faster-whisper", model="tiny.en", version="test")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from workers.asr.models import resolve_model
+from asr.models import resolve_model
 
 
 def test_assembled_base_tokenizer_has_its_first_merge_back(tmp_path: Path) -> None:

@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.audio_samples import speak, wer
-from workers.asr.base import AsrError, DecodeOptions, max_new_tokens_for
-from workers.asr.convert import (
+from asr.base import AsrError, DecodeOptions, max_new_tokens_for
+from asr.convert import (
     _bytes_to_unicode,
     _dequantized,
     ct2_to_openai_checkpoint,
     openai_checkpoint_for,
     read_ct2_model,
 )
-from workers.asr.models import resolve_model
+from asr.models import resolve_model
+from tests.audio_samples import speak, wer
 
 SENTENCE = "please turn on the living room lights"
 
@@ -45,7 +45,7 @@ def tiny_checkpoint(cache) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_engine(cache, tiny_checkpoint):
-    from workers.asr.openai import OpenAIWhisperEngine
+    from asr.openai import OpenAIWhisperEngine
 
     model_dir = resolve_model("tiny.en", cache_dir=cache)
     return OpenAIWhisperEngine(model="tiny.en", model_dir=model_dir, cache_dir=cache)
@@ -230,7 +230,7 @@ def test_decoding_is_bounded_by_audio_length(tiny_engine, clips, monkeypatch):
 
 @pytest.mark.slow
 def test_running_out_of_tokens_is_flagged(tiny_engine, sentence_wav, monkeypatch):
-    monkeypatch.setattr("workers.asr.openai.max_new_tokens_for", lambda duration: 3)
+    monkeypatch.setattr("asr.openai.max_new_tokens_for", lambda duration: 3)
 
     result = tiny_engine.transcribe(sentence_wav, options=DecodeOptions(word_timestamps=False))
 
@@ -238,7 +238,7 @@ def test_running_out_of_tokens_is_flagged(tiny_engine, sentence_wav, monkeypatch
 
 
 def test_missing_audio_raises_asr_error(tmp_path):
-    from workers.asr.openai import OpenAIWhisperEngine
+    from asr.openai import OpenAIWhisperEngine
 
     engine = OpenAIWhisperEngine.__new__(OpenAIWhisperEngine)  # no model needed to fail early
     with pytest.raises(AsrError, match="audio file not found"):
@@ -250,7 +250,7 @@ def test_missing_audio_raises_asr_error(tmp_path):
 
 @pytest.mark.slow
 def test_base_converts_and_transcribes_english(cache, sentence_wav):
-    from workers.asr.openai import OpenAIWhisperEngine
+    from asr.openai import OpenAIWhisperEngine
 
     engine = OpenAIWhisperEngine(
         model="base", model_dir=resolve_model("base", cache_dir=cache), cache_dir=cache
@@ -269,7 +269,7 @@ def test_base_converts_and_transcribes_english(cache, sentence_wav):
 def test_a_checkpoint_path_loads_in_the_openai_engine_and_is_refused_by_faster_whisper(
     cache, tiny_checkpoint, sentence_wav, tmp_path
 ):
-    from workers.asr import get_engine
+    from asr import get_engine
 
     checkpoint = tmp_path / "my-whisper.pt"
     checkpoint.write_bytes(tiny_checkpoint.read_bytes())

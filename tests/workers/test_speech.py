@@ -5,10 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.workers.longform_audio import long_source, write_wav
-from workers.asr import AsrError, speech
-from workers.asr.longform import source_draft
-from workers.asr.speech import (
+from asr import AsrError, speech
+from asr.longform import source_draft
+from asr.speech import (
     CLIP_SECONDS,
     PACK_GAP,
     REGION_SECONDS,
@@ -18,6 +17,7 @@ from workers.asr.speech import (
     speech_regions,
     wav_frames,
 )
+from tests.workers.longform_audio import long_source, write_wav
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ from celery import shared_task
 from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 
+from asr import AsrError
 from labelhub.labeling.drafts import DraftInProgress, recording_draft_fail, recording_pretranscribe
-from workers.asr import AsrError
 from workers.jobs import JobTask
 
 # Lost connections and busy databases pass; a missing model or undecodable file does not.

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from asr import AsrError
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.drafts import (
     AsrChoice,
@@ -16,7 +17,6 @@ from labelhub.labeling.drafts import (
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import transcribe_enqueue
-from workers.asr import AsrError
 
 
 class Command(BaseCommand):

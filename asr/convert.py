@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class _Reader:
             raise AsrError(f"{self._path} is truncated")
         (value,) = struct.unpack_from("<" + fmt, self._view, self._pos)
         self._pos += size
-        return value
+        return int(value)
 
     def raw(self, size: int) -> memoryview:
         if self._pos + size > len(self._view):
@@ -237,7 +237,7 @@ def _check_architecture(variables: dict[str, np.ndarray], model_bin: Path) -> No
         raise AsrError(f"{model_bin} cannot run in openai-whisper: {'; '.join(problems)}")
 
 
-def _state_dict(variables: dict[str, np.ndarray], dims: ModelDimensions) -> dict:
+def _state_dict(variables: dict[str, np.ndarray], dims: ModelDimensions) -> dict[str, Any]:
     state = {}
     state.update(_encoder_state(variables, dims))
     state.update(_decoder_state(variables, dims))
@@ -251,7 +251,7 @@ def _tensor(value: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(value, dtype=np.float32))
 
 
-def _encoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict:
+def _encoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict[str, Any]:
     from whisper.model import sinusoids
 
     state = {
@@ -274,7 +274,7 @@ def _encoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict:
     return state
 
 
-def _decoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict:
+def _decoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict[str, Any]:
     state = {
         "decoder.token_embedding.weight": _tensor(v["decoder/embeddings/weight"]),
         "decoder.positional_embedding": _tensor(v["decoder/position_encodings/encodings"]),
@@ -291,7 +291,7 @@ def _decoder_state(v: dict[str, np.ndarray], dims: ModelDimensions) -> dict:
     return state
 
 
-def _self_attention(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
+def _self_attention(v: dict[str, np.ndarray], src: str, dst: str) -> dict[str, Any]:
     # linear_0 is Q, K and V stacked along the output rows; linear_1 is the output projection.
     n_state = v[f"{src}/linear_0/weight"].shape[1]
     weights = np.split(v[f"{src}/linear_0/weight"], 3)
@@ -302,7 +302,9 @@ def _self_attention(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
     return state
 
 
-def _cross_attention(v: dict[str, np.ndarray], src: str, dst: str, dims: ModelDimensions) -> dict:
+def _cross_attention(
+    v: dict[str, np.ndarray], src: str, dst: str, dims: ModelDimensions
+) -> dict[str, Any]:
     # linear_0 is Q (from the text), linear_1 is K and V stacked (both from the audio).
     key_value_w = np.split(v[f"{src}/linear_1/weight"], 2)
     key_value_b = np.split(v[f"{src}/linear_1/bias"], 2)
@@ -314,7 +316,7 @@ def _cross_attention(v: dict[str, np.ndarray], src: str, dst: str, dims: ModelDi
     return state
 
 
-def _qkv(dst: str, weights: list[np.ndarray], biases: list[np.ndarray]) -> dict:
+def _qkv(dst: str, weights: list[np.ndarray], biases: list[np.ndarray]) -> dict[str, Any]:
     # Whisper's key projection has no bias; converters fill zeros. Any constant key bias
     # would only add the same q·b to every score of a row, which softmax cancels anyway.
     return {
@@ -326,15 +328,15 @@ def _qkv(dst: str, weights: list[np.ndarray], biases: list[np.ndarray]) -> dict:
     }
 
 
-def _linear(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
+def _linear(v: dict[str, np.ndarray], src: str, dst: str) -> dict[str, Any]:
     return {f"{dst}.weight": _tensor(v[f"{src}/weight"]), f"{dst}.bias": _tensor(v[f"{src}/bias"])}
 
 
-def _layer_norm(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
+def _layer_norm(v: dict[str, np.ndarray], src: str, dst: str) -> dict[str, Any]:
     return {f"{dst}.weight": _tensor(v[f"{src}/gamma"]), f"{dst}.bias": _tensor(v[f"{src}/beta"])}
 
 
-def _mlp(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
+def _mlp(v: dict[str, np.ndarray], src: str, dst: str) -> dict[str, Any]:
     # openai-whisper's mlp is Sequential(Linear, GELU, Linear): indices 0 and 2.
     state = _linear(v, f"{src}/ffn/linear_0", f"{dst}.mlp.0")
     state.update(_linear(v, f"{src}/ffn/linear_1", f"{dst}.mlp.2"))
@@ -342,7 +344,7 @@ def _mlp(v: dict[str, np.ndarray], src: str, dst: str) -> dict:
     return state
 
 
-def _expect(actual: tuple, expected: tuple, where: str) -> None:
+def _expect(actual: tuple[Any, ...], expected: tuple[Any, ...], where: str) -> None:
     if tuple(actual) != tuple(expected):
         raise AsrError(f"unexpected weight shape {tuple(actual)} for {where}, want {expected}")
 

@@ -52,7 +52,7 @@ def wav_frames(path: Path) -> int:
         raise AsrError(
             f"{path.name} is not 16 kHz mono 16-bit PCM (channels, width, rate: {layout})"
         )
-    return frames
+    return int(frames)
 
 
 def read_span(path: Path, start: float, end: float) -> np.ndarray:
@@ -134,7 +134,7 @@ def clips_for(regions: list[Region], *, duration: float) -> list[Region]:
         else:
             clips.append((start, end))
     limit = np.floor(duration * 100) / 100
-    aligned = []
+    aligned: list[tuple[float, float]] = []
     for start, end in clips:
         first, last = np.floor(start * 100) / 100, min(np.ceil(end * 100) / 100, limit)
         if aligned and first < aligned[-1][1]:

@@ -41,7 +41,7 @@ class OpenAIWhisperEngine:
         compute_type: str = "float32",
         cache_dir: Path,
     ) -> None:
-        # Imported lazily so the web process can import workers.asr without loading PyTorch.
+        # Imported lazily so the web process can import asr without loading PyTorch.
         import torch
         import whisper
 
@@ -130,7 +130,7 @@ class OpenAIWhisperEngine:
 
     def _decode(
         self, audio: Any, language: str, duration: float, options: DecodeOptions
-    ) -> tuple[dict, bool]:
+    ) -> tuple[dict[str, Any], bool]:
         import whisper
 
         budget = max_new_tokens_for(duration)
@@ -204,10 +204,10 @@ class _BudgetCounter:
 def _sample_rate() -> int:
     from whisper.audio import SAMPLE_RATE
 
-    return SAMPLE_RATE
+    return int(SAMPLE_RATE)
 
 
-def _segment(raw: dict) -> Segment:
+def _segment(raw: dict[str, Any]) -> Segment:
     return Segment(
         start=float(raw["start"]),
         end=float(raw["end"]),

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -196,7 +196,7 @@ def _decode_batch(
 ) -> list[_Decoded]:
     from faster_whisper import BatchedInferencePipeline
 
-    from .batching import ct2_max_length
+    from .whisper_internals import ct2_max_length
 
     whisper = engine.whisper
     slot = round(CLIP_SECONDS * SAMPLE_RATE)
@@ -248,7 +248,7 @@ def _decode_batch(
     return decoded
 
 
-def _prompt_length(whisper, language: str, initial_prompt: str | None) -> int:
+def _prompt_length(whisper: Any, language: str, initial_prompt: str | None) -> int:
     from faster_whisper.tokenizer import Tokenizer
 
     tokenizer = Tokenizer(

@@ -23,7 +23,8 @@ def read_audio(path: Path) -> np.ndarray:
         return samples
     from faster_whisper import decode_audio
 
-    return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    decoded: np.ndarray = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    return decoded
 
 
 def _pcm16_mono_16k(path: Path) -> np.ndarray | None:

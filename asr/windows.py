@@ -61,7 +61,7 @@ class Clip:
 
     @property
     def frames(self) -> int:
-        return self.mel.shape[-1]
+        return int(self.mel.shape[-1])
 
     def speech_after(self, frame: int) -> bool:
         """Whether anything within 40 dB of the clip's peak follows `frame` (log-mel units
@@ -184,7 +184,7 @@ class Outcome:
     window: Window
     tokenizer: Any  # faster_whisper.tokenizer.Tokenizer
     attempt: Attempt | None = None  # the decoding kept for this window
-    segments: list[dict] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)
     seek: int = 0
     single_ending: bool = True
     aligned: bool = False
@@ -192,6 +192,13 @@ class Outcome:
     done: dict[int, Decoded] = field(default_factory=dict)
     retry: list[Clip] = field(default_factory=list)  # clips to decode again, each alone
     per_file: list[Clip] = field(default_factory=list)  # clips for the per-file path
+
+    @property
+    def chosen(self) -> Attempt:
+        """The decoding kept for this window; only asked for once it was decoded."""
+        if self.attempt is None:
+            raise AssertionError("the window has not been decoded")
+        return self.attempt
 
     @property
     def settled(self) -> bool:
@@ -218,7 +225,7 @@ def resume_frame(outcome: Outcome, frames_per_second: int) -> int:
 
 
 def finish_single(outcome: Outcome, word_timestamps: bool) -> None:
-    clip, attempt = outcome.window.clips[0], outcome.attempt
+    clip, attempt = outcome.window.clips[0], outcome.chosen
     kept = [] if outcome.skipped else _kept(outcome)
     segments = tuple(
         segment_from(
@@ -253,14 +260,14 @@ def finish_packed(outcome: Outcome, word_timestamps: bool, resume: int) -> None:
         # The window's log-prob (the per-file scale) moved by how much less or more sure the
         # alignment pass was of this clip's words than of the whole window's.
         spread = _words_logprob(kept) - _words_logprob(everything)
-        avg_logprob = outcome.attempt.avg_logprob + spread
+        avg_logprob = outcome.chosen.avg_logprob + spread
         segments = tuple(
             segment_from(
                 s["start"],
                 s["end"],
                 s["text"],
                 avg_logprob,
-                outcome.attempt.no_speech_prob,
+                outcome.chosen.no_speech_prob,
                 _words(s) if word_timestamps else (),
             )
             for s in kept
@@ -269,15 +276,16 @@ def finish_packed(outcome: Outcome, word_timestamps: bool, resume: int) -> None:
         outcome.done[clip.index] = _decoded(clip, pairs, segments, limit_hit=False)
 
 
-def _owned(outcome: Outcome) -> dict[int, list[dict]] | None:
+def _owned(outcome: Outcome) -> dict[int, list[dict[str, Any]]] | None:
     """Each clip's segments, cut where a segment's words pass from one clip to the next
     (Whisper need not start a segment at a gap, and without timestamps it never does)."""
     window = outcome.window
-    owned: dict[int, list[dict]] = {k: [] for k in range(len(window.clips))}
+    owned: dict[int, list[dict[str, Any]]] = {k: [] for k in range(len(window.clips))}
     for _, seg in _kept(outcome):
         words = seg.get("words") or ()
-        owners = [window.owner(w["start"], w["end"]) for w in words]
-        if not words or None in owners:
+        found = [window.owner(w["start"], w["end"]) for w in words]
+        owners = [k for k in found if k is not None]
+        if not words or len(owners) < len(found):
             return None
         for k in dict.fromkeys(owners):
             run = [w for w, o in zip(words, owners, strict=True) if o == k]
@@ -312,13 +320,18 @@ def segment_from(
     )
 
 
-def _kept(outcome: Outcome) -> list[tuple[str, dict]]:
+def _kept(outcome: Outcome) -> list[tuple[str, dict[str, Any]]]:
     # As faster-whisper: zero-length or blank segments are dropped.
     decoded = ((outcome.tokenizer.decode(s["tokens"]), s) for s in outcome.segments)
     return [(text, s) for text, s in decoded if s["start"] != s["end"] and text.strip()]
 
 
-def _decoded(clip: Clip, kept: list[tuple[str, dict]], segments, limit_hit: bool) -> Decoded:
+def _decoded(
+    clip: Clip,
+    kept: list[tuple[str, dict[str, Any]]],
+    segments: tuple[Segment, ...],
+    limit_hit: bool,
+) -> Decoded:
     return Decoded(
         # Whisper puts the inter-word space at the start of each segment (none for CJK).
         text="".join(text for text, _ in kept).strip(),
@@ -331,16 +344,16 @@ def _decoded(clip: Clip, kept: list[tuple[str, dict]], segments, limit_hit: bool
     )
 
 
-def _words(seg: dict) -> list[tuple[float, float, str, float]]:
+def _words(seg: dict[str, Any]) -> list[tuple[float, float, str, float]]:
     return [(w["start"], w["end"], w["word"], w["probability"]) for w in seg.get("words") or ()]
 
 
-def _words_logprob(segments: list[dict]) -> float:
+def _words_logprob(segments: list[dict[str, Any]]) -> float:
     probabilities = [max(w["probability"], 1e-6) for s in segments for w in s["words"]]
     return sum(math.log(p) for p in probabilities) / len(probabilities)
 
 
-def _shifted(seg: dict, shift: float, duration: float) -> dict:
+def _shifted(seg: dict[str, Any], shift: float, duration: float) -> dict[str, Any]:
     def clamp(t: float) -> float:
         return round(min(max(t - shift, 0.0), duration), 3)
 

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 # Below this a draft is flagged for people to look at first. exp(-1.0) ≈ Whisper's own
 # log-prob fallback threshold, the point where its decoding is usually wrong.
@@ -78,7 +78,7 @@ class Transcription:
     def low_confidence(self) -> bool:
         return bool(self.flags) or self.confidence < LOW_CONFIDENCE
 
-    def segments_as_json(self) -> list[dict]:
+    def segments_as_json(self) -> list[dict[str, Any]]:
         return [
             {
                 "start": _r(s.start),

@@ -15,21 +15,29 @@ word timing); a clip that per-file decoding would continue into a second window 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import get_suppressed_tokens
 
 from .audio import SAMPLE_RATE, read_audio
 from .base import COMPRESSION_RATIO_THRESHOLD, AsrError, DecodeOptions, compression_ratio
+from .whisper_internals import (
+    BEST_OF,
+    TEMPERATURES,
+    add_words,
+    ct2_max_length,
+    max_initial_timestamp_index,
+    split_segments,
+    suppressed_tokens,
+)
 from .windows import (
     Attempt,
     Clip,
@@ -42,58 +50,9 @@ from .windows import (
     resume_frame,
 )
 
-CONTEXT = 448  # Whisper's decoder context, prompt included
-TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # faster-whisper's fallback schedule
-BEST_OF = 5
-MAX_INITIAL_TIMESTAMP_INDEX = 50  # 1 s, faster-whisper's default
-PREPEND, APPEND = "\"'“¿([{-", "\"'.。,，!！?？:：”)]}、"
 # How many batches' worth of clips are loaded at once: enough to pack windows tightly,
 # bounded so a list of thousands of paths does not hold all their audio in memory.
 GROUP_BATCHES = 4
-
-
-def ct2_max_length(budget: int, prompt_length: int) -> int:
-    """CTranslate2's max_length for at most `budget` new tokens.
-
-    CTranslate2 decodes at most min(max_length // 2, max_length - prompt_length + 1) tokens,
-    so faster-whisper's `len(prompt) + max_new_tokens` allows only about half the budget.
-    """
-    return min(CONTEXT, max(2 * budget, budget + prompt_length - 1))
-
-
-class LimitAwareWhisperModel(WhisperModel):
-    """Honours max_new_tokens exactly and records when the chosen decoding ran into it."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self._local = threading.local()  # one engine serves every thread of a worker
-
-    def track_limit_hits(self) -> list[int]:
-        self._local.hits = []
-        return self._local.hits
-
-    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
-        budget = options.max_new_tokens
-        if budget is not None:
-            wanted = ct2_max_length(budget, len(prompt)) - len(prompt)
-            options = replace(options, max_new_tokens=wanted)
-        decoded = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
-        length = len(decoded[0].sequences_ids[0])
-        if budget is not None and length >= budget:
-            getattr(self._local, "hits", []).append(length)
-        return decoded
-
-
-class _Aligned:
-    """Stands in for WhisperModel inside its add_word_timestamps, replaying one alignment from
-    a batched call, so each window gets exactly the per-file word post-processing."""
-
-    def __init__(self, frames_per_second: int, alignment: list[dict]) -> None:
-        self.frames_per_second = frames_per_second
-        self._alignment = alignment
-
-    def find_alignment(self, *_args: object, **_kwargs: object) -> list[list[dict]]:
-        return [self._alignment]
 
 
 class BatchDecoder:
@@ -103,7 +62,8 @@ class BatchDecoder:
         self.workers = workers  # the model's CTranslate2 replicas: batches that run at once
         self._tokenizers: dict[str | None, Tokenizer] = {}
         any_tokenizer = self._tokenizer("en" if whisper.model.is_multilingual else None)
-        self._suppress = list(get_suppressed_tokens(any_tokenizer, [-1]))
+        self._suppress = suppressed_tokens(any_tokenizer)
+        self._first_timestamp = max_initial_timestamp_index(whisper)
         self.stats: dict[str, int] = {}
 
     def run(
@@ -161,7 +121,13 @@ class BatchDecoder:
         duration = len(audio) / SAMPLE_RATE
         return Clip(index, path, mel, duration, language, silent=no_signal(audio))
 
-    def _decode(self, clips, options, batch_size, per_file) -> dict[int, Decoded]:
+    def _decode(
+        self,
+        clips: list[Clip],
+        options: DecodeOptions,
+        batch_size: int,
+        per_file: Callable[[Path], Decoded],
+    ) -> dict[int, Decoded]:
         results: dict[int, Decoded] = {}
         queue = Window.pack(clips) if self.pack and clips and clips[0].language else None
         queue = queue or [Window([c]) for c in clips]
@@ -179,16 +145,24 @@ class BatchDecoder:
                     queue.extend(self._collect(outcomes, seconds, results, per_file))
         return results
 
-    def _timed_batch(self, batch: list[Window], options) -> tuple[list[Outcome], float]:
+    def _timed_batch(
+        self, batch: list[Window], options: DecodeOptions
+    ) -> tuple[list[Outcome], float]:
         started = time.perf_counter()
         outcomes = self._run_batch(batch, options)
         return outcomes, time.perf_counter() - started
 
-    def _collect(self, outcomes, seconds, results, per_file) -> list[Window]:
+    def _collect(
+        self,
+        outcomes: list[Outcome],
+        seconds: float,
+        results: dict[int, Decoded],
+        per_file: Callable[[Path], Decoded],
+    ) -> list[Window]:
         """Stores finished clips in `results`; returns the windows to decode again."""
         self.stats["windows"] += len(outcomes)
         share = seconds / sum(len(o.window.clips) for o in outcomes)
-        retry = []
+        retry: list[Window] = []
         for outcome in outcomes:
             for clip in outcome.window.clips:
                 clip.seconds += share
@@ -237,9 +211,10 @@ class BatchDecoder:
         previous = (
             tokenizer.encode(" " + options.initial_prompt.strip()) if options.initial_prompt else []
         )
-        return self._w.get_prompt(tokenizer, previous)
+        prompt: list[int] = self._w.get_prompt(tokenizer, previous)
+        return prompt
 
-    def _select(self, features: np.ndarray, encoded, indices: list[int]):
+    def _select(self, features: np.ndarray, encoded: Any, indices: list[int]) -> Any:
         """The encoder output of some windows, without encoding them again where possible."""
         if len(indices) == features.shape[0]:
             return encoded
@@ -249,7 +224,7 @@ class BatchDecoder:
             )
         return self._w.encode(features[indices])
 
-    def _detect_languages(self, windows: list[Window], features, encoded) -> None:
+    def _detect_languages(self, windows: list[Window], features: np.ndarray, encoded: Any) -> None:
         todo = [i for i, w in enumerate(windows) if w.language is None]
         if not todo:
             return
@@ -259,7 +234,14 @@ class BatchDecoder:
             clip = windows[i].clips[0]
             clip.language, clip.language_probability = token[2:-2], probability
 
-    def _generate(self, outcomes: list[Outcome], prompts, features, encoded, options) -> None:
+    def _generate(
+        self,
+        outcomes: list[Outcome],
+        prompts: list[list[int]],
+        features: np.ndarray,
+        encoded: Any,
+        options: DecodeOptions,
+    ) -> None:
         tried: dict[int, list[Attempt]] = {i: [] for i in range(len(outcomes))}
         pending = list(tried)
         for temperature in TEMPERATURES:
@@ -280,7 +262,7 @@ class BatchDecoder:
             pending = [
                 i
                 for i in pending
-                if outcomes[i].attempt.needs_fallback and not outcomes[i].window.packed
+                if outcomes[i].chosen.needs_fallback and not outcomes[i].window.packed
             ]
         for i in pending:
             # As faster-whisper: every temperature failed, keep the likeliest non-repetitive one.
@@ -290,7 +272,15 @@ class BatchDecoder:
             if any(a.overrun for a in tried[i]):
                 outcome.reject()  # decoded past its own budget: redo it as the per-file path would
 
-    def _generate_once(self, budgets, prompts, encoded, temperature: float, beam_size: int):
+    def _generate_once(
+        self,
+        budgets: list[int],
+        prompts: list[list[int]],
+        encoded: Any,
+        temperature: float,
+        beam_size: int,
+    ) -> Any:
+        search: dict[str, Any]
         if temperature > 0:
             search = {"beam_size": 1, "num_hypotheses": BEST_OF, "sampling_topk": 0}
             search["sampling_temperature"] = temperature
@@ -305,11 +295,11 @@ class BatchDecoder:
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
-            max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+            max_initial_timestamp_index=self._first_timestamp,
             **search,
         )
 
-    def _attempt(self, result, outcome: Outcome) -> Attempt:
+    def _attempt(self, result: Any, outcome: Outcome) -> Attempt:
         tokens = result.sequences_ids[0]
         # As faster-whisper: the score is length-normalised; the +1 counts the end token.
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -323,26 +313,31 @@ class BatchDecoder:
         )
 
     def _split(self, outcome: Outcome) -> None:
-        attempt, window = outcome.attempt, outcome.window
         if outcome.settled:
             return
+        attempt, window = outcome.chosen, outcome.window
         if window.packed and (attempt.needs_fallback or attempt.silent or attempt.limit_hit):
             outcome.reject()
             return
         if attempt.silent:
             outcome.skipped = True  # per-file skips a no-speech window: no segments
             return
-        segments, seek, single_ending = self._w._split_segments_by_timestamps(
-            tokenizer=outcome.tokenizer,
-            tokens=attempt.tokens,
-            time_offset=0.0,
-            segment_size=window.frames,
-            segment_duration=window.frames * Window.SECONDS_PER_FRAME,
-            seek=0,
+        segments, seek, single_ending = split_segments(
+            self._w,
+            outcome.tokenizer,
+            attempt.tokens,
+            frames=window.frames,
+            seconds=window.frames * Window.SECONDS_PER_FRAME,
         )
         outcome.segments, outcome.seek, outcome.single_ending = segments, seek, single_ending
 
-    def _align(self, outcomes: list[Outcome], features, encoded, word_timestamps: bool) -> None:
+    def _align(
+        self,
+        outcomes: list[Outcome],
+        features: np.ndarray,
+        encoded: Any,
+        word_timestamps: bool,
+    ) -> None:
         groups: dict[str | None, list[int]] = {}
         for i, o in enumerate(outcomes):
             if not o.settled and o.segments and (word_timestamps or o.window.packed):
@@ -364,19 +359,12 @@ class BatchDecoder:
             for i in indices:
                 self._add_words(outcomes[i], tokenizer, found.get(i, []))
 
-    def _add_words(self, outcome: Outcome, tokenizer: Tokenizer, alignment: list[dict]) -> None:
-        WhisperModel.add_word_timestamps(
-            _Aligned(self._w.frames_per_second, alignment),
-            [outcome.segments],
-            tokenizer,
-            None,
-            outcome.window.frames,
-            PREPEND,
-            APPEND,
-            last_speech_timestamp=0.0,
-        )
+    def _add_words(
+        self, outcome: Outcome, tokenizer: Tokenizer, alignment: list[dict[str, Any]]
+    ) -> None:
+        add_words(self._w, outcome.segments, tokenizer, alignment, frames=outcome.window.frames)
         outcome.aligned = True
 
 
-def _text_tokens(segments: list[dict], eot: int) -> list[int]:
+def _text_tokens(segments: list[dict[str, Any]], eot: int) -> list[int]:
     return [t for s in segments for t in s["tokens"] if t < eot]

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     COMPRESSION_RATIO_THRESHOLD,
@@ -13,10 +14,14 @@ from .base import (
     NO_SPEECH_THRESHOLD,
     AsrError,
     DecodeOptions,
+    Segment,
     Transcription,
     assess,
     max_new_tokens_for,
 )
+
+if TYPE_CHECKING:
+    from .windows import Decoded
 
 WINDOW_SECONDS = 30.0
 DEFAULT_OPTIONS = DecodeOptions()  # frozen, so one shared default is safe
@@ -36,11 +41,12 @@ class FasterWhisperEngine:
         cache_dir: Path | None = None,  # accepted like every engine's; nothing to cache here
         pack_clips: bool = True,
     ) -> None:
-        # Imported lazily so the web process can import workers.asr without loading CTranslate2.
+        # Imported lazily so the web process can import asr without loading CTranslate2.
         import ctranslate2
         import faster_whisper
 
-        from .batching import BatchDecoder, LimitAwareWhisperModel
+        from .batching import BatchDecoder
+        from .whisper_internals import LimitAwareWhisperModel
 
         self.model = model
         self.model_dir = Path(model_dir)
@@ -69,8 +75,8 @@ class FasterWhisperEngine:
         self._batch = BatchDecoder(self._whisper, pack=pack_clips, workers=workers)
 
     @property
-    def whisper(self):
-        """The loaded WhisperModel, for decoders of their own (workers.asr.longform)."""
+    def whisper(self) -> Any:
+        """The loaded WhisperModel, for decoders of their own (asr.longform)."""
         return self._whisper
 
     @property
@@ -130,7 +136,7 @@ class FasterWhisperEngine:
         # Whisper knows bare ISO codes ("ko"), campaigns store locales ("ko-KR").
         return language.replace("_", "-").split("-")[0].lower() if language else None
 
-    def _decode_file(self, path: Path, options: DecodeOptions):
+    def _decode_file(self, path: Path, options: DecodeOptions) -> Decoded:
         from .audio import SAMPLE_RATE, read_audio
         from .windows import Decoded, no_signal
 
@@ -172,7 +178,7 @@ class FasterWhisperEngine:
             limit_hit=bool(hits),
         )
 
-    def _labelled(self, decoded) -> Transcription:
+    def _labelled(self, decoded: Decoded) -> Transcription:
         transcription = Transcription(
             text=decoded.text,
             language=decoded.language,
@@ -205,7 +211,7 @@ def _existing(audio_path: str | Path) -> Path:
     return path
 
 
-def _segment(raw):
+def _segment(raw: Any) -> Segment:
     from .windows import segment_from
 
     words = [(w.start, w.end, w.word, w.probability) for w in raw.words or ()]
