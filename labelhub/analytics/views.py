@@ -1,10 +1,6 @@
 """The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.analytics.asr_error import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -46,17 +43,6 @@ CROSSED = ("dialect+age_band", "dialect+age_band+environment", "age_band+gender"
 
 def _grouping_label(by: str) -> str:
     return " / ".join(str(DIMENSION_LABELS[part]) for part in by.split("+"))
-
-
-def pm_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_pm:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
+from labelhub.accounts.permissions import pm_required
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.views import _campaign, pm_required
+from labelhub.campaigns.pages import campaign_for_page
 from labelhub.errors import DomainError
 from labelhub.labeling.models import Task
 from labelhub.labeling.queue_selectors import (
@@ -63,7 +64,7 @@ class ReassignForm(ReleaseForm):
 @require_GET
 @pm_required
 def queue_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     counts = queue_counts(campaign=campaign)
     holdings = [
         {"holding": holding, "kind": KIND_LABELS[holding.kind]}
@@ -94,7 +95,7 @@ def _form_error(form: forms.Form) -> str:
 @require_POST
 @pm_required
 def queue_release(request: HttpRequest, campaign_id: int, task_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     task = _task_of(campaign, task_id)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
@@ -118,7 +119,7 @@ def queue_release(request: HttpRequest, campaign_id: int, task_id: int) -> HttpR
 @require_POST
 @pm_required
 def queue_reassign(request: HttpRequest, campaign_id: int, task_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     task = _task_of(campaign, task_id)
     form = ReassignForm(request.POST)
     if not form.is_valid():
