@@ -1,6 +1,5 @@
 """The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from labelhub.analytics.services import exclusion_add, exclusion_lift, recollect
 from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv, table_rows
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
 from labelhub.releases.models import Exclusion
 from labelhub.validation import query_choice
 
@@ -254,34 +254,25 @@ def clips(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def exclude(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     ids = [int(pk) for pk in request.POST.getlist("recording") if pk.isdigit()]
-    try:
-        if request.POST.get("target") == "speakers":
-            speaker_ids = set(
-                campaign.recordings.filter(pk__in=ids).values_list("speaker_id", flat=True)
-            )
-            added = exclusion_add(
-                by=request.user,
-                reason=request.POST.get("reason", ""),
-                note=request.POST.get("note", ""),
-                speaker_ids=sorted(speaker_ids),
-                campaign=campaign,
-            )
-        else:
-            added = exclusion_add(
-                by=request.user,
-                reason=request.POST.get("reason", ""),
-                note=request.POST.get("note", ""),
-                recording_ids=ids,
-                campaign=campaign,
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
+    if request.POST.get("target") == "speakers":
+        speaker_ids = campaign.recordings.filter(pk__in=ids).values_list("speaker_id", flat=True)
+        targets: dict[str, list[int]] = {"speaker_ids": sorted(set(speaker_ids))}
     else:
-        messages.success(
-            request,
+        targets = {"recording_ids": ids}
+    flash_outcome(
+        request,
+        lambda: exclusion_add(
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            campaign=campaign,
+            **targets,
+        ),
+        success=lambda added: (
             ngettext("%(count)d exclusion in force.", "%(count)d exclusions in force.", len(added))
-            % {"count": len(added)},
-        )
+            % {"count": len(added)}
+        ),
+    )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)
 
 
@@ -299,8 +290,10 @@ def lift(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     ids = [int(pk) for pk in request.POST.getlist("exclusion") if pk.isdigit()]
     wanted = exclusion_history(campaign=campaign).filter(pk__in=ids)
-    try:
-        exclusion_lift(exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: exclusion_lift(
+            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user
+        ),
+    )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)

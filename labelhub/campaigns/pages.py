@@ -4,12 +4,11 @@ Used by campaigns.views and the pages mounted under /campaigns/<id>/ in other ap
 (recordings.pages, labeling.queue_pages, campaigns.source_pages and consent_pages).
 """
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaign_get
-from labelhub.errors import DomainError
+from labelhub.pages import refusal_message
 from labelhub.recordings.audio import AudioRejected
 
 
@@ -23,10 +22,6 @@ def campaign_for_page(request: HttpRequest, campaign_id: int) -> Campaign:
 
 def refusal_text(error: Exception) -> str:
     """One line for the page: a service's refusal, a rejected file, or a model's validation."""
-    if isinstance(error, DomainError):
-        return error.message
     if isinstance(error, AudioRejected):
         return error.reason
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
-    return " ".join(getattr(error, "messages", [str(error)]))
+    return refusal_message(error)

@@ -33,6 +33,7 @@ from labelhub.campaigns.selectors import (
     quota_progress,
 )
 from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
 from labelhub.recordings.selectors import bulk_upload_followed
@@ -148,15 +149,15 @@ def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse
 @pm_required
 def campaign_transition_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_for_page(request, campaign_id)
-    try:
-        campaign = services.campaign_transition(
+    flash_outcome(
+        request,
+        lambda: services.campaign_transition(
             campaign=campaign, to=request.POST.get("to", ""), by=request.user
-        )
-        messages.success(
-            request, _("Status is now: %(status)s.") % {"status": campaign.get_status_display()}
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        success=lambda moved: (
+            _("Status is now: %(status)s.") % {"status": moved.get_status_display()}
+        ),
+    )
     return _back(campaign)
 
 
@@ -167,11 +168,12 @@ def legal_review_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     form = LegalReviewForm(request.POST, instance=legal_review_for(campaign=campaign))
     if not form.is_valid():
         return _detail(request, campaign, review_form=form)
-    try:
-        services.legal_review_update(campaign=campaign, **form.cleaned_data)
-        messages.success(request, _("Legal review saved."))
-    except (DomainError, ValidationError) as error:
-        messages.error(request, refusal_text(error))
+    flash_outcome(
+        request,
+        lambda: services.legal_review_update(campaign=campaign, **form.cleaned_data),
+        success=_("Legal review saved."),
+        refused=(DomainError, ValidationError),
+    )
     return _back(campaign, "legal-review")
 
 
@@ -179,11 +181,11 @@ def legal_review_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @pm_required
 def legal_review_sign_off_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_for_page(request, campaign_id)
-    try:
-        services.legal_review_sign_off(campaign=campaign, by=request.user)
-        messages.success(request, _("Legal review signed off."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: services.legal_review_sign_off(campaign=campaign, by=request.user),
+        success=_("Legal review signed off."),
+    )
     return _back(campaign, "legal-review")
 
 
@@ -194,11 +196,11 @@ def quota_cell_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     form = QuotaCellForm(request.POST, campaign=campaign)
     if not form.is_valid():
         return _detail(request, campaign, cell_form=form)
-    try:
-        quota_cells.quota_cells_create(campaign=campaign, cells=[form.cleaned_data])
-        messages.success(request, _("Quota cell added."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: quota_cells.quota_cells_create(campaign=campaign, cells=[form.cleaned_data]),
+        success=_("Quota cell added."),
+    )
     return _back(campaign, "quota-cells")
 
 
@@ -209,11 +211,11 @@ def quota_cell_delete_page(request: HttpRequest, campaign_id: int, cell_id: int)
     cell = campaign.quota_cells.filter(pk=cell_id).first()
     if cell is None:
         raise Http404
-    try:
-        quota_cells.quota_cell_delete(cell=cell)
-        messages.success(request, _("Quota cell deleted."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: quota_cells.quota_cell_delete(cell=cell),
+        success=_("Quota cell deleted."),
+    )
     return _back(campaign, "quota-cells")
 
 
@@ -256,11 +258,11 @@ def _place_delete(request: HttpRequest, campaign_id: int, kind: str, place_id: i
     place = getattr(campaign, f"{kind}s").filter(pk=place_id).first()
     if place is None:
         raise Http404
-    try:
-        services.place_delete(place=place)
-        messages.success(request, _("Deleted: %(name)s.") % {"name": place.name})
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: services.place_delete(place=place),
+        success=_("Deleted: %(name)s.") % {"name": place.name},
+    )
     return _back(campaign, f"{kind}s")
 
 

@@ -4,7 +4,6 @@
 import secrets
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,10 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.permissions import labeling_staff_required, pm_required, reviewer_required
-from labelhub.errors import DomainError
 from labelhub.labeling.models import Task
 from labelhub.labeling.selectors import revisions_of, tasks_in_triage
 from labelhub.labeling.services import task_requeue
+from labelhub.pages import flash_outcome
 from labelhub.recordings.selectors import recordings_visible_to
 
 # The page renews its lease this often; the lease itself lasts LABELING_LEASE_MINUTES.
@@ -115,10 +114,8 @@ def triage(request: HttpRequest) -> HttpResponse:
 @pm_required
 def triage_requeue(request: HttpRequest, task_id: int) -> HttpResponse:
     get_object_or_404(Task, pk=task_id)
-    try:
-        task_requeue(task_id=task_id, pm=request.user)
-    except DomainError as error:  # e.g. requeued twice from two open tabs: say so, no 500
-        messages.error(request, error.message)
+    # Refused e.g. when requeued twice from two open tabs: say so, no 500.
+    flash_outcome(request, lambda: task_requeue(task_id=task_id, pm=request.user))
     return redirect("labeling-triage")
 
 

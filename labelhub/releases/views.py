@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.permissions import pm_required, portal_user_required
 from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
 from labelhub.releases.delivery import (
     ReleaseSuperseded,
     download_url_make,
@@ -132,21 +133,19 @@ def _superseded(request: HttpRequest, release: Release, error: ReleaseSuperseded
 def portal_rendition(request: HttpRequest, release_id: int) -> HttpResponse:
     """Asks for another rendition of a published version; the detail page shows its progress."""
     release = _release(request, release_id)
-    try:
-        rendition = rendition_request(
+    flash_outcome(
+        request,
+        lambda: rendition_request(
             release=release,
             audio_format=request.POST.get("audio_format", "wav"),
             include_originals=request.POST.get("include_originals") == "on",
             formats=request.POST.getlist("formats"),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Rendition %(key)s: %(status)s.") % {
-                "key": rendition.key, "status": rendition.get_status_display()
-            },
-        )  # fmt: skip
+        ),
+        success=lambda rendition: (
+            _("Rendition %(key)s: %(status)s.")
+            % {"key": rendition.key, "status": rendition.get_status_display()}
+        ),
+    )
     return redirect("portal-detail", release_id=release.pk)
 
 
@@ -154,13 +153,13 @@ def portal_rendition(request: HttpRequest, release_id: int) -> HttpResponse:
 @pm_required
 def portal_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
-    try:
-        release_revoke(
+    flash_outcome(
+        request,
+        lambda: release_revoke(
             release=release, revoked_by=request.user, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("The release is revoked; new downloads are refused."))
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        success=_("The release is revoked; new downloads are refused."),
+    )
     return redirect("portal-detail", release_id=release.pk)
 
 
