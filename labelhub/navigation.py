@@ -27,8 +27,8 @@ TRIAGE = NavItem(_("Triage"), "/work/triage/")
 RELEASES = NavItem(_("Releases"), "/portal/")
 ADMINISTRATION = NavItem(_("Administration"), "/admin/")
 
-# Mirrors the views' guards: pm_required (campaigns, analytics, triage), _labeling_staff
-# (workbench), the reviewer-or-PM check of the review page, and the portal's portal_user.
+# Mirrors the guards of labelhub.accounts.permissions: pm_required (campaigns, analytics,
+# triage), labeling_staff_required (workbench), reviewer_required (review), portal_user_required.
 BY_ROLE: dict[str, tuple[NavItem, ...]] = {
     User.Role.PM: (CAMPAIGNS, ANALYTICS, WORKBENCH, REVIEW, TRIAGE, RELEASES),
     User.Role.REVIEWER: (WORKBENCH, REVIEW),

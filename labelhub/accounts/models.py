@@ -41,6 +41,20 @@ class User(AbstractUser):
     def is_client(self) -> bool:
         return self.role == self.Role.CLIENT
 
+    # The role facts. labelhub.accounts.permissions turns them into the API's permission
+    # classes and the pages' decorators; nothing else compares roles.
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role == self.Role.REVIEWER
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in {self.Role.REVIEWER, self.Role.PM}
+
     @property
     def is_labeling_staff(self) -> bool:
         return self.role in {self.Role.LABELER, self.Role.REVIEWER, self.Role.PM}
+
+    @property
+    def is_portal_user(self) -> bool:
+        return self.role in {self.Role.PM, self.Role.CLIENT}

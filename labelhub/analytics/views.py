@@ -1,10 +1,5 @@
 """The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
 
-from functools import wraps
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.analytics.asr_error import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -36,6 +32,7 @@ from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv
 from labelhub.campaigns.labels import GroupLabels
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
 from labelhub.releases.models import Exclusion
 from labelhub.validation import query_choice
 
@@ -46,17 +43,6 @@ CROSSED = ("dialect+age_band", "dialect+age_band+environment", "age_band+gender"
 
 def _grouping_label(by: str) -> str:
     return " / ".join(str(DIMENSION_LABELS[part]) for part in by.split("+"))
-
-
-def pm_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_pm:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
@@ -283,34 +269,25 @@ def clips(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def exclude(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     ids = [int(pk) for pk in request.POST.getlist("recording") if pk.isdigit()]
-    try:
-        if request.POST.get("target") == "speakers":
-            speaker_ids = set(
-                campaign.recordings.filter(pk__in=ids).values_list("speaker_id", flat=True)
-            )
-            added = exclusion_add(
-                by=request.user,
-                reason=request.POST.get("reason", ""),
-                note=request.POST.get("note", ""),
-                speaker_ids=sorted(speaker_ids),
-                campaign=campaign,
-            )
-        else:
-            added = exclusion_add(
-                by=request.user,
-                reason=request.POST.get("reason", ""),
-                note=request.POST.get("note", ""),
-                recording_ids=ids,
-                campaign=campaign,
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
+    if request.POST.get("target") == "speakers":
+        speaker_ids = campaign.recordings.filter(pk__in=ids).values_list("speaker_id", flat=True)
+        targets: dict[str, list[int]] = {"speaker_ids": sorted(set(speaker_ids))}
     else:
-        messages.success(
-            request,
+        targets = {"recording_ids": ids}
+    flash_outcome(
+        request,
+        lambda: exclusion_add(
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            campaign=campaign,
+            **targets,
+        ),
+        success=lambda added: (
             ngettext("%(count)d exclusion in force.", "%(count)d exclusions in force.", len(added))
-            % {"count": len(added)},
-        )
+            % {"count": len(added)}
+        ),
+    )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)
 
 
@@ -328,8 +305,10 @@ def lift(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     ids = [int(pk) for pk in request.POST.getlist("exclusion") if pk.isdigit()]
     wanted = exclusion_history(campaign=campaign).filter(pk__in=ids)
-    try:
-        exclusion_lift(exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: exclusion_lift(
+            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user
+        ),
+    )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)

@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.campaigns.forms import ConsentDocumentForm, ConsentTranslationForm
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.views import _campaign, pm_required
+from labelhub.campaigns.pages import campaign_for_page
 from labelhub.errors import DomainError
 from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.models import ConsentDocument
@@ -83,7 +84,7 @@ def _save_version(request: HttpRequest, campaign: Campaign, form: ConsentDocumen
 @require_http_methods(["GET", "POST"])
 @pm_required
 def consent_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     if request.method == "POST":
         form = ConsentDocumentForm(request.POST, campaign=campaign)
         if form.is_valid() and _save_version(request, campaign, form):
@@ -102,7 +103,7 @@ def consent_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 @pm_required
 def consent_preview_page(request: HttpRequest, campaign_id: int, document_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     document = _document(campaign, document_id)
     shown = {
         "language": document.language,
@@ -124,7 +125,7 @@ def consent_preview_page(request: HttpRequest, campaign_id: int, document_id: in
 def consent_translate_page(
     request: HttpRequest, campaign_id: int, document_id: int
 ) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     document = _document(campaign, document_id)
     form = ConsentTranslationForm(request.POST or None, document=document)
     if request.method == "POST" and form.is_valid():

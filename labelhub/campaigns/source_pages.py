@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns.models import Campaign, CollectionChannel, RecordingEnvironment
-from labelhub.campaigns.views import _campaign, _refusal, pm_required
+from labelhub.campaigns.pages import campaign_for_page, refusal_text
 from labelhub.errors import DomainError
 from labelhub.recordings.audio import SOURCE_SUFFIXES, AudioRejected
 from labelhub.recordings.models import Recording
@@ -76,7 +77,7 @@ def source_is_working(source: Recording) -> bool:
 @require_GET
 @pm_required
 def sources_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     return _render(request, campaign, SourceUploadForm(campaign=campaign))
 
 
@@ -97,7 +98,7 @@ def _render(request: HttpRequest, campaign: Campaign, form: SourceUploadForm) ->
 @pm_required
 @throttle_page("upload")
 def source_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = SourceUploadForm(request.POST, request.FILES, campaign=campaign)
     if not campaign.is_long_form:
         messages.error(
@@ -116,7 +117,7 @@ def source_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
             channel=data["channel"],
         )
     except (DomainError, AudioRejected) as error:  # refused before anything was stored
-        form.add_error("file", _refusal(error))
+        form.add_error("file", refusal_text(error))
         return _render(request, campaign, form)
     messages.success(
         request,

@@ -1,18 +1,15 @@
 """The PM's planning pages under /campaigns/. Thin: a form parses, a service decides."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns import page_lists, quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
@@ -27,16 +24,16 @@ from labelhub.campaigns.forms import (
     QuotaCellForm,
 )
 from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.pages import campaign_for_page, refusal_text
 from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
 from labelhub.campaigns.selectors import (
     CellProgress,
-    campaign_get,
     campaign_list,
     legal_review_for,
     quota_progress,
 )
 from labelhub.errors import DomainError
-from labelhub.recordings.audio import AudioRejected
+from labelhub.pages import flash_outcome
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
 from labelhub.recordings.selectors import bulk_upload_followed
@@ -50,36 +47,6 @@ TRANSITION_LABELS = {
     Status.ACTIVE: gettext_lazy("Activate: start collecting"),
     Status.CLOSED: gettext_lazy("Close the campaign"),
 }
-
-
-def pm_required(view: Callable) -> Callable:
-    """Anonymous visitors go to sign-in; signed-in users who are not PMs get a 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_pm:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
-    campaign = campaign_get(user=request.user, campaign_id=campaign_id)
-    if campaign is None:
-        raise Http404
-    return campaign
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, DomainError):
-        return error.message
-    if isinstance(error, AudioRejected):
-        return error.reason
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
-    return " ".join(getattr(error, "messages", [str(error)]))
 
 
 def _back(campaign: Campaign, anchor: str = "") -> HttpResponse:
@@ -118,7 +85,7 @@ def campaign_create_page(request: HttpRequest) -> HttpResponse:
 
 @pm_required
 def campaign_edit_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    return _campaign_form(request, _campaign(request, campaign_id))
+    return _campaign_form(request, campaign_for_page(request, campaign_id))
 
 
 def _cell_rows(campaign: Campaign, progress: dict[int, CellProgress]) -> list[dict]:
@@ -174,80 +141,81 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
 @require_GET
 @pm_required
 def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     return _detail(request, campaign, created_links=_created_links(request, campaign))
 
 
 @require_POST
 @pm_required
 def campaign_transition_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
-    try:
-        campaign = services.campaign_transition(
+    campaign = campaign_for_page(request, campaign_id)
+    flash_outcome(
+        request,
+        lambda: services.campaign_transition(
             campaign=campaign, to=request.POST.get("to", ""), by=request.user
-        )
-        messages.success(
-            request, _("Status is now: %(status)s.") % {"status": campaign.get_status_display()}
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        success=lambda moved: (
+            _("Status is now: %(status)s.") % {"status": moved.get_status_display()}
+        ),
+    )
     return _back(campaign)
 
 
 @require_POST
 @pm_required
 def legal_review_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = LegalReviewForm(request.POST, instance=legal_review_for(campaign=campaign))
     if not form.is_valid():
         return _detail(request, campaign, review_form=form)
-    try:
-        services.legal_review_update(campaign=campaign, **form.cleaned_data)
-        messages.success(request, _("Legal review saved."))
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _refusal(error))
+    flash_outcome(
+        request,
+        lambda: services.legal_review_update(campaign=campaign, **form.cleaned_data),
+        success=_("Legal review saved."),
+        refused=(DomainError, ValidationError),
+    )
     return _back(campaign, "legal-review")
 
 
 @require_POST
 @pm_required
 def legal_review_sign_off_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
-    try:
-        services.legal_review_sign_off(campaign=campaign, by=request.user)
-        messages.success(request, _("Legal review signed off."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    campaign = campaign_for_page(request, campaign_id)
+    flash_outcome(
+        request,
+        lambda: services.legal_review_sign_off(campaign=campaign, by=request.user),
+        success=_("Legal review signed off."),
+    )
     return _back(campaign, "legal-review")
 
 
 @require_POST
 @pm_required
 def quota_cell_add_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = QuotaCellForm(request.POST, campaign=campaign)
     if not form.is_valid():
         return _detail(request, campaign, cell_form=form)
-    try:
-        quota_cells.quota_cells_create(campaign=campaign, cells=[form.cleaned_data])
-        messages.success(request, _("Quota cell added."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: quota_cells.quota_cells_create(campaign=campaign, cells=[form.cleaned_data]),
+        success=_("Quota cell added."),
+    )
     return _back(campaign, "quota-cells")
 
 
 @require_POST
 @pm_required
 def quota_cell_delete_page(request: HttpRequest, campaign_id: int, cell_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     cell = campaign.quota_cells.filter(pk=cell_id).first()
     if cell is None:
         raise Http404
-    try:
-        quota_cells.quota_cell_delete(cell=cell)
-        messages.success(request, _("Quota cell deleted."))
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: quota_cells.quota_cell_delete(cell=cell),
+        success=_("Quota cell deleted."),
+    )
     return _back(campaign, "quota-cells")
 
 
@@ -255,7 +223,7 @@ def quota_cell_delete_page(request: HttpRequest, campaign_id: int, cell_id: int)
 @pm_required
 @throttle_page("upload")
 def prompt_import_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = PromptImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, campaign, import_form=form)
@@ -269,7 +237,7 @@ def prompt_import_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 def _place_add(request: HttpRequest, campaign_id: int, kind: str) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form_class, create = {
         "environment": (EnvironmentForm, services.environment_create),
         "channel": (ChannelForm, services.channel_create),
@@ -281,20 +249,20 @@ def _place_add(request: HttpRequest, campaign_id: int, kind: str) -> HttpRespons
             messages.success(request, _("Added: %(name)s.") % {"name": form.cleaned_data["name"]})
             return _back(campaign, f"{kind}s")
         except (DomainError, ValidationError) as error:
-            form.add_error(None, _refusal(error))
+            form.add_error(None, refusal_text(error))
     return _detail(request, campaign, **{f"{kind}_form": form})
 
 
 def _place_delete(request: HttpRequest, campaign_id: int, kind: str, place_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     place = getattr(campaign, f"{kind}s").filter(pk=place_id).first()
     if place is None:
         raise Http404
-    try:
-        services.place_delete(place=place)
-        messages.success(request, _("Deleted: %(name)s.") % {"name": place.name})
-    except DomainError as error:
-        messages.error(request, error.message)
+    flash_outcome(
+        request,
+        lambda: services.place_delete(place=place),
+        success=_("Deleted: %(name)s.") % {"name": place.name},
+    )
     return _back(campaign, f"{kind}s")
 
 
@@ -356,7 +324,7 @@ def _collection_context(request: HttpRequest, campaign: Campaign) -> dict:
 @require_POST
 @pm_required
 def invite_create_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = InviteForm(request.POST, campaign=campaign)
     if not form.is_valid():
         return _detail(request, campaign, invite_form=form)
@@ -394,7 +362,7 @@ def _created_links(request: HttpRequest, campaign: Campaign) -> list[str]:
 @pm_required
 @throttle_page("upload")
 def bulk_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     form = BulkUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail(request, campaign, bulk_form=form)
@@ -411,7 +379,7 @@ def bulk_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 @pm_required
 def bulk_upload_report_page(request: HttpRequest, campaign_id: int, upload_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     upload = campaign.bulk_uploads.select_related("uploaded_by").filter(pk=upload_id).first()
     if upload is None:
         raise Http404

@@ -4,24 +4,24 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.models import User
-from labelhub.accounts.permissions import IsLabelingStaff, IsPM
+from labelhub.accounts.permissions import CanReview, IsLabelingStaff, IsPM
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict
 from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import flag_message
-from labelhub.labeling.review import double_submit, review_claim_next, review_decide
+from labelhub.labeling.review import review_claim_next, review_decide, transcript_submit
 from labelhub.labeling.segment_api import source_block
 from labelhub.labeling.selectors import (
+    TaskText,
     double_agreement,
     labeler_stats_today,
     revisions_of,
+    task_text,
     tasks_in_triage,
     tasks_open_to,
 )
@@ -31,20 +31,11 @@ from labelhub.labeling.services import (
     task_renew_lease,
     task_requeue,
     task_skip,
-    task_submit,
 )
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_ensure
 from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.validation import query_id
-
-
-class IsReviewer(BasePermission):
-    message = "Only reviewers and PMs may review transcripts."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and user.role in {User.Role.REVIEWER, User.Role.PM})
 
 
 def _source(request: Request) -> str:
@@ -157,33 +148,21 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_peaks_url(self, task: Task) -> str:
         return self._url("recording-peaks", task)
 
-    def _revisions(self, task: Task) -> list[TranscriptRevision]:
-        # One query for the chain, newest first: the head and the ASR draft both come from it.
-        if "revisions" not in self.context:
-            self.context["revisions"] = list(
-                task.recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
-                .select_related("author")
-                .order_by("-number")
-            )
-        return self.context["revisions"]
-
-    def _asr_draft(self, task: Task) -> TranscriptRevision | None:
-        drafts = (r for r in self._revisions(task) if r.kind == TranscriptRevision.Kind.ASR_DRAFT)
-        return next(drafts, None)
+    def _text(self, task: Task) -> TaskText:
+        # Read once per task: draft, asr, qa_flags and base_revision all come from it.
+        if "text" not in self.context:
+            self.context["text"] = task_text(task=task, double=self.get_mode(task) == "double")
+        return self.context["text"]
 
     def _editing(self, task: Task) -> TranscriptRevision | None:
-        # A second transcriber starts from the ASR draft, never from the first one's text.
-        if self.get_mode(task) == "double":
-            return self._asr_draft(task)
-        revisions = self._revisions(task)
-        return revisions[0] if revisions else None
+        return self._text(task).editing
 
     def get_draft(self, task: Task) -> dict | None:
         editing = self._editing(task)
         return RevisionSerializer(editing).data if editing else None
 
     def get_asr(self, task: Task) -> dict | None:
-        draft = self._asr_draft(task)
+        draft = self._text(task).asr_draft
         if draft is None:
             return None
         return {
@@ -258,17 +237,14 @@ class TaskSubmitApi(APIView):
         incoming = SubmitSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        common = {
-            "task_id": task_id,
-            "labeler": request.user,
-            "text": data["text"],
-            "work_seconds": data["work_seconds"],
-            "source": _source(request),
-        }
-        if task_is_double_for(task=task, user=request.user):
-            revision = double_submit(**common)
-        else:
-            revision = task_submit(base_revision_id=data["base_revision"], **common)
+        revision = transcript_submit(
+            task=task,
+            labeler=request.user,
+            text=data["text"],
+            base_revision_id=data["base_revision"],
+            work_seconds=data["work_seconds"],
+            source=_source(request),
+        )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
@@ -356,7 +332,7 @@ class ReviewTaskSerializer(TaskSerializer):
     },
 )
 class ReviewClaimApi(APIView):
-    permission_classes = [IsReviewer]
+    permission_classes = [CanReview]
 
     def post(self, request: Request) -> Response:
         task = review_claim_next(reviewer=request.user)
@@ -373,7 +349,7 @@ class DecisionSerializer(SubmitSerializer):
 
 
 class ReviewDecideApi(APIView):
-    permission_classes = [IsReviewer]
+    permission_classes = [CanReview]
 
     def post(self, request: Request, task_id: int) -> Response:
         get_object_or_404(tasks_open_to(user=request.user), pk=task_id)

@@ -22,6 +22,7 @@ from labelhub.campaigns.models import Campaign
 from labelhub.job_runs import gave_up_reason
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.labeling.qa_flags import qa_flags, words_of
+from labelhub.labeling.services import revision_append
 from labelhub.recordings.models import Recording
 from labelhub.storage import local_path
 from labelhub.text_metrics import prompt_error_rates
@@ -215,15 +216,19 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
-def draft_revision(
+def draft_revision(result: Transcription, **fields: object) -> TranscriptRevision:
+    """An unsaved ASR draft revision (segments_store bulk-creates them); `fields` name the rest."""
+    return TranscriptRevision(**draft_fields(result), **fields)
+
+
+def draft_fields(
     result: Transcription,
     *,
     prompt: str = "",
     duration: float | None = None,
     voiced_seconds: float | None = None,
-    **fields: object,
-) -> TranscriptRevision:
-    """An unsaved ASR draft revision holding what the engine said; `fields` name the rest.
+) -> dict[str, object]:
+    """The fields of an ASR draft revision holding what the engine said.
 
     Its flags are the engine's and our QA flags (labeling/qa_flags.py): a hallucinated phrase
     always, and, given the clip's prompt and duration, a prompt mismatch or text with no audio.
@@ -237,22 +242,21 @@ def draft_revision(
         words=words_of(segments),
         voiced_seconds=voiced_seconds,
     )
-    return TranscriptRevision(
-        kind=TranscriptRevision.Kind.ASR_DRAFT,
-        source=TranscriptRevision.Source.ASR,
-        text=result.text,
-        segments=segments,
-        language=result.language,
-        language_probability=round(result.language_probability, 4),
-        engine=result.engine,
-        model_name=result.model,
-        engine_version=result.engine_version,
-        confidence=result.confidence,
-        low_confidence=result.low_confidence,
-        flags=[*result.flags, *(flag for flag in found if flag not in result.flags)],
-        decode_seconds=round(result.decode_seconds, 3),
-        **fields,
-    )
+    return {
+        "kind": TranscriptRevision.Kind.ASR_DRAFT,
+        "source": TranscriptRevision.Source.ASR,
+        "text": result.text,
+        "segments": segments,
+        "language": result.language,
+        "language_probability": round(result.language_probability, 4),
+        "engine": result.engine,
+        "model_name": result.model,
+        "engine_version": result.engine_version,
+        "confidence": result.confidence,
+        "low_confidence": result.low_confidence,
+        "flags": [*result.flags, *(flag for flag in found if flag not in result.flags)],
+        "decode_seconds": round(result.decode_seconds, 3),
+    }
 
 
 def voiced_seconds_of(recording: Recording) -> float | None:
@@ -289,18 +293,18 @@ def draft_store(
     wer, cer = (
         prompt_error_rates(recording.prompt.text, result.text) if recording.prompt else (None, None)
     )
-    draft = draft_revision(
-        result,
+    draft = revision_append(
         recording=recording,
-        number=(latest.number if latest else 0) + 1,
         parent=latest,
         prompt_wer=wer,
         prompt_cer=cer,
-        prompt=recording.prompt.text if recording.prompt else "",
-        duration=recording.duration_seconds or result.duration,
-        voiced_seconds=voiced_seconds,
+        **draft_fields(
+            result,
+            prompt=recording.prompt.text if recording.prompt else "",
+            duration=recording.duration_seconds or result.duration,
+            voiced_seconds=voiced_seconds,
+        ),
     )
-    draft.save()
     recording.asr_status = Recording.AsrStatus.DONE
     recording.asr_error = ""
     recording.asr_claimed_at = None

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
+from labelhub.accounts.permissions import pm_required
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.views import _campaign, pm_required
-from labelhub.errors import DomainError
+from labelhub.campaigns.pages import campaign_for_page
 from labelhub.labeling.models import Task
 from labelhub.labeling.queue_selectors import (
     DOUBLE,
@@ -27,6 +27,7 @@ from labelhub.labeling.queue_selectors import (
     queue_waiting,
 )
 from labelhub.labeling.queue_services import task_lease_release, task_reassign
+from labelhub.pages import flash_outcome
 
 STATE_LABELS = {
     "open": gettext_lazy("Open, waiting for a labeler"),
@@ -63,7 +64,7 @@ class ReassignForm(ReleaseForm):
 @require_GET
 @pm_required
 def queue_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     counts = queue_counts(campaign=campaign)
     holdings = [
         {"holding": holding, "kind": KIND_LABELS[holding.kind]}
@@ -94,51 +95,45 @@ def _form_error(form: forms.Form) -> str:
 @require_POST
 @pm_required
 def queue_release(request: HttpRequest, campaign_id: int, task_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     task = _task_of(campaign, task_id)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error(form))
         return redirect("labeling-queue", campaign_id=campaign.pk)
-    try:
-        holder = task_lease_release(
+    flash_outcome(  # refused e.g. when the holder submitted a moment ago
+        request,
+        lambda: task_lease_release(
             task_id=task.pk, pm=request.user, lease=form.cleaned_data["lease"] or PRIMARY
-        )
-    except DomainError as error:  # e.g. the holder submitted a moment ago
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda holder: (
             _("Clip %(clip)s is no longer held by %(name)s; it is back in the queue.")
-            % {"clip": task.recording_id, "name": holder.username},
-        )
+            % {"clip": task.recording_id, "name": holder.username}
+        ),
+    )
     return redirect("labeling-queue", campaign_id=campaign.pk)
 
 
 @require_POST
 @pm_required
 def queue_reassign(request: HttpRequest, campaign_id: int, task_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     task = _task_of(campaign, task_id)
     form = ReassignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error(form))
         return redirect("labeling-queue", campaign_id=campaign.pk)
     to = form.cleaned_data["labeler"]
-    try:
-        task_reassign(
+    flash_outcome(
+        request,
+        lambda: task_reassign(
             task_id=task.pk, pm=request.user, to=to, lease=form.cleaned_data["lease"] or PRIMARY
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Clip %(clip)s is now held by %(name)s for %(minutes)d minutes.")
-            % {
-                "clip": task.recording_id,
-                "name": to.username,
-                "minutes": settings.LABELING_LEASE_MINUTES,
-            },
-        )
+        ),
+        success=_("Clip %(clip)s is now held by %(name)s for %(minutes)d minutes.")
+        % {
+            "clip": task.recording_id,
+            "name": to.username,
+            "minutes": settings.LABELING_LEASE_MINUTES,
+        },
+    )
     return redirect("labeling-queue", campaign_id=campaign.pk)

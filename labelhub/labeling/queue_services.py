@@ -88,7 +88,7 @@ def _require_can_take(task: Task, user: User, lease: str) -> None:
         raise Conflict(
             _("An approved or skipped task has nobody to hand it to."), code="task_closed"
         )
-    elif task.status == Task.Status.SUBMITTED and user.role != User.Role.REVIEWER:
+    elif task.status == Task.Status.SUBMITTED and not user.is_reviewer:
         raise DomainError(
             _("This transcript waits for review, and %(name)s is not a reviewer.")
             % {"name": user.username},

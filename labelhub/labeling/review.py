@@ -13,19 +13,16 @@ from labelhub.labeling.services import (
     lease_first,
     lease_until,
     recording_still_ready,
+    revision_append,
     revision_check_base,
     revision_latest,
-    revision_next_number,
     task_is_double_for,
+    task_submit,
     text_check,
     text_flags,
 )
 
 Decision = TranscriptRevision.Decision
-
-
-def _can_review(user: User) -> bool:
-    return user.role in {User.Role.REVIEWER, User.Role.PM}
 
 
 def review_claim_next(*, reviewer: User) -> Task | None:
@@ -34,7 +31,7 @@ def review_claim_next(*, reviewer: User) -> Task | None:
     Never their own work: a reviewer who also labels never reviews a clip they transcribed.
     Only tasks of campaigns_open_to(reviewer), like the labeling queue.
     """
-    if not _can_review(reviewer):
+    if not reviewer.can_review:
         raise NotAllowed("only reviewers and PMs review transcripts")
     now = timezone.now()
     held = Task.objects.filter(
@@ -80,9 +77,8 @@ def review_decide(
     revision_check_base(latest, base_revision_id)
     outcome, text = _review_outcome(task, latest, decision, text, comment, confirm_flags)
     flags, prompt_cer = text_flags(recording=task.recording, text=text)
-    revision = TranscriptRevision.objects.create(
+    revision = revision_append(
         recording=task.recording,
-        number=revision_next_number(recording=task.recording),
         parent=latest,
         kind=TranscriptRevision.Kind.REVIEW,
         text=text,
@@ -92,7 +88,6 @@ def review_decide(
         flags=flags,
         prompt_cer=prompt_cer,
         work_seconds=work_seconds,
-        language=latest.language if latest else "",
         author=reviewer,
     )
     _task_close_review(task, outcome, comment)
@@ -190,18 +185,42 @@ def double_submit(
     text = text.strip()
     text_check(recording=task.recording, text=text)
     draft = asr_draft_of(task=task)
-    revision = TranscriptRevision.objects.create(
+    revision = revision_append(
         recording=task.recording,
-        number=revision_next_number(recording=task.recording),
         parent=draft,
         kind=TranscriptRevision.Kind.DOUBLE,
         text=text,
         source=source,
         work_seconds=work_seconds,
-        language=draft.language if draft else "",
         author=labeler,
     )
     task.double_status = Task.DoubleStatus.DONE
     task.double_lease_expires_at = None
     task.save(update_fields=["double_status", "double_lease_expires_at", "updated_at"])
     return revision
+
+
+def transcript_submit(
+    *,
+    task: Task,
+    labeler: User,
+    text: str,
+    base_revision_id: int | None,
+    work_seconds: float | None = None,
+    source: str = TranscriptRevision.Source.API,
+) -> TranscriptRevision:
+    """The workbench's one submit: the second transcription when `labeler` holds the clip for
+    one (double_submit; it needs no base, it stands beside the chain), else the labeler's
+    transcript on top of the revision they started from (task_submit)."""
+    if task_is_double_for(task=task, user=labeler):
+        return double_submit(
+            task_id=task.pk, labeler=labeler, text=text, work_seconds=work_seconds, source=source
+        )
+    return task_submit(
+        task_id=task.pk,
+        labeler=labeler,
+        text=text,
+        base_revision_id=base_revision_id,
+        work_seconds=work_seconds,
+        source=source,
+    )

@@ -25,7 +25,7 @@ from labelhub.labeling.segment_selectors import (
     words_text,
     words_within,
 )
-from labelhub.labeling.services import lease_until, revision_latest, revision_next_number
+from labelhub.labeling.services import lease_until, revision_append, revision_latest
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
 from labelhub.speakers.models import Speaker
@@ -216,9 +216,8 @@ def _words_draft(
     """
     origin, end = segment_span(segment)
     latest = revision_latest(recording=segment)
-    return TranscriptRevision.objects.create(
+    return revision_append(
         recording=segment,
-        number=revision_next_number(recording=segment),
         parent=latest,
         kind=TranscriptRevision.Kind.ASR_DRAFT,
         source=TranscriptRevision.Source.ASR,
@@ -354,9 +353,8 @@ def _merged_text(segment: Recording, following: Recording, words: list[Word], us
         return  # nothing to carry over: the survivor's text is already the whole text
     joined = " ".join(texts)
     if any(r is not None and r.kind in HUMAN_KINDS for r in (first, second)):
-        TranscriptRevision.objects.create(
+        revision_append(
             recording=segment,
-            number=revision_next_number(recording=segment),
             parent=first,
             kind=TranscriptRevision.Kind.LABELER_EDIT,
             text=joined,

@@ -1,6 +1,7 @@
 """Reads for the workbench, review, triage and the PM: history, stats, agreement."""
 
 import statistics
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,32 @@ from labelhub.text_metrics import edit_counts, pooled_cer
 def revisions_of(*, recording: Recording) -> QuerySet[TranscriptRevision]:
     """Every step of a clip's transcript, oldest first, second transcriptions included."""
     return recording.revisions.select_related("author").order_by("number")
+
+
+@dataclass(frozen=True)
+class TaskText:
+    """The text a workbench task opens with: the revision to edit, and the ASR draft beside it."""
+
+    editing: TranscriptRevision | None
+    asr_draft: TranscriptRevision | None
+
+
+def task_text(*, task: Task, double: bool) -> TaskText:
+    """Which revision the labeler edits (and submits on top of) and the clip's ASR draft.
+
+    The head of the chain for a labeler, the submitted text for a reviewer. A second
+    transcriber (`double`) starts from the ASR draft, never from the first labeler's text: the
+    two transcriptions must be independent for their agreement to mean anything. One query.
+    """
+    chain = list(
+        task.recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
+        .select_related("author")
+        .order_by("-number")
+    )
+    draft = next((r for r in chain if r.kind == TranscriptRevision.Kind.ASR_DRAFT), None)
+    if double:
+        return TaskText(editing=draft, asr_draft=draft)
+    return TaskText(editing=chain[0] if chain else None, asr_draft=draft)
 
 
 def tasks_open_to(*, user: User) -> QuerySet[Task]:

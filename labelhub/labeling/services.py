@@ -13,7 +13,6 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
@@ -332,6 +331,34 @@ def revision_next_number(*, recording: Recording) -> int:
     return (latest or 0) + 1
 
 
+def revision_append(
+    *,
+    recording: Recording,
+    kind: str,
+    parent: TranscriptRevision | None,
+    text: str = "",
+    author: User | None = None,
+    **fields: object,
+) -> TranscriptRevision:
+    """Adds a revision to the recording's transcript: the next number, on top of `parent`.
+
+    The one writer of TranscriptRevision: every edit is a new revision, never an overwrite.
+    `fields` are the rest of the row (source, decision, flags, the engine's figures, ...);
+    the language is the parent's unless given. The caller holds the recording's or its task's
+    row lock, so two appends never take the same number (the unique constraint backs that up).
+    """
+    fields.setdefault("language", parent.language if parent else "")
+    return TranscriptRevision.objects.create(
+        recording=recording,
+        number=revision_next_number(recording=recording),
+        parent=parent,
+        kind=kind,
+        text=text,
+        author=author,
+        **fields,
+    )
+
+
 def text_check(*, recording: Recording, text: str) -> None:
     """Refuses text that breaks the campaign's convention or its normalisation policy."""
     campaign = recording.campaign
@@ -398,9 +425,8 @@ def task_submit(
     latest = revision_latest(recording=task.recording)
     revision_check_base(latest, base_revision_id)
     flags, prompt_cer = text_flags(recording=task.recording, text=text)
-    revision = TranscriptRevision.objects.create(
+    revision = revision_append(
         recording=task.recording,
-        number=revision_next_number(recording=task.recording),
         parent=latest,
         kind=TranscriptRevision.Kind.LABELER_EDIT,
         text=text,
@@ -408,7 +434,6 @@ def task_submit(
         prompt_cer=prompt_cer,
         source=source,
         work_seconds=work_seconds,
-        language=latest.language if latest else "",
         author=labeler,
     )
     campaign = task.recording.campaign

@@ -4,9 +4,6 @@
 import secrets
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.models import User
-from labelhub.errors import DomainError
+from labelhub.accounts.permissions import labeling_staff_required, pm_required, reviewer_required
 from labelhub.labeling.models import Task
 from labelhub.labeling.selectors import revisions_of, tasks_in_triage
 from labelhub.labeling.services import task_requeue
+from labelhub.pages import flash_outcome
 from labelhub.recordings.selectors import recordings_visible_to
 
 # The page renews its lease this often; the lease itself lasts LABELING_LEASE_MINUTES.
@@ -69,24 +66,8 @@ def _with_style_nonce(request: HttpRequest, template: str, context: dict) -> Htt
     return response
 
 
-def _labeling_staff(user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    if not user.is_labeling_staff:
-        raise PermissionDenied
-    return True
-
-
-def _pm(user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    if not user.is_pm:
-        raise PermissionDenied
-    return True
-
-
 @require_GET
-@user_passes_test(_labeling_staff)
+@labeling_staff_required
 def workbench(request: HttpRequest) -> HttpResponse:
     context = {
         "skip_reasons": Task.SkipReason.choices,
@@ -106,10 +87,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@user_passes_test(_labeling_staff)
+@reviewer_required
 def review(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in {User.Role.REVIEWER, User.Role.PM}:
-        raise PermissionDenied
     context = {
         "keys": [
             ("Ctrl+Enter", _("Approve (edits included)")),
@@ -126,24 +105,22 @@ def review(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@user_passes_test(_pm)
+@pm_required
 def triage(request: HttpRequest) -> HttpResponse:
     return render(request, "labeling/triage.html", {"tasks": tasks_in_triage()})
 
 
 @require_POST
-@user_passes_test(_pm)
+@pm_required
 def triage_requeue(request: HttpRequest, task_id: int) -> HttpResponse:
     get_object_or_404(Task, pk=task_id)
-    try:
-        task_requeue(task_id=task_id, pm=request.user)
-    except DomainError as error:  # e.g. requeued twice from two open tabs: say so, no 500
-        messages.error(request, error.message)
+    # Refused e.g. when requeued twice from two open tabs: say so, no 500.
+    flash_outcome(request, lambda: task_requeue(task_id=task_id, pm=request.user))
     return redirect("labeling-triage")
 
 
 @require_GET
-@user_passes_test(_labeling_staff)
+@labeling_staff_required
 def history(request: HttpRequest, recording_id: int) -> HttpResponse:
     recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
     context = {"recording": recording, "revisions": revisions_of(recording=recording)}

@@ -14,8 +14,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from labelhub.accounts.permissions import pm_required
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.views import _campaign, pm_required
+from labelhub.campaigns.pages import campaign_for_page
 from labelhub.recordings.filters import RecordingFilters, filters_parse, page_parse
 from labelhub.recordings.models import Recording
 from labelhub.recordings.selectors import recording_filter_choices, recording_list, recording_page
@@ -50,7 +51,7 @@ def _filters(request: HttpRequest, campaign: Campaign) -> RecordingFilters:
 @require_GET
 @pm_required
 def recordings_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     context = {"campaign": campaign, "choices": recording_filter_choices(campaign=campaign)}
     try:
         filters = _filters(request, campaign)
@@ -83,7 +84,7 @@ def _page_links(query: dict[str, str], found: dict, page_size: int) -> dict[str,
 @require_GET
 @pm_required
 def recordings_csv(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_for_page(request, campaign_id)
     try:
         filters = _filters(request, campaign)
     except InvalidParameter as bad:

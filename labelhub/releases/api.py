@@ -13,13 +13,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.accounts.permissions import IsPM
+from labelhub.accounts.permissions import IsPM, IsPortalUser
 from labelhub.campaigns.models import Campaign
 from labelhub.releases.delivery import (
     archive_download_target,
@@ -50,14 +50,6 @@ from labelhub.releases.services import (
 )
 from labelhub.streaming import ranged_file_response
 from labelhub.validation import query_text
-
-
-class IsPMOrClient(BasePermission):
-    message = "Only data PMs and client users see releases."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and (user.is_pm or user.is_client))
 
 
 class ReleaseInSerializer(serializers.Serializer):
@@ -154,7 +146,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
 )
 class ReleaseListApi(APIView):
     def get_permissions(self) -> list:
-        return [IsPM()] if self.request.method == "POST" else [IsPMOrClient()]
+        return [IsPM()] if self.request.method == "POST" else [IsPortalUser()]
 
     def get(self, request: Request) -> Response:
         releases = releases_visible_to(user=request.user)
@@ -194,7 +186,7 @@ class ReleasePreviewApi(APIView):
 
 
 class _ReleaseApi(APIView):
-    permission_classes = [IsPMOrClient]
+    permission_classes = [IsPortalUser]
     schema_error_statuses = (410,)  # a revoked or superseded release (see labelhub/schema.py)
 
     def release(self, request: Request, release_id: int) -> Release:
@@ -210,7 +202,7 @@ class _ReleaseApi(APIView):
 )
 class ReleaseDetailApi(_ReleaseApi):
     def get_permissions(self) -> list:
-        return [IsPMOrClient()] if self.request.method == "GET" else [IsPM()]
+        return [IsPortalUser()] if self.request.method == "GET" else [IsPM()]
 
     def get(self, request: Request, release_id: int) -> Response:
         return Response(ReleaseSerializer(self.release(request, release_id)).data)

@@ -531,7 +531,7 @@ def ip_hash(ip_address: str | None) -> str:
 @transaction.atomic
 def api_token_rotate(*, user: User) -> Token:
     """A new API token for a client (or PM); the old one stops working at once."""
-    if not (user.is_client or user.is_pm):
+    if not user.is_portal_user:
         raise NotAllowed("only client users and PMs hold release API tokens")
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user)

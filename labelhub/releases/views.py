@@ -1,10 +1,6 @@
 """The delivery portal: clients see their organisation's releases, PMs see and manage all."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -12,7 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from labelhub.accounts.permissions import pm_required, portal_user_required
 from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
 from labelhub.releases.delivery import (
     ReleaseSuperseded,
     download_url_make,
@@ -44,36 +42,12 @@ from labelhub.releases.services import (
 CHANGES_SHOWN = 100
 
 
-def portal_user(view):
-    """Signed in, and a PM or a client: the portal is nobody else's."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (request.user.is_pm or request.user.is_client):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def pm_only(view):
-    @portal_user
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_pm:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _release(request: HttpRequest, release_id: int) -> Release:
     return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
 
 
 @require_GET
-@portal_user
+@portal_user_required
 def portal_index(request: HttpRequest) -> HttpResponse:
     token = Token.objects.filter(user=request.user).first()
     return render(
@@ -84,7 +58,7 @@ def portal_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@portal_user
+@portal_user_required
 def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
     context = {
@@ -102,7 +76,7 @@ def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
 
 
 @require_GET
-@portal_user
+@portal_user_required
 def portal_datasheet(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
     try:
@@ -128,7 +102,7 @@ def _datasheet_in_ui_language(release: Release) -> str:
 
 
 @require_GET
-@portal_user
+@portal_user_required
 def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
     """Sends the browser to a fresh signed link to one rendition (``?rendition=``, default: the
     version's default), so the download can resume without the page."""
@@ -155,44 +129,42 @@ def _superseded(request: HttpRequest, release: Release, error: ReleaseSuperseded
 
 
 @require_POST
-@portal_user
+@portal_user_required
 def portal_rendition(request: HttpRequest, release_id: int) -> HttpResponse:
     """Asks for another rendition of a published version; the detail page shows its progress."""
     release = _release(request, release_id)
-    try:
-        rendition = rendition_request(
+    flash_outcome(
+        request,
+        lambda: rendition_request(
             release=release,
             audio_format=request.POST.get("audio_format", "wav"),
             include_originals=request.POST.get("include_originals") == "on",
             formats=request.POST.getlist("formats"),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Rendition %(key)s: %(status)s.") % {
-                "key": rendition.key, "status": rendition.get_status_display()
-            },
-        )  # fmt: skip
+        ),
+        success=lambda rendition: (
+            _("Rendition %(key)s: %(status)s.")
+            % {"key": rendition.key, "status": rendition.get_status_display()}
+        ),
+    )
     return redirect("portal-detail", release_id=release.pk)
 
 
 @require_POST
-@pm_only
+@pm_required
 def portal_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
     release = _release(request, release_id)
-    try:
-        release_revoke(
+    flash_outcome(
+        request,
+        lambda: release_revoke(
             release=release, revoked_by=request.user, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, _("The release is revoked; new downloads are refused."))
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        success=_("The release is revoked; new downloads are refused."),
+    )
     return redirect("portal-detail", release_id=release.pk)
 
 
 @require_POST
-@portal_user
+@portal_user_required
 def portal_token(request: HttpRequest) -> HttpResponse:
     token = api_token_rotate(user=request.user)
     messages.success(request, _("New API token created; the previous one no longer works."))
@@ -204,7 +176,7 @@ def portal_token(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@pm_only
+@pm_required
 def portal_new(request: HttpRequest) -> HttpResponse:
     """The new-release form; its "Preview" button counts what the spec selects, building
     nothing, and "Build release" creates it."""

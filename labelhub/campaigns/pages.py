@@ -1,0 +1,27 @@
+"""What the campaign's pages share: the campaign the PM may open, and a refusal in words.
+
+Used by campaigns.views and the pages mounted under /campaigns/<id>/ in other apps
+(recordings.pages, labeling.queue_pages, campaigns.source_pages and consent_pages).
+"""
+
+from django.http import Http404, HttpRequest
+
+from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.selectors import campaign_get
+from labelhub.pages import refusal_message
+from labelhub.recordings.audio import AudioRejected
+
+
+def campaign_for_page(request: HttpRequest, campaign_id: int) -> Campaign:
+    """The campaign, if the signed-in user may see it; a 404 otherwise (never a 403: no hint)."""
+    campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def refusal_text(error: Exception) -> str:
+    """One line for the page: a service's refusal, a rejected file, or a model's validation."""
+    if isinstance(error, AudioRejected):
+        return error.reason
+    return refusal_message(error)
