@@ -50,9 +50,9 @@ def enqueue(
     """
     if app.conf.task_always_eager:
         app.loader.import_default_modules()
-        app.tasks[name].apply(args=[job_id], kwargs=kwargs or {}, **options)
+        app.tasks[name].apply(args=(job_id,), kwargs=kwargs or {}, **options)
         return
-    app.send_task(name, args=[job_id], kwargs=kwargs or {}, **options)
+    app.send_task(name, args=(job_id,), kwargs=kwargs or {}, **options)
 
 
 def enqueue_on_commit(name: str, job_id: int, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ any path), 401 where a token or session is needed, 403 (role, object and CSRF re
 404 where the path names an object, 409 and 413 on writes, 429 where a view is throttled.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -101,7 +101,9 @@ class AutoSchema(SpectacularAutoSchema):
         self.registry.register_on_missing(component)
         return component.ref
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

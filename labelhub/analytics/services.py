@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -109,7 +109,7 @@ _COPIED_CHANNEL_FIELDS = ("kind", "name", "source_url", "licence")
 _COPIED_PROMPT_FIELDS = ("external_id", "text", "category", "speech_style", "recordings_needed")
 
 
-def _copy_rows(child: Campaign, rows: QuerySet, fields: tuple[str, ...]) -> None:
+def _copy_rows(child: Campaign, rows: QuerySet[Any], fields: tuple[str, ...]) -> None:
     """Copies each of a parent campaign's rows to the child, with the named fields only."""
     model = rows.model
     model.objects.bulk_create(

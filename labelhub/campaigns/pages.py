@@ -6,6 +6,7 @@ Used by campaigns.views and the pages mounted under /campaigns/<id>/ in other ap
 
 from django.http import Http404, HttpRequest
 
+from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaign_get
 from labelhub.pages import refusal_message
@@ -14,7 +15,10 @@ from labelhub.recordings.audio import AudioRejected
 
 def campaign_for_page(request: HttpRequest, campaign_id: int) -> Campaign:
     """The campaign, if the signed-in user may see it; a 404 otherwise (never a 403: no hint)."""
-    campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+    user = request.user
+    if not isinstance(user, User):  # the pages' role decorators let no visitor this far
+        raise Http404
+    campaign = campaign_get(user=user, campaign_id=campaign_id)
     if campaign is None:
         raise Http404
     return campaign

@@ -154,7 +154,7 @@ def _stored_recording(
     filename: str,
     raw_sha256: str,
     speech_style: str,
-    **fields,
+    **fields: Any,
 ) -> Recording:
     """The unsaved row of a checked upload, whose file is already in storage."""
     suffix = Path(filename).suffix.lower()
@@ -179,7 +179,7 @@ def _stored_recording(
 
 
 def _upload_require_allowed(
-    speaker: Speaker, prompt: Prompt | None, uploaded_file: UploadedFile
+    speaker: Speaker, prompt: Prompt | None, uploaded_file: "UploadedFile[bytes]"
 ) -> None:
     """The checks an upload passes before a byte of it is stored."""
     if consent_active_for(speaker=speaker) is None:
@@ -207,7 +207,7 @@ def _probe_within_limits(local: Path, *, filename: str, campaign: Campaign) -> A
     return probe
 
 
-def _spool(uploaded_file: UploadedFile, local: Path) -> None:
+def _spool(uploaded_file: "UploadedFile[bytes]", local: Path) -> None:
     with local.open("wb") as out:
         for chunk in uploaded_file.chunks():
             out.write(chunk)
