@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from labelhub.dispatch import enqueue
+from labelhub.erasure import speaker_audio_delete
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.drafts import recording_draft_fail
 from labelhub.recordings.bulk import bulk_upload_fail
@@ -31,7 +32,6 @@ from labelhub.releases.models import Release, ReleaseRendition
 from labelhub.releases.rendition_services import rendition_fail
 from labelhub.releases.services import release_fail
 from labelhub.speakers.models import ConsentAuditEvent, Speaker
-from labelhub.speakers.withdrawal import speaker_audio_delete
 
 logger = logging.getLogger(__name__)
 

@@ -16,12 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from labelhub.accounts.models import User
+from labelhub.erasure import speaker_audio_delete
 from labelhub.recordings.models import Recording
 from labelhub.releases import services
 from labelhub.releases.models import Release, ReleaseChange, SpeakerSplit
 from labelhub.releases.reissue import REASON_WITHDRAWN
 from labelhub.releases.services import release_build
-from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.factories import CampaignFactory, UserFactory
 from tests.releases.helpers import approved_clip, archive_of, build, release_json
 

@@ -3,8 +3,9 @@
 import pytest
 
 from labelhub.accounts.models import User
+from labelhub.erasure import speaker_audio_delete
 from labelhub.releases.models import ReleaseChange, SpeakerSplit
-from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.factories import CampaignFactory, UserFactory
 from tests.releases.helpers import approved_clip, build, release_json
 

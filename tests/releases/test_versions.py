@@ -286,7 +286,8 @@ def test_building_a_published_release_again_changes_nothing() -> None:
 def test_the_real_withdrawal_flow_flags_v1_keeps_its_archive_and_leaves_v2_without_the_speaker(
     django_capture_on_commit_callbacks,
 ) -> None:
-    from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+    from labelhub.erasure import speaker_audio_delete
+    from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 
     campaign = CampaignFactory()
     approved_clip(campaign, "stays")

@@ -7,10 +7,11 @@ import pytest
 from django.test import Client
 
 from labelhub.accounts.models import User
+from labelhub.erasure import speaker_audio_delete
 from labelhub.releases.delivery import download_url_make
 from labelhub.releases.models import Release
 from labelhub.releases.services import release_build
-from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.factories import CampaignFactory, UserFactory
 from tests.releases.helpers import Unpacked, approved_clip, build
 from tests.security.endpoints import all_endpoints

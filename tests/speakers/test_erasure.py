@@ -5,11 +5,12 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from labelhub.analytics.models import FeedbackReport
+from labelhub.erasure import speaker_audio_delete
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.recordings.models import BulkUpload
 from labelhub.releases.models import Exclusion, Release, ReleaseChange
 from labelhub.speakers.models import ConsentAuditEvent, Speaker
-from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.factories import CampaignFactory, ConsentRecordFactory, OrganisationFactory
 from tests.releases.helpers import approved_clip, build, correct, texts_in
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from labelhub.erasure import speaker_audio_delete
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_collect, recording_ingest
@@ -15,7 +16,7 @@ from labelhub.releases.selectors import release_recordings
 from labelhub.releases.spec import spec_parse
 from labelhub.speakers.invites import withdrawal_path
 from labelhub.speakers.models import ConsentAuditEvent
-from labelhub.speakers.withdrawal import BY_PM, consent_withdraw, speaker_audio_delete
+from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.audio_samples import speak
 from tests.conftest import stored_files
 from tests.factories import CampaignFactory, ConsentRecordFactory, RevisionFactory, TaskFactory

@@ -1,7 +1,20 @@
-"""Erasure of a withdrawn speaker's personal data, everywhere the database holds it.
+"""A withdrawn speaker's audio deletion and the erasure of their personal data, everywhere
+the database holds it.
 
-Rows stay (releases and the audit trail point at them); what the speaker said and told us
-about themselves is blanked in place, so the result cannot be reversed from anything stored:
+It sits above the apps (speakers, recordings, labeling, releases, analytics) because it
+reaches into each of them: the speakers app, which the others import, marks the withdrawal
+(labelhub.speakers.withdrawal) and queues this run by name; the worker runs it through
+labelhub.jobs.
+
+Audio: rows stay (a published ReleaseItem protects its recording, and the audit trail needs
+the speaker's pseudonymous code); files go, and the same run erases the speaker's personal
+data; every published release holding the speaker is superseded and re-issued without them
+(labelhub.releases.reissue). Recordings get status "withdrawn", which no release selects, and
+the consent records' withdrawn_at keeps them out of release candidates as well.
+
+Personal data: rows stay (releases and the audit trail point at them); what the speaker said
+and told us about themselves is blanked in place, so the result cannot be reversed from
+anything stored:
 - transcripts: every revision's text, segments (with their words), and review comments,
   which quote the text; the task's skip note and return comment; changelog lines;
 - demographics: age band, gender, region, dialect, native language, birth year;
@@ -15,6 +28,8 @@ Kept: the speaker's pseudonymous code (the audit trail's key) and the published 
 datasheets, which follow the release-integrity rules (withdrawn releases are re-issued).
 """
 
+import logging
+
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -23,7 +38,10 @@ from labelhub.analytics.models import FeedbackReport
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.releases.models import Exclusion, ReleaseChange
+from labelhub.releases.reissue import releases_supersede_for_speaker
 from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
+
+logger = logging.getLogger(__name__)
 
 ERASED_REFERENCE = "erased"
 
@@ -130,4 +148,46 @@ def speaker_personal_data_erase(*, speaker: Speaker) -> ConsentAuditEvent | None
         action=erased,
         counts=counts,
         consent_versions=sorted(set(versions)),
+    )
+
+
+def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
+    """Deletes a withdrawn speaker's raw, normalised and peaks files and erases their personal
+    data. Safe to run twice; returns the audio deletion's audit event, None when already done.
+
+    Each recording is locked while its files go, so an ingest running at the same moment
+    either finishes first (and its files are deleted here) or finds the recording withdrawn.
+    """
+    speaker = Speaker.objects.get(pk=speaker_id)
+    if speaker.withdrawn_at is None:
+        raise ValueError(f"speaker {speaker_id} has not withdrawn consent")
+    recordings = files = 0
+    pending = Recording.objects.filter(speaker=speaker).exclude(
+        status=Recording.Status.WITHDRAWN, raw_file="", normalised_file="", peaks_file=""
+    )
+    for recording_id in pending.values_list("pk", flat=True):
+        with transaction.atomic():
+            recording = Recording.objects.select_for_update().get(pk=recording_id)
+            for field in (recording.raw_file, recording.normalised_file, recording.peaks_file):
+                if field.name:
+                    default_storage.delete(field.name)
+                    files += 1
+            recording.raw_file.name = recording.normalised_file.name = ""
+            recording.peaks_file.name = ""
+            recording.status = Recording.Status.WITHDRAWN
+            recording.save(update_fields=["raw_file", "normalised_file", "peaks_file", "status"])
+            recordings += 1
+    # Before the audio event is written: its presence means the whole run has completed.
+    speaker_personal_data_erase(speaker=speaker)
+    releases_supersede_for_speaker(speaker_id=speaker.pk)
+    if (
+        not recordings
+        and speaker.audit_events.filter(action=ConsentAuditEvent.Action.AUDIO_DELETED).exists()
+    ):
+        return None
+    logger.info("speaker %s: %d recordings purged, %d files", speaker.code, recordings, files)
+    return ConsentAuditEvent.objects.create(
+        speaker=speaker,
+        action=ConsentAuditEvent.Action.AUDIO_DELETED,
+        counts={"recordings": recordings, "files_deleted": files},
     )
