@@ -1,6 +1,6 @@
 from django.urls import path
 
-from labelhub.recordings import api
+from labelhub.recordings import api, recorder_api
 
 urlpatterns = [
     path("recordings/", api.RecordingListApi.as_view(), name="recording-list"),
@@ -28,5 +28,11 @@ urlpatterns = [
         "recordings/<int:recording_id>/spectrogram/",
         api.RecordingSpectrogramApi.as_view(),
         name="recording-spectrogram",
+    ),
+    # The recorder page's upload (its other endpoints are in labelhub.speakers.urls).
+    path(
+        "record/<str:token>/recordings/",
+        recorder_api.RecorderRecordingApi.as_view(),
+        name="recorder-recordings",
     ),
 ]

@@ -3,16 +3,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.permissions import IsPM
-from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt
-from labelhub.errors import Conflict
-from labelhub.recordings.services import recording_collect
+from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.speakers.invites import invite_for_token, invite_path
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
 from labelhub.speakers.recorder import recorder_state
@@ -248,11 +245,6 @@ class RecorderConsentInSerializer(serializers.Serializer):
         return data
 
 
-class RecorderUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True)
-    prompt = serializers.IntegerField(required=False, allow_null=True)
-
-
 class RecorderApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -296,41 +288,6 @@ class RecorderConsentApi(RecorderApi):
         )
         invite.refresh_from_db()
         return Response(self.state(request, invite), status=status.HTTP_201_CREATED)
-
-
-class RecorderRecordingApi(RecorderApi):
-    parser_classes = [MultiPartParser]
-    throttle_scope = "upload"
-
-    def post(self, request: Request, token: str) -> Response:
-        invite = self.invite(token)
-        if invite.speaker is None:
-            raise Conflict(_("Sign the consent before recording."), code="consent_missing")
-        incoming = RecorderUploadSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        prompt_id = incoming.validated_data.get("prompt")
-        prompt = (
-            get_object_or_404(Prompt, pk=prompt_id, campaign_id=invite.campaign_id)
-            if prompt_id
-            else None
-        )
-        recording = recording_collect(
-            speaker=invite.speaker,
-            uploaded_file=incoming.validated_data["file"],
-            uploaded_by=None,
-            prompt=prompt,
-            channel=invite.channel,
-            device=request.META.get("HTTP_USER_AGENT", ""),
-        )
-        body = {
-            "recording": {
-                "id": recording.pk,
-                "uid": str(recording.uid),
-                "status": recording.status,
-            },
-            "state": self.state(request, invite),
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ConsentRecordInSerializer(serializers.Serializer):

@@ -28,16 +28,12 @@ urlpatterns = [
         api.SpeakerConsentApi.as_view(),
         name="speaker-consents",
     ),
-    # The recorder page's endpoints: the signed invite token is the credential.
+    # The recorder page's endpoints: the signed invite token is the credential. Its upload,
+    # record/<token>/recordings/, is routed from labelhub.recordings.urls.
     path("record/<str:token>/", api.RecorderStateApi.as_view(), name="recorder-state"),
     path(
         "record/<str:token>/consent/",
         api.RecorderConsentApi.as_view(),
         name="recorder-consent",
-    ),
-    path(
-        "record/<str:token>/recordings/",
-        api.RecorderRecordingApi.as_view(),
-        name="recorder-recordings",
     ),
 ]
