@@ -292,7 +292,12 @@ class Command(BaseCommand):
         Recording.objects.bulk_update(recordings, ["created_at", "ingested_at"])
         Task.objects.bulk_create(tasks)
         previous: dict[int, TranscriptRevision] = {}
-        # Level by level, so each revision can point at its saved parent.
+        # Not labeling.services.revision_append, the live writer, on purpose: this is a seeded
+        # fixture of a few hundred whole histories, numbered by _numbered and back-dated over a
+        # month, written in one transaction that no labeler shares. revision_append's
+        # next-number query guards concurrent edits there are none of here, it writes one row at
+        # a time, and its create stamps created_at with now, which this history rewrites
+        # anyway. Level by level, so each revision can point at its saved parent.
         for level in range(max(len(chain) for chain in chains)):
             batch = []
             for position, chain in enumerate(chains):
