@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.analytics.asr_error import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -46,7 +46,7 @@ def _grouping_label(by: str) -> str:
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
-    return get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+    return get_object_or_404(campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id)
 
 
 def _percent_param(request: HttpRequest, name: str, default: float | None) -> float | None:
@@ -64,7 +64,9 @@ def _percent_param(request: HttpRequest, name: str, default: float | None) -> fl
 @pm_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "analytics/campaign_list.html", {"nodes": campaign_chains(user=request.user)}
+        request,
+        "analytics/campaign_list.html",
+        {"nodes": campaign_chains(user=signed_in_user(request))},
     )
 
 
@@ -203,7 +205,7 @@ def recollect(request: HttpRequest, campaign_id: int) -> HttpResponse:
     try:
         child = recollection_draft(
             campaign=campaign,
-            by=request.user,
+            by=signed_in_user(request),
             name=request.POST.get("name", ""),
             error_threshold=_percent_param(request, "error_threshold", None),
             ci_half_width=_percent_param(request, "ci_half_width", 0.05),
@@ -277,7 +279,7 @@ def exclude(request: HttpRequest, campaign_id: int) -> HttpResponse:
     flash_outcome(
         request,
         lambda: exclusion_add(
-            by=request.user,
+            by=signed_in_user(request),
             reason=request.POST.get("reason", ""),
             note=request.POST.get("note", ""),
             campaign=campaign,
@@ -308,7 +310,7 @@ def lift(request: HttpRequest, campaign_id: int) -> HttpResponse:
     flash_outcome(
         request,
         lambda: exclusion_lift(
-            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user
+            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=signed_in_user(request)
         ),
     )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns.models import Campaign, CollectionChannel, RecordingEnvironment
 from labelhub.campaigns.pages import campaign_for_page, refusal_text
@@ -112,7 +112,7 @@ def source_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         source = recording_collect(
             speaker=data["speaker"],
             uploaded_file=data["file"],
-            uploaded_by=request.user,
+            uploaded_by=signed_in_user(request),
             environment=data["environment"],
             channel=data["channel"],
         )

@@ -1,6 +1,7 @@
 import contextlib
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.accounts.permissions import IsPM, IsPortalUser
+from labelhub.accounts.permissions import IsPM, IsPortalUser, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.releases.delivery import (
     archive_download_target,
@@ -149,7 +150,7 @@ class ReleaseListApi(APIView):
         return [IsPM()] if self.request.method == "POST" else [IsPortalUser()]
 
     def get(self, request: Request) -> Response:
-        releases = releases_visible_to(user=request.user)
+        releases = releases_visible_to(user=signed_in_user(request))
         data = ReleaseSerializer(releases, many=True, context={"many": True}).data
         return Response(data)
 
@@ -160,7 +161,7 @@ class ReleaseListApi(APIView):
         release = release_create(
             campaign=campaign,
             client=incoming.validated_data.get("client") or campaign.client,
-            created_by=request.user,
+            created_by=signed_in_user(request),
             split_ratios=incoming.validated_data.get("split_ratios"),
             seed=incoming.validated_data["seed"],
             spec=incoming.validated_data.get("spec"),
@@ -190,7 +191,7 @@ class _ReleaseApi(APIView):
     schema_error_statuses = (410,)  # a revoked or superseded release (see labelhub/schema.py)
 
     def release(self, request: Request, release_id: int) -> Release:
-        return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+        return get_object_or_404(releases_visible_to(user=signed_in_user(request)), pk=release_id)
 
 
 @extend_schema_view(
@@ -227,7 +228,7 @@ class ReleaseRevokeApi(_ReleaseApi):
         incoming.is_valid(raise_exception=True)
         release = release_revoke(
             release=self.release(request, release_id),
-            revoked_by=request.user,
+            revoked_by=signed_in_user(request),
             reason=incoming.validated_data["reason"],
         )
         return Response(ReleaseSerializer(release).data)
@@ -359,7 +360,7 @@ ARCHIVE_RESPONSES = {
 
 def serve_archive(
     request: HttpRequest, release: Release, user: User, fetched_by: User | None, key: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     """One rendition's archive with Range support; one DownloadEvent per download, not per
     range, and none for a HEAD, which fetches no bytes."""
     release_ensure_downloadable(release=release)
@@ -391,8 +392,8 @@ def serve_archive(
 class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
-    def get(self, request: Request, release_id: int) -> HttpResponse:
-        user, key = request.user, _rendition_asked(request)
+    def get(self, request: Request, release_id: int) -> HttpResponseBase:
+        user, key = signed_in_user(request), _rendition_asked(request)
         return serve_archive(request, self.release(request, release_id), user, user, key)
 
 
@@ -409,7 +410,7 @@ class ReleaseSignedDownloadApi(APIView):
         with contextlib.suppress(AuthenticationFailed):
             request.user  # noqa: B018 - reading it authenticates
 
-    def get(self, request: Request, release_id: int) -> HttpResponse:
+    def get(self, request: Request, release_id: int) -> HttpResponseBase:
         link = download_url_read(token=request.query_params.get("token", ""), release_id=release_id)
         user = get_object_or_404(User, pk=link.user_id, is_active=True)
         # Checked on every use: a client who left the organisation loses the links they made.
