@@ -1,5 +1,7 @@
 """The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
 
+from typing import overload
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +51,10 @@ def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
     return get_object_or_404(campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id)
 
 
+@overload
+def _percent_param(request: HttpRequest, name: str, default: float) -> float: ...
+@overload
+def _percent_param(request: HttpRequest, name: str, default: None) -> float | None: ...
 def _percent_param(request: HttpRequest, name: str, default: float | None) -> float | None:
     raw = request.GET.get(name) or request.POST.get(name)
     if raw in (None, ""):

@@ -48,9 +48,15 @@ class SourceUploadForm(forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = campaign.speakers.filter(withdrawn_at__isnull=True)
-        self.fields["environment"].queryset = campaign.environments.all()
-        self.fields["channel"].queryset = campaign.channels.all()
+        choices: dict[str, QuerySet[Any]] = {
+            "speaker": campaign.speakers.filter(withdrawn_at__isnull=True),
+            "environment": campaign.environments.all(),
+            "channel": campaign.channels.all(),
+        }
+        for name, queryset in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
 
 
 def sources_of(campaign: Campaign) -> QuerySet[Recording]:

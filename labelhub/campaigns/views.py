@@ -109,7 +109,7 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
     context = {
         "campaign": campaign,
         "transitions": [
-            (status, TRANSITION_LABELS[status])
+            (status, TRANSITION_LABELS[Status(status)])
             for status in Status.values
             if status in services.TRANSITIONS[campaign.status]
         ],

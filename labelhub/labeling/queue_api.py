@@ -44,9 +44,9 @@ def _task_state(task: Task) -> dict:
     return {
         "id": task.pk,
         "status": task.status,
-        "assignee": task.assignee.username if task.assignee_id else None,
+        "assignee": task.assignee.username if task.assignee else None,
         "lease_expires_at": task.lease_expires_at,
-        "double_assignee": task.double_assignee.username if task.double_assignee_id else None,
+        "double_assignee": task.double_assignee.username if task.double_assignee else None,
         "double_lease_expires_at": task.double_lease_expires_at,
     }
 

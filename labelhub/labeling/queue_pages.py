@@ -89,7 +89,7 @@ def _task_of(campaign: Campaign, task_id: int) -> Task:
 
 
 def _form_error(form: forms.Form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
 
 
 @require_POST

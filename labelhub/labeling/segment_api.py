@@ -61,7 +61,9 @@ def source_block(source: Recording, request: Request | None) -> dict:
 
 def _one(request: Request, segment: Recording) -> dict:
     segment = Recording.objects.select_related("speaker", "task", "source").get(pk=segment.pk)
-    return segments_json(source=segment.source, segments=[segment], user=signed_in_user(request))[0]
+    assert segment.source is not None  # a segment always has its source (the model's check)
+    user = signed_in_user(request)
+    return segments_json(source=segment.source, segments=[segment], user=user)[0]
 
 
 def _with_current(request: Request, error: StaleSegment) -> StaleSegment:

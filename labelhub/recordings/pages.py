@@ -74,7 +74,7 @@ def recordings_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 def _page_links(query: dict[str, str], found: dict, page_size: int) -> dict[str, str]:
     def link(page: int) -> str:
-        return "?" + urlencode({**query, "page": page, "page_size": page_size})
+        return "?" + urlencode({**query, "page": str(page), "page_size": str(page_size)})
 
     links = {"csv": "csv/?" + urlencode(query)}
     if found["has_previous"]:

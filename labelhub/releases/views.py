@@ -120,7 +120,9 @@ def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
-    path, _ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
+    path, _ttl = download_url_make(
+        release=release, user_id=signed_in_user(request).pk, rendition=key
+    )
     return redirect(path)
 
 
@@ -208,7 +210,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 return redirect("portal-detail", release_id=release.pk)
         except DomainError as error:
             form.add_error(None, error.message)
-    context = {"form": form, "preview": preview}
+    context: dict[str, object] = {"form": form, "preview": preview}
     if preview is not None:
         context["preview_duration"] = duration_text(preview.seconds)
     return render(request, "releases/portal_new.html", context)
