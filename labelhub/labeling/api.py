@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
@@ -151,9 +153,10 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def _text(self, task: Task) -> TaskText:
         # Read once per task: draft, asr, qa_flags and base_revision all come from it.
-        if "text" not in self.context:
-            self.context["text"] = task_text(task=task, double=self.get_mode(task) == "double")
-        return self.context["text"]
+        context = cast(dict[str, Any], self.context)  # the dict passed in; stubs say Mapping
+        if "text" not in context:
+            context["text"] = task_text(task=task, double=self.get_mode(task) == "double")
+        return context["text"]
 
     def _editing(self, task: Task) -> TranscriptRevision | None:
         return self._text(task).editing
@@ -194,6 +197,9 @@ class TaskSerializer(serializers.ModelSerializer):
         # A long-form segment opens inside its source: the whole source's audio and segments,
         # with this segment's span. Clip tasks have no "source" key at all.
         if recording.kind == Recording.Kind.SEGMENT:
+            # The model's check (recording_segment_has_span) holds these for a segment.
+            assert recording.source is not None
+            assert recording.start_seconds is not None and recording.end_seconds is not None
             data["source"] = source_block(recording.source, self.context.get("request"))
             data["span"] = {
                 "start": round(recording.start_seconds, 3),

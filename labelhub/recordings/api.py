@@ -184,6 +184,7 @@ class RecordingSpectrogramApi(APIView):
             recordings_visible_to(user=signed_in_user(request)), pk=recording_id
         )
         audio = recording.source if recording.kind == Recording.Kind.SEGMENT else recording
+        assert audio is not None  # a segment has its source (recording_segment_has_span)
         if not audio.normalised_file:
             raise Conflict(f"recording {audio.pk} has no playable audio yet ({audio.status})")
         window = spectrogram_window(request.query_params, recording=recording)
