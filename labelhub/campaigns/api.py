@@ -38,7 +38,9 @@ class CampaignSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
     )
-    parent = serializers.PrimaryKeyRelatedField(
+    # The serializer's metaclass moves declared fields off the class; the stubs see DRF's
+    # Field.parent here.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Campaign.objects.all(), allow_null=True, required=False
     )
     dialect_choices = serializers.ListField(
@@ -120,7 +122,7 @@ class QuotaCellSerializer(serializers.ModelSerializer):
     speech_style = serializers.CharField(max_length=16, allow_blank=True, required=False)
     target_clips = serializers.IntegerField(required=False)
     target_speakers = serializers.IntegerField(required=False)
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = QuotaCell
@@ -347,7 +349,7 @@ class PlaceDetailApi(CampaignApi):
     serializer_class: type[serializers.ModelSerializer]
     related_name: str
 
-    def place(self, request: Request, campaign_id: int, place_id: int) -> object:
+    def place(self, request: Request, campaign_id: int, place_id: int) -> services.Place:
         campaign = self.campaign(request, campaign_id)
         place = getattr(campaign, self.related_name).filter(pk=place_id).first()
         if place is None:

@@ -1,4 +1,5 @@
 import contextlib
+from typing import cast
 
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -78,14 +79,20 @@ class RenditionSerializer(serializers.ModelSerializer):
 class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
-    label = serializers.CharField(read_only=True)
+    # The serializer's metaclass moves declared fields off the class; the stubs see DRF's
+    # Field.label here.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     # None for a first version, an original or a current release (allow_null: the schema says so).
     previous_version = serializers.IntegerField(
         source="previous.version", default=None, allow_null=True
     )
     previous_label = serializers.CharField(source="previous.label", default=None, allow_null=True)
-    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    reissue_of: "serializers.PrimaryKeyRelatedField[Release]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    superseded_by: "serializers.PrimaryKeyRelatedField[Release]" = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
     changes = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
 
@@ -138,7 +145,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
     def get_renditions(self, release: Release) -> list[dict] | None:
         if self.context.get("many"):
             return None  # listed on the detail endpoint only, one query per release
-        return RenditionSerializer(release.renditions.all(), many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs give the child's.
+        return cast(list[dict], RenditionSerializer(release.renditions.all(), many=True).data)
 
 
 @extend_schema_view(
@@ -344,7 +352,8 @@ class ReleaseDownloadUrlApi(_ReleaseApi):
         release_ensure_downloadable(release=release)
         key = _rendition_asked(request)
         release_rendition(release=release, key=key)  # no link to an archive that isn't there
-        path, ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
+        user = signed_in_user(request)
+        path, ttl = download_url_make(release=release, user_id=user.pk, rendition=key)
         return Response({"url": request.build_absolute_uri(path), "expires_in": ttl})
 
     post = get
@@ -381,7 +390,7 @@ def serve_archive(
         request,
         target,
         content_type="application/zip",
-        filename=rendition.archive.name.rsplit("/", 1)[-1],
+        filename=(rendition.archive.name or "").rsplit("/", 1)[-1],
         etag=rendition.archive_sha256,
     )
     response["X-Checksum-SHA256"] = rendition.archive_sha256
