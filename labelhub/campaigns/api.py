@@ -1,7 +1,7 @@
 """Campaign planning API (PM only): campaigns, lifecycle, legal review, quota cells, prompts,
 environments and channels. Thin: parse, call one service or selector, serialize."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.http import Http404
@@ -30,7 +30,7 @@ from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_revi
 from labelhub.campaigns.services import LABELING_ROLES, campaign_labelers_set
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[dict]:
+def _choices(pairs: Iterable[tuple[str, object]]) -> list[dict]:
     return [{"value": value, "label": str(label)} for value, label in pairs]
 
 
