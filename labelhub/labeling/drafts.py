@@ -10,6 +10,7 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -84,7 +85,8 @@ def draft_claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[R
         own = Recording.objects.select_for_update().select_related("campaign").get(pk=recording_id)
         if own.status != Recording.Status.READY:
             return []
-        if own.asr_status == Recording.AsrStatus.RUNNING and own.asr_claimed_at > fresh:
+        claimed_at = own.asr_claimed_at
+        if own.asr_status == Recording.AsrStatus.RUNNING and claimed_at and claimed_at > fresh:
             raise DraftInProgress(f"recording {own.pk} is being drafted by another worker")
         if own.asr_attempts >= settings.JOBS_MAX_ATTEMPTS:
             # Each earlier run claimed it and never finished: it kills or outlives its worker.
@@ -231,13 +233,31 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
+class DraftFields(TypedDict):
+    """draft_fields' answer: an ASR_DRAFT revision's row, but for its place in the chain."""
+
+    kind: str
+    source: str
+    text: str
+    segments: list[dict[str, Any]]
+    language: str
+    language_probability: float
+    engine: str
+    model_name: str
+    engine_version: str
+    confidence: float
+    low_confidence: bool
+    flags: list[str]
+    decode_seconds: float
+
+
 def draft_fields(
     result: Transcription,
     *,
     prompt: str = "",
     duration: float | None = None,
     voiced_seconds: float | None = None,
-) -> dict[str, object]:
+) -> DraftFields:
     """The fields of an ASR draft revision holding what the engine said.
 
     Its flags are the engine's and our QA flags (labeling/qa_flags.py): a hallucinated phrase

@@ -169,8 +169,13 @@ def source_reject_no_speech(*, source_id: int, draft: SourceDraft) -> None:
             ]
         )
         _source_done(source)
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in derived])
+        transaction.on_commit(lambda: _delete_files(derived))
     logger.info("source %s rejected: no speech", source.uid)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _source_done(source: Recording) -> None:

@@ -58,7 +58,8 @@ class DatasheetStats:
     seconds: float = 0.0
     speakers: set[str] = field(default_factory=set)
     split_items: Counter = field(default_factory=Counter)
-    split_seconds: Counter = field(default_factory=Counter)
+    # Seconds are floats, which a Counter (counts are int) does not type.
+    split_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     split_speakers: dict = field(default_factory=lambda: defaultdict(set))
     hours: dict = field(default_factory=lambda: defaultdict(Counter))  # dimension -> value -> s
     clips: dict = field(default_factory=lambda: defaultdict(Counter))  # dimension -> value -> n

@@ -5,7 +5,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, QuerySet, Subquery
@@ -495,7 +495,7 @@ def release_revoke(*, release: Release, revoked_by: User, reason: str) -> Releas
     return release
 
 
-def release_refuse_edit(*, release: Release) -> None:
+def release_refuse_edit(*, release: Release) -> NoReturn:
     """Releases are never edited in place: a change is a new version."""
     if release.status == Release.Status.PUBLISHED:
         raise Conflict(
