@@ -122,6 +122,10 @@ def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -
             )
         )  # fmt: skip
     Recording.objects.bulk_create(recordings, batch_size=2000)
+    # Bulk, not labeling.services.revision_append: the benchmark times the build, not the
+    # set-up, and its thousands of clips get two revisions each (the draft and the final) with
+    # numbers known in advance; one insert and one next-number query a revision would make
+    # the set-up the slow part of a run.
     drafts = TranscriptRevision.objects.bulk_create(
         (
             TranscriptRevision(recording=r, number=1, kind="asr_draft", text=f"clip {i} draft")

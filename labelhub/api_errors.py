@@ -49,10 +49,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         # `extra`: a domain error's structured details (the newer revision, offending spans).
         message = translated(exc.message)
-        response = _error(exc.code, message, exc.status_code, **getattr(exc, "extra", {}))
-        if getattr(exc, "retry_after", None):  # a lockout says when to come back
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        refusal = _error(exc.code, message, exc.status_code, **getattr(exc, "extra", {}))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:  # a lockout says when to come back
+            refusal["Retry-After"] = str(retry_after)
+        return refusal
     if isinstance(exc, AudioRejected):
         return _error(exc.code, translated(exc.reason), status.HTTP_400_BAD_REQUEST)
     # DRF turns these into NotFound and PermissionDenied inside its handler; done here, so that
@@ -74,7 +75,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             "invalid", _first_message(exc.detail), response.status_code, fields=exc.detail
         )
     if isinstance(exc, exceptions.Throttled):
-        seconds = math.ceil(exc.wait or 1)
+        # Throttled.__init__ sets wait; djangorestframework-stubs leave it out.
+        seconds = math.ceil(getattr(exc, "wait", None) or 1)
         message = _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": seconds}
         return _with_headers(_error("throttled", message, response.status_code), response)
     if isinstance(exc, exceptions.APIException):

@@ -39,7 +39,8 @@ def _fields(data: QueryDict) -> dict[str, str | list[str]]:
 
 def _form_data(request: HttpRequest) -> dict:
     try:
-        files = [upload.name or "" for upload in request.FILES.values()]
+        # Every file of a repeated field, not just the last one values() would give.
+        files = [upload.name or "" for _, uploads in request.FILES.lists() for upload in uploads]
         return {**_fields(request.POST), "file name": files}
     except SuspiciousOperation as error:  # too big, too many fields or files
         # Django has read part of the body, so no view could read it again: answered here.

@@ -6,6 +6,7 @@ tests request every item as each role and expect it to open.
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,7 @@ LANDING: dict[str, str] = {
 }
 
 
-def nav_items(user: User) -> list[NavItem]:
+def nav_items(user: User | AnonymousUser) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     items = list(BY_ROLE.get(user.role, ()))
@@ -53,7 +54,7 @@ def nav_items(user: User) -> list[NavItem]:
     return items
 
 
-def landing_url(user: User) -> str | None:
+def landing_url(user: User | AnonymousUser) -> str | None:
     """Where home sends this user; None when home itself is their page (PMs, visitors)."""
     if not user.is_authenticated:
         return None

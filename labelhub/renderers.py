@@ -32,8 +32,9 @@ class FiniteFloatField(serializers.FloatField):
     """A float field that reads a stored NaN or infinity as null, for any output, not just JSON
     (the browsable API, a CSV built from serializer data)."""
 
-    def to_representation(self, value: Any) -> float | None:
-        number = super().to_representation(value)
+    # The stubs type FloatField's output as str; DRF's FloatField.to_representation is float().
+    def to_representation(self, value: Any) -> float | None:  # type: ignore[override]
+        number = float(value)
         return number if math.isfinite(number) else None
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date, quote_etag
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -58,7 +59,7 @@ def ranged_file_response(
     content_type: str,
     filename: str | None = None,
     etag: str | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file, or the byte range the request asks for (206), with validators for resuming."""
     stat = path.stat()
     size = stat.st_size
@@ -70,11 +71,11 @@ def ranged_file_response(
     try:
         byte_range = parse_range(header, size) if honour_range else None
     except ValueError:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     if byte_range is None:
-        response: HttpResponse = FileResponse(path.open("rb"), content_type=content_type)
+        response: HttpResponseBase = FileResponse(path.open("rb"), content_type=content_type)
         response["Content-Length"] = str(size)
     else:
         start, end = byte_range

@@ -38,7 +38,7 @@ def _end_failed_job(
     **_kwargs: Any,
 ) -> None:
     fail = getattr(sender, "job_fail", None)
-    if fail is None or not args:
+    if sender is None or fail is None or not args:
         return
     try:
         fail(args[0], reason=failure_reason(exception))

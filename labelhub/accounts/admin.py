@@ -19,7 +19,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("LabelHub"), {"fields": ("role", "organisation")}),
     )
     list_display = ["username", "role", "organisation", "is_staff"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,9 @@ from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
 from labelhub.errors import DomainError
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class LoginLocked(DomainError):
@@ -40,7 +44,8 @@ class LoginLocked(DomainError):
 
 def client_ip(request: HttpRequest) -> str:
     """The caller's address as DRF's throttles see it (honouring NUM_PROXIES)."""
-    return BaseThrottle().get_ident(request)
+    # get_ident reads only META, which a plain HttpRequest has as well as DRF's Request.
+    return BaseThrottle().get_ident(cast("Request", request))
 
 
 def _keys(username: str, ip: str) -> list[tuple[str, int]]:

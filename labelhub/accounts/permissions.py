@@ -19,7 +19,19 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from labelhub.accounts.models import User
+
 Predicate = Callable[[Any], bool]
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The request's user where the view already requires sign-in (login_required, a role
+    decorator, IsAuthenticated or a role permission), typed as a User; a visitor who reaches
+    it anyway is refused rather than passed on as an AnonymousUser."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def is_pm(user: Any) -> bool:

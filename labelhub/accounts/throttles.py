@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from functools import wraps
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -46,7 +46,10 @@ def throttle_page(scope: str) -> Callable:
         @wraps(view)
         def throttled_view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             throttle = ScopedWriteThrottle()
-            if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+            # The throttle reads only the request's user and META and the view's scope, which
+            # a page's HttpRequest and this stand-in provide.
+            view_scope = cast("APIView", SimpleNamespace(throttle_scope=scope))
+            if throttle.allow_request(cast("Request", request), view_scope):
                 return view(request, *args, **kwargs)
             seconds = math.ceil(throttle.wait() or 1)
             message = _("Too many requests. Try again in %(seconds)d seconds.") % {

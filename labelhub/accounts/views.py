@@ -1,8 +1,10 @@
 import math
+from typing import cast
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from rest_framework.views import APIView
 
 from labelhub.accounts.forms import LockoutAuthenticationForm
 from labelhub.accounts.lockout import LoginLocked, client_ip, login_check
@@ -17,7 +19,8 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args: object, **kwargs: object) -> HttpResponse:
         throttle = LoginRateThrottle()
-        if not throttle.allow_request(request, None):
+        # The login rate's cache key ignores the view (LoginRateThrottle.get_cache_key).
+        if not throttle.allow_request(request, cast(APIView, None)):
             seconds = math.ceil(throttle.wait() or 1)
             message = _("Too many sign-in attempts. Try again in %(seconds)d seconds.") % {
                 "seconds": seconds

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import Organisation
-from labelhub.accounts.permissions import IsPM
+from labelhub.accounts.permissions import IsPM, signed_in_user
 from labelhub.analytics.selectors import campaigns_for_analytics
 from labelhub.analytics.services import (
     exclusion_add,
@@ -27,7 +27,9 @@ class TableApi(APIView):
     permission_classes = [IsPM]
 
     def get(self, request: Request, campaign_id: int, table: str) -> Response:
-        campaign = get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+        campaign = get_object_or_404(
+            campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id
+        )
         try:
             rows = table_rows(campaign=campaign, table=table, by=request.query_params.get("by", ""))
         except UnknownTable as error:
@@ -52,10 +54,14 @@ class RecollectionApi(APIView):
     permission_classes = [IsPM]
 
     def post(self, request: Request, campaign_id: int) -> Response:
-        campaign = get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+        campaign = get_object_or_404(
+            campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id
+        )
         incoming = RecollectionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        child = recollection_draft(campaign=campaign, by=request.user, **incoming.validated_data)
+        child = recollection_draft(
+            campaign=campaign, by=signed_in_user(request), **incoming.validated_data
+        )
         cells = [
             {
                 "id": cell.pk,
@@ -109,11 +115,11 @@ class ExclusionListApi(APIView):
         data = dict(incoming.validated_data)
         campaign_id = data.pop("campaign")
         campaign = (
-            get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+            get_object_or_404(campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id)
             if campaign_id
             else None
         )
-        exclusions = exclusion_add(by=request.user, campaign=campaign, **data)
+        exclusions = exclusion_add(by=signed_in_user(request), campaign=campaign, **data)
         return Response(
             {"exclusions": ExclusionSerializer(exclusions, many=True).data},
             status=status.HTTP_201_CREATED,
@@ -132,7 +138,9 @@ class ExclusionLiftApi(APIView):
     def post(self, request: Request) -> Response:
         incoming = ExclusionLiftSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        lifted = exclusion_lift(exclusion_ids=incoming.validated_data["ids"], by=request.user)
+        lifted = exclusion_lift(
+            exclusion_ids=incoming.validated_data["ids"], by=signed_in_user(request)
+        )
         return Response({"exclusions": ExclusionSerializer(lifted, many=True).data})
 
 
@@ -169,7 +177,10 @@ class FeedbackApi(APIView):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         report = feedback_intake(
-            submitted_by=request.user, audio=data.pop("audio"), client=data.pop("client"), **data
+            submitted_by=signed_in_user(request),
+            audio=data.pop("audio"),
+            client=data.pop("client"),
+            **data,
         )
         body = {
             "id": report.pk,

@@ -41,7 +41,9 @@ def labeling_cost_of(group: str, clips: list[ClipFacts]) -> LabelingCost:
     seconds = sum(clip.work_seconds for clip in labeled)
     drafted = [clip for clip in clips if clip.approved and clip.draft_text is not None]
     edited = [
-        clip for clip in drafted if normalise(clip.final_text or "") != normalise(clip.draft_text)
+        clip
+        for clip in drafted
+        if normalise(clip.final_text or "") != normalise(clip.draft_text or "")
     ]
     decisions = [decision for clip in clips for decision in clip.review_decisions]
     returned = decisions.count(TranscriptRevision.Decision.RETURNED)

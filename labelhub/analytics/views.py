@@ -1,5 +1,7 @@
 """The PM's analytics pages: campaign chains, the dashboard, gaps and re-collection, CSVs."""
 
+from typing import overload
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -7,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.analytics.asr_error import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -46,9 +48,13 @@ def _grouping_label(by: str) -> str:
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
-    return get_object_or_404(campaigns_for_analytics(user=request.user), pk=campaign_id)
+    return get_object_or_404(campaigns_for_analytics(user=signed_in_user(request)), pk=campaign_id)
 
 
+@overload
+def _percent_param(request: HttpRequest, name: str, default: float) -> float: ...
+@overload
+def _percent_param(request: HttpRequest, name: str, default: None) -> float | None: ...
 def _percent_param(request: HttpRequest, name: str, default: float | None) -> float | None:
     raw = request.GET.get(name) or request.POST.get(name)
     if raw in (None, ""):
@@ -64,7 +70,9 @@ def _percent_param(request: HttpRequest, name: str, default: float | None) -> fl
 @pm_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "analytics/campaign_list.html", {"nodes": campaign_chains(user=request.user)}
+        request,
+        "analytics/campaign_list.html",
+        {"nodes": campaign_chains(user=signed_in_user(request))},
     )
 
 
@@ -203,7 +211,7 @@ def recollect(request: HttpRequest, campaign_id: int) -> HttpResponse:
     try:
         child = recollection_draft(
             campaign=campaign,
-            by=request.user,
+            by=signed_in_user(request),
             name=request.POST.get("name", ""),
             error_threshold=_percent_param(request, "error_threshold", None),
             ci_half_width=_percent_param(request, "ci_half_width", 0.05),
@@ -277,7 +285,7 @@ def exclude(request: HttpRequest, campaign_id: int) -> HttpResponse:
     flash_outcome(
         request,
         lambda: exclusion_add(
-            by=request.user,
+            by=signed_in_user(request),
             reason=request.POST.get("reason", ""),
             note=request.POST.get("note", ""),
             campaign=campaign,
@@ -308,7 +316,7 @@ def lift(request: HttpRequest, campaign_id: int) -> HttpResponse:
     flash_outcome(
         request,
         lambda: exclusion_lift(
-            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=request.user
+            exclusion_ids=list(wanted.values_list("pk", flat=True)), by=signed_in_user(request)
         ),
     )
     return redirect("analytics:exclusions", campaign_id=campaign.pk)

@@ -2,7 +2,7 @@
 read-only fields), so the admin cannot skip the checks the pages and API enforce."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import User
+from labelhub.accounts.permissions import signed_in_user
 from labelhub.campaigns.models import (
     Campaign,
     CollectionChannel,
@@ -21,6 +22,9 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.services import LABELING_ROLES, campaign_transition
 from labelhub.errors import DomainError
+
+if TYPE_CHECKING:  # django-stubs' helper type; not installed at run time
+    from django_stubs_ext import StrOrPromise
 
 
 class QuotaCellInline(admin.TabularInline):
@@ -59,11 +63,11 @@ class LegalReviewInline(admin.StackedInline):
         return False
 
 
-def _transition_action(to: str, description: str) -> Callable:
+def _transition_action(to: str, description: "StrOrPromise") -> Callable:
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         for campaign in queryset:
             try:
-                campaign_transition(campaign=campaign, to=to, by=request.user)
+                campaign_transition(campaign=campaign, to=to, by=signed_in_user(request))
             except DomainError as error:
                 modeladmin.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
             else:
@@ -103,7 +107,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: object, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = signed_in_user(request)
         super().save_model(request, obj, form, change)
 
 

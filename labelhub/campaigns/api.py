@@ -1,7 +1,7 @@
 """Campaign planning API (PM only): campaigns, lifecycle, legal review, quota cells, prompts,
 environments and channels. Thin: parse, call one service or selector, serialize."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.http import Http404
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.accounts.permissions import IsPM
+from labelhub.accounts.permissions import IsPM, signed_in_user
 from labelhub.campaigns import quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import (
@@ -30,7 +30,7 @@ from labelhub.campaigns.selectors import campaign_get, campaign_list, legal_revi
 from labelhub.campaigns.services import LABELING_ROLES, campaign_labelers_set
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[dict]:
+def _choices(pairs: Iterable[tuple[str, object]]) -> list[dict]:
     return [{"value": value, "label": str(label)} for value, label in pairs]
 
 
@@ -38,7 +38,9 @@ class CampaignSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
     )
-    parent = serializers.PrimaryKeyRelatedField(
+    # The serializer's metaclass moves declared fields off the class; the stubs see DRF's
+    # Field.parent here.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Campaign.objects.all(), allow_null=True, required=False
     )
     dialect_choices = serializers.ListField(
@@ -120,7 +122,7 @@ class QuotaCellSerializer(serializers.ModelSerializer):
     speech_style = serializers.CharField(max_length=16, allow_blank=True, required=False)
     target_clips = serializers.IntegerField(required=False)
     target_speakers = serializers.IntegerField(required=False)
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = QuotaCell
@@ -166,7 +168,7 @@ class CampaignApi(APIView):
     permission_classes = [IsPM]
 
     def campaign(self, request: Request, campaign_id: int) -> Campaign:
-        campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+        campaign = campaign_get(user=signed_in_user(request), campaign_id=campaign_id)
         if campaign is None:
             raise Http404
         return campaign
@@ -178,7 +180,7 @@ class CampaignApi(APIView):
 )
 class CampaignListApi(CampaignApi):
     def get(self, request: Request) -> Response:
-        campaigns = campaign_list(user=request.user).prefetch_related("labelers")
+        campaigns = campaign_list(user=signed_in_user(request)).prefetch_related("labelers")
         return Response(CampaignSerializer(campaigns, many=True).data)
 
     def post(self, request: Request) -> Response:
@@ -188,7 +190,7 @@ class CampaignListApi(CampaignApi):
         labelers = fields.pop("labelers", None)
         # One transaction: a refused labeler list leaves no half-made campaign behind.
         with transaction.atomic():
-            campaign = services.campaign_create(created_by=request.user, **fields)
+            campaign = services.campaign_create(created_by=signed_in_user(request), **fields)
             if labelers is not None:
                 campaign_labelers_set(campaign=campaign, labelers=labelers)
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
@@ -219,7 +221,7 @@ class CampaignTransitionApi(CampaignApi):
         incoming = TransitionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         campaign = services.campaign_transition(
-            campaign=campaign, to=incoming.validated_data["to"], by=request.user
+            campaign=campaign, to=incoming.validated_data["to"], by=signed_in_user(request)
         )
         return Response(CampaignSerializer(campaign).data)
 
@@ -244,7 +246,7 @@ class LegalReviewApi(CampaignApi):
 class LegalReviewSignOffApi(CampaignApi):
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = self.campaign(request, campaign_id)
-        review = services.legal_review_sign_off(campaign=campaign, by=request.user)
+        review = services.legal_review_sign_off(campaign=campaign, by=signed_in_user(request))
         return Response(LegalReviewSerializer(review).data)
 
 
@@ -347,7 +349,7 @@ class PlaceDetailApi(CampaignApi):
     serializer_class: type[serializers.ModelSerializer]
     related_name: str
 
-    def place(self, request: Request, campaign_id: int, place_id: int) -> object:
+    def place(self, request: Request, campaign_id: int, place_id: int) -> services.Place:
         campaign = self.campaign(request, campaign_id)
         place = getattr(campaign, self.related_name).filter(pk=place_id).first()
         if place is None:

@@ -7,7 +7,7 @@ original's version number.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from labelhub.campaigns.forms import ConsentDocumentForm, ConsentTranslationForm
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.pages import campaign_for_page
 from labelhub.errors import DomainError
+from labelhub.pages import refusal_message
 from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.models import ConsentDocument
 from labelhub.speakers.recorder import language_name
@@ -37,13 +38,13 @@ def _document(campaign: Campaign, document_id: int) -> ConsentDocument:
     return document
 
 
-def _add_errors(form: Form, error: Exception) -> None:
+def _add_errors(form: BaseForm, error: Exception) -> None:
     """A service's refusal shown on the form: per field where it names one."""
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for field, problems in error.message_dict.items():
             form.add_error(field if field in form.fields else None, problems)
     else:
-        form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+        form.add_error(None, refusal_message(error))
 
 
 def _initial(campaign: Campaign) -> dict:

@@ -18,7 +18,7 @@ from labelhub.campaigns.services import (
     legal_review_update,
 )
 from labelhub.recordings.services import recording_collect
-from labelhub.speakers.models import ConsentRecord
+from labelhub.speakers.models import ConsentDocument, ConsentRecord
 from labelhub.speakers.services import (
     consent_document_create,
     consent_document_translate,
@@ -47,17 +47,7 @@ def longform_demo_load(*, pm: User, client: Organisation, legal_review: dict) ->
         description="Conversational speech from a licensed talk show, cut into segments.",
         collection_mode=Campaign.CollectionMode.LONG_FORM,
     )
-    document = consent_document_create(
-        campaign=campaign,
-        title="Licensed media and participant consent",
-        text=(DEMO_DIR / "consent_en.txt").read_text(),
-    )
-    consent_document_translate(
-        document=document,
-        language="ko",
-        title="라이선스 영상 이용 및 참여자 동의서",
-        text=(DEMO_DIR / "consent_ko.txt").read_text(),
-    )
+    document = _consent_document(campaign)
     speakers = [
         speaker_create_with_consent(
             campaign=campaign,
@@ -76,10 +66,7 @@ def longform_demo_load(*, pm: User, client: Organisation, legal_review: dict) ->
         source_url="https://example.org/talk-show",
         licence="CC BY 4.0",
     )
-    campaign_transition(campaign=campaign, to=Campaign.Status.LEGAL_REVIEW, by=pm)
-    legal_review_update(campaign=campaign, **legal_review)
-    legal_review_sign_off(campaign=campaign, by=pm)
-    campaign_transition(campaign=campaign, to=Campaign.Status.ACTIVE, by=pm)
+    _activate(campaign, pm=pm, legal_review=legal_review)
     with tempfile.TemporaryDirectory() as tmp:
         video = talk_show_video(Path(tmp))
         upload = SimpleUploadedFile(video.name, video.read_bytes())
@@ -88,6 +75,30 @@ def longform_demo_load(*, pm: User, client: Organisation, legal_review: dict) ->
         )
     campaign.refresh_from_db()
     return campaign
+
+
+def _consent_document(campaign: Campaign) -> ConsentDocument:
+    """The campaign's consent document in English, with its Korean translation."""
+    document = consent_document_create(
+        campaign=campaign,
+        title="Licensed media and participant consent",
+        text=(DEMO_DIR / "consent_en.txt").read_text(),
+    )
+    consent_document_translate(
+        document=document,
+        language="ko",
+        title="라이선스 영상 이용 및 참여자 동의서",
+        text=(DEMO_DIR / "consent_ko.txt").read_text(),
+    )
+    return document
+
+
+def _activate(campaign: Campaign, *, pm: User, legal_review: dict) -> None:
+    """Through legal review, signed off, to active: the campaign then takes uploads."""
+    campaign_transition(campaign=campaign, to=Campaign.Status.LEGAL_REVIEW, by=pm)
+    legal_review_update(campaign=campaign, **legal_review)
+    legal_review_sign_off(campaign=campaign, by=pm)
+    campaign_transition(campaign=campaign, to=Campaign.Status.ACTIVE, by=pm)
 
 
 def talk_show_video(folder: Path) -> Path:

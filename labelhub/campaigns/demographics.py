@@ -4,11 +4,17 @@ Stored values are stable codes (dialects: lowercase slugs; regions: the place's 
 so data stays comparable across campaigns; labels are translated for display only.
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.campaigns.models import Campaign
 
-Choices = list[tuple[str, str]]
+if TYPE_CHECKING:  # django-stubs' helper type; not installed at run time
+    from django_stubs_ext import StrOrPromise
+
+# (code, label): the label a lazy translation, read in the language of whoever displays it.
+Choices = list[tuple[str, "StrOrPromise"]]
 
 # Korean: the dialect groups used by the NIKL and AI Hub corpora, standard (Seoul) first.
 KOREAN_DIALECTS: Choices = [

@@ -1,14 +1,16 @@
 """Forms of the PM pages. They parse input; the services decide what is allowed."""
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
-from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.demographics import Choices, dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import (
     DEFAULT_DATASET_LICENSE,
     Campaign,
@@ -20,8 +22,24 @@ from labelhub.campaigns.models import (
 )
 from labelhub.speakers.models import ConsentDocument, Speaker
 
+if TYPE_CHECKING:  # django-stubs' helper type; not installed at run time
+    from django_stubs_ext import StrOrPromise
 
-class LinesField(forms.CharField):
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field `name`, whose choices (or queryset) an __init__ sets per campaign."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class LinesField(forms.Field):
     """A list of names typed one per line."""
 
     widget = forms.Textarea(attrs={"rows": 4})
@@ -110,22 +128,27 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Organisation.objects.filter(kind=Organisation.Kind.CLIENT)
+        _model_choice_field(self, "client").queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.CLIENT
+        )
         # Left empty, the licence is the model's default rather than a form error.
         self.fields["dataset_license"].required = False
         parents = Campaign.objects.all()
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+        _model_choice_field(self, "parent").queryset = parents
         for name in DEFAULTED_FIELDS:
             self.fields[name].required = False
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in DEFAULTED_FIELDS:
             if cleaned.get(name) in (None, ""):
                 current = getattr(self.instance, name, None) if self.instance.pk else None
-                cleaned[name] = current or Campaign._meta.get_field(name).get_default()
+                model_field = Campaign._meta.get_field(name)
+                assert isinstance(model_field, models.Field)  # a column, not a relation
+                cleaned[name] = current or model_field.get_default()
         return cleaned
 
     def _post_clean(self) -> None:
@@ -153,7 +176,7 @@ class LegalReviewForm(forms.ModelForm):
         }
 
 
-def _any(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _any(choices: Sequence[tuple[str, "StrOrPromise"]]) -> Choices:
     return [("", _("any")), *choices]
 
 
@@ -174,11 +197,11 @@ class QuotaCellForm(forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["age_band"].choices = _any(Speaker.AgeBand.choices)
-        self.fields["gender"].choices = _any(Speaker.Gender.choices)
-        self.fields["region"].choices = _any(region_choices_for(campaign))
-        self.fields["dialect"].choices = _any(dialect_choices_for(campaign))
-        self.fields["speech_style"].choices = _any(SpeechStyle.choices)
+        _choice_field(self, "age_band").choices = _any(Speaker.AgeBand.choices)
+        _choice_field(self, "gender").choices = _any(Speaker.Gender.choices)
+        _choice_field(self, "region").choices = _any(region_choices_for(campaign))
+        _choice_field(self, "dialect").choices = _any(dialect_choices_for(campaign))
+        _choice_field(self, "speech_style").choices = _any(SpeechStyle.choices)
 
 
 class EnvironmentForm(forms.ModelForm):
@@ -218,7 +241,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"count": 1})
         super().__init__(*args, **kwargs)
-        self.fields["channel"].queryset = campaign.channels.all()
+        _model_choice_field(self, "channel").queryset = campaign.channels.all()
 
 
 class BulkUploadForm(forms.Form):
@@ -260,7 +283,7 @@ class ConsentDocumentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = consent_language_choices(campaign)
+        _choice_field(self, "language").choices = consent_language_choices(campaign)
         # Zero days would promise to delete the audio before anyone could label it.
         self.fields["retention_days"].validators.append(MinValueValidator(1))
         self.fields["retention_days"].widget.attrs["min"] = 1
@@ -282,7 +305,7 @@ class ConsentTranslationForm(forms.Form):
                 "language", flat=True
             )
         )
-        self.fields["language"].choices = [
+        _choice_field(self, "language").choices = [
             (code, name)
             for code, name in consent_language_choices(document.campaign)
             if code not in taken

@@ -2,6 +2,7 @@
 list (the campaign's own dialects and regions), targets are never negative, and a cell that
 duplicates another is refused by name."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -24,12 +25,17 @@ CELL_FIELDS = frozenset(
 def cell_value_labels(campaign: Campaign) -> dict[str, dict[str, str]]:
     """Per dimension, each code's label ("jeju" -> "Jeju dialect") in the active language."""
     return {
-        "age_band": dict(Speaker.AgeBand.choices),
-        "gender": dict(Speaker.Gender.choices),
-        "region": dict(region_choices_for(campaign)),
-        "dialect": dict(dialect_choices_for(campaign)),
-        "speech_style": dict(SpeechStyle.choices),
+        "age_band": _labels(Speaker.AgeBand.choices),
+        "gender": _labels(Speaker.Gender.choices),
+        "region": _labels(region_choices_for(campaign)),
+        "dialect": _labels(dialect_choices_for(campaign)),
+        "speech_style": _labels(SpeechStyle.choices),
     }
+
+
+def _labels(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
+    # Lazy labels read now, in the active language (the cell labels are joined as text).
+    return {code: str(label) for code, label in choices}
 
 
 def cell_label(cell: QuotaCell, labels: dict[str, dict[str, str]] | None = None) -> str:

@@ -324,7 +324,7 @@ def legal_review_sign_off(*, campaign: Campaign, by: User) -> LegalReview:
 
 Place = RecordingEnvironment | CollectionChannel
 # Saving gives back the same kind of place it was given.
-PlaceT = TypeVar("PlaceT", RecordingEnvironment, CollectionChannel)
+PlaceT = TypeVar("PlaceT", bound=Place)
 
 
 def _place_save(place: PlaceT) -> PlaceT:

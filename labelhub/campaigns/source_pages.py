@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns.models import Campaign, CollectionChannel, RecordingEnvironment
 from labelhub.campaigns.pages import campaign_for_page, refusal_text
@@ -48,9 +48,15 @@ class SourceUploadForm(forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = campaign.speakers.filter(withdrawn_at__isnull=True)
-        self.fields["environment"].queryset = campaign.environments.all()
-        self.fields["channel"].queryset = campaign.channels.all()
+        choices: dict[str, QuerySet[Any]] = {
+            "speaker": campaign.speakers.filter(withdrawn_at__isnull=True),
+            "environment": campaign.environments.all(),
+            "channel": campaign.channels.all(),
+        }
+        for name, queryset in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
 
 
 def sources_of(campaign: Campaign) -> QuerySet[Recording]:
@@ -112,7 +118,7 @@ def source_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         source = recording_collect(
             speaker=data["speaker"],
             uploaded_file=data["file"],
-            uploaded_by=request.user,
+            uploaded_by=signed_in_user(request),
             environment=data["environment"],
             channel=data["channel"],
         )

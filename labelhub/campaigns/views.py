@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns import page_lists, quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
@@ -56,7 +56,7 @@ def _back(campaign: Campaign, anchor: str = "") -> HttpResponse:
 @require_GET
 @pm_required
 def campaign_list_page(request: HttpRequest) -> HttpResponse:
-    campaigns = campaign_list(user=request.user)
+    campaigns = campaign_list(user=signed_in_user(request))
     return render(request, "campaigns/campaign_list.html", {"campaigns": campaigns})
 
 
@@ -65,7 +65,9 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             if campaign is None:
-                campaign = services.campaign_create(created_by=request.user, **form.cleaned_data)
+                campaign = services.campaign_create(
+                    created_by=signed_in_user(request), **form.cleaned_data
+                )
                 messages.success(request, _("Campaign created."))
             else:
                 services.campaign_update(campaign=campaign, **form.cleaned_data)
@@ -107,7 +109,7 @@ def _detail(request: HttpRequest, campaign: Campaign, **forms: object) -> HttpRe
     context = {
         "campaign": campaign,
         "transitions": [
-            (status, TRANSITION_LABELS[status])
+            (status, TRANSITION_LABELS[Status(status)])
             for status in Status.values
             if status in services.TRANSITIONS[campaign.status]
         ],
@@ -152,7 +154,7 @@ def campaign_transition_page(request: HttpRequest, campaign_id: int) -> HttpResp
     flash_outcome(
         request,
         lambda: services.campaign_transition(
-            campaign=campaign, to=request.POST.get("to", ""), by=request.user
+            campaign=campaign, to=request.POST.get("to", ""), by=signed_in_user(request)
         ),
         success=lambda moved: (
             _("Status is now: %(status)s.") % {"status": moved.get_status_display()}
@@ -183,7 +185,7 @@ def legal_review_sign_off_page(request: HttpRequest, campaign_id: int) -> HttpRe
     campaign = campaign_for_page(request, campaign_id)
     flash_outcome(
         request,
-        lambda: services.legal_review_sign_off(campaign=campaign, by=request.user),
+        lambda: services.legal_review_sign_off(campaign=campaign, by=signed_in_user(request)),
         success=_("Legal review signed off."),
     )
     return _back(campaign, "legal-review")
@@ -332,7 +334,9 @@ def invite_create_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         # invites_create itself does not look at the status: links are only handed out while
         # the campaign collects, i.e. after the legal sign-off.
         services.campaign_require_collecting(campaign=campaign)
-        invites = invites_create(campaign=campaign, created_by=request.user, **form.cleaned_data)
+        invites = invites_create(
+            campaign=campaign, created_by=signed_in_user(request), **form.cleaned_data
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return _back(campaign)  # to the top, where the message is shown
@@ -368,7 +372,9 @@ def bulk_upload_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return _detail(request, campaign, bulk_form=form)
     try:
         upload = bulk_upload(
-            campaign=campaign, archive=form.cleaned_data["archive"], uploaded_by=request.user
+            campaign=campaign,
+            archive=form.cleaned_data["archive"],
+            uploaded_by=signed_in_user(request),
         )
     except DomainError as error:  # a hostile or malformed archive, or not collecting: nothing kept
         form.add_error("archive", error.message)

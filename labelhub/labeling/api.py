@@ -1,4 +1,7 @@
-from django.http import FileResponse, HttpResponse
+from typing import Any, cast
+
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -8,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.permissions import CanReview, IsLabelingStaff, IsPM
+from labelhub.accounts.permissions import CanReview, IsLabelingStaff, IsPM, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict
 from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
@@ -150,9 +153,10 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def _text(self, task: Task) -> TaskText:
         # Read once per task: draft, asr, qa_flags and base_revision all come from it.
-        if "text" not in self.context:
-            self.context["text"] = task_text(task=task, double=self.get_mode(task) == "double")
-        return self.context["text"]
+        context = cast(dict[str, Any], self.context)  # the dict passed in; stubs say Mapping
+        if "text" not in context:
+            context["text"] = task_text(task=task, double=self.get_mode(task) == "double")
+        return context["text"]
 
     def _editing(self, task: Task) -> TranscriptRevision | None:
         return self._text(task).editing
@@ -193,6 +197,9 @@ class TaskSerializer(serializers.ModelSerializer):
         # A long-form segment opens inside its source: the whole source's audio and segments,
         # with this segment's span. Clip tasks have no "source" key at all.
         if recording.kind == Recording.Kind.SEGMENT:
+            # The model's check (recording_segment_has_span) holds these for a segment.
+            assert recording.source is not None
+            assert recording.start_seconds is not None and recording.end_seconds is not None
             data["source"] = source_block(recording.source, self.context.get("request"))
             data["span"] = {
                 "start": round(recording.start_seconds, 3),
@@ -224,8 +231,8 @@ class TaskClaimApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request) -> Response:
-        task = task_claim_next(labeler=request.user)
-        double = task is not None and task_is_double_for(task=task, user=request.user)
+        task = task_claim_next(labeler=signed_in_user(request))
+        double = task is not None and task_is_double_for(task=task, user=signed_in_user(request))
         return _task_response(request, task, mode="double" if double else "label")
 
 
@@ -233,13 +240,13 @@ class TaskSubmitApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        task = get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
+        task = get_object_or_404(tasks_open_to(user=signed_in_user(request)), pk=task_id)
         incoming = SubmitSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         revision = transcript_submit(
             task=task,
-            labeler=request.user,
+            labeler=signed_in_user(request),
             text=data["text"],
             base_revision_id=data["base_revision"],
             work_seconds=data["work_seconds"],
@@ -254,8 +261,8 @@ class TaskLeaseApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
-        until = task_renew_lease(task_id=task_id, user=request.user)
+        get_object_or_404(tasks_open_to(user=signed_in_user(request)), pk=task_id)
+        until = task_renew_lease(task_id=task_id, user=signed_in_user(request))
         return Response({"lease_expires_at": until})
 
 
@@ -268,10 +275,12 @@ class TaskSkipApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
+        get_object_or_404(tasks_open_to(user=signed_in_user(request)), pk=task_id)
         incoming = SkipSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        task = task_skip(task_id=task_id, labeler=request.user, **incoming.validated_data)
+        task = task_skip(
+            task_id=task_id, labeler=signed_in_user(request), **incoming.validated_data
+        )
         return Response({"id": task.pk, "status": task.status, "skip_reason": task.skip_reason})
 
 
@@ -309,7 +318,7 @@ class TaskRequeueApi(APIView):
 
     def post(self, request: Request, task_id: int) -> Response:
         get_object_or_404(Task, pk=task_id)
-        task = task_requeue(task_id=task_id, pm=request.user)
+        task = task_requeue(task_id=task_id, pm=signed_in_user(request))
         return Response({"id": task.pk, "status": task.status})
 
 
@@ -335,7 +344,7 @@ class ReviewClaimApi(APIView):
     permission_classes = [CanReview]
 
     def post(self, request: Request) -> Response:
-        task = review_claim_next(reviewer=request.user)
+        task = review_claim_next(reviewer=signed_in_user(request))
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         context = {"request": request, "mode": "review"}
@@ -352,13 +361,13 @@ class ReviewDecideApi(APIView):
     permission_classes = [CanReview]
 
     def post(self, request: Request, task_id: int) -> Response:
-        get_object_or_404(tasks_open_to(user=request.user), pk=task_id)
+        get_object_or_404(tasks_open_to(user=signed_in_user(request)), pk=task_id)
         incoming = DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         revision = review_decide(
             task_id=task_id,
-            reviewer=request.user,
+            reviewer=signed_in_user(request),
             decision=data["decision"],
             text=data["text"],
             base_revision_id=data["base_revision"],
@@ -375,8 +384,10 @@ class RecordingPeaksApi(APIView):
 
     permission_classes = [IsLabelingStaff]
 
-    def get(self, request: Request, recording_id: int) -> HttpResponse:
-        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+    def get(self, request: Request, recording_id: int) -> HttpResponseBase:
+        recording = get_object_or_404(
+            recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+        )
         if not recording.normalised_file:
             raise Conflict(f"recording {recording.pk} has no audio yet ({recording.status})")
         recording = peaks_ensure(recording=recording)
@@ -389,7 +400,9 @@ class RecordingHistoryApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def get(self, request: Request, recording_id: int) -> Response:
-        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        recording = get_object_or_404(
+            recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+        )
         revisions = revisions_of(recording=recording)
         return Response(
             {"recording": recording.pk, "revisions": HistorySerializer(revisions, many=True).data}
@@ -429,7 +442,7 @@ class WorkbenchStatsApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def get(self, request: Request) -> Response:
-        return Response(labeler_stats_today(user=request.user))
+        return Response(labeler_stats_today(user=signed_in_user(request)))
 
 
 class AgreementApi(APIView):

@@ -10,6 +10,7 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -84,7 +85,8 @@ def draft_claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[R
         own = Recording.objects.select_for_update().select_related("campaign").get(pk=recording_id)
         if own.status != Recording.Status.READY:
             return []
-        if own.asr_status == Recording.AsrStatus.RUNNING and own.asr_claimed_at > fresh:
+        claimed_at = own.asr_claimed_at
+        if own.asr_status == Recording.AsrStatus.RUNNING and claimed_at and claimed_at > fresh:
             raise DraftInProgress(f"recording {own.pk} is being drafted by another worker")
         if own.asr_attempts >= settings.JOBS_MAX_ATTEMPTS:
             # Each earlier run claimed it and never finished: it kills or outlives its worker.
@@ -139,21 +141,38 @@ def recording_pretranscribe(
     ]  # fmt: skip
     if not claimed:
         return []
-    options = decode_options_for(own.campaign)
+    results = _transcribe_claimed(asr, claimed, decode_options_for(own.campaign))
+    drafts, own_error = _drafts_store(claimed, results, own_id=own.pk)
+    if own_error is not None:
+        raise own_error
+    return drafts
+
+
+def _transcribe_claimed(
+    asr: AsrEngine, claimed: list[Recording], options: DecodeOptions
+) -> list[Transcription | AsrError]:
+    """The claimed recordings' texts in one batch, or each alone when the batch fails."""
     try:
-        results: list[Transcription | AsrError] = list(_transcribe(asr, claimed, options))
+        return list(_transcribe(asr, claimed, options))
     except AsrError as error:
         if len(claimed) == 1:
             drafts_mark_failed(claimed, str(error))
             raise
         # One unreadable clip must not cost its batch-mates their drafts: decode one by one.
         logger.warning("batch of %d failed (%s); drafting one by one", len(claimed), error)
-        results = [_transcribe_alone(asr, r, options) for r in claimed]
-    drafts, own_error = [], None
+        return [_transcribe_alone(asr, r, options) for r in claimed]
+
+
+def _drafts_store(
+    claimed: list[Recording], results: list[Transcription | AsrError], *, own_id: int
+) -> tuple[list[TranscriptRevision], AsrError | None]:
+    """Stores each recording's draft, or marks it failed; the asked-for recording's error too."""
+    drafts: list[TranscriptRevision] = []
+    own_error: AsrError | None = None
     for recording, result in zip(claimed, results, strict=True):
         if isinstance(result, AsrError):
             drafts_mark_failed([recording], str(result))
-            own_error = result if recording.pk == own.pk else own_error
+            own_error = result if recording.pk == own_id else own_error
             continue
         # VAD reads the audio: done before draft_store takes the row lock, and only when there is
         # text it could find no voice under.
@@ -161,9 +180,7 @@ def recording_pretranscribe(
         draft = draft_store(recording_id=recording.pk, result=result, voiced_seconds=voiced)
         if draft is not None:
             drafts.append(draft)
-    if own_error is not None:
-        raise own_error
-    return drafts
+    return drafts, own_error
 
 
 def engine_for(choice: AsrChoice, campaign: Campaign) -> AsrEngine:
@@ -216,9 +233,22 @@ def task_priority(draft: TranscriptRevision) -> int:
     return round((1.0 - draft.confidence) * 1000)
 
 
-def draft_revision(result: Transcription, **fields: object) -> TranscriptRevision:
-    """An unsaved ASR draft revision (segments_store bulk-creates them); `fields` name the rest."""
-    return TranscriptRevision(**draft_fields(result), **fields)
+class DraftFields(TypedDict):
+    """draft_fields' answer: an ASR_DRAFT revision's row, but for its place in the chain."""
+
+    kind: str
+    source: str
+    text: str
+    segments: list[dict[str, Any]]
+    language: str
+    language_probability: float
+    engine: str
+    model_name: str
+    engine_version: str
+    confidence: float
+    low_confidence: bool
+    flags: list[str]
+    decode_seconds: float
 
 
 def draft_fields(
@@ -227,7 +257,7 @@ def draft_fields(
     prompt: str = "",
     duration: float | None = None,
     voiced_seconds: float | None = None,
-) -> dict[str, object]:
+) -> DraftFields:
     """The fields of an ASR draft revision holding what the engine said.
 
     Its flags are the engine's and our QA flags (labeling/qa_flags.py): a hallucinated phrase

@@ -178,8 +178,9 @@ def qa_flags(
     flags = []
     if hallucination_phrase(text, language=language, prompt=prompt):
         flags.append("hallucination")
-    timing = {"duration": duration, "words": words, "voiced_seconds": voiced_seconds}
-    if text_without_audio(text, language=language, **timing):
+    if text_without_audio(
+        text, language=language, duration=duration, words=words, voiced_seconds=voiced_seconds
+    ):
         flags.append("text_without_audio")
     if prompt and prompt_mismatch(text, prompt=prompt) is not None:
         flags.append("prompt_mismatch")

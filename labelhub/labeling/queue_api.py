@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import User
-from labelhub.accounts.permissions import IsPM
+from labelhub.accounts.permissions import IsPM, signed_in_user
 from labelhub.campaigns.selectors import campaign_get
 from labelhub.labeling.models import Task
 from labelhub.labeling.queue_selectors import LEASES, PRIMARY, queue_counts, queue_holdings
@@ -24,7 +24,7 @@ class CampaignQueueApi(APIView):
     permission_classes = [IsPM]
 
     def get(self, request: Request, campaign_id: int) -> Response:
-        campaign = campaign_get(user=request.user, campaign_id=campaign_id)
+        campaign = campaign_get(user=signed_in_user(request), campaign_id=campaign_id)
         if campaign is None:
             raise Http404
         counts = queue_counts(campaign=campaign)
@@ -44,9 +44,9 @@ def _task_state(task: Task) -> dict:
     return {
         "id": task.pk,
         "status": task.status,
-        "assignee": task.assignee.username if task.assignee_id else None,
+        "assignee": task.assignee.username if task.assignee else None,
         "lease_expires_at": task.lease_expires_at,
-        "double_assignee": task.double_assignee.username if task.double_assignee_id else None,
+        "double_assignee": task.double_assignee.username if task.double_assignee else None,
         "double_lease_expires_at": task.double_lease_expires_at,
     }
 
@@ -58,7 +58,9 @@ class TaskReleaseApi(APIView):
         get_object_or_404(Task, pk=task_id)
         incoming = ReleaseSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        holder = task_lease_release(task_id=task_id, pm=request.user, **incoming.validated_data)
+        holder = task_lease_release(
+            task_id=task_id, pm=signed_in_user(request), **incoming.validated_data
+        )
         task = Task.objects.select_related("assignee", "double_assignee").get(pk=task_id)
         return Response({**_task_state(task), "released": holder.username})
 
@@ -71,6 +73,8 @@ class TaskReassignApi(APIView):
         incoming = ReassignSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        task_reassign(task_id=task_id, pm=request.user, to=data["labeler"], lease=data["lease"])
+        task_reassign(
+            task_id=task_id, pm=signed_in_user(request), to=data["labeler"], lease=data["lease"]
+        )
         task = Task.objects.select_related("assignee", "double_assignee").get(pk=task_id)
         return Response(_task_state(task))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.models import User
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.pages import campaign_for_page
 from labelhub.labeling.models import Task
@@ -89,7 +89,7 @@ def _task_of(campaign: Campaign, task_id: int) -> Task:
 
 
 def _form_error(form: forms.Form) -> str:
-    return " ".join(message for errors in form.errors.values() for message in errors)
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
 
 
 @require_POST
@@ -104,7 +104,7 @@ def queue_release(request: HttpRequest, campaign_id: int, task_id: int) -> HttpR
     flash_outcome(  # refused e.g. when the holder submitted a moment ago
         request,
         lambda: task_lease_release(
-            task_id=task.pk, pm=request.user, lease=form.cleaned_data["lease"] or PRIMARY
+            task_id=task.pk, pm=signed_in_user(request), lease=form.cleaned_data["lease"] or PRIMARY
         ),
         success=lambda holder: (
             _("Clip %(clip)s is no longer held by %(name)s; it is back in the queue.")
@@ -127,7 +127,10 @@ def queue_reassign(request: HttpRequest, campaign_id: int, task_id: int) -> Http
     flash_outcome(
         request,
         lambda: task_reassign(
-            task_id=task.pk, pm=request.user, to=to, lease=form.cleaned_data["lease"] or PRIMARY
+            task_id=task.pk,
+            pm=signed_in_user(request),
+            to=to,
+            lease=form.cleaned_data["lease"] or PRIMARY,
         ),
         success=_("Clip %(clip)s is now held by %(name)s for %(minutes)d minutes.")
         % {

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.permissions import IsLabelingStaff
+from labelhub.accounts.permissions import IsLabelingStaff, signed_in_user
 from labelhub.labeling.segment_selectors import (
     segments_json,
     segments_visible_to,
@@ -61,7 +61,9 @@ def source_block(source: Recording, request: Request | None) -> dict:
 
 def _one(request: Request, segment: Recording) -> dict:
     segment = Recording.objects.select_related("speaker", "task", "source").get(pk=segment.pk)
-    return segments_json(source=segment.source, segments=[segment], user=request.user)[0]
+    assert segment.source is not None  # a segment always has its source (the model's check)
+    user = signed_in_user(request)
+    return segments_json(source=segment.source, segments=[segment], user=user)[0]
 
 
 def _with_current(request: Request, error: StaleSegment) -> StaleSegment:
@@ -109,7 +111,7 @@ class SegmentView(APIView):
     permission_classes = [IsLabelingStaff]
 
     def segment(self, request: Request, segment_id: int) -> Recording:
-        return get_object_or_404(segments_visible_to(user=request.user), pk=segment_id)
+        return get_object_or_404(segments_visible_to(user=signed_in_user(request)), pk=segment_id)
 
     def run(self, request: Request, action, **kwargs):
         try:
@@ -124,23 +126,26 @@ class SourceSegmentsApi(SegmentView):
 
     def get(self, request: Request, source_id: int) -> Response:
         source = get_object_or_404(
-            sources_visible_to(user=request.user).select_related("campaign"), pk=source_id
+            sources_visible_to(user=signed_in_user(request)).select_related("campaign"),
+            pk=source_id,
         )
         window = _valid(WindowSerializer, request.query_params)
         segments = list(source_segments(source=source, **window))
         return Response(
             {
                 "source": source_block(source, request),
-                "segments": segments_json(source=source, segments=segments, user=request.user),
+                "segments": segments_json(
+                    source=source, segments=segments, user=signed_in_user(request)
+                ),
             }
         )
 
     def post(self, request: Request, source_id: int) -> Response:
-        get_object_or_404(sources_visible_to(user=request.user), pk=source_id)
+        get_object_or_404(sources_visible_to(user=signed_in_user(request)), pk=source_id)
         data = _valid(SpanSerializer, request.data)
         segment = segment_add(
             source_id=source_id,
-            user=request.user,
+            user=signed_in_user(request),
             start=data["start"],
             end=data["end"],
             speaker_id=data.get("speaker"),

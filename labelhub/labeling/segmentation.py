@@ -23,11 +23,12 @@ from labelhub.labeling.drafts import (
     AsrChoice,
     decode_options_for,
     draft_claim,
-    draft_revision,
+    draft_fields,
     drafts_mark_failed,
     task_priority,
 )
 from labelhub.labeling.models import Task, TranscriptRevision
+from labelhub.labeling.services import revision_append
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
 from labelhub.storage import local_path
@@ -126,10 +127,12 @@ def segments_store(*, source_id: int, draft: SourceDraft) -> list[TranscriptRevi
     segments, revisions = [], []
     for planned in draft.segments:
         segment = segment_new(source=source, start_seconds=planned.start, end_seconds=planned.end)
-        result = planned.transcription
         segments.append(segment)
-        revisions.append(draft_revision(result, recording=segment, number=1))
-    TranscriptRevision.objects.bulk_create(revisions)
+        # Through the one writer, like every other revision: a fresh segment's first (number 1,
+        # no parent). Two queries a segment, next to segment_new's own insert and the decode.
+        revisions.append(
+            revision_append(recording=segment, parent=None, **draft_fields(planned.transcription))
+        )
     Task.objects.bulk_create(
         Task(recording=revision.recording, priority=task_priority(revision))
         for revision in revisions
@@ -166,8 +169,13 @@ def source_reject_no_speech(*, source_id: int, draft: SourceDraft) -> None:
             ]
         )
         _source_done(source)
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in derived])
+        transaction.on_commit(lambda: _delete_files(derived))
     logger.info("source %s rejected: no speech", source.uid)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _source_done(source: Recording) -> None:

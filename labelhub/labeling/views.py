@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from labelhub.accounts.permissions import labeling_staff_required, pm_required, reviewer_required
+from labelhub.accounts.permissions import (
+    labeling_staff_required,
+    pm_required,
+    reviewer_required,
+    signed_in_user,
+)
 from labelhub.labeling.models import Task
 from labelhub.labeling.selectors import revisions_of, tasks_in_triage
 from labelhub.labeling.services import task_requeue
@@ -115,13 +120,15 @@ def triage(request: HttpRequest) -> HttpResponse:
 def triage_requeue(request: HttpRequest, task_id: int) -> HttpResponse:
     get_object_or_404(Task, pk=task_id)
     # Refused e.g. when requeued twice from two open tabs: say so, no 500.
-    flash_outcome(request, lambda: task_requeue(task_id=task_id, pm=request.user))
+    flash_outcome(request, lambda: task_requeue(task_id=task_id, pm=signed_in_user(request)))
     return redirect("labeling-triage")
 
 
 @require_GET
 @labeling_staff_required
 def history(request: HttpRequest, recording_id: int) -> HttpResponse:
-    recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+    recording = get_object_or_404(
+        recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+    )
     context = {"recording": recording, "revisions": revisions_of(recording=recording)}
     return render(request, "labeling/history.html", context)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.permissions import IsLabelingStaff, IsPM
+from labelhub.accounts.permissions import IsLabelingStaff, IsPM, signed_in_user
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.errors import Conflict
 from labelhub.recordings.bulk import bulk_upload
@@ -97,7 +98,9 @@ class RecordingListApi(APIView):
         filters = filters_parse(request.query_params)
         page, page_size = page_parse(request.query_params)
         found = recording_page(
-            recording_list(user=request.user, filters=filters), page=page, page_size=page_size
+            recording_list(user=signed_in_user(request), filters=filters),
+            page=page,
+            page_size=page_size,
         )
         return Response(
             {
@@ -115,7 +118,7 @@ class RecordingListApi(APIView):
             speaker=incoming.validated_data["speaker"],
             prompt=incoming.validated_data.get("prompt"),
             uploaded_file=incoming.validated_data["file"],
-            uploaded_by=request.user,
+            uploaded_by=signed_in_user(request),
         )
         return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
 
@@ -130,7 +133,9 @@ class RecordingDetailApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def get(self, request: Request, recording_id: int) -> Response:
-        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        recording = get_object_or_404(
+            recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+        )
         return Response(RecordingSerializer(recording).data)
 
 
@@ -145,8 +150,10 @@ class RecordingAudioApi(APIView):
 
     permission_classes = [IsLabelingStaff]
 
-    def get(self, request: Request, recording_id: int) -> HttpResponse:
-        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+    def get(self, request: Request, recording_id: int) -> HttpResponseBase:
+        recording = get_object_or_404(
+            recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+        )
         if not recording.normalised_file:
             raise Conflict(
                 f"recording {recording.pk} has no playable audio yet ({recording.status})"
@@ -173,8 +180,11 @@ class RecordingSpectrogramApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def get(self, request: Request, recording_id: int) -> HttpResponse:
-        recording = get_object_or_404(recordings_visible_to(user=request.user), pk=recording_id)
+        recording = get_object_or_404(
+            recordings_visible_to(user=signed_in_user(request)), pk=recording_id
+        )
         audio = recording.source if recording.kind == Recording.Kind.SEGMENT else recording
+        assert audio is not None  # a segment has its source (recording_segment_has_span)
         if not audio.normalised_file:
             raise Conflict(f"recording {audio.pk} has no playable audio yet ({audio.status})")
         window = spectrogram_window(request.query_params, recording=recording)
@@ -230,7 +240,7 @@ class BulkUploadApi(APIView):
         upload = bulk_upload(
             campaign=campaign,
             archive=incoming.validated_data["archive"],
-            uploaded_by=request.user,
+            uploaded_by=signed_in_user(request),
         )
         done = upload.status == BulkUpload.Status.DONE
         return Response(

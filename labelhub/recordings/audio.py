@@ -225,8 +225,9 @@ def _check_wav_complete(path: Path, size: int) -> None:
                 # RF64 files keep the real 64-bit data size here and 0xFFFFFFFF in the data chunk.
                 rf64_data_size = int.from_bytes(fh.read(16)[8:], "little")
             elif chunk_id == b"data":
-                use_ds64 = chunk_size == _STREAMING_SIZE and rf64_data_size is not None
-                promised = rf64_data_size if use_ds64 else chunk_size
+                promised = chunk_size
+                if chunk_size == _STREAMING_SIZE and rf64_data_size is not None:
+                    promised = rf64_data_size
                 _check_data_size(promised, held=size - offset - 8)
                 return
 
@@ -315,8 +316,8 @@ def _duration_from_packets(path: Path) -> float:
     entries = ["-select_streams", "a:0", "-show_entries", "packet=pts_time,duration_time"]
     result = _run_ffprobe(path, [*entries, "-of", "csv=p=0"])
     rows = [line.split(",") for line in result.stdout.splitlines() if line.strip()]
-    times = [(_seconds(r[0]), _seconds(r[1]) if len(r) > 1 else None) for r in rows]
-    times = [(pts, dur or 0.0) for pts, dur in times if pts is not None]
+    read = [(_seconds(r[0]), _seconds(r[1]) if len(r) > 1 else None) for r in rows]
+    times = [(pts, dur or 0.0) for pts, dur in read if pts is not None]
     if not times:
         return 0.0
     return max(pts + dur for pts, dur in times) - min(pts for pts, _ in times)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from labelhub.accounts.models import User
@@ -261,10 +261,10 @@ def _prompt(campaign: Campaign, row: dict[str, str]) -> Prompt | None:
     return None
 
 
-def _named(model: type, campaign: Campaign, name: str) -> Any:
+def _named(model: type[Model], campaign: Campaign, name: str) -> Any:
     if not name:
         return None
-    found = model.objects.filter(campaign=campaign, name=name).first()
+    found = model._default_manager.filter(campaign=campaign, name=name).first()
     if found is None:
         label = model._meta.verbose_name
         raise DomainError(

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from labelhub.accounts.permissions import pm_required
+from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.pages import campaign_for_page
 from labelhub.recordings.filters import RecordingFilters, filters_parse, page_parse
@@ -57,7 +58,9 @@ def recordings_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         filters = _filters(request, campaign)
         page, page_size = page_parse(request.GET)
         found = recording_page(
-            recording_list(user=request.user, filters=filters), page=page, page_size=page_size
+            recording_list(user=signed_in_user(request), filters=filters),
+            page=page,
+            page_size=page_size,
         )
     except InvalidParameter as bad:
         messages.error(request, bad.message)
@@ -71,7 +74,7 @@ def recordings_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 def _page_links(query: dict[str, str], found: dict, page_size: int) -> dict[str, str]:
     def link(page: int) -> str:
-        return "?" + urlencode({**query, "page": page, "page_size": page_size})
+        return "?" + urlencode({**query, "page": str(page), "page_size": str(page_size)})
 
     links = {"csv": "csv/?" + urlencode(query)}
     if found["has_previous"]:
@@ -83,14 +86,14 @@ def _page_links(query: dict[str, str], found: dict, page_size: int) -> dict[str,
 
 @require_GET
 @pm_required
-def recordings_csv(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def recordings_csv(request: HttpRequest, campaign_id: int) -> HttpResponseBase:
     campaign = campaign_for_page(request, campaign_id)
     try:
         filters = _filters(request, campaign)
     except InvalidParameter as bad:
         messages.error(request, bad.message)
         return redirect("recordings:recordings-browser", campaign_id=campaign.pk)
-    rows = recording_list(user=request.user, filters=filters)
+    rows = recording_list(user=signed_in_user(request), filters=filters)
     response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     name = _("recordings-campaign-%(id)d.csv") % {"id": campaign.pk}
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -50,7 +50,7 @@ class DuplicateAudio(Conflict):
 def recording_collect(
     *,
     speaker: Speaker,
-    uploaded_file: "UploadedFile[bytes]",
+    uploaded_file: "File[bytes]",
     uploaded_by: User | None,
     prompt: Prompt | None = None,
     environment: RecordingEnvironment | None = None,
@@ -99,7 +99,7 @@ def collection_check_speaker(*, speaker: Speaker) -> None:
 def recording_upload(
     *,
     speaker: Speaker,
-    uploaded_file: "UploadedFile[bytes]",
+    uploaded_file: "File[bytes]",
     uploaded_by: User | None,
     prompt: Prompt | None = None,
     environment: RecordingEnvironment | None = None,
@@ -179,7 +179,7 @@ def _stored_recording(
 
 
 def _upload_require_allowed(
-    speaker: Speaker, prompt: Prompt | None, uploaded_file: "UploadedFile[bytes]"
+    speaker: Speaker, prompt: Prompt | None, uploaded_file: "File[bytes]"
 ) -> None:
     """The checks an upload passes before a byte of it is stored."""
     if consent_active_for(speaker=speaker) is None:
@@ -207,7 +207,7 @@ def _probe_within_limits(local: Path, *, filename: str, campaign: Campaign) -> A
     return probe
 
 
-def _spool(uploaded_file: "UploadedFile[bytes]", local: Path) -> None:
+def _spool(uploaded_file: "File[bytes]", local: Path) -> None:
     with local.open("wb") as out:
         for chunk in uploaded_file.chunks():
             out.write(chunk)

@@ -13,7 +13,8 @@ def spectrogram_window(query: Mapping[str, str], *, recording: Recording) -> dic
     """start, end, width and height for spectrogram_png; unset times default to the segment's
     span (a segment) or the whole file (a clip or a source)."""
     if recording.kind == Recording.Kind.SEGMENT:
-        default_start, default_end = recording.start_seconds, recording.end_seconds
+        # A segment always has its span (the model's check); the fields are nullable for clips.
+        default_start, default_end = recording.start_seconds or 0.0, recording.end_seconds or 0.0
     else:
         default_start, default_end = 0.0, recording.duration_seconds or 0.0
     return {

@@ -1,6 +1,8 @@
 import contextlib
+from typing import cast
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.models import Organisation, User
-from labelhub.accounts.permissions import IsPM, IsPortalUser
+from labelhub.accounts.permissions import IsPM, IsPortalUser, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.releases.delivery import (
     archive_download_target,
@@ -77,14 +79,20 @@ class RenditionSerializer(serializers.ModelSerializer):
 class ReleaseSerializer(serializers.ModelSerializer):
     flagged = serializers.SerializerMethodField()
     withdrawn_items = serializers.SerializerMethodField()
-    label = serializers.CharField(read_only=True)
+    # The serializer's metaclass moves declared fields off the class; the stubs see DRF's
+    # Field.label here.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     # None for a first version, an original or a current release (allow_null: the schema says so).
     previous_version = serializers.IntegerField(
         source="previous.version", default=None, allow_null=True
     )
     previous_label = serializers.CharField(source="previous.label", default=None, allow_null=True)
-    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    reissue_of: "serializers.PrimaryKeyRelatedField[Release]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    superseded_by: "serializers.PrimaryKeyRelatedField[Release]" = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
     changes = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
 
@@ -137,7 +145,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
     def get_renditions(self, release: Release) -> list[dict] | None:
         if self.context.get("many"):
             return None  # listed on the detail endpoint only, one query per release
-        return RenditionSerializer(release.renditions.all(), many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs give the child's.
+        return cast(list[dict], RenditionSerializer(release.renditions.all(), many=True).data)
 
 
 @extend_schema_view(
@@ -149,7 +158,7 @@ class ReleaseListApi(APIView):
         return [IsPM()] if self.request.method == "POST" else [IsPortalUser()]
 
     def get(self, request: Request) -> Response:
-        releases = releases_visible_to(user=request.user)
+        releases = releases_visible_to(user=signed_in_user(request))
         data = ReleaseSerializer(releases, many=True, context={"many": True}).data
         return Response(data)
 
@@ -160,7 +169,7 @@ class ReleaseListApi(APIView):
         release = release_create(
             campaign=campaign,
             client=incoming.validated_data.get("client") or campaign.client,
-            created_by=request.user,
+            created_by=signed_in_user(request),
             split_ratios=incoming.validated_data.get("split_ratios"),
             seed=incoming.validated_data["seed"],
             spec=incoming.validated_data.get("spec"),
@@ -190,7 +199,7 @@ class _ReleaseApi(APIView):
     schema_error_statuses = (410,)  # a revoked or superseded release (see labelhub/schema.py)
 
     def release(self, request: Request, release_id: int) -> Release:
-        return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+        return get_object_or_404(releases_visible_to(user=signed_in_user(request)), pk=release_id)
 
 
 @extend_schema_view(
@@ -227,7 +236,7 @@ class ReleaseRevokeApi(_ReleaseApi):
         incoming.is_valid(raise_exception=True)
         release = release_revoke(
             release=self.release(request, release_id),
-            revoked_by=request.user,
+            revoked_by=signed_in_user(request),
             reason=incoming.validated_data["reason"],
         )
         return Response(ReleaseSerializer(release).data)
@@ -343,7 +352,8 @@ class ReleaseDownloadUrlApi(_ReleaseApi):
         release_ensure_downloadable(release=release)
         key = _rendition_asked(request)
         release_rendition(release=release, key=key)  # no link to an archive that isn't there
-        path, ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
+        user = signed_in_user(request)
+        path, ttl = download_url_make(release=release, user_id=user.pk, rendition=key)
         return Response({"url": request.build_absolute_uri(path), "expires_in": ttl})
 
     post = get
@@ -359,7 +369,7 @@ ARCHIVE_RESPONSES = {
 
 def serve_archive(
     request: HttpRequest, release: Release, user: User, fetched_by: User | None, key: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     """One rendition's archive with Range support; one DownloadEvent per download, not per
     range, and none for a HEAD, which fetches no bytes."""
     release_ensure_downloadable(release=release)
@@ -380,7 +390,7 @@ def serve_archive(
         request,
         target,
         content_type="application/zip",
-        filename=rendition.archive.name.rsplit("/", 1)[-1],
+        filename=(rendition.archive.name or "").rsplit("/", 1)[-1],
         etag=rendition.archive_sha256,
     )
     response["X-Checksum-SHA256"] = rendition.archive_sha256
@@ -391,8 +401,8 @@ def serve_archive(
 class ReleaseDownloadApi(_ReleaseApi):
     """The archive for a signed-in user or token holder (the signed link is the other way)."""
 
-    def get(self, request: Request, release_id: int) -> HttpResponse:
-        user, key = request.user, _rendition_asked(request)
+    def get(self, request: Request, release_id: int) -> HttpResponseBase:
+        user, key = signed_in_user(request), _rendition_asked(request)
         return serve_archive(request, self.release(request, release_id), user, user, key)
 
 
@@ -409,7 +419,7 @@ class ReleaseSignedDownloadApi(APIView):
         with contextlib.suppress(AuthenticationFailed):
             request.user  # noqa: B018 - reading it authenticates
 
-    def get(self, request: Request, release_id: int) -> HttpResponse:
+    def get(self, request: Request, release_id: int) -> HttpResponseBase:
         link = download_url_read(token=request.query_params.get("token", ""), release_id=release_id)
         user = get_object_or_404(User, pk=link.user_id, is_active=True)
         # Checked on every use: a client who left the organisation loses the links they made.

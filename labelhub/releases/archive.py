@@ -33,7 +33,7 @@ import json
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -426,7 +426,7 @@ def _metadata_texts(
     salt: str,
     changelog: dict,
     split_report: dict | None,
-    recording_ids: Iterable[int],
+    recording_ids: Collection[int],
 ) -> tuple[dict[str, str], str, str, dict[str, str]]:
     """The archive's text files (every format's metadata, release.json, the datasheets), with
     the datasheet as Markdown, as the portal's fragment and in the other UI languages."""
@@ -459,7 +459,7 @@ def _archive_datasheet_context(
     changelog: dict,
     split_report: dict | None,
     *,
-    recording_ids: Iterable[int],
+    recording_ids: Collection[int],
 ) -> dict:
     """The datasheet's context for the archive, in English (the archive's language)."""
     campaigns = list(Campaign.objects.filter(pk__in=_campaign_ids(release)).order_by("pk"))
@@ -499,7 +499,9 @@ def _write_audio(bundle: _Bundle, source: Path, name: str) -> str:
 def _span_seconds(recording: Recording, choice: Selected) -> tuple[float, float] | None:
     if recording.kind != Recording.Kind.SEGMENT:
         return None
-    return choice.span_seconds or (recording.start_seconds, recording.end_seconds)
+    start, end = recording.start_seconds, recording.end_seconds
+    assert start is not None and end is not None  # a segment's span (the model's check)
+    return choice.span_seconds or (start, end)
 
 
 @contextmanager
@@ -514,6 +516,7 @@ def _item_audio(
         with local_path(recording.normalised_file) as path:
             yield path, None
         return
+    assert recording.source is not None  # a segment's source (the model's check)
     source_audio = source_audio_name(str(recording.source.uid), suffix)
     path, span = sources.cut(recording, span_seconds, source_audio=source_audio)
     try:
@@ -691,7 +694,7 @@ def _release_json(
     changelog: dict,
     rendition: Rendition,
     *,
-    sources: list[FinishedSource] = (),
+    sources: Sequence[FinishedSource] = (),
 ) -> str:
     summary = {
         "campaign": release.campaign_id,
@@ -699,7 +702,7 @@ def _release_json(
         "version": release.version,
         # "1.1" for a redacted re-issue of v1 (the same content minus withdrawn speakers).
         "label": release.label,
-        "reissue_of": release.reissue_of.label if release.reissue_of_id else None,
+        "reissue_of": release.reissue_of.label if release.reissue_of else None,
         "previous_version": changelog.get("against_version"),
         "client": release.client_id,
         "builder": BUILDER,

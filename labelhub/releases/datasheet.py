@@ -58,7 +58,8 @@ class DatasheetStats:
     seconds: float = 0.0
     speakers: set[str] = field(default_factory=set)
     split_items: Counter = field(default_factory=Counter)
-    split_seconds: Counter = field(default_factory=Counter)
+    # Seconds are floats, which a Counter (counts are int) does not type.
+    split_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     split_speakers: dict = field(default_factory=lambda: defaultdict(set))
     hours: dict = field(default_factory=lambda: defaultdict(Counter))  # dimension -> value -> s
     clips: dict = field(default_factory=lambda: defaultdict(Counter))  # dimension -> value -> n
@@ -168,7 +169,33 @@ def limitations(
 ) -> list[str]:
     """Known limitations, in the active language; `labels` (datasheet_display.value_labels)
     names demographic codes in words, as the HTML datasheet shows them."""
-    labels = labels or {}
+    notes = _demographic_notes(stats, labels or {})
+    if stats.flags:
+        listed = ", ".join(f"{flag} ({n})" for flag, n in sorted(stats.flags.items()))
+        notes.append(
+            _("Some clips carry soft quality flags from ingest: %(flags)s.") % {"flags": listed}
+        )
+    if stats.with_draft < stats.items:
+        notes.append(
+            _(
+                "%(count)d items have no ASR draft; QA figures comparing draft and final text "
+                "cover only the others."
+            )
+            % {"count": stats.items - stats.with_draft}
+        )
+    notes.append(_("Demographics are self-reported by speakers and were not verified."))
+    if withdrawn_note:
+        notes.append(
+            _(
+                "Speakers may withdraw consent after delivery. Withdrawn items are flagged in "
+                "the client portal and API; delete them from your copies when notified."
+            )
+        )
+    return notes
+
+
+def _demographic_notes(stats: DatasheetStats, labels: dict) -> list[str]:
+    """The notes on thin demographic cells and on audio unbalanced by gender."""
 
     def named(dimension: str, code: str) -> str:
         return labels.get(dimension, {}).get(code, code)
@@ -194,27 +221,6 @@ def limitations(
         notes.append(
             _("Audio is unbalanced by gender: over 70%% of hours are '%(gender)s'.")
             % {"gender": named("gender", top)}
-        )
-    if stats.flags:
-        listed = ", ".join(f"{flag} ({n})" for flag, n in sorted(stats.flags.items()))
-        notes.append(
-            _("Some clips carry soft quality flags from ingest: %(flags)s.") % {"flags": listed}
-        )
-    if stats.with_draft < stats.items:
-        notes.append(
-            _(
-                "%(count)d items have no ASR draft; QA figures comparing draft and final text "
-                "cover only the others."
-            )
-            % {"count": stats.items - stats.with_draft}
-        )
-    notes.append(_("Demographics are self-reported by speakers and were not verified."))
-    if withdrawn_note:
-        notes.append(
-            _(
-                "Speakers may withdraw consent after delivery. Withdrawn items are flagged in "
-                "the client portal and API; delete them from your copies when notified."
-            )
         )
     return notes
 

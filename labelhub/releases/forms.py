@@ -32,7 +32,8 @@ class CampaignScopedCheckboxes(forms.CheckboxSelectMultiple):
 def cell_choices() -> tuple[list, dict[str, list[int]]]:
     """Quota cells grouped by their campaign's name, labelled as the campaign page shows them
     ("20대 · 여성 · 제주 방언"), and each cell's campaign."""
-    groups, scopes = [], {}
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    scopes: dict[str, list[int]] = {}
     campaigns = Campaign.objects.prefetch_related("quota_cells").order_by("name", "pk")
     for campaign in campaigns:
         cells = sorted(campaign.quota_cells.all(), key=lambda cell: cell.pk)
@@ -125,17 +126,20 @@ class ReleaseSpecForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cells, cell_scopes = cell_choices()
-        # The widget first: setting a field's choices hands them to its current widget.
-        self.fields["quota_cells"].widget = CampaignScopedCheckboxes(scopes=cell_scopes)
-        self.fields["quota_cells"].choices = cells
-        dialects, dialect_scopes = dialect_choices()
-        self.fields["dialects"].widget = CampaignScopedCheckboxes(scopes=dialect_scopes)
-        self.fields["dialects"].choices = dialects
+        for name, (choices, scopes) in (
+            ("quota_cells", cell_choices()),
+            ("dialects", dialect_choices()),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            # The widget first: setting a field's choices hands them to its current widget.
+            field.widget = CampaignScopedCheckboxes(scopes=scopes)
+            field.choices = choices
 
     def clean(self) -> dict:
         # The same check as release_create, so the page names the wrong client on its field.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         campaign, client = data.get("campaign"), data.get("client")
         if campaign is not None and client is not None:
             try:

@@ -5,7 +5,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, QuerySet, Subquery
@@ -22,7 +22,13 @@ from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
 from labelhub.recordings.models import Recording
-from labelhub.releases.archive import ArchiveResult, Selected, speaker_key, write_archive
+from labelhub.releases.archive import (
+    ArchiveResult,
+    ItemRow,
+    Selected,
+    speaker_key,
+    write_archive,
+)
 from labelhub.releases.changelog import (
     Change,
     changelog_compute,
@@ -259,23 +265,13 @@ def release_build(*, release_id: int) -> Release:
         selected, previous, plan = _build_input(release, spec)
         if not selected:
             raise DomainError("no item is ready: nothing human-corrected with delivery consent")
-        splits = plan.splits
-        changes = changelog_compute(
-            previous=previous,
-            revisions={pk: choice.revision_id for pk, choice in selected.items()},
-            approved_only=spec.approved_only,
-            splits={pk: splits[choice.split_item.item_id] for pk, choice in selected.items()},
-        )
-        facts = {
-            "changelog": changelog_json(previous=previous, changes=changes),
-            "splits": _split_report(release, spec, selected, plan),
-        }
+        changes, facts = _changes_and_facts(release, spec, selected, previous, plan)
         with tempfile.TemporaryDirectory() as tmp:
             archive_path = Path(tmp) / "release.zip"
             result = write_archive(
                 release=release,
                 selected=selected,
-                splits=splits,
+                splits=plan.splits,
                 changelog=facts["changelog"],
                 split_report=facts["splits"],
                 archive=archive_path,
@@ -308,6 +304,28 @@ def _build_input(
     selected = release_select(release=release)
     plan = _split_plan(release, spec, selected) if selected else SplitPlan({}, {}, False, "")
     return selected, previous_published(release=release), plan
+
+
+def _changes_and_facts(
+    release: Release,
+    spec: ReleaseSpec,
+    selected: dict[int, Selected],
+    previous: Release | None,
+    plan: SplitPlan,
+) -> tuple[list[Change], dict[str, Any]]:
+    """The changes against the previous version, and the build's facts (changelog, splits)."""
+    splits = plan.splits
+    changes = changelog_compute(
+        previous=previous,
+        revisions={pk: choice.revision_id for pk, choice in selected.items()},
+        approved_only=spec.approved_only,
+        splits={pk: splits[choice.split_item.item_id] for pk, choice in selected.items()},
+    )
+    facts = {
+        "changelog": changelog_json(previous=previous, changes=changes),
+        "splits": _split_report(release, spec, selected, plan),
+    }
+    return changes, facts
 
 
 def release_fail(release_id: int, *, reason: str) -> Release:
@@ -363,39 +381,8 @@ def _publish(
         return
     result = built.result
     _record_splits(release, plan)
-    ReleaseItem.objects.bulk_create(
-        (
-            ReleaseItem(
-                release=release,
-                recording_id=row.recording_id,
-                revision_id=row.revision_id,
-                consent_id=row.consent_id,
-                split=row.split,
-                path=row.path,
-                sha256=row.sha256,
-                start_seconds=row.span_seconds[0] if row.span_seconds else None,
-                end_seconds=row.span_seconds[1] if row.span_seconds else None,
-            )
-            for row in result.rows
-        ),
-        batch_size=1000,
-    )
-    ReleaseChange.objects.bulk_create(
-        (
-            ReleaseChange(
-                release=release,
-                recording_id=change.recording_id,
-                kind=change.kind,
-                reason=change.reason,
-                old_text=change.old_text,
-                new_text=change.new_text,
-                old_split=change.old_split,
-                new_split=change.new_split,
-            )
-            for change in changes
-        ),
-        batch_size=1000,
-    )
+    _items_store(release, result.rows)
+    _changes_store(release, changes)
     release.archive.name = built.stored_name
     release.archive_sha256 = sha256_file(built.archive)
     release.archive_size_bytes = built.archive.stat().st_size
@@ -418,6 +405,45 @@ def _publish(
         archive_sha256=release.archive_sha256,
         archive_size_bytes=release.archive_size_bytes,
         published_at=release.published_at,
+    )
+
+
+def _items_store(release: Release, rows: list[ItemRow]) -> None:
+    ReleaseItem.objects.bulk_create(
+        (
+            ReleaseItem(
+                release=release,
+                recording_id=row.recording_id,
+                revision_id=row.revision_id,
+                consent_id=row.consent_id,
+                split=row.split,
+                path=row.path,
+                sha256=row.sha256,
+                start_seconds=row.span_seconds[0] if row.span_seconds else None,
+                end_seconds=row.span_seconds[1] if row.span_seconds else None,
+            )
+            for row in rows
+        ),
+        batch_size=1000,
+    )
+
+
+def _changes_store(release: Release, changes: list[Change]) -> None:
+    ReleaseChange.objects.bulk_create(
+        (
+            ReleaseChange(
+                release=release,
+                recording_id=change.recording_id,
+                kind=change.kind,
+                reason=change.reason,
+                old_text=change.old_text,
+                new_text=change.new_text,
+                old_split=change.old_split,
+                new_split=change.new_split,
+            )
+            for change in changes
+        ),
+        batch_size=1000,
     )
 
 
@@ -469,7 +495,7 @@ def release_revoke(*, release: Release, revoked_by: User, reason: str) -> Releas
     return release
 
 
-def release_refuse_edit(*, release: Release) -> None:
+def release_refuse_edit(*, release: Release) -> NoReturn:
     """Releases are never edited in place: a change is a new version."""
     if release.status == Release.Status.PUBLISHED:
         raise Conflict(

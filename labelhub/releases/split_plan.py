@@ -15,7 +15,7 @@ share a sentence, the speakers stay disjoint, sentences may overlap, and ``note`
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -150,7 +150,7 @@ def _groups(items: Sequence[SplitItem]) -> dict[str, str]:
 
 def _dominant_cells(items: Sequence[SplitItem], group_of: Mapping[str, str]) -> dict[str, str]:
     # A group mixes cells; stratifying by the cell holding most of its audio is the closest fit.
-    weights: dict[str, Counter] = defaultdict(Counter)
+    weights: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
     for item in items:
         weights[group_of[item.speaker_id]][item.cell] += item.seconds or 1.0
     return {
@@ -170,7 +170,7 @@ def _every_split_filled(
 ) -> bool:
     weighted = _weights(items)
     total = sum(weight for _, weight in weighted)
-    got: Counter = Counter()
+    got: defaultdict[str, float] = defaultdict(float)
     for item, weight in weighted:
         got[splits[item.item_id]] += weight
     return all(got[name] >= MIN_SHARE_OF_TARGET * ratio * total for name, ratio in ratios.items())
@@ -178,7 +178,7 @@ def _every_split_filled(
 
 def _largest_group_share(items: Sequence[SplitItem], group_of: Mapping[str, str]) -> float:
     weighted = _weights(items)
-    per_group: Counter = Counter()
+    per_group: defaultdict[str, float] = defaultdict(float)
     for item, weight in weighted:
         per_group[group_of[item.speaker_id]] += weight
     total = sum(per_group.values())

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from labelhub.accounts.permissions import pm_required, portal_user_required
+from labelhub.accounts.permissions import pm_required, portal_user_required, signed_in_user
 from labelhub.errors import DomainError
 from labelhub.pages import flash_outcome
 from labelhub.releases.delivery import (
@@ -43,17 +43,17 @@ CHANGES_SHOWN = 100
 
 
 def _release(request: HttpRequest, release_id: int) -> Release:
-    return get_object_or_404(releases_visible_to(user=request.user), pk=release_id)
+    return get_object_or_404(releases_visible_to(user=signed_in_user(request)), pk=release_id)
 
 
 @require_GET
 @portal_user_required
 def portal_index(request: HttpRequest) -> HttpResponse:
-    token = Token.objects.filter(user=request.user).first()
+    token = Token.objects.filter(user=signed_in_user(request)).first()
     return render(
         request,
         "releases/portal_index.html",
-        {"releases": releases_visible_to(user=request.user), "token": token},
+        {"releases": releases_visible_to(user=signed_in_user(request)), "token": token},
     )
 
 
@@ -67,7 +67,9 @@ def portal_detail(request: HttpRequest, release_id: int) -> HttpResponse:
         "changes": release_changes(release=release)[:CHANGES_SHOWN],
         "withdrawn": release_withdrawn_items(release=release).order_by("path")[:CHANGES_SHOWN],
         "removals": removal_rows(release=release)[:CHANGES_SHOWN],
-        "downloads": release_downloads(release=release)[:200] if request.user.is_pm else None,
+        "downloads": release_downloads(release=release)[:200]
+        if signed_in_user(request).is_pm
+        else None,
         "renditions": release.renditions.all(),
         "audio_formats": AUDIO_FORMATS,
         "extra_formats": EXTRA_FORMATS,
@@ -118,7 +120,9 @@ def portal_download(request: HttpRequest, release_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("portal-detail", release_id=release.pk)
-    path, _ttl = download_url_make(release=release, user_id=request.user.pk, rendition=key)
+    path, _ttl = download_url_make(
+        release=release, user_id=signed_in_user(request).pk, rendition=key
+    )
     return redirect(path)
 
 
@@ -156,7 +160,9 @@ def portal_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
     flash_outcome(
         request,
         lambda: release_revoke(
-            release=release, revoked_by=request.user, reason=request.POST.get("reason", "")
+            release=release,
+            revoked_by=signed_in_user(request),
+            reason=request.POST.get("reason", ""),
         ),
         success=_("The release is revoked; new downloads are refused."),
     )
@@ -166,12 +172,16 @@ def portal_revoke(request: HttpRequest, release_id: int) -> HttpResponse:
 @require_POST
 @portal_user_required
 def portal_token(request: HttpRequest) -> HttpResponse:
-    token = api_token_rotate(user=request.user)
+    token = api_token_rotate(user=signed_in_user(request))
     messages.success(request, _("New API token created; the previous one no longer works."))
     return render(
         request,
         "releases/portal_index.html",
-        {"releases": releases_visible_to(user=request.user), "token": token, "new_token": True},
+        {
+            "releases": releases_visible_to(user=signed_in_user(request)),
+            "token": token,
+            "new_token": True,
+        },
     )
 
 
@@ -192,7 +202,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 release = release_create(
                     campaign=campaign,
                     client=client,
-                    created_by=request.user,
+                    created_by=signed_in_user(request),
                     split_ratios=form.split_ratios(),
                     seed=form.cleaned_data["seed"],
                     spec=form.spec(),
@@ -200,7 +210,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 return redirect("portal-detail", release_id=release.pk)
         except DomainError as error:
             form.add_error(None, error.message)
-    context = {"form": form, "preview": preview}
+    context: dict[str, object] = {"form": form, "preview": preview}
     if preview is not None:
         context["preview_duration"] = duration_text(preview.seconds)
     return render(request, "releases/portal_new.html", context)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labelhub.accounts.permissions import IsPM
+from labelhub.accounts.permissions import IsPM, signed_in_user
 from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.speakers.invites import invite_for_token, invite_path
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
@@ -132,7 +132,7 @@ class SpeakerListApi(APIView):
                 ip_address=request.META.get("REMOTE_ADDR", ""),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             ),
-            recorded_by=request.user,
+            recorded_by=signed_in_user(request),
         )
         return Response(SpeakerSerializer(speaker).data, status=status.HTTP_201_CREATED)
 
@@ -193,7 +193,7 @@ class InviteListApi(APIView):
             else None
         )
         invites = invites_create(
-            campaign=campaign, created_by=request.user, channel=channel, **data
+            campaign=campaign, created_by=signed_in_user(request), channel=channel, **data
         )
         out = InviteSerializer(invites, many=True, context={"request": request})
         return Response(out.data, status=status.HTTP_201_CREATED)
@@ -206,7 +206,7 @@ class SpeakerWithdrawApi(APIView):
 
     def post(self, request: Request, speaker_id: int) -> Response:
         speaker = get_object_or_404(Speaker, pk=speaker_id)
-        speaker = consent_withdraw(speaker=speaker, method=BY_PM, by=request.user)
+        speaker = consent_withdraw(speaker=speaker, method=BY_PM, by=signed_in_user(request))
         return Response(
             {"speaker": speaker.pk, "code": speaker.code, "withdrawn_at": speaker.withdrawn_at},
             status=status.HTTP_202_ACCEPTED,
@@ -314,7 +314,7 @@ class SpeakerConsentApi(APIView):
             document=document,
             method=data["consent_method"],
             signer=data["signer"],
-            recorded_by=request.user,
+            recorded_by=signed_in_user(request),
         )
         body = {"id": consent.pk, "signer": consent.signer, "signed_at": consent.signed_at}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -52,9 +52,10 @@ class ConsentDocument(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A signed text is evidence of what a speaker agreed to: changes make a new version.
         if self.pk and ConsentRecord.objects.filter(document_id=self.pk).exists():
-            raise ConsentDocumentSigned(
-                _("This consent text has been signed and cannot be changed: write a new version.")
+            refusal = _(
+                "This consent text has been signed and cannot be changed: write a new version."
             )
+            raise ConsentDocumentSigned(str(refusal))
         self.text_sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 

@@ -10,7 +10,7 @@ from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import prompt_next_for
 from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.invites import invite_token, withdrawal_path
-from labelhub.speakers.models import Speaker, SpeakerInvite
+from labelhub.speakers.models import ConsentDocument, Speaker, SpeakerInvite
 from labelhub.speakers.selectors import (
     consent_document_for,
     consent_documents_latest,
@@ -38,6 +38,40 @@ def _languages(campaign: Campaign) -> list[list[str]]:
     ]
 
 
+def _campaign_state(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "min_seconds": campaign.min_seconds,
+        "max_seconds": campaign.max_seconds,
+        "target_seconds": campaign.target_seconds,
+        "age_of_consent": campaign.age_of_consent,
+        "collecting": campaign.status == Campaign.Status.ACTIVE,
+    }
+
+
+def _document_state(document: ConsentDocument) -> dict[str, Any]:
+    """The consent text to show and sign, split into its paragraphs."""
+    return {
+        "id": document.pk,
+        "version": document.version,
+        "language": document.language,
+        "title": document.title,
+        "text": document.text,
+        "text_sha256": document.text_sha256,
+        "paragraphs": consent_paragraphs(document.text),
+    }
+
+
+def _form_choices(campaign: Campaign) -> dict[str, list[list[str]]]:
+    """The speaker form's choices: age band, gender, and the campaign's regions and dialects."""
+    return {
+        "age_bands": _choices(Speaker.AgeBand.choices),
+        "genders": _choices(Speaker.Gender.choices),
+        "regions": _choices(region_choices_for(campaign)),
+        "dialects": _choices(dialect_choices_for(campaign)),
+    }
+
+
 def recorder_state(*, invite: SpeakerInvite, language: str) -> dict[str, Any]:
     campaign = invite.campaign
     document = consent_document_for(campaign=campaign, language=language)
@@ -46,31 +80,10 @@ def recorder_state(*, invite: SpeakerInvite, language: str) -> dict[str, Any]:
     # A campaign with fewer prompts than the invite asks for is done when each is read once.
     total = min(invite.prompt_count, campaign.prompts.count())
     state: dict[str, Any] = {
-        "campaign": {
-            "name": campaign.name,
-            "min_seconds": campaign.min_seconds,
-            "max_seconds": campaign.max_seconds,
-            "target_seconds": campaign.target_seconds,
-            "age_of_consent": campaign.age_of_consent,
-            "collecting": campaign.status == Campaign.Status.ACTIVE,
-        },
-        "document": document
-        and {
-            "id": document.pk,
-            "version": document.version,
-            "language": document.language,
-            "title": document.title,
-            "text": document.text,
-            "text_sha256": document.text_sha256,
-            "paragraphs": consent_paragraphs(document.text),
-        },
+        "campaign": _campaign_state(campaign),
+        "document": document and _document_state(document),
         "languages": _languages(campaign),
-        "choices": {
-            "age_bands": _choices(Speaker.AgeBand.choices),
-            "genders": _choices(Speaker.Gender.choices),
-            "regions": _choices(region_choices_for(campaign)),
-            "dialects": _choices(dialect_choices_for(campaign)),
-        },
+        "choices": _form_choices(campaign),
         "urls": {
             "state": f"/api/record/{token}/",
             "consent": f"/api/record/{token}/consent/",

@@ -217,7 +217,7 @@ def test_a_source_gets_a_time_limit_for_its_length(tmp_path, monkeypatch, settin
     assert sent[0]["soft_time_limit"] == settings.ASR_TIME_LIMIT_BASE + 3600 * per_second
     assert (sent[0]["name"], sent[0]["args"]) == (
         "workers.tasks.asr.recording_transcribe",
-        [source.pk],
+        (source.pk,),
     )
 
 

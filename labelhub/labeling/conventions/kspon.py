@@ -111,23 +111,9 @@ def _check_dual(match: re.Match) -> list[ConventionIssue]:
 def _check_token(token: str, start: int) -> list[ConventionIssue]:
     body = token.rstrip(_PUNCTUATION)
     if body.endswith("/"):
-        tag = body[:-1]
-        if len(tag) == 1 and tag in NOISE_TAGS:
-            return []
-        if _is_hangul(tag):
-            return []  # a filler word: 음/ 어/ 그/
-        if tag.isascii() and tag.isalpha():
-            return [
-                ConventionIssue(
-                    "unknown_tag",
-                    _(
-                        "Unknown tag: use b/ (breath), l/ (laughter), o/ (other voice), "
-                        "n/ (noise) or u/ (unintelligible)."
-                    ),
-                    start,
-                    start + len(body),
-                )
-            ]
+        tag_issues = _check_tag(body, start)
+        if tag_issues is not None:
+            return tag_issues
     if body == "*":
         return []
     word = body.rstrip("*+")
@@ -140,6 +126,34 @@ def _check_token(token: str, start: int) -> list[ConventionIssue]:
                 start + len(body),
             )
         ]
+    return _check_word(word, start)
+
+
+def _check_tag(body: str, start: int) -> list[ConventionIssue] | None:
+    """A token ending in "/": a noise tag or a filler (no issue), an unknown Latin tag (one
+    issue), or None when it is no tag and is checked as a word."""
+    tag = body[:-1]
+    if len(tag) == 1 and tag in NOISE_TAGS:
+        return []
+    if _is_hangul(tag):
+        return []  # a filler word: 음/ 어/ 그/
+    if tag.isascii() and tag.isalpha():
+        return [
+            ConventionIssue(
+                "unknown_tag",
+                _(
+                    "Unknown tag: use b/ (breath), l/ (laughter), o/ (other voice), "
+                    "n/ (noise) or u/ (unintelligible)."
+                ),
+                start,
+                start + len(body),
+            )
+        ]
+    return None
+
+
+def _check_word(word: str, start: int) -> list[ConventionIssue]:
+    """One issue for each run of digits, of Latin letters, or each stray symbol in the word."""
     issues = []
     index = 0
     while index < len(word):

@@ -37,7 +37,7 @@ def clip_player(recording: Recording) -> dict:
 def clip_audio_srcs(rows: Iterable[object]) -> dict[int, str]:
     """recording id -> audio URL for every row (an object or a dict) with a `recording_id`;
     rows without one (a speaker's exclusion) are skipped."""
-    ids = {_recording_id(row) for row in rows} - {None}
+    ids = {pk for row in rows if (pk := _recording_id(row)) is not None}
     fields = ("pk", "status", "kind", "source_id", "start_seconds", "end_seconds")
     recordings = Recording.objects.filter(pk__in=ids).only(*fields)
     return {recording.pk: audio_src(recording) for recording in recordings}

@@ -23,7 +23,13 @@ from pydub.generators import Sine, WhiteNoise
 
 from labelhub.accounts.models import User
 from labelhub.analytics.services import recollection_draft
-from labelhub.campaigns.models import Campaign, CollectionChannel, QuotaCell, RecordingEnvironment
+from labelhub.campaigns.models import (
+    Campaign,
+    CollectionChannel,
+    Prompt,
+    QuotaCell,
+    RecordingEnvironment,
+)
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.speakers.models import ConsentRecord, Speaker
@@ -78,7 +84,8 @@ class _History:
     """One demo clip's revisions, oldest first, each stamped a while after the one before."""
 
     def __init__(self, recording: Recording, *, at) -> None:
-        self.recording, self.at, self.revisions = recording, at, []
+        self.recording, self.at = recording, at
+        self.revisions: list[TranscriptRevision] = []
 
     def add(
         self,
@@ -140,7 +147,7 @@ class Command(BaseCommand):
         if document is None:
             raise CommandError("the demo campaign has no consent document")
         people = self._people(spec)
-        prompts = list(campaign.prompts.order_by("id")) or [None]
+        prompts: list[Prompt | None] = [*campaign.prompts.order_by("id")] or [None]
         audio = self._audio_variants()
         plan = self._plan(cells)
         recordings, drafts = [], []
@@ -292,7 +299,12 @@ class Command(BaseCommand):
         Recording.objects.bulk_update(recordings, ["created_at", "ingested_at"])
         Task.objects.bulk_create(tasks)
         previous: dict[int, TranscriptRevision] = {}
-        # Level by level, so each revision can point at its saved parent.
+        # Not labeling.services.revision_append, the live writer, on purpose: this is a seeded
+        # fixture of a few hundred whole histories, numbered by _numbered and back-dated over a
+        # month, written in one transaction that no labeler shares. revision_append's
+        # next-number query guards concurrent edits there are none of here, it writes one row at
+        # a time, and its create stamps created_at with now, which this history rewrites
+        # anyway. Level by level, so each revision can point at its saved parent.
         for level in range(max(len(chain) for chain in chains)):
             batch = []
             for position, chain in enumerate(chains):
@@ -350,7 +362,7 @@ class Command(BaseCommand):
     def _edit(self, history: _History, text: str, labeler, *, rate: float, speed: float) -> None:
         """A labeler's edit, slower on a worse draft and for a slower labeler."""
         after = timedelta(hours=self.rng.uniform(1, 20))
-        duration = history.recording.duration_seconds
+        duration = history.recording.duration_seconds or 0.0  # the demo's clips all have one
         work = duration * self.rng.uniform(2.5, 4.5) * (1 + 3 * rate) * speed
         history.add(
             TranscriptRevision.Kind.LABELER_EDIT,
@@ -369,7 +381,9 @@ class Command(BaseCommand):
             decision=decision,
             comment=comment,
             author=reviewer,
-            work_seconds=round(history.recording.duration_seconds * self.rng.uniform(1, 2), 1),
+            work_seconds=round(
+                (history.recording.duration_seconds or 0.0) * self.rng.uniform(1, 2), 1
+            ),
         )
 
     def _draft_error_rate(self, speaker, room, model: str) -> float:
@@ -397,7 +411,7 @@ class Command(BaseCommand):
             self._garble(final, 0.05),
             after=timedelta(hours=1),
             author=other,
-            work_seconds=round(history.recording.duration_seconds * 3, 1),
+            work_seconds=round((history.recording.duration_seconds or 0.0) * 3, 1),
         )
 
     @staticmethod

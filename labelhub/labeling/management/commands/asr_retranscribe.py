@@ -2,6 +2,7 @@
 human revisions stay; the new draft is appended to each transcript's chain."""
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--wait", type=int, default=0, help="seconds to wait for workers")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         campaign = Campaign.objects.filter(pk=options["campaign"]).first()
         if campaign is None:
             raise CommandError(f"no campaign with id {options['campaign']}")
