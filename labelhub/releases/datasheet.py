@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.releases.datasheet_display import chart_svgs, display_context
 from labelhub.releases.datasheet_terms import terms_markdown
 from labelhub.releases.models import Release
@@ -227,24 +227,6 @@ def _demographic_notes(stats: DatasheetStats, labels: dict) -> list[str]:
 
 ERROR_DIMENSIONS = ("campaign", "age_band", "gender", "dialect", "environment", "model")
 
-# The ASR-error figures are the analytics dashboard's (labelhub.analytics.datasheet). Analytics
-# imports releases (its curation writes Exclusion rows), so releases does not import it back:
-# the analytics app hands its function in when it loads (AnalyticsConfig.ready).
-DatasheetFigures = Callable[..., dict]
-_figures: list[DatasheetFigures] = []
-
-
-def datasheet_figures_provide(figures: DatasheetFigures) -> None:
-    """Sets the function that computes a campaign's datasheet figures, called as
-    figures(campaign=..., recording_ids=...) and returning analytics.datasheet's dict."""
-    _figures[:] = [figures]
-
-
-def _datasheet_figures() -> DatasheetFigures:
-    if not _figures:
-        raise ImproperlyConfigured("no datasheet figures: labelhub.analytics is not installed")
-    return _figures[0]
-
 
 def asr_error_sections(campaigns: list, *, recording_ids: Collection[int]) -> list[dict]:
     """Draft-vs-final WER/CER with 95% bootstrap intervals per group, one section per campaign.
@@ -252,7 +234,6 @@ def asr_error_sections(campaigns: list, *, recording_ids: Collection[int]) -> li
     Rows come from labelhub.analytics, so the datasheet and the dashboard never disagree.
     """
     wanted = set(recording_ids)
-    datasheet_figures = _datasheet_figures()
     sections = []
     for campaign in campaigns:
         figures = datasheet_figures(campaign=campaign, recording_ids=wanted)

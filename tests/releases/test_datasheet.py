@@ -3,14 +3,11 @@
 import re
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.labeling.models import Task, TranscriptRevision
-from labelhub.releases import datasheet
 from tests.factories import (
     CampaignFactory,
     ConsentRecordFactory,
@@ -110,15 +107,6 @@ def test_the_datasheet_prints_the_dashboards_asr_error_per_group(release) -> Non
     assert by_dialect["gyeongsang"][:2] == ["1", "0% [0-0]"]
     html = archive_of(release).read("DATASHEET.html").decode()
     assert "ASR draft error by group" in html and "jeolla" in html
-
-
-def test_the_datasheets_asr_error_figures_are_the_ones_analytics_hands_in(monkeypatch) -> None:
-    # releases does not import analytics; AnalyticsConfig.ready gives it the function.
-    assert datasheet._datasheet_figures() is datasheet_figures
-
-    monkeypatch.setattr(datasheet, "_figures", [])
-    with pytest.raises(ImproperlyConfigured):
-        datasheet.asr_error_sections([CampaignFactory()], recording_ids=[])
 
 
 def test_the_html_datasheet_draws_svg_charts_and_is_checksummed(release) -> None:
