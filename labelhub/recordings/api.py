@@ -3,7 +3,12 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
@@ -15,7 +20,7 @@ from labelhub.accounts.permissions import IsLabelingStaff, IsPM
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.errors import Conflict
 from labelhub.recordings.bulk import bulk_upload
-from labelhub.recordings.filters import MAX_PAGE_SIZE, filters_parse, page_parse
+from labelhub.recordings.filters import ID_PARAMETERS, MAX_PAGE_SIZE, filters_parse, page_parse
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.selectors import (
     bulk_upload_rows,
@@ -91,8 +96,21 @@ class RecordingPagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
+# The filters filters_parse reads (the recordings browser's), each refused by name when bad.
+RECORDING_FILTERS = [
+    *(OpenApiParameter(name, OpenApiTypes.INT) for name in ID_PARAMETERS),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=Recording.Status.values),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=Recording.Kind.values),
+    OpenApiParameter("speaker", OpenApiTypes.STR, description="A speaker's code or id."),
+    OpenApiParameter("flag", OpenApiTypes.STR, description="A quality or ASR-draft flag."),
+    OpenApiParameter("rejection_code", OpenApiTypes.STR),
+    OpenApiParameter("created_from", OpenApiTypes.DATE),
+    OpenApiParameter("created_to", OpenApiTypes.DATE, description="Inclusive."),
+]
+
+
 @extend_schema_view(
-    get=extend_schema(responses=RecordingSerializer(many=True)),
+    get=extend_schema(parameters=RECORDING_FILTERS, responses=RecordingSerializer(many=True)),
     post=extend_schema(request=RecordingUploadSerializer, responses={201: RecordingSerializer}),
 )
 class RecordingListApi(APIView):
