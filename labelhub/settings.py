@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "labelhub.campaigns.models.Campaign.Status",
         "TaskStatusEnum": "labelhub.labeling.models.Task.Status",
         "ReleaseStatusEnum": "labelhub.releases.models.Release.Status",
+        "SkipReasonEnum": "labelhub.labeling.models.Task.SkipReason",
+        "RevisionDecisionEnum": "labelhub.labeling.models.TranscriptRevision.Decision",
+        "RevisionKindEnum": "labelhub.labeling.models.TranscriptRevision.Kind",
+        "ExclusionReasonEnum": "labelhub.releases.models.Exclusion.Reason",
     },
 }
 

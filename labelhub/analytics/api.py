@@ -1,6 +1,8 @@
 """The analytics API: tables as JSON, re-collection drafts, bulk curation, product feedback."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -16,11 +18,28 @@ from labelhub.analytics.services import (
     feedback_intake,
     recollection_draft,
 )
-from labelhub.analytics.tables import UnknownTable, table_rows
+from labelhub.analytics.tables import TABLES, UnknownTable, table_rows
 from labelhub.errors import DomainError
 from labelhub.releases.models import Exclusion
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("table", OpenApiTypes.STR, OpenApiParameter.PATH, enum=TABLES),
+        OpenApiParameter(
+            "by", OpenApiTypes.STR, description="The grouping of asr-error and labeling-cost."
+        ),
+    ],
+    responses=inline_serializer(
+        "AnalyticsTable",
+        {
+            "campaign": serializers.IntegerField(),
+            "table": serializers.CharField(),
+            # Each table has its own columns (see the analytics page); one object per row.
+            "rows": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
 class TableApi(APIView):
     """GET /api/analytics/campaigns/<id>/<table>/?by=… — one analytics table as rows."""
 
@@ -48,6 +67,28 @@ class RecollectionSerializer(serializers.Serializer):
     )
 
 
+class RecollectionCellSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    target_clips = serializers.IntegerField()
+    target_minutes = serializers.FloatField()
+    target_speakers = serializers.IntegerField()
+
+
+@extend_schema(
+    request=RecollectionSerializer,
+    responses={
+        201: inline_serializer(
+            "RecollectionDraft",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "parent": serializers.IntegerField(),
+                "quota_cells": RecollectionCellSerializer(many=True),
+            },
+        )
+    },
+)
 class RecollectionApi(APIView):
     """POST /api/analytics/campaigns/<id>/recollection/ — drafts the re-collection campaign."""
 
@@ -104,10 +145,17 @@ class ExclusionAddSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+@extend_schema(
+    request=ExclusionAddSerializer,
+    responses={
+        201: inline_serializer("ExclusionsAdded", {"exclusions": ExclusionSerializer(many=True)})
+    },
+)
 class ExclusionListApi(APIView):
     """POST /api/analytics/exclusions/ — exclude clips and/or speakers in bulk, all or nothing."""
 
     permission_classes = [IsPM]
+    schema_error_statuses = (404,)  # the named campaign is not one the PM may curate
 
     def post(self, request: Request) -> Response:
         incoming = ExclusionAddSerializer(data=request.data)
@@ -130,6 +178,10 @@ class ExclusionLiftSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
 
 
+@extend_schema(
+    request=ExclusionLiftSerializer,
+    responses=inline_serializer("ExclusionsLifted", {"exclusions": ExclusionSerializer(many=True)}),
+)
 class ExclusionLiftApi(APIView):
     """POST /api/analytics/exclusions/lift/ — lifts exclusions; their history stays."""
 
@@ -161,6 +213,22 @@ class FeedbackSerializer(serializers.Serializer):
     gender = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
 
 
+@extend_schema(
+    request=FeedbackSerializer,
+    responses={
+        201: inline_serializer(
+            "FeedbackReceived",
+            {
+                "id": serializers.IntegerField(),
+                "recording": serializers.IntegerField(),
+                "recording_uid": serializers.UUIDField(),
+                "campaign": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "consent_reference": serializers.CharField(),
+            },
+        )
+    },
+)
 class FeedbackApi(APIView):
     """POST /api/feedback/ — a deployed product sends back a misrecognised utterance.
 

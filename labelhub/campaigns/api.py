@@ -6,7 +6,12 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -250,8 +255,19 @@ class LegalReviewSignOffApi(CampaignApi):
         return Response(LegalReviewSerializer(review).data)
 
 
-# POST takes one cell or a list of them (and answers alike): left free-form.
-@extend_schema_view(get=extend_schema(responses=QuotaCellSerializer(many=True)))
+# POST takes one cell or a list of them, and answers alike: one of the two shapes.
+QUOTA_CELL_OR_LIST = PolymorphicProxySerializer(
+    component_name="QuotaCellOrList",
+    serializers=[QuotaCellSerializer, QuotaCellSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+@extend_schema_view(
+    get=extend_schema(responses=QuotaCellSerializer(many=True)),
+    post=extend_schema(request=QUOTA_CELL_OR_LIST, responses={201: QUOTA_CELL_OR_LIST}),
+)
 class QuotaCellListApi(CampaignApi):
     def get(self, request: Request, campaign_id: int) -> Response:
         cells = self.campaign(request, campaign_id).quota_cells.all()
@@ -309,7 +325,23 @@ class PromptListApi(CampaignApi):
         return Response(PromptSerializer(prompts, many=True).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=PromptImportSerializer)
+class PromptRejectedSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+@extend_schema(
+    request=PromptImportSerializer,
+    responses={
+        201: inline_serializer(
+            "PromptImportReport",
+            {
+                "accepted": serializers.IntegerField(),
+                "rejected": PromptRejectedSerializer(many=True),
+            },
+        )
+    },
+)
 class PromptImportApi(CampaignApi):
     """POST a CSV or TXT file as `file`: {accepted, rejected: [{row, reason}]}."""
 

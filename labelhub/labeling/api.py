@@ -4,7 +4,13 @@ from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -40,6 +46,10 @@ from labelhub.recordings.peaks import peaks_ensure
 from labelhub.recordings.selectors import recordings_visible_to
 from labelhub.validation import query_id
 
+CAMPAIGN_FILTER = OpenApiParameter(
+    "campaign", int, required=False, description="Only this campaign's tasks."
+)
+
 
 def _source(request: Request) -> str:
     # A signed-in browser session is the workbench page; a token is a script or another tool.
@@ -49,7 +59,7 @@ def _source(request: Request) -> str:
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = TranscriptRevision
@@ -80,7 +90,7 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = TranscriptRevision
@@ -236,6 +246,7 @@ class TaskClaimApi(APIView):
         return _task_response(request, task, mode="double" if double else "label")
 
 
+@extend_schema(request=SubmitSerializer, responses={201: RevisionSerializer})
 class TaskSubmitApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -255,6 +266,12 @@ class TaskSubmitApi(APIView):
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    request=None,
+    responses=inline_serializer(
+        "TaskLease", {"lease_expires_at": serializers.DateTimeField(allow_null=True)}
+    ),
+)
 class TaskLeaseApi(APIView):
     """The page's heartbeat: keeps the lease while the task is open in front of someone."""
 
@@ -271,6 +288,17 @@ class SkipSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
 
 
+@extend_schema(
+    request=SkipSerializer,
+    responses=inline_serializer(
+        "TaskSkipped",
+        {
+            "id": serializers.IntegerField(),
+            "status": serializers.ChoiceField(choices=Task.Status.choices),
+            "skip_reason": serializers.ChoiceField(choices=Task.SkipReason.choices),
+        },
+    ),
+)
 class TaskSkipApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -286,8 +314,8 @@ class TaskSkipApi(APIView):
 
 class TriageItemSerializer(serializers.ModelSerializer):
     campaign = serializers.CharField(source="recording.campaign.name")
-    labeler = serializers.CharField(source="labeler.username", default=None)
-    skipped_by = serializers.CharField(source="skipped_by.username", default=None)
+    labeler = serializers.CharField(source="labeler.username", default=None, allow_null=True)
+    skipped_by = serializers.CharField(source="skipped_by.username", default=None, allow_null=True)
     skip_reason_label = serializers.CharField(source="get_skip_reason_display")
 
     class Meta:
@@ -305,6 +333,10 @@ class TriageItemSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema(
+    parameters=[CAMPAIGN_FILTER],
+    responses=inline_serializer("TriageList", {"results": TriageItemSerializer(many=True)}),
+)
 class TriageListApi(APIView):
     permission_classes = [IsPM]
 
@@ -313,6 +345,16 @@ class TriageListApi(APIView):
         return Response({"results": TriageItemSerializer(tasks, many=True).data})
 
 
+@extend_schema(
+    request=None,
+    responses=inline_serializer(
+        "TaskRequeued",
+        {
+            "id": serializers.IntegerField(),
+            "status": serializers.ChoiceField(choices=Task.Status.choices),
+        },
+    ),
+)
 class TaskRequeueApi(APIView):
     permission_classes = [IsPM]
 
@@ -324,7 +366,7 @@ class TaskRequeueApi(APIView):
 
 class ReviewTaskSerializer(TaskSerializer):
     submitted = serializers.SerializerMethodField()
-    labeler = serializers.CharField(source="labeler.username", default=None)
+    labeler = serializers.CharField(source="labeler.username", default=None, allow_null=True)
 
     class Meta(TaskSerializer.Meta):
         fields = [*TaskSerializer.Meta.fields, "submitted", "labeler"]
@@ -357,6 +399,7 @@ class DecisionSerializer(SubmitSerializer):
     confirm_flags = serializers.BooleanField(required=False, default=False)
 
 
+@extend_schema(request=DecisionSerializer, responses={201: RevisionSerializer})
 class ReviewDecideApi(APIView):
     permission_classes = [CanReview]
 
@@ -379,6 +422,11 @@ class ReviewDecideApi(APIView):
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    responses=OpenApiResponse(
+        OpenApiTypes.OBJECT, description="The waveform peaks file as computed at ingest."
+    )
+)
 class RecordingPeaksApi(APIView):
     """Waveform peaks as JSON, computed at ingest (or now, once, for an older recording)."""
 
@@ -396,6 +444,12 @@ class RecordingPeaksApi(APIView):
         return response
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "RecordingHistory",
+        {"recording": serializers.IntegerField(), "revisions": HistorySerializer(many=True)},
+    )
+)
 class RecordingHistoryApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -409,6 +463,23 @@ class RecordingHistoryApi(APIView):
         )
 
 
+class FixSerializer(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    replacement = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ConventionIssueSerializer(serializers.Serializer):
+    """One ConventionIssue.as_json(): a stable code, a message, its span and maybe a fix."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    fix = FixSerializer(allow_null=True)
+
+
 class ConventionCheckSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10000)
     convention = serializers.ChoiceField(choices=sorted(CHECKERS), default="plain")
@@ -420,6 +491,12 @@ class ConventionCheckSerializer(serializers.Serializer):
     numbers = serializers.ChoiceField(choices=Campaign.Numbers.values, default="any")
 
 
+@extend_schema(
+    request=ConventionCheckSerializer,
+    responses=inline_serializer(
+        "ConventionCheck", {"issues": ConventionIssueSerializer(many=True)}
+    ),
+)
 class ConventionCheckApi(APIView):
     """What the page asks as the labeler types; the same checks block the submit."""
 
@@ -438,6 +515,16 @@ class ConventionCheckApi(APIView):
         return Response({"issues": [issue.as_json() for issue in issues]})
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "WorkbenchStats",
+        {
+            "clips_today": serializers.IntegerField(),
+            "audio_minutes_today": serializers.FloatField(),
+            "median_seconds_per_clip": serializers.FloatField(allow_null=True),
+        },
+    )
+)
 class WorkbenchStatsApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -445,10 +532,32 @@ class WorkbenchStatsApi(APIView):
         return Response(labeler_stats_today(user=signed_in_user(request)))
 
 
+class AgreementItemSerializer(serializers.Serializer):
+    recording = serializers.IntegerField()
+    first_text = serializers.CharField()
+    first_author = serializers.CharField(allow_null=True)
+    second_text = serializers.CharField()
+    second_author = serializers.CharField(allow_null=True)
+    cer = serializers.FloatField(allow_null=True)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("campaign", int, required=True, description="The campaign's id.")],
+    responses=inline_serializer(
+        "Agreement",
+        {
+            "campaign": serializers.IntegerField(),
+            "pairs": serializers.IntegerField(),
+            "cer": serializers.FloatField(allow_null=True),
+            "items": AgreementItemSerializer(many=True),
+        },
+    ),
+)
 class AgreementApi(APIView):
     """Double-transcription agreement (CER between the two transcripts) for the PM."""
 
     permission_classes = [IsPM]
+    schema_error_statuses = (404,)  # ?campaign= names no campaign
 
     def get(self, request: Request) -> Response:
         campaign = get_object_or_404(

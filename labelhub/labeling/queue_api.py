@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,31 @@ from labelhub.labeling.queue_selectors import LEASES, PRIMARY, queue_counts, que
 from labelhub.labeling.queue_services import task_lease_release, task_reassign
 
 
+class HoldingSerializer(serializers.Serializer):
+    """One queue_selectors.Holding: a person's lease on a task."""
+
+    task_id = serializers.IntegerField()
+    recording_id = serializers.IntegerField()
+    lease = serializers.ChoiceField(choices=LEASES)
+    kind = serializers.CharField(help_text="label, review or double: what the holder does.")
+    username = serializers.CharField()
+    user_id = serializers.IntegerField()
+    since = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    held_minutes = serializers.IntegerField(allow_null=True)
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "CampaignQueue",
+        {
+            "campaign": serializers.IntegerField(),
+            # Tasks per state (they add up to total), lapsed leases, the oldest waiting task.
+            "counts": serializers.DictField(),
+            "holdings": HoldingSerializer(many=True),
+        },
+    )
+)
 class CampaignQueueApi(APIView):
     permission_classes = [IsPM]
 
@@ -51,6 +77,20 @@ def _task_state(task: Task) -> dict:
     }
 
 
+class TaskStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+    assignee = serializers.CharField(allow_null=True)
+    lease_expires_at = serializers.DateTimeField(allow_null=True)
+    double_assignee = serializers.CharField(allow_null=True)
+    double_lease_expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class TaskReleasedSerializer(TaskStateSerializer):
+    released = serializers.CharField(help_text="The username whose lease was released.")
+
+
+@extend_schema(request=ReleaseSerializer, responses=TaskReleasedSerializer)
 class TaskReleaseApi(APIView):
     permission_classes = [IsPM]
 
@@ -65,6 +105,7 @@ class TaskReleaseApi(APIView):
         return Response({**_task_state(task), "released": holder.username})
 
 
+@extend_schema(request=ReassignSerializer, responses=TaskStateSerializer)
 class TaskReassignApi(APIView):
     permission_classes = [IsPM]
 

@@ -5,6 +5,7 @@ Text is not saved here; it goes through POST /api/tasks/<task_id>/submit/ like a
 
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -107,6 +108,51 @@ def _valid(serializer_class: type[serializers.Serializer], data) -> dict:
     return incoming.validated_data
 
 
+class SpeakerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+
+
+class SourceBlockSerializer(serializers.Serializer):
+    """source_block(): what the workbench needs to open a source."""
+
+    id = serializers.IntegerField()
+    duration = serializers.FloatField()
+    audio_url = serializers.CharField()
+    peaks_url = serializers.CharField()
+    spectrogram_url = serializers.CharField()
+    segments_url = serializers.CharField()
+    speakers = SpeakerRefSerializer(many=True)
+
+
+class SegmentDraftSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    confidence = serializers.FloatField(allow_null=True)
+    low_confidence = serializers.BooleanField()
+    flags = serializers.ListField(child=serializers.CharField())
+    # Each word is [start, end, text, probability], in the source's seconds.
+    words = serializers.ListField(child=serializers.ListField())
+
+
+class SegmentSerializer(serializers.Serializer):
+    """segment_selectors.segment_json(): the contract's segment JSON."""
+
+    id = serializers.IntegerField()
+    task_id = serializers.IntegerField(allow_null=True)
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    speaker = SpeakerRefSerializer()
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["ready", "removed"])
+    task_status = serializers.CharField(allow_null=True)
+    held_by_me = serializers.BooleanField()
+    editable = serializers.BooleanField()
+    base_revision_id = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField(allow_blank=True)
+    revision_kind = serializers.CharField(allow_null=True)
+    draft = SegmentDraftSerializer()
+
+
 class SegmentView(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -120,6 +166,16 @@ class SegmentView(APIView):
             raise _with_current(request, error) from None
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[WindowSerializer],
+        responses=inline_serializer(
+            "SourceSegments",
+            {"source": SourceBlockSerializer(), "segments": SegmentSerializer(many=True)},
+        ),
+    ),
+    post=extend_schema(request=SpanSerializer, responses={201: SegmentSerializer}),
+)
 class SourceSegmentsApi(SegmentView):
     """GET: the source's live segments in time order (optionally a ?start=&end= window).
     POST {"start", "end", "speaker"?}: adds a segment in a gap, its task leased to the caller."""
@@ -153,6 +209,7 @@ class SourceSegmentsApi(SegmentView):
         return Response(_one(request, segment), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(request=ChangeSerializer, responses=SegmentSerializer)
 class SegmentDetailApi(SegmentView):
     """PATCH {"version", "start"?, "end"?, "speaker"?}: moves a boundary or sets the speaker."""
 
@@ -171,6 +228,14 @@ class SegmentDetailApi(SegmentView):
         return Response(_one(request, segment))
 
 
+@extend_schema(
+    request=SplitSerializer,
+    responses={
+        201: inline_serializer(
+            "SegmentSplit", {"left": SegmentSerializer(), "right": SegmentSerializer()}
+        )
+    },
+)
 class SegmentSplitApi(SegmentView):
     def post(self, request: Request, segment_id: int) -> Response:
         self.segment(request, segment_id)
@@ -184,6 +249,7 @@ class SegmentSplitApi(SegmentView):
         )
 
 
+@extend_schema(request=MergeSerializer, responses=SegmentSerializer)
 class SegmentMergeNextApi(SegmentView):
     def post(self, request: Request, segment_id: int) -> Response:
         self.segment(request, segment_id)
@@ -198,6 +264,13 @@ class SegmentMergeNextApi(SegmentView):
         return Response(_one(request, segment))
 
 
+@extend_schema(
+    request=VersionSerializer,
+    responses=inline_serializer(
+        "SegmentRemoved",
+        {"id": serializers.IntegerField(), "status": serializers.ChoiceField(choices=["removed"])},
+    ),
+)
 class SegmentDeleteApi(SegmentView):
     def post(self, request: Request, segment_id: int) -> Response:
         self.segment(request, segment_id)

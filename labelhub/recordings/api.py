@@ -4,8 +4,14 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +21,7 @@ from labelhub.accounts.permissions import IsLabelingStaff, IsPM, signed_in_user
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.errors import Conflict
 from labelhub.recordings.bulk import bulk_upload
-from labelhub.recordings.filters import filters_parse, page_parse
+from labelhub.recordings.filters import ID_PARAMETERS, MAX_PAGE_SIZE, filters_parse, page_parse
 from labelhub.recordings.models import BulkUpload, Recording
 from labelhub.recordings.selectors import (
     bulk_upload_rows,
@@ -84,12 +90,37 @@ class RecordingSerializer(FiniteFloatsMixin, serializers.ModelSerializer):
         read_only_fields = ["kind", "source", "start_seconds", "end_seconds", "asr_progress"]
 
 
+class RecordingPagination(PageNumberPagination):
+    """What RecordingListApi's page_parse reads (?page=, ?page_size=), for the schema."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+# The filters filters_parse reads (the recordings browser's), each refused by name when bad.
+RECORDING_FILTERS = [
+    *(OpenApiParameter(name, OpenApiTypes.INT) for name in ID_PARAMETERS),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=Recording.Status.values),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=Recording.Kind.values),
+    OpenApiParameter("speaker", OpenApiTypes.STR, description="A speaker's code or id."),
+    OpenApiParameter("flag", OpenApiTypes.STR, description="A quality or ASR-draft flag."),
+    OpenApiParameter("rejection_code", OpenApiTypes.STR),
+    OpenApiParameter("created_from", OpenApiTypes.DATE),
+    OpenApiParameter("created_to", OpenApiTypes.DATE, description="Inclusive."),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=RECORDING_FILTERS, responses=RecordingSerializer(many=True)),
+    post=extend_schema(request=RecordingUploadSerializer, responses={201: RecordingSerializer}),
+)
 class RecordingListApi(APIView):
     """GET: the recordings the user may see (recordings_visible_to), filtered and paged.
     POST: one upload, by a PM."""
 
     parser_classes = [MultiPartParser]
     throttle_scope = "upload"
+    pagination_class = RecordingPagination  # the schema's; get() pages with recording_page
 
     def get_permissions(self) -> list:
         return [IsPM()] if self.request.method == "POST" else [IsLabelingStaff()]
@@ -129,6 +160,7 @@ def _page_url(request: Request, page: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
+@extend_schema(responses=RecordingSerializer)
 class RecordingDetailApi(APIView):
     permission_classes = [IsLabelingStaff]
 
@@ -203,13 +235,57 @@ class BulkUploadSerializer(serializers.Serializer):
     archive = serializers.FileField()
 
 
+class BulkErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BulkRowSerializer(serializers.Serializer):
+    """One manifest row as selectors.bulk_upload_rows follows it."""
+
+    row = serializers.IntegerField()
+    file = serializers.CharField(allow_blank=True)
+    stage = serializers.ChoiceField(choices=["upload", "ingest"])
+    state = serializers.CharField()
+    recording = serializers.IntegerField(allow_null=True)
+    uid = serializers.UUIDField(allow_null=True)
+    recording_url = serializers.CharField(allow_null=True)
+    code = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class BulkSummarySerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
+class BulkUploadOutSerializer(serializers.Serializer):
+    """bulk_upload_body(): the upload, the manifest as read, and each row's state now."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=BulkUpload.Status.choices)
+    progress = serializers.IntegerField()
+    row_count = serializers.IntegerField()
+    error = BulkErrorSerializer(allow_null=True)
+    url = serializers.CharField()
+    # As the manifest was read; absent until then.
+    accepted_count = serializers.IntegerField(required=False)
+    rejected_count = serializers.IntegerField(required=False)
+    accepted = serializers.ListField(child=serializers.DictField(), required=False)
+    rejected = serializers.ListField(child=serializers.DictField(), required=False)
+    rows = BulkRowSerializer(many=True)
+    summary = BulkSummarySerializer()
+    settled = serializers.BooleanField()
+
+
 def bulk_upload_body(upload: BulkUpload) -> dict:
     return {
         "id": upload.pk,
         "status": upload.status,
         "progress": upload.progress,
         "row_count": upload.row_count,
-        "error": upload.error and {"code": upload.error_code, "message": upload.error},
+        "error": {"code": upload.error_code, "message": upload.error} if upload.error else None,
         "url": f"/api/bulk-uploads/{upload.pk}/",
         # accepted_count/rejected_count: as the manifest was read; summary/rows: after ingest.
         **upload.report,
@@ -217,6 +293,13 @@ def bulk_upload_body(upload: BulkUpload) -> dict:
     }
 
 
+@extend_schema_view(
+    get=extend_schema(responses=BulkUploadOutSerializer(many=True)),
+    post=extend_schema(
+        request=BulkUploadSerializer,
+        responses={200: BulkUploadOutSerializer, 202: BulkUploadOutSerializer},
+    ),
+)
 class BulkUploadApi(APIView):
     """Studio bulk upload: a ZIP of audio and one CSV manifest, reported row by row.
 
@@ -249,6 +332,7 @@ class BulkUploadApi(APIView):
         )
 
 
+@extend_schema(responses=BulkUploadOutSerializer)
 class BulkUploadDetailApi(APIView):
     permission_classes = [IsPM]
 

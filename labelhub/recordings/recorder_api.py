@@ -7,6 +7,7 @@ The URL is the same (/api/record/<token>/recordings/), routed from labelhub.reco
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from labelhub.campaigns.models import Prompt
 from labelhub.errors import Conflict
 from labelhub.recordings.services import recording_collect
-from labelhub.speakers.api import RecorderApi
+from labelhub.speakers.api import RecorderApi, RecorderStateSerializer
 
 
 class RecorderUploadSerializer(serializers.Serializer):
@@ -23,6 +24,21 @@ class RecorderUploadSerializer(serializers.Serializer):
     prompt = serializers.IntegerField(required=False, allow_null=True)
 
 
+class RecorderRecordingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uid = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+@extend_schema(
+    request=RecorderUploadSerializer,
+    responses={
+        201: inline_serializer(
+            "RecorderUploaded",
+            {"recording": RecorderRecordingSerializer(), "state": RecorderStateSerializer()},
+        )
+    },
+)
 class RecorderRecordingApi(RecorderApi):
     parser_classes = [MultiPartParser]
     throttle_scope = "upload"

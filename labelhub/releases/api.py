@@ -7,10 +7,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
     extend_schema_view,
+    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -177,6 +179,18 @@ class ReleaseListApi(APIView):
         return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    request=ReleaseInSerializer,
+    responses=inline_serializer(
+        "ReleasePreview",
+        {
+            "items": serializers.IntegerField(),
+            "speakers": serializers.IntegerField(),
+            "seconds": serializers.FloatField(),
+            "hours": serializers.FloatField(),
+        },
+    ),
+)
 class ReleasePreviewApi(APIView):
     """POST the body of a new release: how many items, speakers and hours it would hold,
     counted by the build's own selection; nothing is created."""
@@ -243,6 +257,9 @@ class ReleaseRevokeApi(_ReleaseApi):
 
 
 class ReleaseChangesApi(_ReleaseApi):
+    pagination_class = LimitOffsetPagination
+
+    @extend_schema_serializer(component_name="ReleaseChange")
     class OutSerializer(serializers.Serializer):
         recording_id = serializers.UUIDField(source="recording.uid")
         kind = serializers.CharField()
@@ -252,6 +269,7 @@ class ReleaseChangesApi(_ReleaseApi):
         old_split = serializers.CharField()
         new_split = serializers.CharField()
 
+    @extend_schema(responses=OutSerializer(many=True))
     def get(self, request: Request, release_id: int) -> Response:
         changes = release_changes(release=self.release(request, release_id))
         paginator = LimitOffsetPagination()
@@ -259,6 +277,20 @@ class ReleaseChangesApi(_ReleaseApi):
         return paginator.get_paginated_response(self.OutSerializer(page, many=True).data)
 
 
+class RemovalRowSerializer(serializers.Serializer):
+    """reissue.removal_rows(): one withdrawn item and what to delete for it, per format."""
+
+    recording_id = serializers.UUIDField()
+    path = serializers.CharField()
+    split = serializers.CharField()
+    reason = serializers.CharField()
+    remove = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per format: the archive members (or member#row-key) holding the item.",
+    )
+
+
+@extend_schema(responses=RemovalRowSerializer(many=True))
 class ReleaseWithdrawnItemsApi(_ReleaseApi):
     """Items whose speaker withdrew after publication: clients delete these from their copies.
 
@@ -275,6 +307,12 @@ class ReleaseWithdrawnItemsApi(_ReleaseApi):
         return response
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "ReleaseDatasheet",
+        {"markdown": serializers.CharField(), "html": serializers.CharField()},
+    )
+)
 class ReleaseDatasheetApi(_ReleaseApi):
     def get(self, request: Request, release_id: int) -> Response:
         release = self.release(request, release_id)
@@ -287,15 +325,22 @@ class ReleaseDownloadsApi(_ReleaseApi):
     """The download audit log, for PMs."""
 
     permission_classes = [IsPM]
+    pagination_class = LimitOffsetPagination
 
+    @extend_schema_serializer(component_name="DownloadEvent")
     class OutSerializer(serializers.Serializer):
         user = serializers.CharField(source="user.username")  # the link's owner
-        organisation = serializers.CharField(source="user.organisation", default=None)
-        fetched_by = serializers.CharField(source="fetched_by.username", default=None)
+        organisation = serializers.CharField(
+            source="user.organisation", default=None, allow_null=True
+        )
+        fetched_by = serializers.CharField(
+            source="fetched_by.username", default=None, allow_null=True
+        )
         anonymous = serializers.BooleanField()
         ip_sha256 = serializers.CharField()
         at = serializers.DateTimeField()
 
+    @extend_schema(responses=OutSerializer(many=True))
     def get(self, request: Request, release_id: int) -> Response:
         events = release_downloads(release=self.release(request, release_id))
         paginator = LimitOffsetPagination()
@@ -335,6 +380,11 @@ class ReleaseRenditionsApi(_ReleaseApi):
         return Response(RenditionSerializer(rendition).data, status=code)
 
 
+RENDITION_PARAMETER = OpenApiParameter(
+    "rendition", OpenApiTypes.STR, description="A rendition's key; the default one when absent."
+)
+
+
 def _rendition_asked(request: Request) -> str:
     """The ``rendition`` query parameter, checked ("": the default rendition)."""
     # An unencoded "+" arrives as a space, and no key holds one: read it as the "+" meant.
@@ -344,6 +394,17 @@ def _rendition_asked(request: Request) -> str:
     return key
 
 
+@extend_schema(
+    request=None,
+    parameters=[RENDITION_PARAMETER],
+    responses=inline_serializer(
+        "ReleaseDownloadUrl",
+        {
+            "url": serializers.URLField(),
+            "expires_in": serializers.IntegerField(help_text="Seconds."),
+        },
+    ),
+)
 class ReleaseDownloadUrlApi(_ReleaseApi):
     """A signed, expiring link to one rendition's archive, usable without the session or token."""
 

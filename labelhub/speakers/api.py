@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -199,6 +199,19 @@ class InviteListApi(APIView):
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    request=None,
+    responses={
+        202: inline_serializer(
+            "SpeakerWithdrawn",
+            {
+                "speaker": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "withdrawn_at": serializers.DateTimeField(),
+            },
+        )
+    },
+)
 class SpeakerWithdrawApi(APIView):
     """A PM withdraws a speaker's consent (on a phone call, a letter): audio is deleted."""
 
@@ -245,6 +258,73 @@ class RecorderConsentInSerializer(serializers.Serializer):
         return data
 
 
+class RecorderCampaignSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    min_seconds = serializers.FloatField()
+    max_seconds = serializers.FloatField()
+    target_seconds = serializers.FloatField()
+    age_of_consent = serializers.IntegerField()
+    collecting = serializers.BooleanField()
+
+
+class RecorderDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    text_sha256 = serializers.CharField()
+    paragraphs = serializers.ListField(child=serializers.CharField())
+
+
+def _pairs() -> serializers.ListField:
+    # [value, label] pairs, as the page fills its <select>s.
+    return serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class RecorderChoicesSerializer(serializers.Serializer):
+    age_bands = _pairs()
+    genders = _pairs()
+    regions = _pairs()
+    dialects = _pairs()
+
+
+class RecorderUrlsSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    consent = serializers.CharField()
+    recordings = serializers.CharField()
+    withdraw = serializers.CharField(required=False, help_text="Once signed.")
+
+
+class RecorderSpeakerSerializer(serializers.Serializer):
+    code = serializers.CharField()
+
+
+class RecorderProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class RecorderPromptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class RecorderStateSerializer(serializers.Serializer):
+    """recorder.recorder_state(): everything the recorder page shows for one invite link."""
+
+    campaign = RecorderCampaignSerializer()
+    document = RecorderDocumentSerializer(allow_null=True)
+    languages = _pairs()
+    choices = RecorderChoicesSerializer()
+    urls = RecorderUrlsSerializer()
+    signed = serializers.BooleanField()
+    withdrawn = serializers.BooleanField()
+    speaker = RecorderSpeakerSerializer(allow_null=True)
+    progress = RecorderProgressSerializer()
+    prompt = RecorderPromptSerializer(allow_null=True)
+
+
 class RecorderApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -257,11 +337,13 @@ class RecorderApi(APIView):
         return recorder_state(invite=invite, language=get_language() or "")
 
 
+@extend_schema(responses=RecorderStateSerializer)
 class RecorderStateApi(RecorderApi):
     def get(self, request: Request, token: str) -> Response:
         return Response(self.state(request, self.invite(token)))
 
 
+@extend_schema(request=RecorderConsentInSerializer, responses={201: RecorderStateSerializer})
 class RecorderConsentApi(RecorderApi):
     def post(self, request: Request, token: str) -> Response:
         invite = self.invite(token)
@@ -296,6 +378,19 @@ class ConsentRecordInSerializer(serializers.Serializer):
     signer = serializers.ChoiceField(choices=ConsentRecord.Signer.choices)
 
 
+@extend_schema(
+    request=ConsentRecordInSerializer,
+    responses={
+        201: inline_serializer(
+            "ConsentRecorded",
+            {
+                "id": serializers.IntegerField(),
+                "signer": serializers.ChoiceField(choices=ConsentRecord.Signer.choices),
+                "signed_at": serializers.DateTimeField(),
+            },
+        )
+    },
+)
 class SpeakerConsentApi(APIView):
     """A PM records a further consent for a speaker: typically a guardian's paper form."""
 

@@ -111,3 +111,55 @@ def test_gone_is_documented_where_a_release_or_an_invite_can_be_gone(schema: dic
     assert "410" in paths["/api/releases/{release_id}/renditions/"]["post"]["responses"]
     assert "410" in paths["/api/record/{token}/"]["get"]["responses"]
     assert "410" not in paths["/api/campaigns/"]["get"]["responses"]
+
+
+def test_no_operation_answers_free_form_json(schema: dict) -> None:
+    """Every success body is described: no 2XX catch-all with an empty schema (45 before)."""
+    free_form = [
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "2XX" in operation["responses"]
+        or any(
+            response.get("content", {}).get("application/json", {}).get("schema") == {}
+            for code, response in operation["responses"].items()
+            if code.startswith("2")
+        )
+    ]
+    assert free_form == []
+
+
+def test_paged_lists_are_described_as_pages(schema: dict) -> None:
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    pages = {
+        "/api/recordings/": ("PaginatedRecordingList", {"page", "page_size"}),
+        "/api/releases/{release_id}/changes/": ("PaginatedReleaseChangeList", {"limit", "offset"}),
+        "/api/releases/{release_id}/downloads/": (
+            "PaginatedDownloadEventList",
+            {"limit", "offset"},
+        ),
+    }
+    for path, (component, parameters) in pages.items():
+        get = paths[path]["get"]
+        body = get["responses"]["200"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{component}"}, path
+        assert {"count", "next", "previous", "results"} <= set(components[component]["properties"])
+        assert parameters <= {parameter["name"] for parameter in get["parameters"]}, path
+
+
+def test_the_workbench_endpoints_name_their_bodies(schema: dict) -> None:
+    paths = schema["paths"]
+
+    def body(path: str, method: str, code: str) -> dict:
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]
+
+    assert body("/api/tasks/{task_id}/submit/", "post", "201") == {
+        "$ref": "#/components/schemas/Revision"
+    }
+    assert body("/api/sources/{source_id}/segments/", "post", "201") == {
+        "$ref": "#/components/schemas/Segment"
+    }
+    recorder = body("/api/record/{token}/", "get", "200")
+    assert recorder == {"$ref": "#/components/schemas/RecorderState"}
+    submit = paths["/api/tasks/{task_id}/submit/"]["post"]["requestBody"]["content"]
+    assert submit["application/json"]["schema"] == {"$ref": "#/components/schemas/SubmitRequest"}
