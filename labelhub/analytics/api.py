@@ -69,7 +69,8 @@ class RecollectionSerializer(serializers.Serializer):
 
 class RecollectionCellSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    # A field named label shadows DRF's Field.label (its text) in the stubs' eyes.
+    label = serializers.CharField()  # type: ignore[assignment]
     target_clips = serializers.IntegerField()
     target_minutes = serializers.FloatField()
     target_speakers = serializers.IntegerField()

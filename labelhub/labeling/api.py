@@ -467,7 +467,8 @@ class FixSerializer(serializers.Serializer):
     start = serializers.IntegerField()
     end = serializers.IntegerField()
     replacement = serializers.CharField()
-    label = serializers.CharField()
+    # A field named label shadows DRF's Field.label (its text) in the stubs' eyes.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ConventionIssueSerializer(serializers.Serializer):
