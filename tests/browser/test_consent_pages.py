@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.labeling.models import Task
@@ -161,7 +162,8 @@ def test_the_campaign_page_shows_its_things(page, login_as, pm) -> None:
     assert page.locator("#consent-versions tbody tr").count() == 2
     assert page.locator("#invite-table [data-state=live] input").count() == 2
     page.click("#invite-table [data-state=live] button[data-copy]")
-    assert page.locator("#invite-table [data-state=live] button").first.inner_text() == "Copied."
+    # The label changes once the clipboard write resolves: wait for it rather than read at once.
+    expect(page.locator("#invite-table [data-state=live] button").first).to_have_text("Copied.")
     assert page.locator("#quota-cells progress.collected").count() == 4  # clips and minutes
     save_doc_screenshot(page, "campaign_page")
 
