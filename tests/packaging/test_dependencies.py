@@ -30,9 +30,26 @@ def _declared() -> set[str]:
     return {canonicalize_name(Requirement(line).name) for line in lines}
 
 
+def _type_checking_only(tree: ast.Module) -> set[ast.AST]:
+    """The statements under ``if TYPE_CHECKING:``: mypy reads them, Python never runs them."""
+    guarded: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in {
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        }:
+            for statement in node.body:
+                guarded |= set(ast.walk(statement))
+    return guarded
+
+
 def _imports(path: Path) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    guarded = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if node in guarded:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name.partition(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -68,6 +85,18 @@ def undeclared() -> dict[str, list[str]]:
 
 def test_every_runtime_import_is_a_declared_dependency() -> None:
     assert undeclared() == {}
+
+
+def test_an_import_for_the_type_checker_only_is_not_a_runtime_import(tmp_path: Path) -> None:
+    module = tmp_path / "typed.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import rapidfuzz\n"
+        "if TYPE_CHECKING:\n"
+        "    from django_stubs_ext import StrOrPromise\n"
+    )
+
+    assert _imports(module) == {"typing", "rapidfuzz"}
 
 
 def test_the_walk_sees_the_imports_the_issue_named() -> None:
