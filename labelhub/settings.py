@@ -7,7 +7,9 @@ PostgreSQL and Redis.
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -182,6 +184,59 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Audio is personal data: it is never served from a public media URL, only through views
 # that check who asks. MEDIA_URL exists for Django's sake and is not routed.
 MEDIA_URL = "/media-not-served/"
+
+
+def s3_storage_options(environ: Mapping[str, str]) -> dict[str, object]:
+    """django-storages' S3Storage options from the S3_* variables (README "Storage")."""
+    endpoint = environ.get("S3_ENDPOINT_URL", "")
+    if not endpoint.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL must be an http(s) URL when STORAGE_BACKEND=s3, got {endpoint!r}"
+        )
+    for name in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        if not environ.get(name):
+            raise ImproperlyConfigured(f"{name} must be set when STORAGE_BACKEND=s3")
+    bucket = environ.get("S3_BUCKET", "labelhub")
+    if not bucket:
+        raise ImproperlyConfigured("S3_BUCKET must not be empty when STORAGE_BACKEND=s3")
+    expiry_text = environ.get("S3_PRESIGN_SECONDS") or "300"
+    if not expiry_text.isdigit() or int(expiry_text) <= 0:
+        raise ImproperlyConfigured(
+            f"S3_PRESIGN_SECONDS must be a positive integer, got {expiry_text!r}"
+        )
+    public = environ.get("S3_PUBLIC_ENDPOINT_URL", "")
+    if public and not public.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"S3_PUBLIC_ENDPOINT_URL must be an http(s) URL, got {public!r}")
+    return {
+        "endpoint_url": endpoint,
+        "bucket_name": bucket,
+        "access_key": environ["S3_ACCESS_KEY_ID"],
+        "secret_key": environ["S3_SECRET_ACCESS_KEY"],
+        "region_name": environ.get("S3_REGION") or "us-east-1",
+        # Audio is personal data: objects stay private (no ACL), reached only by presigned URLs.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": int(expiry_text),
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        # Raw audio is immutable: a name clash gets a new name, never an overwrite.
+        "file_overwrite": False,
+    }
+
+
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, got {STORAGE_BACKEND!r}")
+S3_PUBLIC_ENDPOINT_URL = os.environ.get("S3_PUBLIC_ENDPOINT_URL", "")
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(os.environ),
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
@@ -355,6 +410,15 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+
+def _storage_media_origin() -> str:
+    """With S3, the workbench's <audio> follows a redirect to the store: allow its origin."""
+    if STORAGE_BACKEND != "s3":
+        return ""
+    parts = urlsplit(S3_PUBLIC_ENDPOINT_URL or os.environ["S3_ENDPOINT_URL"])
+    return f" {parts.scheme}://{parts.netloc}"
+
+
 # Everything from our own origin, nothing inline. Inline styles are refused too: the pages need
 # none (the few there were moved to static CSS), and an injected style attribute can still
 # exfiltrate through CSS selectors. blob: media is the recorder's playback of the take it just
@@ -366,7 +430,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
-        "media-src 'self' blob:",
+        f"media-src 'self' blob:{_storage_media_origin()}",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

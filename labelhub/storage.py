@@ -4,11 +4,16 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 
 @contextmanager
@@ -50,3 +55,50 @@ def storage_delete_tree(*, folder: str, keep: frozenset[str] = frozenset()) -> i
     for sub in folders:
         deleted += storage_delete_tree(folder=f"{folder}/{sub}", keep=keep)
     return deleted
+
+
+def storage_is_remote() -> bool:
+    """True when files live in object storage: serve them by presigned redirect, not from disk."""
+    return isinstance(default_storage, S3Storage)
+
+
+def presigned_url(*, name: str, content_type: str, filename: str = "") -> str | None:
+    """A short-lived GET URL for a stored file (None on a local folder), made for the browser.
+
+    The URL sets the response's Content-Type (and an attachment Content-Disposition when a
+    filename is given), so S3 answers like our own views would, Range included.
+    """
+    if not storage_is_remote():
+        return None
+    storage: Any = default_storage
+    params = {"ResponseContentType": content_type}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    public = settings.S3_PUBLIC_ENDPOINT_URL
+    if not public:
+        url: str = storage.url(name, parameters=params)
+        return url
+    # SigV4 signs the Host header, so a URL for another host must be signed for that host.
+    client = _signing_client(public, storage.access_key, storage.secret_key, storage.region_name)
+    key = storage._normalize_name(clean_name(name))
+    signed: str = client.generate_presigned_url(
+        "get_object",
+        Params={**params, "Bucket": storage.bucket_name, "Key": key},
+        ExpiresIn=storage.querystring_expire,
+    )
+    return signed
+
+
+@lru_cache(maxsize=4)
+def _signing_client(endpoint: str, access_key: str, secret_key: str, region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )

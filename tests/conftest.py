@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from labelhub.accounts.models import User
 from tests.factories import ConsentRecordFactory, UserFactory
+from tests.s3 import s3_server, s3_storage  # noqa: F401 (fixtures for every test module)
 
 
 @pytest.fixture(scope="session")

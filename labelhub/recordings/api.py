@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -34,7 +34,7 @@ from labelhub.recordings.spectrogram import SpectrogramRequestError, spectrogram
 from labelhub.recordings.spectrogram_params import spectrogram_window
 from labelhub.renderers import FiniteFloatsMixin
 from labelhub.speakers.models import Speaker
-from labelhub.storage import local_path
+from labelhub.storage import local_path, presigned_url
 from labelhub.streaming import ranged_file_response
 from labelhub.validation import InvalidParameter
 
@@ -175,6 +175,7 @@ class RecordingDetailApi(APIView):
     responses={
         (200, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description="The audio."),
         (206, "audio/wav"): OpenApiResponse(OpenApiTypes.BINARY, description="A Range of it."),
+        302: OpenApiResponse(description="A signed object-storage address for the audio."),
     }
 )
 class RecordingAudioApi(APIView):
@@ -190,6 +191,11 @@ class RecordingAudioApi(APIView):
             raise Conflict(
                 f"recording {recording.pk} has no playable audio yet ({recording.status})"
             )
+        # Object storage serves the bytes (and the Range requests) itself, to whoever holds
+        # the short-lived signed URL handed only to a user who passed the checks above.
+        signed = presigned_url(name=recording.normalised_file.name, content_type="audio/wav")
+        if signed is not None:
+            return HttpResponseRedirect(signed)
         # Range lets the browser seek a long file without fetching all of it first.
         response = ranged_file_response(
             request,

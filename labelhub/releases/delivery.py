@@ -4,9 +4,9 @@ The link itself is the credential (a client's download script or browser may not
 session), so it names both the release and the user it was made for, and every use is checked
 again: the user must still see the release and the release must not be revoked.
 
-S3: when the archive lives in remote storage, ``archive_download_target`` returns the storage's
-own URL instead of a local path; with django-storages' S3 backend (querystring_auth) that URL is
-an S3 presigned URL with its own expiry. There is no S3 here, so only this seam exists.
+S3 (STORAGE_BACKEND=s3): ``archive_download_target`` returns a presigned URL (S3_PRESIGN_SECONDS)
+instead of a local path, made only after those checks; the store then serves the bytes and the
+Range requests of a resumed download itself.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from labelhub.errors import DomainError, NotAllowed
 from labelhub.releases.models import Release, ReleaseRendition
+from labelhub.storage import presigned_url
 
 SALT = "labelhub.releases.download-url"
 
@@ -77,11 +78,12 @@ def download_url_read(*, token: str, release_id: int) -> SignedLink:
 
 
 def archive_download_target(rendition: ReleaseRendition) -> Path | str:
-    """A local path to serve with Range support, or a remote (e.g. presigned S3) URL."""
-    try:
-        return Path(rendition.archive.path)
-    except NotImplementedError:
-        return rendition.archive.url
+    """A local path to serve with Range support, or a presigned object-storage URL."""
+    name = rendition.archive.name or ""
+    signed = presigned_url(
+        name=name, content_type="application/zip", filename=name.rsplit("/", 1)[-1]
+    )
+    return Path(rendition.archive.path) if signed is None else signed
 
 
 def release_ensure_not_superseded(*, release: Release) -> None:

@@ -1,0 +1,177 @@
+"""Object storage (STORAGE_BACKEND=s3) against a real SeaweedFS server: settings, presigned
+redirects for audio and archives, Range served by S3 itself, and the storage helpers."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from labelhub.accounts.models import User
+from labelhub.releases.models import DownloadEvent
+from labelhub.settings import s3_storage_options
+from labelhub.storage import local_path, storage_delete_tree
+from tests.factories import CampaignFactory, RecordingFactory, UserFactory
+from tests.releases.helpers import approved_clip, build
+from tests.s3 import bucket_keys
+from tests.test_settings import run_with_env
+
+S3_ENV = {
+    "STORAGE_BACKEND": "s3",
+    "S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+    "S3_ACCESS_KEY_ID": "key",
+    "S3_SECRET_ACCESS_KEY": "secret",
+}
+PRINT_STORAGE = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.STORAGES['default']['BACKEND'])"
+)
+
+
+def test_local_folder_is_the_default_storage(tmp_path: Path) -> None:
+    result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path)}, PRINT_STORAGE)
+    assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage", result.stderr
+
+
+def test_s3_backend_is_django_storages_with_private_signed_path_style_options(
+    tmp_path: Path,
+) -> None:
+    result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), **S3_ENV}, PRINT_STORAGE)
+    assert result.stdout.strip() == "storages.backends.s3.S3Storage", result.stderr
+    options = s3_storage_options(S3_ENV)
+    assert options["bucket_name"] == "labelhub"
+    assert options["region_name"] == "us-east-1"
+    assert options["querystring_expire"] == 300
+    assert options["default_acl"] is None
+    assert options["addressing_style"] == "path"
+    assert options["signature_version"] == "s3v4"
+    assert options["file_overwrite"] is False
+
+
+def test_a_missing_s3_variable_stops_start_up_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in S3_ENV.items() if k != "S3_SECRET_ACCESS_KEY"}
+    result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), **env}, PRINT_STORAGE)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.endswith("S3_SECRET_ACCESS_KEY must be set when STORAGE_BACKEND=s3"), last
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"S3_ENDPOINT_URL": ""}, "S3_ENDPOINT_URL"),
+        ({"S3_ENDPOINT_URL": "127.0.0.1:8333"}, "S3_ENDPOINT_URL"),
+        ({"S3_ACCESS_KEY_ID": ""}, "S3_ACCESS_KEY_ID"),
+        ({"S3_BUCKET": ""}, "S3_BUCKET"),
+        ({"S3_PRESIGN_SECONDS": "soon"}, "S3_PRESIGN_SECONDS"),
+        ({"S3_PRESIGN_SECONDS": "0"}, "S3_PRESIGN_SECONDS"),
+        ({"S3_PUBLIC_ENDPOINT_URL": "files.example.org"}, "S3_PUBLIC_ENDPOINT_URL"),
+    ],
+)
+def test_bad_s3_config_is_refused_naming_the_variable(change: dict, named: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=named):
+        s3_storage_options({**S3_ENV, **change})
+
+
+def test_an_unknown_storage_backend_is_refused(tmp_path: Path) -> None:
+    env = {"LABELHUB_DATA_DIR": str(tmp_path), "STORAGE_BACKEND": "ftp"}
+    result = run_with_env(env, PRINT_STORAGE)
+    assert "STORAGE_BACKEND must be local or s3" in result.stderr
+
+
+@pytest.mark.django_db
+def test_recording_audio_redirects_to_a_presigned_url_that_serves_ranges(
+    s3_storage: str, s3_server, api_for, pm
+) -> None:
+    recording = RecordingFactory(normalised_file__data=b"RIFF" + bytes(range(200)))
+    assert recording.normalised_file.name in bucket_keys(s3_server, s3_storage)
+
+    response = api_for(pm).get(f"/api/recordings/{recording.pk}/audio/")
+
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(s3_server.endpoint_url) and "X-Amz-Signature=" in location
+    assert "X-Amz-Expires=300" in location
+    ranged = requests.get(location, headers={"Range": "bytes=0-3"}, timeout=10)
+    assert ranged.status_code == 206
+    assert ranged.content == b"RIFF"
+    assert ranged.headers["Content-Type"] == "audio/wav"
+    assert ranged.headers["Content-Range"] == "bytes 0-3/204"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [User.Role.CLIENT, User.Role.LABELER])
+def test_audio_refused_by_permissions_gives_no_redirect(s3_storage: str, api_for, role) -> None:
+    recording = RecordingFactory()
+    # The campaign lists its own labeler, so a labeler not listed is off it.
+    recording.campaign.labelers.add(UserFactory(role=User.Role.LABELER))
+    outsider = UserFactory(role=role)
+
+    response = api_for(outsider).get(f"/api/recordings/{recording.pk}/audio/")
+
+    assert response.status_code in {403, 404}
+    assert "Location" not in response
+    assert "X-Amz" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_release_archive_in_s3_downloads_by_presigned_redirect_with_ranges(
+    s3_storage: str, s3_server, api_for
+) -> None:
+    campaign = CampaignFactory()
+    approved_clip(campaign, "turn on the tv")
+    release = build(campaign)
+    archive = release.renditions.get().archive.name
+    assert archive and archive in bucket_keys(s3_server, s3_storage)
+    client = UserFactory(role=User.Role.CLIENT, organisation=release.client)
+
+    response = api_for(client).get(f"/api/releases/{release.pk}/download/")
+
+    assert response.status_code == 302
+    location = response["Location"]
+    first = requests.get(location, headers={"Range": "bytes=0-99"}, timeout=10)
+    rest = requests.get(location, headers={"Range": "bytes=100-"}, timeout=10)
+    assert first.status_code == rest.status_code == 206
+    assert first.headers["Content-Type"] == "application/zip"
+    assert "attachment" in first.headers["Content-Disposition"]
+    whole = first.content + rest.content
+    assert hashlib.sha256(whole).hexdigest() == release.archive_sha256
+    assert DownloadEvent.objects.filter(release=release, user=client).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_release_download_refused_to_another_client_gives_no_redirect(
+    s3_storage: str, api_for
+) -> None:
+    campaign = CampaignFactory()
+    approved_clip(campaign)
+    release = build(campaign)
+    stranger = UserFactory(role=User.Role.CLIENT)
+
+    response = api_for(stranger).get(f"/api/releases/{release.pk}/download/")
+
+    assert response.status_code == 404
+    assert "Location" not in response
+
+
+def test_local_path_copies_a_remote_file_to_this_machine(s3_storage: str) -> None:
+    name = default_storage.save("probe/clip.wav", ContentFile(b"RIFF-bytes"))
+    field = RecordingFactory.build(normalised_file=name).normalised_file
+
+    with local_path(field) as path:
+        assert path.read_bytes() == b"RIFF-bytes"
+        assert path.suffix == ".wav"
+    assert not path.exists()
+
+
+def test_storage_delete_tree_empties_a_prefix_in_the_bucket(s3_storage: str, s3_server) -> None:
+    for name in ("tree/a.txt", "tree/sub/b.txt", "tree/sub/keep.txt", "other/c.txt"):
+        default_storage.save(name, ContentFile(b"x"))
+
+    deleted = storage_delete_tree(folder="tree", keep=frozenset({"tree/sub/keep.txt"}))
+
+    assert deleted == 2
+    assert bucket_keys(s3_server, s3_storage) == ["other/c.txt", "tree/sub/keep.txt"]
