@@ -193,7 +193,8 @@ class RecordingAudioApi(APIView):
             )
         # Object storage serves the bytes (and the Range requests) itself, to whoever holds
         # the short-lived signed URL handed only to a user who passed the checks above.
-        signed = presigned_url(name=recording.normalised_file.name, content_type="audio/wav")
+        name = recording.normalised_file.name or ""
+        signed = presigned_url(name=name, content_type="audio/wav")
         if signed is not None:
             return HttpResponseRedirect(signed)
         # Range lets the browser seek a long file without fetching all of it first.

@@ -23,7 +23,9 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def start_worker(transactional_db: None, media_root: Path, tmp_path: Path) -> Iterator[StartWorker]:
-    """Starts `celery worker` subprocesses on the test database; all are stopped afterwards."""
+    """Starts `celery worker` subprocesses on the test database; all are stopped afterwards.
+
+    ``start(queues="asr", MEDIA_ROOT=...)`` picks the worker's queues and overrides its env."""
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.fail("end-to-end tests need DATABASE_URL (PostgreSQL) and REDIS_URL set")
     from workers.celery import app
@@ -31,7 +33,7 @@ def start_worker(transactional_db: None, media_root: Path, tmp_path: Path) -> It
     app.control.purge()  # messages left by an earlier, interrupted run name rows that are gone
     workers: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(**env_overrides: str) -> subprocess.Popen:
+    def start(queues: str = "celery,asr", **env_overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"worker{len(workers)}.log"
         env = {
             **os.environ,
@@ -42,7 +44,7 @@ def start_worker(transactional_db: None, media_root: Path, tmp_path: Path) -> It
             "DJANGO_SETTINGS_MODULE": "labelhub.settings",
             **env_overrides,
         }
-        command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "celery,asr"]
+        command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queues]
         options = ["--pool=solo", "--loglevel=INFO", "--without-heartbeat", "--without-gossip"]
         with log_path.open("w") as log:
             worker = subprocess.Popen(
