@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -102,3 +103,27 @@ def _signing_client(endpoint: str, access_key: str, secret_key: str, region: str
         region_name=region,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
+
+
+def storage_bucket_ensure(*, attempts: int = 30) -> bool:
+    """Creates the S3 bucket when it is missing (a fresh docker compose store); safe to rerun.
+
+    Retries while the store is still starting; returns False on a local folder (nothing to do).
+    """
+    if not storage_is_remote():
+        return False
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    storage: Any = default_storage
+    client = storage.connection.meta.client
+    for attempt in range(attempts):
+        try:
+            existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+            if storage.bucket_name not in existing:
+                client.create_bucket(Bucket=storage.bucket_name)
+            return True
+        except (EndpointConnectionError, ClientError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)  # the store answers before its metadata server is ready
+    return True

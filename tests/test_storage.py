@@ -2,10 +2,13 @@
 redirects for audio and archives, Range served by S3 itself, and the storage helpers."""
 
 import hashlib
+import json
+import os
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -13,11 +16,17 @@ from django.core.files.storage import default_storage
 from labelhub.accounts.models import User
 from labelhub.releases.models import DownloadEvent
 from labelhub.settings import s3_storage_options
-from labelhub.storage import local_path, storage_delete_tree
+from labelhub.storage import (
+    local_path,
+    presigned_url,
+    storage_bucket_ensure,
+    storage_delete_tree,
+    store_file,
+)
 from tests.factories import CampaignFactory, RecordingFactory, UserFactory
 from tests.releases.helpers import approved_clip, build
 from tests.s3 import bucket_keys
-from tests.test_settings import run_with_env
+from tests.test_settings import ROOT, run_with_env
 
 S3_ENV = {
     "STORAGE_BACKEND": "s3",
@@ -175,3 +184,61 @@ def test_storage_delete_tree_empties_a_prefix_in_the_bucket(s3_storage: str, s3_
 
     assert deleted == 2
     assert bucket_keys(s3_server, s3_storage) == ["other/c.txt", "tree/sub/keep.txt"]
+
+
+def test_a_large_file_is_stored_by_multipart_upload_streamed_from_disk(
+    s3_storage: str, s3_server, tmp_path: Path
+) -> None:
+    big = tmp_path / "archive.zip"
+    with big.open("wb") as out:
+        for _ in range(20):
+            out.write(os.urandom(1024 * 1024))
+
+    name = store_file(path=big, name="releases/1/v1/archive.zip")
+
+    head = s3_server.client().head_object(Bucket=s3_storage, Key=name)
+    assert head["ContentLength"] == 20 * 1024 * 1024
+    assert head["ETag"].strip('"').endswith("-3")  # three 8 MiB parts: a multipart upload
+
+
+def test_presigned_urls_are_signed_for_the_public_endpoint_when_set(
+    s3_storage: str, s3_server, settings
+) -> None:
+    # localhost reaches the same server by another host name, as a browser's address would.
+    settings.S3_PUBLIC_ENDPOINT_URL = f"http://localhost:{s3_server.port}"
+    name = default_storage.save("probe/clip.wav", ContentFile(b"RIFF-public"))
+
+    url = presigned_url(name=name, content_type="audio/wav", filename="clip.wav")
+
+    assert url is not None and url.startswith(f"http://localhost:{s3_server.port}/{s3_storage}/")
+    answer = requests.get(url, timeout=10)
+    assert answer.status_code == 200 and answer.content == b"RIFF-public"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="clip.wav"'
+
+
+def test_presigned_url_is_none_on_the_local_folder() -> None:
+    assert presigned_url(name="normalised/1/x.wav", content_type="audio/wav") is None
+
+
+def test_bucket_ensure_creates_a_missing_bucket_and_is_safe_to_rerun(
+    s3_storage: str, s3_server
+) -> None:
+    s3_server.client().delete_bucket(Bucket=s3_storage)
+
+    assert storage_bucket_ensure() is True
+    assert storage_bucket_ensure() is True
+    s3_server.client().head_bucket(Bucket=s3_storage)
+
+
+def test_docker_compose_runs_seaweedfs_and_points_web_and_workers_at_it() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["seaweedfs"]["image"].startswith("chrislusf/seaweedfs")
+    store = json.loads((ROOT / "docker" / "seaweedfs-s3.json").read_text())
+    (keys,) = store["identities"][0]["credentials"]
+    for name in ("web", "worker", "beat"):
+        environment = compose["services"][name]["environment"]
+        assert environment["STORAGE_BACKEND"] == "s3"
+        assert environment["S3_ENDPOINT_URL"] == "http://seaweedfs:8333"
+        assert environment["S3_ACCESS_KEY_ID"] == keys["accessKey"]
+        assert environment["S3_SECRET_ACCESS_KEY"] == keys["secretKey"]
+    assert "storage_bucket_ensure" in compose["services"]["web"]["command"]
