@@ -13,8 +13,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
-from storages.backends.s3 import S3Storage
-from storages.utils import clean_name
 
 
 @contextmanager
@@ -58,9 +56,16 @@ def storage_delete_tree(*, folder: str, keep: frozenset[str] = frozenset()) -> i
     return deleted
 
 
+S3_BACKEND = "storages.backends.s3.S3Storage"
+
+
 def storage_is_remote() -> bool:
-    """True when files live in object storage: serve them by presigned redirect, not from disk."""
-    return isinstance(default_storage, S3Storage)
+    """True when files live in object storage: serve them by presigned redirect, not from disk.
+
+    Read from the setting, not the storage's class: importing django-storages pulls in boto3
+    (0.4 s), which processes on the local folder never need.
+    """
+    return bool(settings.STORAGES["default"]["BACKEND"] == S3_BACKEND)
 
 
 def presigned_url(*, name: str, content_type: str, filename: str = "") -> str | None:
@@ -79,6 +84,8 @@ def presigned_url(*, name: str, content_type: str, filename: str = "") -> str | 
     if not public:
         url: str = storage.url(name, parameters=params)
         return url
+    from storages.utils import clean_name
+
     # SigV4 signs the Host header, so a URL for another host must be signed for that host.
     client = _signing_client(public, storage.access_key, storage.secret_key, storage.region_name)
     key = storage._normalize_name(clean_name(name))
