@@ -242,3 +242,15 @@ def test_docker_compose_runs_seaweedfs_and_points_web_and_workers_at_it() -> Non
         assert environment["S3_ACCESS_KEY_ID"] == keys["accessKey"]
         assert environment["S3_SECRET_ACCESS_KEY"] == keys["secretKey"]
     assert "storage_bucket_ensure" in compose["services"]["web"]["command"]
+
+
+def test_with_s3_the_pages_may_play_audio_from_the_public_store_only(tmp_path: Path) -> None:
+    public = {"S3_PUBLIC_ENDPOINT_URL": "https://files.example.org"}
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.CONTENT_SECURITY_POLICY)"
+    )
+    result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), **S3_ENV, **public}, code)
+    directives = dict(part.split(" ", 1) for part in result.stdout.strip().split("; "))
+    assert directives["media-src"] == "'self' blob: https://files.example.org", result.stderr
+    assert directives["connect-src"] == "'self'"
