@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -53,7 +54,29 @@ def releases_supersede_for_speaker(*, speaker_id: int) -> list[Release]:
         .distinct()
         .values_list("pk", flat=True)
     )
-    return [release_supersede(release_id=pk) for pk in held]
+    superseded = [release_supersede(release_id=pk) for pk in held]
+    # Every superseded release holding the speaker, also one superseded before a crash: its
+    # archives hold their audio, and consent withdrawal deletes the audio everywhere.
+    gone = Release.objects.filter(holds, superseded_at__isnull=False).distinct()
+    for pk in gone.values_list("pk", flat=True):
+        transaction.on_commit(lambda pk=pk: release_archives_delete(release_id=pk))
+    return superseded
+
+
+def release_archives_delete(*, release_id: int) -> int:
+    """Deletes a superseded release's archive files (it answers 410, so no one may fetch them
+    again); their checksums and sizes stay as the record of what was shipped. Returns the count.
+    """
+    deleted = 0
+    renditions = ReleaseRendition.objects.filter(release_id=release_id).exclude(archive="")
+    for owner in [*renditions, *Release.objects.filter(pk=release_id).exclude(archive="")]:
+        name = owner.archive.name
+        if name and default_storage.exists(name):
+            default_storage.delete(name)
+            deleted += 1
+        owner.archive.name = ""
+        owner.save(update_fields=["archive"])
+    return deleted
 
 
 @transaction.atomic

@@ -76,6 +76,26 @@ def test_a_withdrawal_supersedes_v1_and_creates_its_reissue_v1_1(withdrawn_v1) -
     assert reissue.reissue_of == v1 and reissue.status == Release.Status.BUILDING
 
 
+def test_the_withdrawal_deletes_the_superseded_archives_and_keeps_their_record(
+    media_root, django_capture_on_commit_callbacks
+) -> None:
+    campaign, clips = campaign_with_three_speakers()
+    v1 = build(campaign)
+    names = [v1.archive.name, *(r.archive.name for r in v1.renditions.all())]
+    sha = v1.archive_sha256
+    assert names and all((media_root / name).exists() for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_withdraw(speaker=clips["leaves"][0].speaker, method=BY_PM)
+    with django_capture_on_commit_callbacks(execute=True):
+        speaker_audio_delete(speaker_id=clips["leaves"][0].speaker.pk)
+
+    v1.refresh_from_db()
+    assert v1.superseded_at is not None
+    assert not any((media_root / name).exists() for name in names)
+    assert v1.archive.name == "" and not v1.renditions.exclude(archive="").exists()
+    assert v1.archive_sha256 == sha  # what was shipped stays on record
+
+
 def test_the_reissue_holds_v1_minus_the_speaker_in_the_same_splits(withdrawn_v1) -> None:
     v1, _, leaving, _ = withdrawn_v1
     recorded_before = SpeakerSplit.objects.count()
