@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
@@ -59,7 +60,7 @@ def releases_supersede_for_speaker(*, speaker_id: int) -> list[Release]:
     # archives hold their audio, and consent withdrawal deletes the audio everywhere.
     gone = Release.objects.filter(holds, superseded_at__isnull=False).distinct()
     for pk in gone.values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: release_archives_delete(release_id=pk))
+        transaction.on_commit(partial(release_archives_delete, release_id=pk))
     return superseded
 
 
@@ -68,8 +69,11 @@ def release_archives_delete(*, release_id: int) -> int:
     again); their checksums and sizes stay as the record of what was shipped. Returns the count.
     """
     deleted = 0
-    renditions = ReleaseRendition.objects.filter(release_id=release_id).exclude(archive="")
-    for owner in [*renditions, *Release.objects.filter(pk=release_id).exclude(archive="")]:
+    owners: list[Release | ReleaseRendition] = [
+        *ReleaseRendition.objects.filter(release_id=release_id).exclude(archive=""),
+        *Release.objects.filter(pk=release_id).exclude(archive=""),
+    ]
+    for owner in owners:
         name = owner.archive.name
         if name and default_storage.exists(name):
             default_storage.delete(name)
