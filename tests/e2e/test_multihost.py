@@ -24,6 +24,7 @@ from django.conf import settings
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.recordings.models import Recording
+from labelhub.releases.models import ReleaseRendition
 from scripts.s3_server import SeaweedS3, free_port
 from tests.audio_samples import speak
 from tests.e2e.conftest import ROOT, StartWorker, _test_database_url
@@ -202,6 +203,8 @@ def test_web_and_two_workers_share_only_the_database_broker_and_s3(
 
     stored = Recording.objects.get(pk=recording["id"])
     audio_keys = {f.name for f in (stored.raw_file, stored.normalised_file, stored.peaks_file)}
+    # The release archive holds the speaker's audio too: withdrawal deletes it with the rest.
+    audio_keys |= {r.archive.name for r in ReleaseRendition.objects.filter(release=release["id"])}
     assert audio_keys <= set(bucket_keys(s3_server, s3_storage))
     withdrawn = pm.post(f"/api/speakers/{speaker['id']}/withdraw/")
     assert withdrawn.status_code == 202, withdrawn.text
