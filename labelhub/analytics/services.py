@@ -22,9 +22,8 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.services import CAMPAIGN_FIELDS
 from labelhub.errors import Conflict, DomainError
-from labelhub.recordings.models import Recording
+from labelhub.recordings.models import Exclusion, Recording
 from labelhub.recordings.services import recording_upload
-from labelhub.releases.models import Exclusion
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
 
 # What a re-collection campaign takes over from its parent as is: the whole plan except its
