@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "labelhub.labeling",
     "labelhub.releases",
     "labelhub.analytics",
+    "labelhub.planning",
 ]
 
 MIDDLEWARE = [

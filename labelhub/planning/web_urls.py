@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from labelhub.campaigns import consent_pages, source_pages, views
+from labelhub.planning import consent_pages, source_pages, views
 
 app_name = "campaigns"
 
