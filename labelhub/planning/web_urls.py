@@ -1,4 +1,7 @@
-"""Browser pages of the campaigns app (the API lives in urls.py), mounted at /campaigns/."""
+"""The PM's campaign pages, mounted at /campaigns/ (the API lives in labelhub.campaigns.urls).
+
+The namespace stays "campaigns": the pages moved here from that app, their names did not.
+"""
 
 from django.urls import path
 
