@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from labelhub.campaigns.demographics import AgeBand, Gender
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 16000
 CLIPS_PER_SPEAKER = 20
@@ -87,7 +89,7 @@ def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -
     document = ConsentDocument.objects.create(
         campaign=campaign, version=1, language="ko", title="Consent", text="I agree."
     )
-    bands, genders = list(Speaker.AgeBand.values), list(Speaker.Gender.values)[:2]
+    bands, genders = list(AgeBand.values), list(Gender.values)[:2]
     count = math.ceil(clips / CLIPS_PER_SPEAKER)
     speakers = Speaker.objects.bulk_create(
         Speaker(

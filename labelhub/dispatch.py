@@ -48,11 +48,12 @@ def enqueue(
     send_task ignores CELERY_TASK_ALWAYS_EAGER, so with it set the registered task runs here,
     as .delay() would run it.
     """
+    kwargs = kwargs or {}
     if app.conf.task_always_eager:
         app.loader.import_default_modules()
-        app.tasks[name].apply(args=(job_id,), kwargs=kwargs or {}, **options)
+        app.tasks[name].apply(args=(job_id,), kwargs=kwargs, **options)
         return
-    app.send_task(name, args=(job_id,), kwargs=kwargs or {}, **options)
+    app.send_task(name, args=(job_id,), kwargs=kwargs, **options)
 
 
 def enqueue_on_commit(name: str, job_id: int, **kwargs: Any) -> None:
@@ -62,4 +63,4 @@ def enqueue_on_commit(name: str, job_id: int, **kwargs: Any) -> None:
 
 
 def _sender(name: str, job_id: int, kwargs: dict[str, Any]) -> Callable[[], None]:
-    return lambda: enqueue(name, job_id, kwargs=kwargs or None)
+    return lambda: enqueue(name, job_id, kwargs=kwargs)

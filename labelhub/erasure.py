@@ -36,8 +36,8 @@ from django.db.models import Q, QuerySet
 
 from labelhub.analytics.models import FeedbackReport
 from labelhub.labeling.models import Task, TranscriptRevision
-from labelhub.recordings.models import BulkUpload, Recording
-from labelhub.releases.models import Exclusion, ReleaseChange
+from labelhub.recordings.models import BulkUpload, Exclusion, Recording
+from labelhub.releases.models import ReleaseChange
 from labelhub.releases.reissue import releases_supersede_for_speaker
 from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
 

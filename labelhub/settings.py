@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "labelhub.labeling",
     "labelhub.releases",
     "labelhub.analytics",
+    "labelhub.planning",
 ]
 
 MIDDLEWARE = [
@@ -300,7 +301,7 @@ SPECTACULAR_SETTINGS = {
         "SkipReasonEnum": "labelhub.labeling.models.Task.SkipReason",
         "RevisionDecisionEnum": "labelhub.labeling.models.TranscriptRevision.Decision",
         "RevisionKindEnum": "labelhub.labeling.models.TranscriptRevision.Kind",
-        "ExclusionReasonEnum": "labelhub.releases.models.Exclusion.Reason",
+        "ExclusionReasonEnum": "labelhub.recordings.models.Exclusion.Reason",
     },
 }
 

@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Browser pages, one module per app.
-    path("campaigns/", include("labelhub.campaigns.web_urls")),
+    path("campaigns/", include("labelhub.planning.web_urls")),
     path("campaigns/<int:campaign_id>/recordings/", include("labelhub.recordings.web_urls")),
     path("record/", include("labelhub.speakers.web_urls")),
     path("work/", include("labelhub.labeling.web_urls")),

@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from labelhub.accounts.models import Organisation, User
+from labelhub.campaigns.demographics import AgeBand, Gender
 from labelhub.campaigns.models import (
     Campaign,
     CollectionChannel,
@@ -58,8 +59,8 @@ class SpeakerFactory(factory.django.DjangoModelFactory):
 
     campaign = factory.SubFactory(CampaignFactory)
     code = factory.Sequence(lambda n: f"SPK-{n:06d}")
-    age_band = Speaker.AgeBand.THIRTIES
-    gender = Speaker.Gender.FEMALE
+    age_band = AgeBand.THIRTIES
+    gender = Gender.FEMALE
     region = "Seoul"
     dialect = "standard"
 
@@ -116,8 +117,8 @@ class QuotaCellFactory(factory.django.DjangoModelFactory):
         model = QuotaCell
 
     campaign = factory.SubFactory(CampaignFactory)
-    age_band = Speaker.AgeBand.THIRTIES
-    gender = Speaker.Gender.FEMALE
+    age_band = AgeBand.THIRTIES
+    gender = Gender.FEMALE
     target_clips = 100
     target_minutes = 15.0
     target_speakers = 10

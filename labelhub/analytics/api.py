@@ -20,7 +20,7 @@ from labelhub.analytics.services import (
 )
 from labelhub.analytics.tables import TABLES, UnknownTable, table_rows
 from labelhub.errors import DomainError
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion
 
 
 @extend_schema(

@@ -6,8 +6,7 @@ from django.db.models import Q, QuerySet
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
-from labelhub.recordings.models import Recording
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion, Recording
 
 
 def campaigns_for_analytics(*, user: User) -> QuerySet[Campaign]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from labelhub.accounts.models import Organisation, User
 from labelhub.analytics.models import FeedbackReport
 from labelhub.analytics.recollection import recollection_plan
+from labelhub.campaigns.demographics import AgeBand, Gender
 from labelhub.campaigns.models import (
     Campaign,
     CollectionChannel,
@@ -22,9 +23,8 @@ from labelhub.campaigns.models import (
 )
 from labelhub.campaigns.services import CAMPAIGN_FIELDS
 from labelhub.errors import Conflict, DomainError
-from labelhub.recordings.models import Recording
+from labelhub.recordings.models import Exclusion, Recording
 from labelhub.recordings.services import recording_upload
-from labelhub.releases.models import Exclusion
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
 
 # What a re-collection campaign takes over from its parent as is: the whole plan except its
@@ -349,8 +349,8 @@ def _feedback_speaker(
         campaign=campaign,
         code=code,
         defaults={
-            "age_band": age_band if age_band in Speaker.AgeBand.values else "",
-            "gender": gender if gender in Speaker.Gender.values else Speaker.Gender.OTHER,
+            "age_band": age_band if age_band in AgeBand.values else "",
+            "gender": gender if gender in Gender.values else Gender.OTHER,
             "channel": channel,
         },
     )

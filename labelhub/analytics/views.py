@@ -35,7 +35,7 @@ from labelhub.campaigns.labels import GroupLabels
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import DomainError
 from labelhub.pages import flash_outcome
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion
 from labelhub.validation import query_choice
 
 CLIP_PAGE_SIZE = 500

@@ -6,12 +6,34 @@ so data stays comparable across campaigns; labels are translated for display onl
 
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.campaigns.models import Campaign
 
 if TYPE_CHECKING:  # django-stubs' helper type; not installed at run time
     from django_stubs_ext import StrOrPromise
+
+
+class Gender(models.TextChoices):
+    """A speaker's gender, as speakers record it and quota cells and releases filter by it."""
+
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other / not stated")
+
+
+class AgeBand(models.TextChoices):
+    """A speaker's age band (decades), as speakers record it and quota cells target it."""
+
+    TEENS = "10s", _("10s")
+    TWENTIES = "20s", _("20s")
+    THIRTIES = "30s", _("30s")
+    FORTIES = "40s", _("40s")
+    FIFTIES = "50s", _("50s")
+    SIXTIES = "60s", _("60s")
+    SEVENTIES_PLUS = "70s+", _("70s and over")
+
 
 # (code, label): the label a lazy translation, read in the language of whoever displays it.
 Choices = list[tuple[str, "StrOrPromise"]]

@@ -1,7 +1,7 @@
-"""What the campaign's pages share: the campaign the PM may open, and a refusal in words.
+"""What the campaign's pages share: the campaign the PM may open.
 
-Used by campaigns.views and the pages mounted under /campaigns/<id>/ in other apps
-(recordings.pages, labeling.queue_pages, campaigns.source_pages and consent_pages).
+Used by the pages mounted under /campaigns/<id>/: labelhub.planning's, recordings.pages and
+labeling.queue_pages.
 """
 
 from django.http import Http404, HttpRequest
@@ -9,8 +9,6 @@ from django.http import Http404, HttpRequest
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaign_get
-from labelhub.pages import refusal_message
-from labelhub.recordings.audio import AudioRejected
 
 
 def campaign_for_page(request: HttpRequest, campaign_id: int) -> Campaign:
@@ -22,10 +20,3 @@ def campaign_for_page(request: HttpRequest, campaign_id: int) -> Campaign:
     if campaign is None:
         raise Http404
     return campaign
-
-
-def refusal_text(error: Exception) -> str:
-    """One line for the page: a service's refusal, a rejected file, or a model's validation."""
-    if isinstance(error, AudioRejected):
-        return error.reason
-    return refusal_message(error)

@@ -8,11 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.demographics import AgeBand, Gender, dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.campaigns.services import campaign_require_open
 from labelhub.errors import Conflict, DomainError
-from labelhub.speakers.models import Speaker
 
 CELL_DIMENSIONS = ("age_band", "gender", "region", "dialect", "speech_style")
 CELL_LABEL_SEPARATOR = " · "
@@ -25,8 +24,8 @@ CELL_FIELDS = frozenset(
 def cell_value_labels(campaign: Campaign) -> dict[str, dict[str, str]]:
     """Per dimension, each code's label ("jeju" -> "Jeju dialect") in the active language."""
     return {
-        "age_band": _labels(Speaker.AgeBand.choices),
-        "gender": _labels(Speaker.Gender.choices),
+        "age_band": _labels(AgeBand.choices),
+        "gender": _labels(Gender.choices),
         "region": _labels(region_choices_for(campaign)),
         "dialect": _labels(dialect_choices_for(campaign)),
         "speech_style": _labels(SpeechStyle.choices),
@@ -63,8 +62,8 @@ def _cell_label(campaign: Campaign, values: dict[str, Any]) -> str:
 
 def _cell_errors(campaign: Campaign, values: dict[str, Any]) -> list[str]:
     allowed = {
-        "age_band": Speaker.AgeBand.values,
-        "gender": Speaker.Gender.values,
+        "age_band": AgeBand.values,
+        "gender": Gender.values,
         "region": [code for code, _label in region_choices_for(campaign)],
         "dialect": [code for code, _label in dialect_choices_for(campaign)],
         "speech_style": SpeechStyle.values,

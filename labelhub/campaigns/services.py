@@ -19,7 +19,6 @@ from labelhub.campaigns.models import (
     RecordingEnvironment,
 )
 from labelhub.errors import Conflict, DomainError, NotAllowed
-from labelhub.speakers.models import ConsentDocument
 
 # Who may work on a campaign's tasks (campaign_labelers_set).
 LABELING_ROLES = frozenset({User.Role.LABELER, User.Role.REVIEWER})
@@ -309,7 +308,7 @@ def legal_review_sign_off(*, campaign: Campaign, by: User) -> LegalReview:
             _("The checklist is incomplete: %(items)s.") % {"items": ", ".join(missing)},
             code="legal_review_incomplete",
         )
-    if not ConsentDocument.objects.filter(campaign=campaign).exists():
+    if not campaign.consent_documents.exists():
         raise DomainError(
             _("The campaign has no consent document yet: write one before signing off."),
             code="consent_document_missing",

@@ -183,3 +183,51 @@ class BulkUpload(models.Model):
 
     def __str__(self) -> str:
         return f"bulk upload {self.pk} ({self.get_status_display()})"
+
+
+class Exclusion(models.Model):
+    """A curation decision: this clip, or every clip of this speaker, stays out of releases.
+
+    Exclusions are never deleted; lifting one sets lifted_at, so the history stays readable.
+    """
+
+    class Reason(models.TextChoices):
+        BAD_AUDIO = "bad_audio", _("Bad audio")
+        MISREAD = "misread", _("Misread prompt")
+        DUPLICATE_SPEAKER = "duplicate_speaker", _("Duplicate speaker")
+        OTHER = "other", _("Other")
+
+    recording = models.ForeignKey(
+        Recording, on_delete=models.CASCADE, null=True, blank=True, related_name="exclusions"
+    )
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.CASCADE, null=True, blank=True, related_name="exclusions"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Born in releases, moved down here so analytics (which writes exclusions) and releases
+        # (which honours them) both import it one way; the table keeps its name.
+        db_table = "releases_exclusion"
+        ordering = ["-created_at"]
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(recording__isnull=False) & models.Q(speaker__isnull=True))
+                | (models.Q(recording__isnull=True) & models.Q(speaker__isnull=False)),
+                name="exclusion_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording or self.speaker}: {self.get_reason_display()}"

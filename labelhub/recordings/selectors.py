@@ -1,17 +1,19 @@
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.models import Campaign, Prompt, QuotaCell
 from labelhub.campaigns.quota_cells import cell_label, cell_value_labels
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.recordings.filters import RecordingFilters, filters_apply
 from labelhub.recordings.flag_labels import flag_choices
 from labelhub.recordings.models import BulkUpload, Recording
+from labelhub.speakers.models import ConsentRecord, Speaker
 from labelhub.validation import InvalidParameter
 
 
@@ -193,3 +195,106 @@ def bulk_upload_followed(*, upload: BulkUpload) -> dict[str, Any]:
     for row in followed["rows"]:
         row["state_label"] = ROW_STATE_LABELS.get(row["state"], row["state"])
     return followed
+
+
+# --- what the campaign page lists ---------------------------------------------------------------
+
+
+def prompts_with_recording_counts(*, campaign: Campaign) -> QuerySet[Prompt]:
+    """Prompts in script order, each with its recordings that count (kept, of current speakers).
+
+    `recorded`: every such recording; `ready`: those that passed ingest.
+    """
+    kept = Q(recordings__speaker__withdrawn_at__isnull=True) & ~Q(
+        recordings__status__in=[Recording.Status.REJECTED, Recording.Status.REMOVED]
+    )
+    return (
+        Prompt.objects.filter(campaign=campaign)
+        .annotate(
+            recorded=Count("recordings", filter=kept),
+            ready=Count("recordings", filter=kept & Q(recordings__status=Recording.Status.READY)),
+        )
+        .order_by("id")
+    )
+
+
+def speakers_with_consent(*, campaign: Campaign) -> QuerySet[Speaker]:
+    """Speakers, newest first, with their consents (and the versions signed) prefetched."""
+    consents = ConsentRecord.objects.select_related("document").order_by("-signed_at")
+    return (
+        Speaker.objects.filter(campaign=campaign)
+        .annotate(
+            clip_count=Count(
+                "recordings",
+                filter=~Q(
+                    recordings__status__in=[Recording.Status.REJECTED, Recording.Status.REMOVED]
+                ),
+            )
+        )
+        .prefetch_related(Prefetch("consents", queryset=consents))
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CellProgress:
+    """One quota cell's target against what was collected and approved (clips and minutes)."""
+
+    cell: QuotaCell
+    collected_clips: int
+    approved_clips: int
+    collected_minutes: float
+    approved_minutes: float
+    collected_speakers: int
+
+
+def _cell_filter(cell: QuotaCell) -> Q:
+    """Recordings in a cell: matching each of its non-blank dimensions (as analytics counts)."""
+    match = Q()
+    for name in ("age_band", "gender", "region", "dialect"):
+        if getattr(cell, name):
+            match &= Q(**{f"speaker__{name}": getattr(cell, name)})
+    if cell.speech_style:
+        match &= Q(speech_style=cell.speech_style)
+    return match
+
+
+def quota_progress(*, campaign: Campaign) -> dict[int, CellProgress]:
+    """Per quota cell id, the progress the campaign page draws as bars: one aggregate query.
+
+    Counted as labelhub.analytics.coverage counts: ready clips of current speakers (long-form
+    sources through their segments), approved when their task is.
+    """
+    cells = list(QuotaCell.objects.filter(campaign=campaign))
+    collected = Q(status=Recording.Status.READY, speaker__withdrawn_at__isnull=True)
+    approved = collected & Q(task__status="approved")
+    sums: dict[str, Count | Sum] = {}
+    for cell in cells:
+        inside = _cell_filter(cell)
+        for name, which in (("collected", collected), ("approved", approved)):
+            sums[f"{name}_clips_{cell.pk}"] = Count("id", filter=inside & which)
+            sums[f"{name}_seconds_{cell.pk}"] = Sum("duration_seconds", filter=inside & which)
+        sums[f"speakers_{cell.pk}"] = Count("speaker", filter=inside & collected, distinct=True)
+    totals = (
+        Recording.objects.filter(campaign=campaign)
+        .exclude(kind=Recording.Kind.SOURCE)
+        .exclude(status=Recording.Status.REMOVED)
+        .aggregate(**sums)
+        if cells
+        else {}
+    )
+
+    def minutes(key: str) -> float:
+        return round((totals[key] or 0.0) / 60, 2)
+
+    return {
+        cell.pk: CellProgress(
+            cell=cell,
+            collected_clips=totals[f"collected_clips_{cell.pk}"],
+            approved_clips=totals[f"approved_clips_{cell.pk}"],
+            collected_minutes=minutes(f"collected_seconds_{cell.pk}"),
+            approved_minutes=minutes(f"approved_seconds_{cell.pk}"),
+            collected_speakers=totals[f"speakers_{cell.pk}"],
+        )
+        for cell in cells
+    }

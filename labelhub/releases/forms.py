@@ -2,12 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
-from labelhub.campaigns.demographics import dialect_choices_for
+from labelhub.campaigns.demographics import AgeBand, Gender, dialect_choices_for
 from labelhub.campaigns.labels import cell_label
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.campaigns.quota_cells import cell_value_labels
 from labelhub.releases.spec import WrongClient, campaigns_client_check
-from labelhub.speakers.models import Speaker
 
 
 def _words(value: str) -> list[str]:
@@ -71,13 +70,13 @@ class ReleaseSpecForm(forms.Form):
     )
     quota_cells = forms.TypedMultipleChoiceField(coerce=int, label=_("Quota cells"), required=False)
     age_bands = forms.MultipleChoiceField(
-        choices=Speaker.AgeBand.choices,
+        choices=AgeBand.choices,
         label=_("Age bands"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     genders = forms.MultipleChoiceField(
-        choices=Speaker.Gender.choices,
+        choices=Gender.choices,
         label=_("Genders"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -6,7 +6,7 @@ from labelhub.accounts.models import Organisation
 from labelhub.campaigns.models import Campaign
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.recordings.models import Recording
-from labelhub.speakers.models import ConsentRecord, Speaker
+from labelhub.speakers.models import ConsentRecord
 
 
 def default_split_ratios() -> dict[str, float]:
@@ -256,48 +256,3 @@ class DownloadEvent(models.Model):
     @property
     def anonymous(self) -> bool:
         return self.fetched_by_id is None
-
-
-class Exclusion(models.Model):
-    """A curation decision: this clip, or every clip of this speaker, stays out of releases.
-
-    Exclusions are never deleted; lifting one sets lifted_at, so the history stays readable.
-    """
-
-    class Reason(models.TextChoices):
-        BAD_AUDIO = "bad_audio", _("Bad audio")
-        MISREAD = "misread", _("Misread prompt")
-        DUPLICATE_SPEAKER = "duplicate_speaker", _("Duplicate speaker")
-        OTHER = "other", _("Other")
-
-    recording = models.ForeignKey(
-        Recording, on_delete=models.CASCADE, null=True, blank=True, related_name="exclusions"
-    )
-    speaker = models.ForeignKey(
-        Speaker, on_delete=models.CASCADE, null=True, blank=True, related_name="exclusions"
-    )
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
-    note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    lifted_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("exclusion")
-        verbose_name_plural = _("exclusions")
-        constraints = [
-            models.CheckConstraint(
-                condition=(models.Q(recording__isnull=False) & models.Q(speaker__isnull=True))
-                | (models.Q(recording__isnull=True) & models.Q(speaker__isnull=False)),
-                name="exclusion_one_target",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.recording or self.speaker}: {self.get_reason_display()}"

@@ -4,10 +4,9 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import QuotaCell
 from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
-from labelhub.recordings.models import Recording
+from labelhub.recordings.models import Exclusion, Recording
 from labelhub.releases.models import (
     DownloadEvent,
-    Exclusion,
     Release,
     ReleaseChange,
     ReleaseItem,

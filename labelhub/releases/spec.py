@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from labelhub.accounts.models import Organisation
+from labelhub.campaigns.demographics import AgeBand, Gender
 from labelhub.campaigns.models import Campaign, QuotaCell, SpeechStyle
 from labelhub.errors import DomainError
 from labelhub.releases.renditions import AUDIO_FORMATS, EXTRA_FORMATS, Rendition, rendition_make
-from labelhub.speakers.models import Speaker
 
 ANY_FLAG = "*"  # in exclude_quality_flags: leave out every clip with any quality flag
 
@@ -52,10 +52,10 @@ class _SpecSerializer(serializers.Serializer):
     extra_campaigns = serializers.ListField(child=serializers.IntegerField(), required=False)
     quota_cells = serializers.ListField(child=serializers.IntegerField(), required=False)
     age_bands = serializers.ListField(
-        child=serializers.ChoiceField(choices=Speaker.AgeBand.choices), required=False
+        child=serializers.ChoiceField(choices=AgeBand.choices), required=False
     )
     genders = serializers.ListField(
-        child=serializers.ChoiceField(choices=Speaker.Gender.choices), required=False
+        child=serializers.ChoiceField(choices=Gender.choices), required=False
     )
     regions = serializers.ListField(child=serializers.CharField(), required=False)
     dialects = serializers.ListField(child=serializers.CharField(), required=False)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labelhub.accounts.permissions import IsPM, signed_in_user
+from labelhub.campaigns.demographics import AgeBand, Gender
 from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.speakers.invites import invite_for_token, invite_path
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker, SpeakerInvite
@@ -235,10 +236,8 @@ class RecorderConsentInSerializer(serializers.Serializer):
     # Required as the act of signing, then dropped: names never sit beside audio metadata.
     signed_name = serializers.CharField(max_length=200)
     birth_year = serializers.IntegerField(required=False, allow_null=True)
-    age_band = serializers.ChoiceField(
-        choices=Speaker.AgeBand.choices, required=False, allow_blank=True
-    )
-    gender = serializers.ChoiceField(choices=Speaker.Gender.choices)
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, required=False, allow_blank=True)
+    gender = serializers.ChoiceField(choices=Gender.choices)
     region = serializers.CharField(max_length=64, required=False, allow_blank=True)
     dialect = serializers.CharField(max_length=64, required=False, allow_blank=True)
     native_language = serializers.CharField(max_length=16, required=False, allow_blank=True)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from labelhub.campaigns.demographics import AgeBand, Gender
 from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.errors import Conflict
 from labelhub.validation import validate_speaker_code
@@ -62,20 +63,6 @@ class ConsentDocument(models.Model):
 
 class Speaker(models.Model):
     """A pseudonymous speaker. Names and contact details never live beside audio metadata."""
-
-    class Gender(models.TextChoices):
-        FEMALE = "female", _("Female")
-        MALE = "male", _("Male")
-        OTHER = "other", _("Other / not stated")
-
-    class AgeBand(models.TextChoices):
-        TEENS = "10s", _("10s")
-        TWENTIES = "20s", _("20s")
-        THIRTIES = "30s", _("30s")
-        FORTIES = "40s", _("40s")
-        FIFTIES = "50s", _("50s")
-        SIXTIES = "60s", _("60s")
-        SEVENTIES_PLUS = "70s+", _("70s and over")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="speakers")
     code = models.CharField(

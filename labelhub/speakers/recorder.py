@@ -5,15 +5,15 @@ from typing import Any
 
 from django.utils.translation import get_language_info
 
-from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.demographics import AgeBand, Gender, dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.selectors import prompt_next_for
 from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.invites import invite_token, withdrawal_path
-from labelhub.speakers.models import ConsentDocument, Speaker, SpeakerInvite
+from labelhub.speakers.models import ConsentDocument, SpeakerInvite
 from labelhub.speakers.selectors import (
     consent_document_for,
     consent_documents_latest,
+    prompt_next_for,
     recordings_done_by,
 )
 
@@ -65,8 +65,8 @@ def _document_state(document: ConsentDocument) -> dict[str, Any]:
 def _form_choices(campaign: Campaign) -> dict[str, list[list[str]]]:
     """The speaker form's choices: age band, gender, and the campaign's regions and dialects."""
     return {
-        "age_bands": _choices(Speaker.AgeBand.choices),
-        "genders": _choices(Speaker.Gender.choices),
+        "age_bands": _choices(AgeBand.choices),
+        "genders": _choices(Gender.choices),
         "regions": _choices(region_choices_for(campaign)),
         "dialects": _choices(dialect_choices_for(campaign)),
     }

@@ -2,10 +2,11 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, FloatField, Max, Q
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
-from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.speakers.models import ConsentDocument, ConsentRecord, Speaker
 from labelhub.validation import prefix_clash, speaker_code_problem
 
@@ -116,3 +117,28 @@ def consent_versions(*, campaign: Campaign) -> list[dict[str, Any]]:
         {"version": version, "documents": texts, "signed": signed[version]}
         for version, texts in versions.items()
     ]
+
+
+def prompt_next_for(*, speaker: Speaker) -> Prompt | None:
+    """The prompt this speaker should record next, or None when they have recorded them all.
+
+    Prompts the speaker already has a recording of (other than a rejected one) are skipped. Of
+    the rest, the least covered comes first: non-rejected recordings of withdrawn speakers do not
+    count, and coverage is relative to the prompt's recordings_needed. Ties go to the lowest id,
+    so every speaker walks the script in its order. Prompts already fully covered come last but
+    are still handed out: the quota cells, not the prompts, decide when collection stops.
+    """
+    # Statuses by value, as recordings_done_by counts them: speakers sit below recordings.
+    kept = ~Q(recordings__status="rejected") & Q(recordings__speaker__withdrawn_at__isnull=True)
+    recorded_by_speaker = speaker.recordings.exclude(status="rejected")
+    return (
+        Prompt.objects.filter(campaign_id=speaker.campaign_id)
+        .exclude(pk__in=recorded_by_speaker.filter(prompt__isnull=False).values("prompt_id"))
+        .annotate(
+            kept_recordings=Count("recordings", filter=kept),
+            coverage=Cast(F("kept_recordings"), FloatField())
+            / Cast(Greatest(F("recordings_needed"), 1), FloatField()),
+        )
+        .order_by("coverage", "id")
+        .first()
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
+from labelhub.campaigns.demographics import AgeBand, dialect_choices_for, region_choices_for
 from labelhub.campaigns.models import Campaign, CollectionChannel, LegalReview
 from labelhub.campaigns.services import campaign_require_collecting, campaign_require_open
 from labelhub.errors import Conflict, DomainError
@@ -223,7 +223,7 @@ def invites_create(
 def age_band_for(*, birth_year: int, today: date | None = None) -> str:
     age = (today or timezone.localdate()).year - birth_year
     decade = min(max(age // 10, 1), 7)
-    return Speaker.AgeBand.SEVENTIES_PLUS if decade == 7 else f"{decade}0s"
+    return AgeBand.SEVENTIES_PLUS if decade == 7 else f"{decade}0s"
 
 
 def _demographics_checked(campaign: Campaign, demographics: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,7 @@ from labelhub.accounts.models import User
 from labelhub.analytics.datasheet import datasheet_figures
 from labelhub.analytics.models import FeedbackReport
 from labelhub.campaigns.models import Campaign
-from labelhub.recordings.models import Recording
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion, Recording
 from tests.analytics.factories import active_feedback_campaign, clip
 from tests.audio_samples import silence
 from tests.factories import CampaignFactory, OrganisationFactory, QuotaCellFactory, UserFactory

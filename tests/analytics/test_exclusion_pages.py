@@ -2,7 +2,7 @@
 
 import pytest
 
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion
 from tests.analytics.factories import clip
 from tests.factories import CampaignFactory
 

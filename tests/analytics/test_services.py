@@ -15,8 +15,7 @@ from labelhub.analytics.services import (
 )
 from labelhub.campaigns.models import Campaign, CollectionChannel
 from labelhub.errors import Conflict, DomainError
-from labelhub.recordings.models import Recording
-from labelhub.releases.models import Exclusion
+from labelhub.recordings.models import Exclusion, Recording
 from labelhub.speakers.models import ConsentDocument
 from tests.analytics.factories import active_feedback_campaign, clip
 from tests.audio_samples import silence

@@ -29,6 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from labelhub.accounts.models import Organisation, User  # noqa: E402
+from labelhub.campaigns.demographics import AgeBand, Gender  # noqa: E402
 from labelhub.campaigns.models import Campaign  # noqa: E402
 from labelhub.labeling.models import Task, TranscriptRevision  # noqa: E402
 from labelhub.recordings.models import Recording  # noqa: E402
@@ -64,8 +65,8 @@ def main() -> int:
     speaker = Speaker.objects.create(
         campaign=campaign,
         code="SPK-000001",
-        age_band=Speaker.AgeBand.THIRTIES,
-        gender=Speaker.Gender.FEMALE,
+        age_band=AgeBand.THIRTIES,
+        gender=Gender.FEMALE,
         region="Seoul",
         dialect="standard",
     )

@@ -5,9 +5,9 @@ import pytest
 from django.test import Client
 
 from labelhub.accounts.models import User
+from labelhub.campaigns.demographics import Gender
 from labelhub.releases.models import Release
 from labelhub.releases.services import release_build
-from labelhub.speakers.models import Speaker
 from tests.factories import (
     CampaignFactory,
     ConsentRecordFactory,
@@ -45,9 +45,7 @@ def jeju():
         ).speaker
         for n in range(clips):
             approved_clip(campaign, f"clip {n}", speaker=speaker, duration_seconds=3.0)
-    seoul = ConsentRecordFactory(
-        speaker__campaign=campaign, speaker__gender=Speaker.Gender.MALE
-    ).speaker
+    seoul = ConsentRecordFactory(speaker__campaign=campaign, speaker__gender=Gender.MALE).speaker
     approved_clip(campaign, "seoul", speaker=seoul, duration_seconds=4.0)
     RecordingFactory(speaker=seoul)  # ready, but no human text: never shipped
     RecordingFactory(speaker__campaign=campaign)  # no consent record

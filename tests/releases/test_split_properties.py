@@ -5,7 +5,8 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelhub.releases.models import Exclusion, SpeakerSplit
+from labelhub.recordings.models import Exclusion
+from labelhub.releases.models import SpeakerSplit
 from labelhub.releases.split_plan import plan_splits
 from labelhub.releases.splits import SplitItem
 from tests.factories import CampaignFactory, UserFactory

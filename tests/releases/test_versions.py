@@ -8,7 +8,8 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import SpeechStyle
 from labelhub.labeling.models import Task
-from labelhub.releases.models import Exclusion, Release, ReleaseChange
+from labelhub.recordings.models import Exclusion
+from labelhub.releases.models import Release, ReleaseChange
 from labelhub.releases.selectors import release_withdrawn_items
 from labelhub.releases.services import release_build
 from labelhub.speakers.models import Speaker

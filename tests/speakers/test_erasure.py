@@ -7,8 +7,8 @@ from django.db import connection
 from labelhub.analytics.models import FeedbackReport
 from labelhub.erasure import speaker_audio_delete
 from labelhub.labeling.models import TranscriptRevision
-from labelhub.recordings.models import BulkUpload
-from labelhub.releases.models import Exclusion, Release, ReleaseChange
+from labelhub.recordings.models import BulkUpload, Exclusion
+from labelhub.releases.models import Release, ReleaseChange
 from labelhub.speakers.models import ConsentAuditEvent, Speaker
 from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
 from tests.factories import CampaignFactory, ConsentRecordFactory, OrganisationFactory

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from labelhub.campaigns.demographics import AgeBand
 from labelhub.errors import Conflict
 from labelhub.recordings.services import recording_collect
 from labelhub.speakers.invites import invite_token
@@ -62,7 +63,7 @@ def test_a_birth_year_counts_as_the_youngest_age_it_allows() -> None:
 
 def test_a_minor_whose_guardian_consent_is_missing_cannot_record(tmp_path) -> None:
     consent = ConsentRecordFactory(
-        speaker__age_band=Speaker.AgeBand.TEENS,
+        speaker__age_band=AgeBand.TEENS,
         speaker__campaign__status="active",
         speaker__campaign__age_of_consent=14,
     )
@@ -84,7 +85,7 @@ def test_a_pm_records_a_guardians_paper_consent_and_the_minor_may_record(
     api_for, pm, tmp_path
 ) -> None:
     consent = ConsentRecordFactory(
-        speaker__age_band=Speaker.AgeBand.TEENS,
+        speaker__age_band=AgeBand.TEENS,
         speaker__campaign__status="active",
         speaker__campaign__age_of_consent=14,
     )

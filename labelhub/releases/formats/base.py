@@ -83,8 +83,8 @@ class ExportItem:
     text: str
     duration: float
     speaker_id: str
-    gender: str  # Speaker.Gender value: "female", "male", "other" (or "")
-    age_band: str  # Speaker.AgeBand value: "20s", ..., "70s+" (or "")
+    gender: str  # Gender value (campaigns.demographics): "female", "male", "other" (or "")
+    age_band: str  # AgeBand value (campaigns.demographics): "20s", ..., "70s+" (or "")
     region: str
     dialect: str
     language: str

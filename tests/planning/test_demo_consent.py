@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from labelhub.campaigns.management.commands.demo_load import DEMO_DIR, Command
+from labelhub.planning.management.commands.demo_load import DEMO_DIR, Command
 from labelhub.speakers.selectors import consent_document_for
 from labelhub.speakers.services import consent_document_create
 from tests.factories import CampaignFactory

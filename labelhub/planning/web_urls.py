@@ -1,8 +1,11 @@
-"""Browser pages of the campaigns app (the API lives in urls.py), mounted at /campaigns/."""
+"""The PM's campaign pages, mounted at /campaigns/ (the API lives in labelhub.campaigns.urls).
+
+The namespace stays "campaigns": the pages moved here from that app, their names did not.
+"""
 
 from django.urls import path
 
-from labelhub.campaigns import consent_pages, source_pages, views
+from labelhub.planning import consent_pages, source_pages, views
 
 app_name = "campaigns"
 

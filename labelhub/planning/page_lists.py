@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.selectors import prompts_with_recording_counts, speakers_with_consent
+from labelhub.recordings.selectors import prompts_with_recording_counts, speakers_with_consent
 from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import ConsentRecord, Speaker, SpeakerInvite
 from labelhub.speakers.selectors import consent_versions

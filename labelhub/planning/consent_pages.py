@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from labelhub.accounts.permissions import pm_required
-from labelhub.campaigns.forms import ConsentDocumentForm, ConsentTranslationForm
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.pages import campaign_for_page
 from labelhub.errors import DomainError
 from labelhub.pages import refusal_message
+from labelhub.planning.forms import ConsentDocumentForm, ConsentTranslationForm
 from labelhub.speakers.consent_text import consent_paragraphs
 from labelhub.speakers.models import ConsentDocument
 from labelhub.speakers.recorder import language_name

@@ -16,7 +16,6 @@ from django.db import transaction
 
 from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.services import organisation_get_or_create, user_create
-from labelhub.campaigns.demo_longform import longform_demo_load
 from labelhub.campaigns.demographics import KOREAN_DIALECTS, KOREAN_REGIONS
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.campaigns.prompt_import import prompts_import
@@ -30,6 +29,7 @@ from labelhub.campaigns.services import (
     legal_review_sign_off,
     legal_review_update,
 )
+from labelhub.planning.demo_longform import longform_demo_load
 from labelhub.recordings.services import recording_upload
 from labelhub.speakers.invites import invite_path
 from labelhub.speakers.models import ConsentRecord

@@ -2,8 +2,8 @@
 
 import pytest
 
-from labelhub.campaigns.selectors import prompt_next_for
 from labelhub.recordings.models import Recording
+from labelhub.speakers.selectors import prompt_next_for
 from tests.factories import CampaignFactory, RecordingFactory, SpeakerFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from labelhub.campaigns.management.commands.demo_load import Command
 from labelhub.campaigns.models import Campaign
+from labelhub.planning.management.commands.demo_load import Command
 from tests.factories import CampaignFactory, ConsentDocumentFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from labelhub.campaigns.demo_longform import NAME, longform_demo_load
-from labelhub.campaigns.management.commands.demo_load import DEMO_LEGAL_REVIEW
+from labelhub.planning.demo_longform import NAME, longform_demo_load
+from labelhub.planning.management.commands.demo_load import DEMO_LEGAL_REVIEW
 from labelhub.recordings.models import Recording
 from tests.factories import OrganisationFactory
 

@@ -10,7 +10,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
-from labelhub.campaigns.demographics import Choices, dialect_choices_for, region_choices_for
+from labelhub.campaigns.demographics import (
+    AgeBand,
+    Choices,
+    Gender,
+    dialect_choices_for,
+    region_choices_for,
+)
 from labelhub.campaigns.models import (
     DEFAULT_DATASET_LICENSE,
     Campaign,
@@ -20,7 +26,7 @@ from labelhub.campaigns.models import (
     RecordingEnvironment,
     SpeechStyle,
 )
-from labelhub.speakers.models import ConsentDocument, Speaker
+from labelhub.speakers.models import ConsentDocument
 
 if TYPE_CHECKING:  # django-stubs' helper type; not installed at run time
     from django_stubs_ext import StrOrPromise
@@ -197,8 +203,8 @@ class QuotaCellForm(forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "age_band").choices = _any(Speaker.AgeBand.choices)
-        _choice_field(self, "gender").choices = _any(Speaker.Gender.choices)
+        _choice_field(self, "age_band").choices = _any(AgeBand.choices)
+        _choice_field(self, "gender").choices = _any(Gender.choices)
         _choice_field(self, "region").choices = _any(region_choices_for(campaign))
         _choice_field(self, "dialect").choices = _any(dialect_choices_for(campaign))
         _choice_field(self, "speech_style").choices = _any(SpeechStyle.choices)

@@ -11,9 +11,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.accounts.throttles import throttle_page
-from labelhub.campaigns import page_lists, quota_cells, services
+from labelhub.campaigns import quota_cells, services
 from labelhub.campaigns.demographics import dialect_choices_for, region_choices_for
-from labelhub.campaigns.forms import (
+from labelhub.campaigns.models import Campaign
+from labelhub.campaigns.pages import campaign_for_page
+from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
+from labelhub.campaigns.selectors import campaign_list, legal_review_for
+from labelhub.errors import DomainError
+from labelhub.pages import flash_outcome
+from labelhub.planning import page_lists
+from labelhub.planning.forms import (
     BulkUploadForm,
     CampaignForm,
     ChannelForm,
@@ -23,20 +30,10 @@ from labelhub.campaigns.forms import (
     PromptImportForm,
     QuotaCellForm,
 )
-from labelhub.campaigns.models import Campaign
-from labelhub.campaigns.pages import campaign_for_page, refusal_text
-from labelhub.campaigns.prompt_import import MAX_BYTES, MAX_ROWS, prompts_import
-from labelhub.campaigns.selectors import (
-    CellProgress,
-    campaign_list,
-    legal_review_for,
-    quota_progress,
-)
-from labelhub.errors import DomainError
-from labelhub.pages import flash_outcome
+from labelhub.planning.pages import refusal_text
 from labelhub.recordings.bulk import BULK_SYNC_ROWS, bulk_upload
 from labelhub.recordings.models import BulkUpload
-from labelhub.recordings.selectors import bulk_upload_followed
+from labelhub.recordings.selectors import CellProgress, bulk_upload_followed, quota_progress
 from labelhub.speakers.invites import invite_path
 from labelhub.speakers.services import invites_create
 

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from labelhub.accounts.permissions import pm_required, signed_in_user
 from labelhub.accounts.throttles import throttle_page
 from labelhub.campaigns.models import Campaign, CollectionChannel, RecordingEnvironment
-from labelhub.campaigns.pages import campaign_for_page, refusal_text
+from labelhub.campaigns.pages import campaign_for_page
 from labelhub.errors import DomainError
+from labelhub.planning.pages import refusal_text
 from labelhub.recordings.audio import SOURCE_SUFFIXES, AudioRejected
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_collect

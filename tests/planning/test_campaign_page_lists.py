@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from labelhub.analytics.coverage import coverage_by_cell
 from labelhub.campaigns.models import Prompt
-from labelhub.campaigns.page_lists import LIST_CAP
-from labelhub.campaigns.selectors import prompts_with_recording_counts, quota_progress
 from labelhub.labeling.models import Task
+from labelhub.planning.page_lists import LIST_CAP
 from labelhub.recordings.models import Recording
+from labelhub.recordings.selectors import prompts_with_recording_counts, quota_progress
 from labelhub.speakers.invites import invite_path
 from tests.factories import (
     CampaignFactory,
