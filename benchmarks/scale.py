@@ -29,6 +29,8 @@ class PartFailed(Exception):
 def last_json(part: str, command: list[str]) -> dict:
     """Runs one benchmark, streaming its output, and returns its last line parsed as JSON."""
     print(f"== {part}: {' '.join(command[1:])}", flush=True)
+    if not Path(command[1]).exists():
+        raise PartFailed(f"{part}: {Path(command[1]).relative_to(HERE.parent)} is missing")
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
     assert process.stdout is not None
