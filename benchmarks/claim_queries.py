@@ -73,7 +73,8 @@ def main() -> None:
                     for query in sql.captured_queries:
                         print(f"{name}: {query['time']}s {query['sql'][:150]}")
         if args.profile:
-            pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(25)
+            order = os.environ.get("PROFILE_SORT", "cumulative")
+            pstats.Stats(profile).sort_stats(order).print_stats(25)
     finally:
         cleanup(campaign_id, tag)
     summary = {
