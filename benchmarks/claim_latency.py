@@ -8,9 +8,12 @@ its last line, one JSON object:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/labelhub_bench \\
         .venv/bin/python benchmarks/claim_latency.py --start --tasks 500 --labelers 50
 
---start migrates the database and runs gunicorn on it for the duration of the run; without it,
---url points at a server already running against the same DATABASE_URL (the script seeds and
-counts through the ORM). The seeded campaign, tasks and users are deleted afterwards.
+--start creates the database when it is missing, migrates it and runs gunicorn on it (with
+gunicorn.conf.py) for the duration of the run; without it, --url points at a server already
+running against the same DATABASE_URL (the script seeds and counts through the ORM). The
+labelers are members of the seeded campaign; the campaign, its tasks and users are deleted
+afterwards. --seed-tasks N adds N background tasks over 200 other campaigns first (see
+claim_seed.py); --keep-seed leaves them for the next run, which then seeds only what is missing.
 """
 
 import argparse
@@ -56,23 +59,29 @@ def seed(tasks: int, labelers: int, tag: str) -> tuple[int, list[str], set[int]]
     )
     speaker = Speaker.objects.create(campaign=campaign, code=f"BENCH-{tag}")
     recordings = Recording.objects.bulk_create(
-        Recording(
-            campaign=campaign,
-            speaker=speaker,
-            raw_file=f"raw/bench/{tag}-{index}.wav",
-            raw_sha256="0" * 64,
-            raw_size_bytes=1,
-            original_filename="bench.wav",
-            original_suffix=".wav",
-            status=Recording.Status.READY,
-            duration_seconds=5.0,
-        )
-        for index in range(tasks)
+        (
+            Recording(
+                campaign=campaign,
+                speaker=speaker,
+                raw_file=f"raw/bench/{tag}-{index}.wav",
+                raw_sha256="0" * 64,
+                raw_size_bytes=1,
+                original_filename="bench.wav",
+                original_suffix=".wav",
+                status=Recording.Status.READY,
+                duration_seconds=5.0,
+            )
+            for index in range(tasks)
+        ),
+        batch_size=5000,
     )
-    seeded = Task.objects.bulk_create(Task(recording=recording) for recording in recordings)
+    seeded = Task.objects.bulk_create(
+        (Task(recording=recording) for recording in recordings), batch_size=5000
+    )
     tokens = []
     for index in range(labelers):
         user = User.objects.create(username=f"bench-{tag}-{index}", role=User.Role.LABELER)
+        campaign.labelers.add(user)
         tokens.append(Token.objects.create(user=user).key)
     return campaign.pk, tokens, {task.pk for task in seeded}
 
@@ -91,6 +100,40 @@ def cleanup(campaign_id: int, tag: str) -> None:
     Campaign.objects.filter(pk=campaign_id).delete()
     User.objects.filter(username__startswith=f"bench-{tag}-").delete()
     Organisation.objects.filter(name=f"bench-{tag}").delete()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far, from /proc (Linux)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen | None) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving this database."""
+    from django.db import connection
+
+    pids = []
+    if server is not None:
+        pids.append(server.pid)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids += [row[0] for row in cursor.fetchall()]
+    return pids
 
 
 def labeler(base: str, token: str, results: dict, start: threading.Barrier, think: float) -> None:
@@ -125,23 +168,42 @@ def labeler(base: str, token: str, results: dict, start: threading.Barrier, thin
     results[token] = {"claims": claims, "submits": submits, "claimed": claimed, "errors": errors}
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True
-    )
+def database_create_if_missing() -> None:
+    """CREATE DATABASE for DATABASE_URL's name, connecting to the server's "postgres" db."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    import psycopg
+    from psycopg import sql
+
+    params = {
+        "host": settings["HOST"] or None,
+        "port": settings["PORT"] or None,
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
+        ).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"])))
+            print(f"created database {settings['NAME']}", flush=True)
+
+
+def start_server(port: int, config: list[str]) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "labelhub.wsgi",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "8",
             "--log-level",
             "warning",
+            *config,
         ],
         cwd=ROOT,
         env=env,
@@ -156,18 +218,60 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer /healthz within a minute")
 
 
+def background_seed(tasks: int) -> None:
+    from benchmarks.claim_seed import background_count, cleanup_background, seed_background
+
+    have = background_count()
+    if have >= tasks:
+        print(f"background: {have:,} tasks already seeded (--keep-seed)", flush=True)
+        return
+    if have:
+        cleanup_background()  # a different size asked for: start again rather than mix
+    print(f"seeding {tasks:,} background tasks over 200 campaigns", flush=True)
+    seed_background(tasks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="a running server")
     parser.add_argument("--start", action="store_true", help="migrate and start gunicorn here")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers with --start")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers with --start (default gunicorn.conf.py's)"
+    )
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker with --start")
+    parser.add_argument("--worker-class", help="gunicorn worker class with --start")
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--labelers", type=int, default=50)
     parser.add_argument(
         "--think-ms", type=int, default=0, help="pause between claim and submit (default none)"
     )
+    parser.add_argument("--seed-tasks", type=int, default=0, help="background tasks to add")
+    parser.add_argument(
+        "--keep-seed", action="store_true", help="leave the background tasks for the next run"
+    )
     args = parser.parse_args()
+    summary = run(args)
+    print(f"{summary['next_requests']} next-task calls in {summary['wall_seconds']} s, "
+          f"{summary['requests_per_s']} requests/s")  # fmt: skip
+    print(f"next-task p50 {summary['next_p50_ms']} ms, p95 {summary['next_p95_ms']} ms")
+    print(f"submit    p50 {summary['submit_p50_ms']} ms, p95 {summary['submit_p95_ms']} ms")
+    print(f"load generator CPU {summary['client_cpu_share']:.0%} of the machine's")
+    print(f"server (gunicorn + PostgreSQL) CPU {summary['server_cpu_ms_per_request']} ms a request")
+    print(json.dumps(summary))
+
+
+def server_flags(args: argparse.Namespace) -> list[str]:
+    flags = []
+    for name in ("workers", "threads", "worker_class"):
+        value = getattr(args, name)
+        if value is not None:
+            flags += [f"--{name.replace('_', '-')}", str(value)]
+    return flags
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Seeds, runs the labelers and returns the summary (benchmarks/scale.py calls this)."""
 
     import django
 
@@ -176,7 +280,14 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         raise SystemExit("point DATABASE_URL at PostgreSQL: SKIP LOCKED is what this measures")
-    server = start_server(args.port, args.workers) if args.start else None
+    if args.start:
+        database_create_if_missing()
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True
+        )
+    if args.seed_tasks:
+        background_seed(args.seed_tasks)
+    server = start_server(args.port, server_flags(args)) if args.start else None
     base = f"http://127.0.0.1:{args.port}" if server else args.url.rstrip("/")
     tag = uuid.uuid4().hex[:8]
     print(f"seeding {args.tasks} tasks and {args.labelers} labelers; server {base}", flush=True)
@@ -195,12 +306,18 @@ def main() -> None:
             )
             for token in tokens
         ]
-        began = time.perf_counter()
+        pids = server_pids(server)
+        began, cpu_began, server_began = time.perf_counter(), time.process_time(), cpu_seconds(pids)
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        # The labelers run on the same cores as the server: what they take is not the server's.
+        client_cpu = time.process_time() - cpu_began
+        # What the server side spent per request, whatever else the machine was doing: the
+        # figure that says how many requests/s two idle cores would serve.
+        server_cpu = cpu_seconds(pids) - server_began
 
         from labelhub.labeling.models import Task
 
@@ -216,17 +333,27 @@ def main() -> None:
     finally:
         if campaign_id is not None:
             cleanup(campaign_id, tag)
+        if args.seed_tasks and not args.keep_seed:
+            from benchmarks.claim_seed import cleanup_background
+
+            cleanup_background()
         if server:
             server.terminate()
             server.wait(timeout=10)
 
-    summary = {
-        "tasks": args.tasks,
+    requests_made = len(claims) + len(submits)
+    return {
+        "tasks": args.tasks + args.seed_tasks,
+        "open_tasks": args.tasks,
+        "background_tasks": args.seed_tasks,
         "labelers": args.labelers,
         "think_ms": args.think_ms,
-        "server": f"gunicorn {args.workers} workers x 8 threads" if server else base,
+        "server": "gunicorn " + (" ".join(server_flags(args)) or "gunicorn.conf.py")
+        if server
+        else base,
         "wall_seconds": round(wall, 2),
         "next_requests": len(claims),
+        "requests_per_s": round(requests_made / wall, 1),
         "next_p50_ms": round(percentile(claims, 0.5), 1),
         "next_p95_ms": round(percentile(claims, 0.95), 1),
         "next_mean_ms": round(statistics.fmean(claims), 1) if claims else None,
@@ -235,13 +362,12 @@ def main() -> None:
         "double_claims": sum(1 for count in holders.values() if count > 1),
         "lost": len(seeded - done),
         "errors": len(errors),
+        "error_samples": errors[:5],
+        "client_cpu_seconds": round(client_cpu, 1),
+        "client_cpu_share": round(client_cpu / (wall * (os.cpu_count() or 1)), 3),
+        "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, requests_made), 1),
     }
-    print(f"{summary['next_requests']} next-task calls, {len(submits)} submits in {wall:.1f} s")
-    print(f"next-task p50 {summary['next_p50_ms']} ms, p95 {summary['next_p95_ms']} ms")
-    print(f"submit    p50 {summary['submit_p50_ms']} ms, p95 {summary['submit_p95_ms']} ms")
-    for error in errors[:5]:
-        print("error:", error)
-    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +74,18 @@ class TranscriptRevision(models.Model):
         return f"{self.recording_id} r{self.number} ({self.kind})"
 
 
+class TaskQuerySet(models.QuerySet["Task"]):
+    def bulk_create(  # type: ignore[override]  # the stubs' signature, narrowed to Task
+        self, objs: Iterable["Task"], *args: Any, **kwargs: Any
+    ) -> list["Task"]:
+        # bulk_create skips save(): fill the recording's campaign here too.
+        tasks = list(objs)
+        for task in tasks:
+            task.campaign_from_recording()
+        # The stubs leave QuerySet's model type unbound in a subclass: say it.
+        return cast(list[Task], super().bulk_create(cast(Any, tasks), *args, **kwargs))
+
+
 class Task(models.Model):
     """A recording waiting for a person. Held by at most one labeler, under a lease that expires."""
 
@@ -91,6 +106,18 @@ class Task(models.Model):
         DONE = "done", _("Transcribed twice")
 
     recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="task")
+    # The recording's campaign, copied (a recording never changes campaign): the queue is read
+    # per campaign in priority order, and only an index on the task's own row serves that; over
+    # the recording, PostgreSQL walks the whole queue (15 s at 1M tasks) to find a small
+    # campaign's tasks. Set by save() and bulk_create from the recording.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,  # the queue indexes below lead with it
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.IntegerField(default=0)
     assignee = models.ForeignKey(
@@ -121,14 +148,38 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
         ordering = ["-priority", "created_at"]
-        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-priority", "created_at"]),
+            # The claim's two queues, per campaign in the order they are handed out: open
+            # tasks, and clips waiting for a second transcription.
+            models.Index(
+                fields=["campaign", "-priority", "created_at"],
+                condition=models.Q(status="open"),
+                name="task_open_queue",
+            ),
+            models.Index(
+                fields=["campaign", "-priority", "created_at"],
+                condition=models.Q(double_status="pending"),
+                name="task_double_queue",
+            ),
+        ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
 
     def __str__(self) -> str:
         return f"task {self.pk} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.campaign_from_recording()
+        super().save(*args, **kwargs)
+
+    def campaign_from_recording(self) -> None:
+        if self.campaign_id is None:
+            self.campaign_id = self.recording.campaign_id
 
 
 # Revisions written by people; a release ships the newest of these, never a bare ASR draft.

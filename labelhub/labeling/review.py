@@ -179,7 +179,13 @@ def double_submit(
     source: str = TranscriptRevision.Source.API,
 ) -> TranscriptRevision:
     """Stores the second, independent transcription; it stands beside the chain, not on it."""
-    task = Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    # The task's and recording's rows, not the campaign's: locking it made every submit in a
+    # campaign wait for the one before (p95 16 s with 50 labelers).
+    task = (
+        Task.objects.select_for_update(of=("self", "recording"))
+        .select_related("recording__campaign")
+        .get(pk=task_id)
+    )
     if not task_is_double_for(task=task, user=labeler):
         raise LeaseExpired("you do not hold this clip for a second transcription")
     text = text.strip()

@@ -1,0 +1,90 @@
+"""SQL queries and time per next-task and submit call, in-process, through the real API views.
+
+Seeds one campaign with a few open tasks and one labeler (a member of it), then claims and
+submits through Django's test client and prints, per call, the query count and milliseconds;
+with --profile, the top of a cProfile of one claim and one submit. Last line JSON:
+  {"claim_queries", "submit_queries", "claim_ms", "submit_ms"}
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lh_claim \\
+        .venv/bin/python benchmarks/claim_queries.py --profile
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--show-sql", action="store_true")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.claim_latency import cleanup, seed
+
+    tag = uuid.uuid4().hex[:8]
+    campaign_id, tokens, _ = seed(args.calls + 2, 1, tag)
+    client = Client(HTTP_AUTHORIZATION=f"Token {tokens[0]}", HTTP_HOST="127.0.0.1")
+    counts: dict[str, list[int]] = {"claim": [], "submit": []}
+    times: dict[str, list[float]] = {"claim": [], "submit": []}
+    try:
+        for index in range(args.calls):
+            profile = cProfile.Profile() if args.profile and index == args.calls - 1 else None
+            with CaptureQueriesContext(connection) as claim_sql:
+                began = time.perf_counter()
+                if profile:
+                    profile.enable()
+                task = client.post("/api/tasks/claim/").json()
+                if profile:
+                    profile.disable()
+                times["claim"].append((time.perf_counter() - began) * 1000)
+            with CaptureQueriesContext(connection) as submit_sql:
+                began = time.perf_counter()
+                response = client.post(
+                    f"/api/tasks/{task['id']}/submit/",
+                    {"text": "benchmark transcript", "base_revision": task["base_revision"]},
+                    content_type="application/json",
+                )
+                times["submit"].append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 201, response.content
+            counts["claim"].append(len(claim_sql.captured_queries))
+            counts["submit"].append(len(submit_sql.captured_queries))
+            if args.show_sql and index == args.calls - 1:
+                for name, sql in (("claim", claim_sql), ("submit", submit_sql)):
+                    for query in sql.captured_queries:
+                        print(f"{name}: {query['time']}s {query['sql'][:150]}")
+        if args.profile:
+            order = os.environ.get("PROFILE_SORT", "cumulative")
+            pstats.Stats(profile).sort_stats(order).print_stats(25)
+    finally:
+        cleanup(campaign_id, tag)
+    summary = {
+        "claim_queries": max(counts["claim"]),
+        "submit_queries": max(counts["submit"]),
+        "claim_ms": round(statistics.median(times["claim"]), 1),
+        "submit_ms": round(statistics.median(times["submit"]), 1),
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
