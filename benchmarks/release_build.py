@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 16000
 CLIPS_PER_SPEAKER = 20
-UPLOAD_THREADS = 16  # clips go to S3 this many at a time (each is a small PUT)
+UPLOAD_THREADS = 8  # clips go to S3 this many at a time (botocore pools 10 connections)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -2,9 +2,10 @@
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -50,3 +51,40 @@ def storage_delete_tree(*, folder: str, keep: frozenset[str] = frozenset()) -> i
     for sub in folders:
         deleted += storage_delete_tree(folder=f"{folder}/{sub}", keep=keep)
     return deleted
+
+
+def storage_reader() -> Callable[[str], bytes]:
+    """A function that reads a small stored file's bytes in one request, from any thread.
+
+    On S3 (django-storages, found by its bucket_name) one GET through one client, shared, as
+    botocore's clients are thread-safe: django-storages' own open() sends a HEAD first and
+    downloads through a transfer manager's threads, and it makes a boto3 session per thread.
+    """
+    storage: Any = default_storage
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket is None:
+        return _read_whole
+    client = storage.connection.meta.client
+
+    def read(name: str) -> bytes:
+        body: bytes = client.get_object(Bucket=bucket, Key=storage._normalize_name(name))[
+            "Body"
+        ].read()
+        return body
+
+    return read
+
+
+def _read_whole(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        data: bytes = handle.read()
+        return data
+
+
+def storage_is_local() -> bool:
+    """True when stored files are files on this machine (a path per name)."""
+    try:
+        default_storage.path("")
+    except NotImplementedError:
+        return False
+    return True

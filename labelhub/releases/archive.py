@@ -35,8 +35,9 @@ import math
 import tempfile
 import time
 import zipfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord
-from labelhub.storage import local_path
+from labelhub.storage import local_path, storage_is_local, storage_reader
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -103,6 +104,11 @@ FLAC_SUBTYPES = {"PCM_S8", "PCM_16", "PCM_24"}
 BLOCK_FRAMES = 1 << 16
 # The shortest time between two progress reports (well under the reaper's heartbeat timeout).
 PROGRESS_SECONDS = 0.5
+# From object storage, the clips after the current one are fetched on threads meanwhile, so
+# the build does not wait a round trip per clip: this many ahead, of at most this length each
+# (a longer one is read when its turn comes), so memory holds a few MB of audio at most.
+PREFETCH_CLIPS = 8
+PREFETCH_MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -318,6 +324,7 @@ def write_archive(
         zipfile.ZipFile(archive, "w") as zipped,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
         tempfile.TemporaryDirectory() as scratch,
+        _prefetching() as prefetch,
     ):
         writer = _ArchiveWriter(
             bundle=_Bundle(zipped, archive_root(release)),
@@ -326,9 +333,11 @@ def write_archive(
             sources=SourceAudio(Path(scratch)),
             manifest=manifest,
             pooled=len(release.spec.get("extra_campaigns") or []) > 0,
+            prefetch=prefetch,
         )
         for ids in _chunks(_item_order(selected)):
             chunk = _load_chunk(ids, selected)
+            writer.plan(chunk.recordings)
             for recording in chunk.recordings:
                 choice = selected[recording.pk]
                 writer.add(recording, choice, splits[choice.split_item.item_id], chunk)
@@ -362,6 +371,43 @@ class _Progress:
             self.reported, self.reported_at = percent, now
 
 
+class _Prefetch:
+    """Clips read ahead from object storage, in the order the archive takes them."""
+
+    def __init__(self, pool: ThreadPoolExecutor | None, read: Callable[[str], bytes]) -> None:
+        self.pool, self.read, self.queue = pool, read, deque[str]()
+        self.pending: dict[str, Future[bytes]] = {}
+
+    def plan(self, names: Iterable[str]) -> None:
+        if self.pool is not None:
+            self.queue.extend(names)
+            self._top_up()
+
+    def take(self, name: str) -> bytes | None:
+        """The file's bytes if they were read ahead (None: read it now)."""
+        future = self.pending.pop(name, None)
+        self._top_up()
+        return None if future is None else future.result()
+
+    def _top_up(self) -> None:
+        while self.pool is not None and self.queue and len(self.pending) < PREFETCH_CLIPS:
+            name = self.queue.popleft()
+            self.pending[name] = self.pool.submit(self.read, name)
+
+
+@contextmanager
+def _prefetching() -> Iterator[_Prefetch]:
+    if storage_is_local():  # a local read is no round trip: nothing to win
+        yield _Prefetch(None, storage_reader())
+        return
+    with ThreadPoolExecutor(PREFETCH_CLIPS, thread_name_prefix="release-prefetch") as pool:
+        prefetch = _Prefetch(pool, storage_reader())
+        try:
+            yield prefetch
+        finally:
+            prefetch.queue.clear()  # a failed build: fetch nothing more
+
+
 @dataclass
 class _ArchiveWriter:
     """One archive being written: its zip, the extra layouts' sinks, the long-form source being
@@ -373,6 +419,7 @@ class _ArchiveWriter:
     sources: SourceAudio
     manifest: IO[str]
     pooled: bool
+    prefetch: _Prefetch
     exported: list[ExportItem] = field(default_factory=list)
     rows: list[ItemRow] = field(default_factory=list)
     sums: list[tuple[str, str]] = field(default_factory=list)
@@ -419,6 +466,20 @@ class _ArchiveWriter:
         self.manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.stats.add(_facts(item, recording, revision, consent, chunk))
 
+    def _streams(self, recording: Recording) -> bool:
+        # A WAV clip that nothing else reads goes from storage straight into the zip.
+        audio_only = not self.sinks and self.rendition.audio_format == "wav"
+        return audio_only and recording.kind != Recording.Kind.SEGMENT
+
+    def plan(self, recordings: Iterable[Recording]) -> None:
+        """Starts reading the chunk's short streamed clips ahead (object storage only)."""
+        self.prefetch.plan(
+            recording.normalised_file.name or ""
+            for recording in recordings
+            if self._streams(recording)
+            and (recording.duration_seconds or math.inf) <= PREFETCH_MAX_SECONDS
+        )
+
     def _write_item_audio(
         self,
         recording: Recording,
@@ -428,12 +489,14 @@ class _ArchiveWriter:
         span_seconds: tuple[float, float] | None,
     ) -> tuple[ExportItem, str]:
         """Writes the item's audio (and feeds the sinks); returns the item and the audio's hash."""
-        if span_seconds is None and not self.sinks and self.rendition.audio_format == "wav":
-            # A WAV clip that nothing else reads goes from storage straight into the zip: on S3,
-            # one GET and no temporary file.
+        if span_seconds is None and self._streams(recording):
+            # On S3: one GET (read ahead, or now), no temporary file.
             item = _export_item(
                 recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes
             )
+            data = self.prefetch.take(recording.normalised_file.name or "")
+            if data is not None:
+                return item, _write_bytes(self.bundle, data, item.audio_name)
             return item, _write_stored(self.bundle, recording.normalised_file, item.audio_name)
         with _item_audio(recording, span_seconds, self.sources, self.suffix) as (wav, span):
             item = _export_item(
@@ -540,6 +603,11 @@ def _write_audio(bundle: _Bundle, source: Path, name: str) -> str:
     with source.open("rb") as handle:
         # Audio barely compresses; storing keeps the build fast.
         return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
+
+
+def _write_bytes(bundle: _Bundle, data: bytes, name: str) -> str:
+    bundle.zip.writestr(bundle.entry(name, zipfile.ZIP_STORED), data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write_stored(bundle: _Bundle, field_file: FieldFile, name: str) -> str:

@@ -1,6 +1,8 @@
 """The archive's write path: a handful of queries whatever the size, one read of each file."""
 
 import hashlib
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,12 +12,15 @@ from django.test.utils import CaptureQueriesContext
 
 from labelhub.accounts.models import User
 from labelhub.recordings.audio import sha256_file
+from labelhub.recordings.models import Recording
 from labelhub.releases import archive
 from labelhub.releases.archive import _HashingReader, _Progress, archive_store
 from labelhub.releases.models import Release
+from labelhub.releases.rendition_services import rendition_write
+from labelhub.releases.renditions import rendition_parse
 from labelhub.releases.services import release_build, release_create
 from tests.factories import CampaignFactory, ConsentRecordFactory, UserFactory
-from tests.releases.helpers import approved_clip
+from tests.releases.helpers import approved_clip, build
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +99,37 @@ def test_progress_is_reported_once_a_percent_and_not_more_often_than_the_clock_a
     for _ in range(1000):
         progress.tick()
     assert reported == list(range(91))
+
+
+def test_clips_read_ahead_from_object_storage_give_the_same_archive(monkeypatch) -> None:
+    campaign = CampaignFactory(name="Prefetch")
+    speaker = ConsentRecordFactory(speaker__campaign=campaign).speaker
+    for index in range(5):
+        approved_clip(campaign, f"clip {index}", speaker=speaker)
+    streamed = build(campaign)
+    reads: list[str] = []
+
+    def reader() -> Callable[[str], bytes]:
+        def read(name: str) -> bytes:
+            reads.append(name)
+            with default_storage.open(name, "rb") as handle:
+                return handle.read()
+
+        return read
+
+    # As on S3: the clips are fetched on threads ahead of the zip (here from the local folder).
+    monkeypatch.setattr(archive, "storage_is_local", lambda: False)
+    monkeypatch.setattr(archive, "storage_reader", reader)
+    read_ahead = rewritten_sha256(streamed)
+    assert sorted(reads) == sorted(
+        r.normalised_file.name for r in Recording.objects.filter(campaign=campaign)
+    )
+    assert read_ahead == streamed.archive_sha256
+
+
+def rewritten_sha256(release: Release) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "again.zip"
+        key = release.renditions.get().key
+        rendition_write(release=release, rendition=rendition_parse(key), archive=path)
+        return sha256_file(path)
