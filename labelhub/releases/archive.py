@@ -79,7 +79,12 @@ from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord
-from labelhub.storage import local_path, storage_is_local, storage_reader
+from labelhub.storage import (
+    local_path,
+    storage_is_local,
+    storage_reader,
+    storage_upload_file,
+)
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -756,8 +761,15 @@ class _HashingReader(io.RawIOBase):
 
 
 def archive_store(*, path: Path, name: str) -> tuple[str, str]:
-    """Saves the written archive under a storage name; returns (stored name, its SHA-256),
-    hashed in the same read as the copy (or upload) rather than read twice."""
+    """Saves the written archive under a storage name; returns (stored name, its SHA-256).
+
+    On a local folder the archive is hashed in the same read as the copy. To S3 it goes up
+    from the disk part by part (storage_upload_file), and is hashed in a read of its own, from
+    the page cache, rather than held in memory.
+    """
+    uploaded = storage_upload_file(path=path, name=name)
+    if uploaded is not None:
+        return uploaded, sha256_file(path)
     with path.open("rb") as handle:
         reader = _HashingReader(handle)
         # A binary file object, as File wants (RawIOBase is not typed as an IO[bytes]).
