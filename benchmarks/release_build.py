@@ -4,10 +4,15 @@ The clips (1 s of a tone, 16 kHz mono WAV, one tone per speaker) and their rows 
 consents, recordings, ASR drafts, labeler edits, approved tasks) go into a throwaway database
 (the test database of DATABASE_URL's, created and dropped here) and a temporary MEDIA_ROOT. The
 build itself runs in a fresh subprocess, so its peak RSS (VmHWM, else ru_maxrss) is the
-build's own plus Django's, not the data generation's. The last line printed is one JSON object.
+build's own plus Django's, not the data generation's. The last line printed is one JSON object
+(clips, seconds, mb, mb_per_s, peak_rss_mb, storage and more).
+
+With ``--storage s3`` the clips go to the bucket of a throwaway SeaweedFS (scripts/s3_server.py)
+instead, and the build reads them from it and stores the archive there, as in production.
+BENCH_PROFILE=<file> writes a cProfile of the build (the subprocess) to that file.
 
 Usage: DATABASE_URL=postgres://... .venv/bin/python benchmarks/release_build.py --clips 10000
-       [--formats all | --formats commonvoice,lhotse,webdataset,parquet]
+       [--formats all | --formats commonvoice,lhotse,webdataset,parquet] [--storage s3]
 (--formats: the extra layouts of the version's default rendition; none: the classic set.)
 """
 
@@ -23,6 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from labelhub.campaigns.demographics import AgeBand, Gender
@@ -30,6 +38,7 @@ from labelhub.campaigns.demographics import AgeBand, Gender
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 16000
 CLIPS_PER_SPEAKER = 20
+UPLOAD_THREADS = 8  # clips go to S3 this many at a time (botocore pools 10 connections)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each clip")
     parser.add_argument(
         "--formats", default="", help="extra layouts, comma-separated, or 'all' (default: none)"
+    )
+    parser.add_argument(
+        "--storage", choices=("local", "s3"), default="local", help="where clips and archive lie"
     )
     parser.add_argument("--build-release", type=int, help=argparse.SUPPRESS)  # the subprocess
     return parser.parse_args(argv)
@@ -72,7 +84,31 @@ def tone_wav(frequency: float, seconds: float) -> bytes:
     return header + data
 
 
-def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -> int:
+def write_clips(names: list[tuple[str, str]], audio_dir: Path, media_root: Path, storage: str):
+    """Puts each clip (name, speaker code) where the build reads it: hard links to the
+    speaker's tone under MEDIA_ROOT (a file per clip, as in production), or one S3 object each.
+    """
+    if storage == "local":
+        for name, code in names:
+            os.link(audio_dir / f"{code}.wav", media_root / name)
+        return
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    tones = {code: (audio_dir / f"{code}.wav").read_bytes() for code in {c for _, c in names}}
+
+    def upload(item: tuple[str, str]) -> str:
+        return default_storage.save(item[0], ContentFile(tones[item[1]]))
+
+    with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+        for stored, (name, _) in zip(pool.map(upload, names), names, strict=True):
+            if stored != name:
+                raise SystemExit(f"S3 stored {name} as {stored}")
+
+
+def generate(
+    clips: int, seconds: float, media_root: Path, formats: list[str], storage: str = "local"
+) -> int:
     """Rows and files for one campaign of ``clips`` approved clips; returns the release id."""
     from django.utils import timezone
 
@@ -110,12 +146,12 @@ def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -
     audio_dir.mkdir(parents=True)
     for index, speaker in enumerate(speakers):
         (audio_dir / f"{speaker.code}.wav").write_bytes(tone_wav(200 + 5 * index, seconds))
-    recordings = []
+    recordings, names = [], []
     for index in range(clips):
         speaker = speakers[index // CLIPS_PER_SPEAKER]
         # One file per clip, as in production (each is read and hashed on its own).
         name = f"bench/{index:06d}.wav"
-        os.link(audio_dir / f"{speaker.code}.wav", media_root / name)
+        names.append((name, speaker.code))
         recordings.append(
             Recording(
                 campaign=campaign, speaker=speaker, raw_file=name, raw_sha256="0" * 64,
@@ -123,6 +159,7 @@ def generate(clips: int, seconds: float, media_root: Path, formats: list[str]) -
                 status=Recording.Status.READY, normalised_file=name, duration_seconds=seconds,
             )
         )  # fmt: skip
+    write_clips(names, audio_dir, media_root, storage)
     Recording.objects.bulk_create(recordings, batch_size=2000)
     # Bulk, not labeling.services.revision_append: the benchmark times the build, not the
     # set-up, and its thousands of clips get two revisions each (the draft and the final) with
@@ -175,14 +212,24 @@ def build_in_this_process(release_id: int) -> dict:
     from labelhub.releases.services import release_build
 
     before = peak_rss_mb()
-    start = time.perf_counter()
-    release = release_build(release_id=release_id)
-    wall = time.perf_counter() - start
+    start, cpu_start = time.perf_counter(), time.process_time()
+    profile_path = os.environ.get("BENCH_PROFILE")
+    if profile_path:
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            release = release_build(release_id=release_id)
+        profiler.dump_stats(profile_path)
+    else:
+        release = release_build(release_id=release_id)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     if release.status != Release.Status.PUBLISHED:
         raise SystemExit(f"build failed: {release.error}")
     return {
         "clips": release.item_count,
         "wall_s": round(wall, 2),
+        # The build's own CPU time: on a shared machine, steadier to compare than the wall's.
+        "cpu_s": round(cpu, 2),
         "archive_mb": round(release.archive_size_bytes / 1e6, 1),
         "rss_before_build_mb": before,
         "peak_rss_mb": peak_rss_mb(),
@@ -200,6 +247,44 @@ def main(argv: list[str] | None = None) -> None:
         return
     media_root = Path(tempfile.mkdtemp(prefix="release-bench-"))
     os.environ["MEDIA_ROOT"] = str(media_root)
+    with s3_server(args.storage):
+        result = bench(args, media_root)
+    result["formats"] = extra_formats(args.formats)
+    result["storage"] = args.storage
+    result["seconds"] = result["wall_s"]
+    result["mb"] = result["archive_mb"]
+    result["clips_per_s"] = round(result["clips"] / result["wall_s"], 1)
+    result["mb_per_s"] = round(result["archive_mb"] / result["wall_s"], 1)
+    print(
+        f"{result['clips']} clips in {result['wall_s']} s ({args.storage}): "
+        f"{result['clips_per_s']} clips/s, {result['mb_per_s']} MB/s, "
+        f"archive {result['archive_mb']} MB, peak RSS {result['peak_rss_mb']} MB "
+        f"(after Django start {result['rss_before_build_mb']}), CPU {result['cpu_s']} s"
+    )
+    print(json.dumps(result))
+
+
+@contextmanager
+def s3_server(storage: str) -> Iterator[None]:
+    """With s3: a SeaweedFS for the run, its STORAGE_BACKEND/S3_* in the environment (read by
+    the settings, here and in the build's subprocess); with local, nothing."""
+    if storage != "s3":
+        yield
+        return
+    # Imported here: the local benchmark needs neither the script nor boto3.
+    sys.path.insert(0, str(REPO / "scripts"))
+    from s3_server import SeaweedS3, free_port
+
+    with (
+        tempfile.TemporaryDirectory(prefix="release-bench-s3-") as data_dir,
+        SeaweedS3(Path(data_dir), free_port()) as server,
+    ):
+        os.environ.update(server.env())
+        yield
+
+
+def bench(args: argparse.Namespace, media_root: Path) -> dict:
+    """Generates the data, builds in a subprocess and returns the subprocess's figures."""
     setup_django()
     from django.db import connection
 
@@ -213,8 +298,15 @@ def main(argv: list[str] | None = None) -> None:
     db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         start = time.perf_counter()
-        release_id = generate(args.clips, args.seconds, media_root, extra_formats(args.formats))
+        formats = extra_formats(args.formats)
+        release_id = generate(args.clips, args.seconds, media_root, formats, args.storage)
         print(f"generated {args.clips} clips in {time.perf_counter() - start:.1f} s", flush=True)
+        if connection.vendor == "postgresql":
+            # Statistics, as autovacuum keeps them in production: right after bulk inserts the
+            # planner thinks each table holds a row or so and picks nested loops that make the
+            # selection query of 10,000 clips take 20 s instead of 1.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         connection.close()
         child = subprocess.run(
             [sys.executable, __file__, "--build-release", str(release_id)],
@@ -225,19 +317,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         if child.returncode != 0:
             raise SystemExit(child.stderr[-3000:])
-        result = json.loads(child.stdout.strip().splitlines()[-1])
+        return json.loads(child.stdout.strip().splitlines()[-1])
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         subprocess.run(["rm", "-rf", str(media_root)], check=False)
-    result["formats"] = extra_formats(args.formats)
-    result["clips_per_s"] = round(result["clips"] / result["wall_s"], 1)
-    result["mb_per_s"] = round(result["archive_mb"] / result["wall_s"], 1)
-    print(
-        f"{result['clips']} clips in {result['wall_s']} s: {result['clips_per_s']} clips/s, "
-        f"{result['mb_per_s']} MB/s, archive {result['archive_mb']} MB, "
-        f"peak RSS {result['peak_rss_mb']} MB (after Django start {result['rss_before_build_mb']})"
-    )
-    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -20,12 +20,12 @@ from labelhub.dispatch import enqueue_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.models import HUMAN_KINDS, TranscriptRevision
-from labelhub.recordings.audio import sha256_file
 from labelhub.recordings.models import Recording
 from labelhub.releases.archive import (
     ArchiveResult,
     ItemRow,
     Selected,
+    archive_store,
     speaker_key,
     write_archive,
 )
@@ -62,7 +62,7 @@ from labelhub.releases.spec import (
 from labelhub.releases.split_plan import SplitPlan, plan_splits, sentence_key, split_overlap
 from labelhub.releases.splits import SplitItem, assign_splits
 from labelhub.speakers.selectors import speaker_codes_unusable
-from labelhub.storage import storage_delete_tree, store_file
+from labelhub.storage import storage_delete_tree
 from labelhub.text_metrics import edit_counts
 from labelhub.validation import IDENTIFIER_RULE, identifier_problem
 
@@ -279,8 +279,8 @@ def release_build(*, release_id: int) -> Release:
             )
             # This run's own folder: a concurrent or earlier run never shares the name.
             name = f"{_archive_folder(release)}/{uuid.uuid4().hex}/{_archive_name(release)}"
-            stored = store_file(path=archive_path, name=name)
-            built = _Built(result, archive_path, stored, facts)
+            stored, digest = archive_store(path=archive_path, name=name)
+            built = _Built(result, archive_path, stored, digest, facts)
             _publish(release, built, previous=previous, changes=changes, plan=plan)
             _delete_unpublished_archives(release)
         # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
@@ -363,6 +363,7 @@ class _Built:
     result: ArchiveResult
     archive: Path
     stored_name: str
+    sha256: str
     facts: dict[str, Any]  # Release.build_facts
 
 
@@ -384,7 +385,7 @@ def _publish(
     _items_store(release, result.rows)
     _changes_store(release, changes)
     release.archive.name = built.stored_name
-    release.archive_sha256 = sha256_file(built.archive)
+    release.archive_sha256 = built.sha256
     release.archive_size_bytes = built.archive.stat().st_size
     # The portal's datasheet in the other UI languages rides along with the build's facts.
     release.build_facts = built.facts | {"datasheet_html": result.translated_html}
