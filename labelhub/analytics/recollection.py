@@ -3,14 +3,13 @@
 import math
 from dataclasses import dataclass, field
 
-from labelhub.analytics.asr_error import (
-    BOOTSTRAP_SEED,
-    clip_errors,
-    clips_for_half_width,
-    group_error,
-)
+from django.db.models import Q, QuerySet
+
+from labelhub.analytics.asr_error import clips_for_half_width, group_error
 from labelhub.analytics.coverage import coverage_by_cell
-from labelhub.analytics.facts import CELL_FIELDS, campaign_clips, clip_in_cell
+from labelhub.analytics.facts import CELL_FIELDS, campaign_facts
+from labelhub.analytics.models import ClipFact
+from labelhub.analytics.sums import ERROR_SUMS, cell_speakers, grouped, per_cell
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -44,9 +43,9 @@ def recollection_plan(
     """
     if ci_half_width <= 0:
         raise ValueError("the CI half-width must be positive")
-    clips = campaign_clips(campaign=campaign)
+    facts = campaign_facts(campaign=campaign)
     plan: dict[int, PlannedCell] = {}
-    for row in coverage_by_cell(campaign=campaign, clips=clips):
+    for row in coverage_by_cell(campaign=campaign, facts=facts):
         if not row.is_filled:
             missing = row.missing
             planned = plan.setdefault(row.cell.pk, PlannedCell(row.cell))
@@ -55,25 +54,34 @@ def recollection_plan(
             )
             planned.reasons.append("unfilled")
     if error_threshold is not None:
-        errors = clip_errors(clips=clips)
-        for cell in QuotaCell.objects.filter(campaign=campaign):
-            members = [e for e in errors if clip_in_cell(e.clip, cell)]
-            if len(members) < 2:
-                continue
-            measured = group_error(
-                "cell", str(cell), members, language=campaign.language, seed=BOOTSTRAP_SEED
-            )
-            rate = measured.headline(campaign.language)
-            if rate is None or rate.low <= error_threshold:
-                continue
-            needed = clips_for_half_width(clip_sd=measured.clip_sd, half_width=ci_half_width)
-            mean_seconds = sum(e.clip.seconds for e in members) / len(members)
-            per_speaker = len(members) / len({e.clip.speaker_id for e in members})
-            planned = plan.setdefault(cell.pk, PlannedCell(cell))
-            planned.raise_to(
-                clips=needed,
-                minutes=needed * mean_seconds / 60,
-                speakers=math.ceil(needed / per_speaker),
-            )
-            planned.reasons.append("high_error")
+        _plan_high_error(campaign, facts, plan, error_threshold, ci_half_width)
     return sorted(plan.values(), key=lambda planned: planned.label)
+
+
+def _plan_high_error(
+    campaign: Campaign,
+    facts: QuerySet[ClipFact],
+    plan: dict[int, PlannedCell],
+    error_threshold: float,
+    ci_half_width: float,
+) -> None:
+    measured = facts.filter(measured=True)
+    cells = per_cell(campaign, grouped(measured, CELL_FIELDS, ERROR_SUMS), ERROR_SUMS)
+    speakers = cell_speakers(campaign, facts, Q(measured=True))
+    for cell, sums in cells:
+        if sums["clips"] < 2:
+            continue
+        measured_cell = group_error("cell", str(cell), sums, language=campaign.language)
+        rate = measured_cell.headline(campaign.language)
+        if rate is None or rate.low <= error_threshold:
+            continue
+        needed = clips_for_half_width(clip_sd=measured_cell.clip_sd, half_width=ci_half_width)
+        mean_seconds = sums["seconds"] / sums["clips"]
+        per_speaker = sums["clips"] / len(speakers[cell.pk])
+        planned = plan.setdefault(cell.pk, PlannedCell(cell))
+        planned.raise_to(
+            clips=needed,
+            minutes=needed * mean_seconds / 60,
+            speakers=math.ceil(needed / per_speaker),
+        )
+        planned.reasons.append("high_error")

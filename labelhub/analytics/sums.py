@@ -1,0 +1,162 @@
+"""Sums over ClipFact rows, in SQL: what every analytics figure is computed from.
+
+Each figure asks for the sums it needs grouped by the columns it slices on; Python then adds
+groups together (a quota cell is a union of value combinations) and turns the sums into rates
+and intervals. Every sum is additive, so adding groups is exact; only distinct speakers are not,
+and those are counted from (speaker, combination) pairs (cell_speakers).
+"""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
+
+from labelhub.analytics.facts import CELL_FIELDS, in_cell
+from labelhub.analytics.models import ClipFact
+from labelhub.campaigns.models import Campaign, QuotaCell
+
+Z_95 = 1.959964
+
+_MEASURED = Q(measured=True)
+
+
+def summed(expression: str | Combinable, condition: Q | None = None) -> Coalesce:
+    # Floats throughout: Python adds groups and divides them, and an empty group sums to 0.
+    return Coalesce(Sum(expression, filter=condition), 0, output_field=FloatField())
+
+
+def _square(name: str) -> Combinable:
+    return F(name) * F(name)
+
+
+# What an error figure needs per group: counts, the second moments the ratio's interval is
+# computed from, and the per-clip rates' sums for their spread.
+ERROR_SUMS = {
+    "clips": Count("pk", filter=_MEASURED),
+    "word_edits": summed("word_edits", _MEASURED),
+    "words": summed("words", _MEASURED),
+    "word_edits_sq": summed(_square("word_edits"), _MEASURED),
+    "words_sq": summed(_square("words"), _MEASURED),
+    "word_cross": summed(F("word_edits") * F("words"), _MEASURED),
+    "char_edits": summed("char_edits", _MEASURED),
+    "chars": summed("chars", _MEASURED),
+    "char_edits_sq": summed(_square("char_edits"), _MEASURED),
+    "chars_sq": summed(_square("chars"), _MEASURED),
+    "char_cross": summed(F("char_edits") * F("chars"), _MEASURED),
+    "wer_n": Count("clip_wer", filter=_MEASURED),
+    "wer_sum": summed("clip_wer", _MEASURED),
+    "wer_sq": summed(_square("clip_wer"), _MEASURED),
+    "cer_n": Count("clip_cer", filter=_MEASURED),
+    "cer_sum": summed("clip_cer", _MEASURED),
+    "cer_sq": summed(_square("clip_cer"), _MEASURED),
+    "seconds": summed("seconds", _MEASURED),
+}
+
+_LABELED = Q(labeled=True)
+_DRAFTED = Q(approved=True, has_draft=True)
+COST_SUMS = {
+    "labeled": Count("pk", filter=_LABELED),
+    "labeled_seconds": summed("seconds", _LABELED),
+    "work_seconds": summed("work_seconds", _LABELED),
+    "drafted": Count("pk", filter=_DRAFTED),
+    "edited": Count("pk", filter=_DRAFTED & Q(edited=True)),
+    "review_decisions": summed("review_decisions"),
+    "returned": summed("returned"),
+    "doubles": Count("pk", filter=_LABELED & Q(has_double=True)),
+    "double_char_edits": summed("double_char_edits", _LABELED),
+    "double_chars": summed("double_chars", _LABELED),
+}
+
+COVERAGE_SUMS = {
+    "collected_clips": Count("pk", filter=Q(collected=True)),
+    "collected_seconds": summed("seconds", Q(collected=True)),
+    "approved_clips": Count("pk", filter=Q(approved=True)),
+    "approved_seconds": summed("seconds", Q(approved=True)),
+}
+
+
+def grouped(facts: QuerySet[ClipFact], by: Iterable[str], sums: Mapping[str, object]) -> list[dict]:
+    """One dict per distinct value combination of `by`, with the `sums` over its clips."""
+    by = list(by)
+    # Aliased, because an annotation named like a column (words) would shadow it in F().
+    aliased = {f"sum__{name}": expression for name, expression in sums.items()}
+    if not by:
+        rows = [facts.aggregate(**aliased)]
+    else:
+        rows = list(facts.values(*by).annotate(**aliased).order_by(*by))
+    return [{key.removeprefix("sum__"): value for key, value in row.items()} for row in rows]
+
+
+def added(rows: Iterable[Mapping[str, float]], keys: Iterable[str]) -> dict[str, float]:
+    """The sums of several groups added into one."""
+    rows = list(rows)
+    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+
+
+def per_cell(
+    campaign: Campaign, rows: list[dict], keys: Iterable[str]
+) -> list[tuple[QuotaCell, dict[str, float]]]:
+    """Rows grouped by CELL_FIELDS added up per quota cell (a combination may be in several)."""
+    keys = list(keys)
+    return [
+        (cell, added((row for row in rows if in_cell(row, cell)), keys))
+        for cell in QuotaCell.objects.filter(campaign=campaign)
+    ]
+
+
+def cell_speakers(
+    campaign: Campaign, facts: QuerySet[ClipFact], condition: Q
+) -> dict[int, set[int]]:
+    """Per quota cell, the distinct speakers with at least one clip meeting `condition`."""
+    cells = list(QuotaCell.objects.filter(campaign=campaign))
+    members: dict[int, set[int]] = {cell.pk: set() for cell in cells}
+    pairs = facts.filter(condition).values_list(*CELL_FIELDS, "speaker_id").distinct()
+    combos: dict[tuple[str, ...], list[int]] = {}
+    for *values, speaker_id in pairs:
+        key = tuple(values)
+        if key not in combos:
+            named = dict(zip(CELL_FIELDS, key, strict=True))
+            combos[key] = [cell.pk for cell in cells if in_cell(named, cell)]
+        for cell_id in combos[key]:
+            members[cell_id].add(speaker_id)
+    return members
+
+
+@dataclass(frozen=True)
+class Rate:
+    value: float
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def ratio_interval(
+    *, n: int, edits: float, units: float, edits_sq: float, units_sq: float, cross: float
+) -> Rate | None:
+    """A corpus rate (edits / units over n clips) with its 95% interval, from sums only.
+
+    The normal approximation of a ratio estimator (delta method): with R = Σe/Σu, the clips'
+    residuals e − R·u have variance s² = (Σe² − 2RΣeu + R²Σu²)/(n − 1), and the rate's standard
+    error is √(s²/n) / ū. Exact from the stored sums, where a bootstrap needs every clip.
+    """
+    if not units:
+        return None
+    rate = edits / units
+    if n < 2:
+        return Rate(rate, rate, rate)
+    residual = max(edits_sq - 2 * rate * cross + rate * rate * units_sq, 0.0)
+    error = math.sqrt(residual / (n - 1) / n) / (units / n)
+    return Rate(rate, max(rate - Z_95 * error, 0.0), rate + Z_95 * error)
+
+
+def spread(*, n: int, total: float, squares: float) -> float:
+    """The sample standard deviation of n values from their sum and sum of squares."""
+    if n < 2:
+        return 0.0
+    return math.sqrt(max(squares - total * total / n, 0.0) / (n - 1))
