@@ -9,12 +9,17 @@ the same data gives the same interval, and a million clips cost one GROUP BY.
 import math
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from labelhub.analytics.facts import CELL_FIELDS, campaign_facts
-from labelhub.analytics.models import ClipFact
-from labelhub.analytics.sums import ERROR_SUMS, Rate, grouped, per_cell, ratio_interval, spread
+from labelhub.analytics.sums import (
+    ERROR_SUMS,
+    FactSums,
+    Rate,
+    campaign_sums,
+    grouped,
+    ratio_interval,
+    spread,
+)
 from labelhub.campaigns.models import Campaign
 
 __all__ = ["DIMENSIONS", "GroupError", "Rate", "asr_error_by", "describe", "headline_unit"]
@@ -106,7 +111,7 @@ def check_dimension(dimension: str) -> list[str]:
 
 
 def asr_error_by(
-    *, campaign: Campaign, dimension: str, facts: QuerySet[ClipFact] | None = None
+    *, campaign: Campaign, dimension: str, facts: FactSums | None = None
 ) -> list[GroupError]:
     """WER and CER with 95% intervals per group, largest group first.
 
@@ -114,13 +119,12 @@ def asr_error_by(
     for crossed groups such as "jeolla / 60s / car". `facts` narrows the clips (a release's).
     """
     parts = check_dimension(dimension)
-    facts = campaign_facts(campaign=campaign) if facts is None else facts
-    measured = facts.filter(measured=True)
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     if dimension == "cell":
-        cells = per_cell(campaign, grouped(measured, CELL_FIELDS, ERROR_SUMS), ERROR_SUMS)
-        groups = [(str(cell), sums) for cell, sums in cells]
+        groups = [(str(cell), sums) for cell, sums in facts.per_cell]
     else:
         columns = [COLUMNS[part] for part in parts if part != "campaign"]
+        measured = facts.facts.filter(measured=True)
         groups = [
             (_group_name(row, parts, campaign), row)
             for row in grouped(measured, columns, ERROR_SUMS)

@@ -3,13 +3,11 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from labelhub.analytics.facts import CELL_FIELDS, campaign_facts
-from labelhub.analytics.models import ClipFact
-from labelhub.analytics.sums import COVERAGE_SUMS, cell_speakers, grouped, per_cell, summed
+from labelhub.analytics.sums import FactSums, campaign_sums, summed
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -64,14 +62,11 @@ class CellCoverage:
         return min(shares) if shares else 1.0
 
 
-def coverage_by_cell(
-    *, campaign: Campaign, facts: QuerySet[ClipFact] | None = None
-) -> list[CellCoverage]:
+def coverage_by_cell(*, campaign: Campaign, facts: FactSums | None = None) -> list[CellCoverage]:
     """Target vs collected vs approved per quota cell (clips, minutes, distinct speakers)."""
-    facts = campaign_facts(campaign=campaign) if facts is None else facts
-    cells = per_cell(campaign, grouped(facts, CELL_FIELDS, COVERAGE_SUMS), COVERAGE_SUMS)
-    collectors = cell_speakers(campaign, facts, Q(collected=True))
-    approvers = cell_speakers(campaign, facts, Q(approved=True))
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
+    collectors = facts.cell_speakers["collected"]
+    approvers = facts.cell_speakers["approved"]
     return [
         CellCoverage(
             cell=cell,
@@ -83,13 +78,11 @@ def coverage_by_cell(
                 sums["approved_clips"], sums["approved_seconds"], len(approvers[cell.pk])
             ),
         )
-        for cell, sums in cells
+        for cell, sums in facts.per_cell
     ]
 
 
-def coverage_gaps(
-    *, campaign: Campaign, facts: QuerySet[ClipFact] | None = None
-) -> list[CellCoverage]:
+def coverage_gaps(*, campaign: Campaign, facts: FactSums | None = None) -> list[CellCoverage]:
     """The cells whose approved data is below target, emptiest first."""
     rows = [row for row in coverage_by_cell(campaign=campaign, facts=facts) if not row.is_filled]
     return sorted(rows, key=lambda row: row.approved_share)
@@ -103,14 +96,12 @@ class DayCoverage:
     clips: int
 
 
-def coverage_over_time(
-    *, campaign: Campaign, facts: QuerySet[ClipFact] | None = None
-) -> list[DayCoverage]:
+def coverage_over_time(*, campaign: Campaign, facts: FactSums | None = None) -> list[DayCoverage]:
     """Approved audio minutes per day (the day the transcript became final), and the running
     total. Days without approvals between the first and last are listed with zero."""
-    facts = campaign_facts(campaign=campaign) if facts is None else facts
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     days = (
-        facts.filter(approved=True, approved_at__isnull=False)
+        facts.facts.filter(approved=True, approved_at__isnull=False)
         .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(seconds=summed("seconds"), clips=Count("pk"))

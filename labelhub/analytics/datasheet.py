@@ -3,8 +3,8 @@
 from collections.abc import Collection
 
 from labelhub.analytics.asr_error import asr_error_by, headline_unit
-from labelhub.analytics.facts import campaign_facts
 from labelhub.analytics.labeling_cost import labeling_cost_by
+from labelhub.analytics.sums import campaign_sums
 from labelhub.analytics.tables import error_row
 from labelhub.campaigns.models import Campaign
 
@@ -18,7 +18,7 @@ def datasheet_figures(*, campaign: Campaign, recording_ids: Collection[int] | No
     Returns {"headline_unit": "cer"|"wer", "asr_error": {dimension: [row, ...]},
     "labeling": {...}}; rows are those of the asr-error table (percentages).
     """
-    facts = campaign_facts(campaign=campaign, recording_ids=recording_ids)
+    facts = campaign_sums(campaign=campaign, recording_ids=recording_ids)
     errors = {
         dimension: [
             error_row(row)

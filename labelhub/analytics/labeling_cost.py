@@ -7,11 +7,7 @@ the clip cost.
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
-from labelhub.analytics.facts import CELL_FIELDS, campaign_facts
-from labelhub.analytics.models import ClipFact
-from labelhub.analytics.sums import COST_SUMS, grouped, per_cell
+from labelhub.analytics.sums import COST_SUMS, FactSums, campaign_sums, grouped
 from labelhub.campaigns.models import Campaign
 
 BY = ("labeler", "cell")
@@ -62,20 +58,19 @@ def labeling_cost_of(group: str, sums: dict) -> LabelingCost:
 
 
 def labeling_cost_by(
-    *, campaign: Campaign, by: str, facts: QuerySet[ClipFact] | None = None
+    *, campaign: Campaign, by: str, facts: FactSums | None = None
 ) -> list[LabelingCost]:
     """Labeling cost per labeler or per quota cell, plus a first row for the whole campaign."""
     if by not in BY:
         raise ValueError(f"unknown grouping {by!r}; one of {', '.join(BY)}")
-    facts = campaign_facts(campaign=campaign) if facts is None else facts
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     if by == "cell":
-        cells = per_cell(campaign, grouped(facts, CELL_FIELDS, COST_SUMS), COST_SUMS)
-        groups = sorted(((str(cell), sums) for cell, sums in cells), key=lambda g: g[0])
+        cells = ((str(cell), sums) for cell, sums in facts.per_cell)
+        groups = sorted(cells, key=lambda g: g[0])
     else:
-        rows = grouped(facts.filter(labeled=True), ["labeler_name"], COST_SUMS)
+        rows = grouped(facts.facts.filter(labeled=True), ["labeler_name"], COST_SUMS)
         groups = sorted(((row["labeler_name"] or "—", row) for row in rows), key=lambda g: g[0])
-    (whole,) = grouped(facts, [], COST_SUMS)
     return [
-        labeling_cost_of(campaign.name, whole),
+        labeling_cost_of(campaign.name, facts.whole),
         *(labeling_cost_of(name, sums) for name, sums in groups),
     ]

@@ -3,13 +3,10 @@
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
-
 from labelhub.analytics.asr_error import clips_for_half_width, group_error
 from labelhub.analytics.coverage import coverage_by_cell
-from labelhub.analytics.facts import CELL_FIELDS, campaign_facts
-from labelhub.analytics.models import ClipFact
-from labelhub.analytics.sums import ERROR_SUMS, cell_speakers, grouped, per_cell
+from labelhub.analytics.facts import CELL_FIELDS
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -43,7 +40,7 @@ def recollection_plan(
     """
     if ci_half_width <= 0:
         raise ValueError("the CI half-width must be positive")
-    facts = campaign_facts(campaign=campaign)
+    facts = campaign_sums(campaign=campaign)
     plan: dict[int, PlannedCell] = {}
     for row in coverage_by_cell(campaign=campaign, facts=facts):
         if not row.is_filled:
@@ -60,15 +57,13 @@ def recollection_plan(
 
 def _plan_high_error(
     campaign: Campaign,
-    facts: QuerySet[ClipFact],
+    facts: FactSums,
     plan: dict[int, PlannedCell],
     error_threshold: float,
     ci_half_width: float,
 ) -> None:
-    measured = facts.filter(measured=True)
-    cells = per_cell(campaign, grouped(measured, CELL_FIELDS, ERROR_SUMS), ERROR_SUMS)
-    speakers = cell_speakers(campaign, facts, Q(measured=True))
-    for cell, sums in cells:
+    speakers = facts.cell_speakers["measured"]
+    for cell, sums in facts.per_cell:
         if sums["clips"] < 2:
             continue
         measured_cell = group_error("cell", str(cell), sums, language=campaign.language)

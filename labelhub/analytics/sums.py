@@ -9,12 +9,13 @@ and those are counted from (speaker, combination) pairs (cell_speakers).
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Sum, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
-from labelhub.analytics.facts import CELL_FIELDS, in_cell
+from labelhub.analytics.facts import CELL_FIELDS, campaign_facts, in_cell
 from labelhub.analytics.models import ClipFact
 from labelhub.campaigns.models import Campaign, QuotaCell
 
@@ -96,33 +97,73 @@ def added(rows: Iterable[Mapping[str, float]], keys: Iterable[str]) -> dict[str,
     return {key: sum(row[key] or 0 for row in rows) for key in keys}
 
 
-def per_cell(
-    campaign: Campaign, rows: list[dict], keys: Iterable[str]
-) -> list[tuple[QuotaCell, dict[str, float]]]:
-    """Rows grouped by CELL_FIELDS added up per quota cell (a combination may be in several)."""
-    keys = list(keys)
-    return [
-        (cell, added((row for row in rows if in_cell(row, cell)), keys))
-        for cell in QuotaCell.objects.filter(campaign=campaign)
-    ]
+def campaign_sums(*, campaign: Campaign, recording_ids: Iterable[int] | None = None) -> "FactSums":
+    """The sums of the campaign's counted clips (or of those among `recording_ids`)."""
+    return FactSums(campaign, campaign_facts(campaign=campaign, recording_ids=recording_ids))
 
 
-def cell_speakers(
-    campaign: Campaign, facts: QuerySet[ClipFact], condition: Q
-) -> dict[int, set[int]]:
-    """Per quota cell, the distinct speakers with at least one clip meeting `condition`."""
-    cells = list(QuotaCell.objects.filter(campaign=campaign))
-    members: dict[int, set[int]] = {cell.pk: set() for cell in cells}
-    pairs = facts.filter(condition).values_list(*CELL_FIELDS, "speaker_id").distinct()
-    combos: dict[tuple[str, ...], list[int]] = {}
-    for *values, speaker_id in pairs:
-        key = tuple(values)
-        if key not in combos:
-            named = dict(zip(CELL_FIELDS, key, strict=True))
-            combos[key] = [cell.pk for cell in cells if in_cell(named, cell)]
-        for cell_id in combos[key]:
-            members[cell_id].add(speaker_id)
-    return members
+ALL_SUMS = {**COVERAGE_SUMS, **ERROR_SUMS, **COST_SUMS}
+# Who counts as a cell's speaker, per measure: a speaker with at least one such clip there.
+SPEAKER_MEASURES = ("collected", "approved", "measured")
+
+
+def _any(name: str) -> Max:
+    # Max over 0/1 rather than BOOL_OR, which SQLite (the embedded default) lacks.
+    return Max(Case(When(**{name: True}, then=1), default=0, output_field=IntegerField()))
+
+
+class FactSums:
+    """The sums of one set of clip facts, each query run once however many figures read it.
+
+    The dashboard reads coverage, ASR error per cell and labeling cost from the same GROUP BY
+    over the cell fields, and distinct speakers per cell from one (fields, speaker) pass.
+    """
+
+    def __init__(self, campaign: Campaign, facts: QuerySet[ClipFact]) -> None:
+        self.campaign = campaign
+        self.facts = facts
+
+    @cached_property
+    def cells(self) -> list[QuotaCell]:
+        return list(QuotaCell.objects.filter(campaign=self.campaign))
+
+    @cached_property
+    def by_cell_fields(self) -> list[dict]:
+        return grouped(self.facts, CELL_FIELDS, ALL_SUMS)
+
+    @cached_property
+    def per_cell(self) -> list[tuple[QuotaCell, dict[str, float]]]:
+        """The sums added up per quota cell (a combination of values may be in several)."""
+        return [
+            (cell, added((row for row in self.by_cell_fields if in_cell(row, cell)), ALL_SUMS))
+            for cell in self.cells
+        ]
+
+    @cached_property
+    def whole(self) -> dict[str, float]:
+        return added(self.by_cell_fields, ALL_SUMS)
+
+    @cached_property
+    def cell_speakers(self) -> dict[str, dict[int, set[int]]]:
+        """Per measure and quota cell, the distinct speakers with at least one such clip."""
+        members: dict[str, dict[int, set[int]]] = {
+            m: {cell.pk: set() for cell in self.cells} for m in SPEAKER_MEASURES
+        }
+        pairs = (
+            self.facts.values(*CELL_FIELDS, "speaker_id")
+            .annotate(**{f"any_{m}": _any(m) for m in SPEAKER_MEASURES})
+            .order_by()
+        )
+        combos: dict[tuple[str, ...], list[int]] = {}
+        for row in pairs:
+            key = tuple(row[name] for name in CELL_FIELDS)
+            if key not in combos:
+                combos[key] = [cell.pk for cell in self.cells if in_cell(row, cell)]
+            for measure in SPEAKER_MEASURES:
+                if row[f"any_{measure}"]:
+                    for cell_id in combos[key]:
+                        members[measure][cell_id].add(row["speaker_id"])
+        return members
 
 
 @dataclass(frozen=True)

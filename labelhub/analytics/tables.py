@@ -2,15 +2,14 @@
 
 from collections.abc import Callable
 
-from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
 from labelhub.analytics.asr_error import COLUMNS, DIMENSIONS, GroupError, asr_error_by
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
 from labelhub.analytics.facts import campaign_facts
 from labelhub.analytics.labeling_cost import BY, labeling_cost_by
-from labelhub.analytics.models import ClipFact
 from labelhub.analytics.selectors import exclusion_history
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign
 from labelhub.spreadsheet import safe_csv
 
@@ -25,7 +24,7 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 2)
 
 
-def _coverage(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _coverage(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "cell_id": row.cell.pk,
@@ -38,7 +37,7 @@ def _coverage(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[di
     ]
 
 
-def _gaps(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _gaps(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "cell_id": row.cell.pk,
@@ -50,7 +49,7 @@ def _gaps(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
     ]
 
 
-def _over_time(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _over_time(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "day": row.day.isoformat(),
@@ -72,12 +71,12 @@ def error_row(row: GroupError) -> dict:
     return out
 
 
-def _asr_error(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _asr_error(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     by = by or "cell"
     return [error_row(row) for row in asr_error_by(campaign=campaign, dimension=by, facts=facts)]
 
 
-def _labeling_cost(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _labeling_cost(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     rows = []
     for row in labeling_cost_by(campaign=campaign, by=by or "labeler", facts=facts):
         values = dict(vars(row))
@@ -89,7 +88,7 @@ def _labeling_cost(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> li
     return rows
 
 
-def _exclusions(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[dict]:
+def _exclusions(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "id": e.pk,
@@ -107,7 +106,7 @@ def _exclusions(campaign: Campaign, facts: QuerySet[ClipFact], by: str) -> list[
     ]
 
 
-_BUILDERS: dict[str, Callable[[Campaign, QuerySet[ClipFact], str], list[dict]]] = {
+_BUILDERS: dict[str, Callable[[Campaign, FactSums, str], list[dict]]] = {
     "coverage": _coverage,
     "gaps": _gaps,
     "coverage-over-time": _over_time,
@@ -118,7 +117,7 @@ _BUILDERS: dict[str, Callable[[Campaign, QuerySet[ClipFact], str], list[dict]]] 
 
 
 def table_rows(
-    *, campaign: Campaign, table: str, by: str = "", facts: QuerySet[ClipFact] | None = None
+    *, campaign: Campaign, table: str, by: str = "", facts: FactSums | None = None
 ) -> list[dict]:
     """The rows of one table; `by` picks the grouping of asr-error and labeling-cost."""
     if table not in _BUILDERS:
@@ -127,7 +126,7 @@ def table_rows(
         raise UnknownTable(f"unknown grouping {by!r}; one of {', '.join(DIMENSIONS)}")
     if by and table == "labeling-cost" and by not in BY:
         raise UnknownTable(f"unknown grouping {by!r}; one of {', '.join(BY)}")
-    facts = campaign_facts(campaign=campaign) if facts is None else facts
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     try:
         return _BUILDERS[table](campaign, facts, by)
     except ValueError as error:  # a grouping the selectors refuse, e.g. "cell+dialect"
