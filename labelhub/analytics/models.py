@@ -105,6 +105,8 @@ class ClipFact(models.Model):
         indexes = [
             # Every figure filters on the campaign and counted clips first.
             models.Index(fields=["campaign", "counted"], name="clipfact_campaign_counted"),
+            # The newest fact of a campaign, which tells what is new since (facts_ensure).
+            models.Index(fields=["campaign", "recording"], name="clipfact_campaign_recording"),
             models.Index(
                 fields=["campaign", "approved_at"],
                 name="clipfact_campaign_approved_at",
