@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.dispatch import clip_facts_refresh_on_commit, enqueue_on_commit
+from labelhub.dispatch import enqueue_on_commit
 from labelhub.speakers.models import ConsentAuditEvent, ConsentRecord, Speaker
 
 BY_SPEAKER = "speaker_link"
@@ -38,9 +38,5 @@ def consent_withdraw(*, speaker: Speaker, method: str, by: User | None = None) -
             actor=by,
             counts={"consent_records": withdrawn},
         )
-    # Withdrawn clips stop counting as collected in the analytics figures.
-    clip_facts_refresh_on_commit(
-        speaker.campaign_id, speaker.recordings.values_list("pk", flat=True)
-    )
     enqueue_on_commit("workers.tasks.withdrawal.speaker_audio_delete", speaker.pk)
     return speaker
