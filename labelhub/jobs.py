@@ -21,7 +21,6 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from labelhub.analytics.facts import clip_fact_refresh
 from labelhub.dispatch import enqueue
 from labelhub.erasure import speaker_audio_delete
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
@@ -65,8 +64,6 @@ def speaker_audio_delete_run(speaker_id: int) -> ConsentAuditEvent | None:
         speaker_audio_delete_fail(speaker_id, reason=gave_up_reason(runs))
         return None
     event = speaker_audio_delete(speaker_id=speaker_id)
-    # The withdrawn speaker's clips stop counting as collected in the analytics figures.
-    clip_fact_refresh(Recording.objects.filter(speaker_id=speaker_id).values_list("pk", flat=True))
     speaker.update(audio_deletion_error="", audio_deletion_attempts=0)  # done: count anew
     return event
 
