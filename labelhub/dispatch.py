@@ -11,7 +11,7 @@ handler (workers.jobs) and the reaper (labelhub.jobs) rely on that.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from celery import Celery
@@ -28,6 +28,7 @@ app.conf.imports = (
     "workers.tasks.releases",
     "workers.tasks.withdrawal",
     "workers.tasks.jobs",
+    "workers.tasks.analytics",
 )
 
 
@@ -64,3 +65,13 @@ def enqueue_on_commit(name: str, job_id: int, **kwargs: Any) -> None:
 
 def _sender(name: str, job_id: int, kwargs: dict[str, Any]) -> Callable[[], None]:
     return lambda: enqueue(name, job_id, kwargs=kwargs)
+
+
+def clip_facts_refresh_on_commit(campaign_id: int, recording_ids: Iterable[int]) -> None:
+    """Has the analytics facts of these clips rewritten once the current transaction commits:
+    the apps below analytics call this when a clip's figures change, without importing it."""
+    ids = sorted(set(recording_ids))
+    if ids:
+        enqueue_on_commit(
+            "workers.tasks.analytics.clip_fact_refresh", campaign_id, recording_ids=ids
+        )

@@ -34,6 +34,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from labelhub.analytics.facts import clip_fact_refresh
 from labelhub.analytics.models import FeedbackReport
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import BulkUpload, Exclusion, Recording
@@ -137,6 +138,9 @@ def speaker_personal_data_erase(*, speaker: Speaker) -> ConsentAuditEvent | None
         **_erase_upload_metadata(recordings),
         **_erase_quotes_elsewhere(speaker, recordings),
     }
+    # The analytics facts copy demographics and transcripts: rewritten from the erased rows
+    # (the clips stop counting as collected, and no personal value stays there).
+    clip_fact_refresh(recordings.values_list("pk", flat=True))
     erased = ConsentAuditEvent.Action.DATA_ERASED
     if not any(counts.values()) and speaker.audit_events.filter(action=erased).exists():
         return None

@@ -133,6 +133,7 @@ def storage_bucket_ensure(*, attempts: int = 30) -> bool:
             if attempt == attempts - 1:
                 raise
             time.sleep(2)  # the store answers before its metadata server is ready
+    return True
 
 
 def storage_reader() -> Callable[[str], bytes]:

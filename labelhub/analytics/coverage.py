@@ -1,12 +1,13 @@
 """Coverage: what each quota cell asked for, what was collected, and what is approved."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from labelhub.analytics.facts import ClipFacts, campaign_clips, clip_in_cell
+from labelhub.analytics.sums import FactSums, campaign_sums, summed
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -17,12 +18,8 @@ class Amounts:
     speakers: int
 
     @classmethod
-    def of(cls, clips: list[ClipFacts]) -> "Amounts":
-        return cls(
-            clips=len(clips),
-            minutes=round(sum(clip.seconds for clip in clips) / 60, 2),
-            speakers=len({clip.speaker_id for clip in clips}),
-        )
+    def of(cls, clips: float, seconds: float, speakers: int) -> "Amounts":
+        return cls(clips=int(clips), minutes=round(seconds / 60, 2), speakers=speakers)
 
 
 @dataclass(frozen=True)
@@ -65,30 +62,29 @@ class CellCoverage:
         return min(shares) if shares else 1.0
 
 
-def coverage_by_cell(
-    *, campaign: Campaign, clips: list[ClipFacts] | None = None
-) -> list[CellCoverage]:
+def coverage_by_cell(*, campaign: Campaign, facts: FactSums | None = None) -> list[CellCoverage]:
     """Target vs collected vs approved per quota cell (clips, minutes, distinct speakers)."""
-    clips = campaign_clips(campaign=campaign) if clips is None else clips
-    rows = []
-    for cell in QuotaCell.objects.filter(campaign=campaign):
-        members = [clip for clip in clips if clip_in_cell(clip, cell)]
-        rows.append(
-            CellCoverage(
-                cell=cell,
-                target=Amounts(cell.target_clips, cell.target_minutes, cell.target_speakers),
-                collected=Amounts.of([clip for clip in members if clip.collected]),
-                approved=Amounts.of([clip for clip in members if clip.approved]),
-            )
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
+    collectors = facts.cell_speakers["collected"]
+    approvers = facts.cell_speakers["approved"]
+    return [
+        CellCoverage(
+            cell=cell,
+            target=Amounts(cell.target_clips, cell.target_minutes, cell.target_speakers),
+            collected=Amounts.of(
+                sums["collected_clips"], sums["collected_seconds"], len(collectors[cell.pk])
+            ),
+            approved=Amounts.of(
+                sums["approved_clips"], sums["approved_seconds"], len(approvers[cell.pk])
+            ),
         )
-    return rows
+        for cell, sums in facts.per_cell
+    ]
 
 
-def coverage_gaps(
-    *, campaign: Campaign, clips: list[ClipFacts] | None = None
-) -> list[CellCoverage]:
+def coverage_gaps(*, campaign: Campaign, facts: FactSums | None = None) -> list[CellCoverage]:
     """The cells whose approved data is below target, emptiest first."""
-    rows = [row for row in coverage_by_cell(campaign=campaign, clips=clips) if not row.is_filled]
+    rows = [row for row in coverage_by_cell(campaign=campaign, facts=facts) if not row.is_filled]
     return sorted(rows, key=lambda row: row.approved_share)
 
 
@@ -100,19 +96,19 @@ class DayCoverage:
     clips: int
 
 
-def coverage_over_time(
-    *, campaign: Campaign, clips: list[ClipFacts] | None = None
-) -> list[DayCoverage]:
+def coverage_over_time(*, campaign: Campaign, facts: FactSums | None = None) -> list[DayCoverage]:
     """Approved audio minutes per day (the day the transcript became final), and the running
     total. Days without approvals between the first and last are listed with zero."""
-    clips = campaign_clips(campaign=campaign) if clips is None else clips
-    seconds: dict[date, float] = defaultdict(float)
-    counts: dict[date, int] = defaultdict(int)
-    for clip in clips:
-        if clip.approved and clip.approved_at is not None:
-            day = timezone.localtime(clip.approved_at).date()
-            seconds[day] += clip.seconds
-            counts[day] += 1
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
+    days = (
+        facts.facts.filter(approved=True, approved_at__isnull=False)
+        .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(seconds=summed("seconds"), clips=Count("pk"))
+        .order_by("day")
+    )
+    seconds = {row["day"]: row["seconds"] for row in days}
+    counts = {row["day"]: row["clips"] for row in days}
     if not seconds:
         return []
     first, last = min(seconds), max(seconds)

@@ -3,8 +3,8 @@
 from collections.abc import Collection
 
 from labelhub.analytics.asr_error import asr_error_by, headline_unit
-from labelhub.analytics.facts import campaign_clips
 from labelhub.analytics.labeling_cost import labeling_cost_by
+from labelhub.analytics.sums import campaign_sums
 from labelhub.analytics.tables import error_row
 from labelhub.campaigns.models import Campaign
 
@@ -18,18 +18,15 @@ def datasheet_figures(*, campaign: Campaign, recording_ids: Collection[int] | No
     Returns {"headline_unit": "cer"|"wer", "asr_error": {dimension: [row, ...]},
     "labeling": {...}}; rows are those of the asr-error table (percentages).
     """
-    clips = campaign_clips(campaign=campaign)
-    if recording_ids is not None:
-        wanted = set(recording_ids)
-        clips = [clip for clip in clips if clip.recording_id in wanted]
+    facts = campaign_sums(campaign=campaign, recording_ids=recording_ids)
     errors = {
         dimension: [
             error_row(row)
-            for row in asr_error_by(campaign=campaign, dimension=dimension, clips=clips)
+            for row in asr_error_by(campaign=campaign, dimension=dimension, facts=facts)
         ]
         for dimension in DATASHEET_DIMENSIONS
     }
-    whole = labeling_cost_by(campaign=campaign, by="labeler", clips=clips)[0]
+    whole = labeling_cost_by(campaign=campaign, by="labeler", facts=facts)[0]
     labeling = {
         "labeled_clips": whole.labeled_clips,
         "seconds_per_audio_minute": whole.seconds_per_audio_minute,

@@ -5,13 +5,10 @@ any returns); all labeler seconds spent on the clip count, returns included, sin
 the clip cost.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from labelhub.analytics.facts import ClipFacts, campaign_clips, clip_in_cell
-from labelhub.campaigns.models import Campaign, QuotaCell
-from labelhub.labeling.models import TranscriptRevision
-from labelhub.text_metrics import edit_counts, normalise, pooled_cer
+from labelhub.analytics.sums import COST_SUMS, FactSums, campaign_sums, grouped
+from labelhub.campaigns.models import Campaign
 
 BY = ("labeler", "cell")
 
@@ -35,54 +32,45 @@ class LabelingCost:
     double_cer: float | None
 
 
-def labeling_cost_of(group: str, clips: list[ClipFacts]) -> LabelingCost:
-    labeled = [clip for clip in clips if clip.labeler_text is not None]
-    minutes = sum(clip.seconds for clip in labeled) / 60
-    seconds = sum(clip.work_seconds for clip in labeled)
-    drafted = [clip for clip in clips if clip.approved and clip.draft_text is not None]
-    edited = [
-        clip
-        for clip in drafted
-        if normalise(clip.final_text or "") != normalise(clip.draft_text or "")
-    ]
-    decisions = [decision for clip in clips for decision in clip.review_decisions]
-    returned = decisions.count(TranscriptRevision.Decision.RETURNED)
-    doubles = [
-        edit_counts(reference=clip.first_labeler_text, hypothesis=clip.double_text)
-        for clip in labeled
-        if clip.double_text is not None and clip.first_labeler_text is not None
-    ]
+def labeling_cost_of(group: str, sums: dict) -> LabelingCost:
+    """A group's labeling figures from its COST_SUMS."""
+    minutes = sums["labeled_seconds"] / 60
+    seconds = sums["work_seconds"]
+    drafted, edited = int(sums["drafted"]), int(sums["edited"])
+    decisions, returned = int(sums["review_decisions"]), int(sums["returned"])
     return LabelingCost(
         group=group,
-        labeled_clips=len(labeled),
+        labeled_clips=int(sums["labeled"]),
         audio_minutes=round(minutes, 2),
         work_seconds=round(seconds, 1),
         seconds_per_audio_minute=round(seconds / minutes, 1) if minutes else None,
-        approved_with_draft=len(drafted),
-        edited=len(edited),
-        edit_rate=len(edited) / len(drafted) if drafted else None,
-        review_decisions=len(decisions),
+        approved_with_draft=drafted,
+        edited=edited,
+        edit_rate=edited / drafted if drafted else None,
+        review_decisions=decisions,
         returned=returned,
-        return_rate=returned / len(decisions) if decisions else None,
-        double_clips=len(doubles),
-        double_cer=pooled_cer(doubles),
+        return_rate=returned / decisions if decisions else None,
+        double_clips=int(sums["doubles"]),
+        double_cer=(
+            sums["double_char_edits"] / sums["double_chars"] if sums["double_chars"] else None
+        ),
     )
 
 
 def labeling_cost_by(
-    *, campaign: Campaign, by: str, clips: list[ClipFacts] | None = None
+    *, campaign: Campaign, by: str, facts: FactSums | None = None
 ) -> list[LabelingCost]:
     """Labeling cost per labeler or per quota cell, plus a first row for the whole campaign."""
     if by not in BY:
         raise ValueError(f"unknown grouping {by!r}; one of {', '.join(BY)}")
-    clips = campaign_clips(campaign=campaign) if clips is None else clips
-    groups: dict[str, list[ClipFacts]] = defaultdict(list)
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     if by == "cell":
-        for cell in QuotaCell.objects.filter(campaign=campaign):
-            groups[str(cell)] = [clip for clip in clips if clip_in_cell(clip, cell)]
+        cells = ((str(cell), sums) for cell, sums in facts.per_cell)
+        groups = sorted(cells, key=lambda g: g[0])
     else:
-        for clip in clips:
-            if clip.labeler_text is not None:
-                groups[clip.labeler_name or "—"].append(clip)
-    rows = [labeling_cost_of(name, members) for name, members in sorted(groups.items())]
-    return [labeling_cost_of(campaign.name, clips), *rows]
+        rows = grouped(facts.facts.filter(labeled=True), ["labeler_name"], COST_SUMS)
+        groups = sorted(((row["labeler_name"] or "—", row) for row in rows), key=lambda g: g[0])
+    return [
+        labeling_cost_of(campaign.name, facts.whole),
+        *(labeling_cost_of(name, sums) for name, sums in groups),
+    ]

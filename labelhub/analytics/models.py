@@ -43,3 +43,76 @@ class FeedbackReport(models.Model):
 
     def __str__(self) -> str:
         return f"feedback {self.pk} ({self.client})"
+
+
+class ClipFact(models.Model):
+    """One row per recording with what every analytics figure sums, kept by clip_fact_refresh.
+
+    The dashboard, the CSVs and the datasheets GROUP BY these columns instead of walking the
+    revision chain of every clip on each view. Error figures are stored as counts (edits and
+    reference length), so a group's rate is an exact sum over its clips, never a mean of means.
+    """
+
+    recording = models.OneToOneField(
+        Recording, on_delete=models.CASCADE, primary_key=True, related_name="fact"
+    )
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    # False for a long-form source (counted through its segments) and a removed segment.
+    counted = models.BooleanField(default=True)
+    speaker = models.ForeignKey("speakers.Speaker", on_delete=models.CASCADE, related_name="+")
+    speaker_code = models.CharField(max_length=64, blank=True)
+    age_band = models.CharField(max_length=16, blank=True)
+    gender = models.CharField(max_length=16, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    dialect = models.CharField(max_length=64, blank=True)
+    speech_style = models.CharField(max_length=32, blank=True)
+    environment = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=200, blank=True)
+    seconds = models.FloatField(default=0.0)
+    collected = models.BooleanField(default=False)
+    approved = models.BooleanField(default=False)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    draft_model = models.CharField(max_length=200, blank=True)
+    has_draft = models.BooleanField(default=False)
+    # Approved with both a draft and a final text: the clips ASR error is measured on.
+    measured = models.BooleanField(default=False)
+    word_edits = models.PositiveIntegerField(default=0)
+    words = models.PositiveIntegerField(default=0)
+    char_edits = models.PositiveIntegerField(default=0)
+    chars = models.PositiveIntegerField(default=0)
+    # The clip's own rates (None without reference units): their spread sizes re-collections.
+    clip_wer = models.FloatField(null=True, blank=True)
+    clip_cer = models.FloatField(null=True, blank=True)
+    # Measured and the final text differs from the draft once normalised.
+    edited = models.BooleanField(default=False)
+    draft_text = models.TextField(blank=True)
+    final_text = models.TextField(blank=True)
+    labeled = models.BooleanField(default=False)
+    labeler_name = models.CharField(max_length=150, blank=True)
+    work_seconds = models.FloatField(default=0.0)
+    review_decisions = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    # First labeler edit against the blind second transcription (labeled clips only).
+    has_double = models.BooleanField(default=False)
+    double_char_edits = models.PositiveIntegerField(default=0)
+    double_chars = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("clip fact")
+        verbose_name_plural = _("clip facts")
+        indexes = [
+            # Every figure filters on the campaign and counted clips first.
+            models.Index(fields=["campaign", "counted"], name="clipfact_campaign_counted"),
+            # The newest fact of a campaign, which tells what is new since (facts_ensure).
+            models.Index(fields=["campaign", "recording"], name="clipfact_campaign_recording"),
+            models.Index(
+                fields=["campaign", "approved_at"],
+                name="clipfact_campaign_approved_at",
+                condition=models.Q(approved=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of recording {self.recording_id}"

@@ -3,14 +3,10 @@
 import math
 from dataclasses import dataclass, field
 
-from labelhub.analytics.asr_error import (
-    BOOTSTRAP_SEED,
-    clip_errors,
-    clips_for_half_width,
-    group_error,
-)
+from labelhub.analytics.asr_error import clips_for_half_width, group_error
 from labelhub.analytics.coverage import coverage_by_cell
-from labelhub.analytics.facts import CELL_FIELDS, campaign_clips, clip_in_cell
+from labelhub.analytics.facts import CELL_FIELDS
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -44,9 +40,9 @@ def recollection_plan(
     """
     if ci_half_width <= 0:
         raise ValueError("the CI half-width must be positive")
-    clips = campaign_clips(campaign=campaign)
+    facts = campaign_sums(campaign=campaign)
     plan: dict[int, PlannedCell] = {}
-    for row in coverage_by_cell(campaign=campaign, clips=clips):
+    for row in coverage_by_cell(campaign=campaign, facts=facts):
         if not row.is_filled:
             missing = row.missing
             planned = plan.setdefault(row.cell.pk, PlannedCell(row.cell))
@@ -55,25 +51,32 @@ def recollection_plan(
             )
             planned.reasons.append("unfilled")
     if error_threshold is not None:
-        errors = clip_errors(clips=clips)
-        for cell in QuotaCell.objects.filter(campaign=campaign):
-            members = [e for e in errors if clip_in_cell(e.clip, cell)]
-            if len(members) < 2:
-                continue
-            measured = group_error(
-                "cell", str(cell), members, language=campaign.language, seed=BOOTSTRAP_SEED
-            )
-            rate = measured.headline(campaign.language)
-            if rate is None or rate.low <= error_threshold:
-                continue
-            needed = clips_for_half_width(clip_sd=measured.clip_sd, half_width=ci_half_width)
-            mean_seconds = sum(e.clip.seconds for e in members) / len(members)
-            per_speaker = len(members) / len({e.clip.speaker_id for e in members})
-            planned = plan.setdefault(cell.pk, PlannedCell(cell))
-            planned.raise_to(
-                clips=needed,
-                minutes=needed * mean_seconds / 60,
-                speakers=math.ceil(needed / per_speaker),
-            )
-            planned.reasons.append("high_error")
+        _plan_high_error(campaign, facts, plan, error_threshold, ci_half_width)
     return sorted(plan.values(), key=lambda planned: planned.label)
+
+
+def _plan_high_error(
+    campaign: Campaign,
+    facts: FactSums,
+    plan: dict[int, PlannedCell],
+    error_threshold: float,
+    ci_half_width: float,
+) -> None:
+    speakers = facts.cell_speakers["measured"]
+    for cell, sums in facts.per_cell:
+        if sums["clips"] < 2:
+            continue
+        measured_cell = group_error("cell", str(cell), sums, language=campaign.language)
+        rate = measured_cell.headline(campaign.language)
+        if rate is None or rate.low <= error_threshold:
+            continue
+        needed = clips_for_half_width(clip_sd=measured_cell.clip_sd, half_width=ci_half_width)
+        mean_seconds = sums["seconds"] / sums["clips"]
+        per_speaker = sums["clips"] / len(speakers[cell.pk])
+        planned = plan.setdefault(cell.pk, PlannedCell(cell))
+        planned.raise_to(
+            clips=needed,
+            minutes=needed * mean_seconds / 60,
+            speakers=math.ceil(needed / per_speaker),
+        )
+        planned.reasons.append("high_error")

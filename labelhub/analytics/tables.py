@@ -2,17 +2,14 @@
 
 from collections.abc import Callable
 
-from labelhub.analytics.asr_error import (
-    DIMENSIONS,
-    GroupError,
-    asr_error_by,
-    clip_errors,
-    group_of,
-)
+from django.db.models.functions import Coalesce
+
+from labelhub.analytics.asr_error import COLUMNS, DIMENSIONS, GroupError, asr_error_by
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
-from labelhub.analytics.facts import ClipFacts, campaign_clips
+from labelhub.analytics.facts import campaign_facts
 from labelhub.analytics.labeling_cost import BY, labeling_cost_by
 from labelhub.analytics.selectors import exclusion_history
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign
 from labelhub.spreadsheet import safe_csv
 
@@ -27,7 +24,7 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 2)
 
 
-def _coverage(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _coverage(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "cell_id": row.cell.pk,
@@ -36,11 +33,11 @@ def _coverage(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]
             **{f"collected_{k}": v for k, v in vars(row.collected).items()},
             **{f"approved_{k}": v for k, v in vars(row.approved).items()},
         }
-        for row in coverage_by_cell(campaign=campaign, clips=clips)
+        for row in coverage_by_cell(campaign=campaign, facts=facts)
     ]
 
 
-def _gaps(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _gaps(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "cell_id": row.cell.pk,
@@ -48,11 +45,11 @@ def _gaps(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
             **{f"missing_{k}": v for k, v in vars(row.missing).items()},
             "approved_percent_of_target": _pct(row.approved_share),
         }
-        for row in coverage_gaps(campaign=campaign, clips=clips)
+        for row in coverage_gaps(campaign=campaign, facts=facts)
     ]
 
 
-def _over_time(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _over_time(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "day": row.day.isoformat(),
@@ -60,7 +57,7 @@ def _over_time(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict
             "cumulative_minutes": row.cumulative_minutes,
             "approved_clips": row.clips,
         }
-        for row in coverage_over_time(campaign=campaign, clips=clips)
+        for row in coverage_over_time(campaign=campaign, facts=facts)
     ]
 
 
@@ -74,14 +71,14 @@ def error_row(row: GroupError) -> dict:
     return out
 
 
-def _asr_error(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _asr_error(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     by = by or "cell"
-    return [error_row(row) for row in asr_error_by(campaign=campaign, dimension=by, clips=clips)]
+    return [error_row(row) for row in asr_error_by(campaign=campaign, dimension=by, facts=facts)]
 
 
-def _labeling_cost(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _labeling_cost(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     rows = []
-    for row in labeling_cost_by(campaign=campaign, by=by or "labeler", clips=clips):
+    for row in labeling_cost_by(campaign=campaign, by=by or "labeler", facts=facts):
         values = dict(vars(row))
         for name in ("edit_rate", "return_rate", "double_cer"):
             values[name.replace("_rate", "_percent").replace("_cer", "_cer_percent")] = _pct(
@@ -91,7 +88,7 @@ def _labeling_cost(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[
     return rows
 
 
-def _exclusions(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dict]:
+def _exclusions(campaign: Campaign, facts: FactSums, by: str) -> list[dict]:
     return [
         {
             "id": e.pk,
@@ -109,7 +106,7 @@ def _exclusions(campaign: Campaign, clips: list[ClipFacts], by: str) -> list[dic
     ]
 
 
-_BUILDERS: dict[str, Callable[[Campaign, list[ClipFacts], str], list[dict]]] = {
+_BUILDERS: dict[str, Callable[[Campaign, FactSums, str], list[dict]]] = {
     "coverage": _coverage,
     "gaps": _gaps,
     "coverage-over-time": _over_time,
@@ -120,7 +117,7 @@ _BUILDERS: dict[str, Callable[[Campaign, list[ClipFacts], str], list[dict]]] = {
 
 
 def table_rows(
-    *, campaign: Campaign, table: str, by: str = "", clips: list[ClipFacts] | None = None
+    *, campaign: Campaign, table: str, by: str = "", facts: FactSums | None = None
 ) -> list[dict]:
     """The rows of one table; `by` picks the grouping of asr-error and labeling-cost."""
     if table not in _BUILDERS:
@@ -129,9 +126,9 @@ def table_rows(
         raise UnknownTable(f"unknown grouping {by!r}; one of {', '.join(DIMENSIONS)}")
     if by and table == "labeling-cost" and by not in BY:
         raise UnknownTable(f"unknown grouping {by!r}; one of {', '.join(BY)}")
-    clips = campaign_clips(campaign=campaign) if clips is None else clips
+    facts = campaign_sums(campaign=campaign) if facts is None else facts
     try:
-        return _BUILDERS[table](campaign, clips, by)
+        return _BUILDERS[table](campaign, facts, by)
     except ValueError as error:  # a grouping the selectors refuse, e.g. "cell+dialect"
         raise UnknownTable(str(error)) from None
 
@@ -147,24 +144,37 @@ def clip_error_rows(*, campaign: Campaign, by: str = "", group: str = "") -> lis
     parts = [part for part in by.split("+") if part] if group else []
     if any(part not in DIMENSIONS or part == "cell" for part in parts):
         raise UnknownTable(f"unknown grouping {by!r}")
-    rows = []
-    for error in clip_errors(clips=campaign_clips(campaign=campaign)):
-        clip, counts = error.clip, error.counts
-        if parts and " / ".join(group_of(clip, part, campaign) for part in parts) != group:
-            continue
-        rows.append(
-            {
-                "recording_id": clip.recording_id,
-                "speaker_id": clip.speaker_id,
-                "speaker_code": clip.speaker_code,
-                "dialect": clip.dialect,
-                "age_band": clip.age_band,
-                "environment": clip.environment,
-                "seconds": clip.seconds,
-                "wer_percent": _pct(counts.word_edits / counts.words) if counts.words else None,
-                "cer_percent": _pct(counts.char_edits / counts.chars) if counts.chars else None,
-                "draft": clip.draft_text,
-                "final": clip.final_text,
-            }
-        )
-    return sorted(rows, key=lambda row: -(row["wer_percent"] or 0))
+    facts = campaign_facts(campaign=campaign).filter(measured=True)
+    values = group.split(" / ")
+    if parts and len(values) != len(parts):
+        return []
+    for part, value in zip(parts, values, strict=False):
+        if part == "campaign":
+            facts = facts if value == campaign.name else facts.none()
+        else:
+            facts = facts.filter(**{COLUMNS[part]: "" if value == "—" else value})
+    # Worst first; a clip without reference words ranks with the error-free ones.
+    rows = facts.order_by(Coalesce("clip_wer", 0.0).desc(), "recording_id").values(
+        *_CLIP_COLUMNS, "clip_wer", "clip_cer", "draft_text", "final_text"
+    )
+    return [
+        {
+            **{name: row[column] for name, column in _CLIP_COLUMNS.items()},
+            "wer_percent": _pct(row["clip_wer"]),
+            "cer_percent": _pct(row["clip_cer"]),
+            "draft": row["draft_text"],
+            "final": row["final_text"],
+        }
+        for row in rows
+    ]
+
+
+_CLIP_COLUMNS = {
+    "recording_id": "recording_id",
+    "speaker_id": "speaker_id",
+    "speaker_code": "speaker_code",
+    "dialect": "dialect",
+    "age_band": "age_band",
+    "environment": "environment",
+    "seconds": "seconds",
+}

@@ -19,7 +19,6 @@ from labelhub.analytics.asr_error import (
 )
 from labelhub.analytics.charts import Bar, bar_chart, line_chart
 from labelhub.analytics.coverage import coverage_by_cell, coverage_gaps, coverage_over_time
-from labelhub.analytics.facts import campaign_clips
 from labelhub.analytics.labeling_cost import labeling_cost_by
 from labelhub.analytics.recollection import recollection_plan
 from labelhub.analytics.selectors import (
@@ -30,6 +29,7 @@ from labelhub.analytics.selectors import (
     exclusion_history,
 )
 from labelhub.analytics.services import exclusion_add, exclusion_lift, recollection_draft
+from labelhub.analytics.sums import campaign_sums
 from labelhub.analytics.tables import UnknownTable, clip_error_rows, rows_to_csv, table_rows
 from labelhub.campaigns.labels import GroupLabels
 from labelhub.campaigns.models import Campaign
@@ -81,11 +81,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     by = _grouping(request)
-    clips = campaign_clips(campaign=campaign)
-    coverage = coverage_by_cell(campaign=campaign, clips=clips)
-    errors = asr_error_by(campaign=campaign, dimension=by, clips=clips)
+    facts = campaign_sums(campaign=campaign)
+    coverage = coverage_by_cell(campaign=campaign, facts=facts)
+    errors = asr_error_by(campaign=campaign, dimension=by, facts=facts)
     unit = headline_unit(campaign.language)
-    over_time = coverage_over_time(campaign=campaign, clips=clips)
+    over_time = coverage_over_time(campaign=campaign, facts=facts)
     labels = GroupLabels(campaign)
     context = {
         "campaign": campaign,
@@ -112,7 +112,7 @@ def dashboard(request: HttpRequest, campaign_id: int) -> HttpResponse:
             for row in errors
         ],
         "error_chart": _error_chart(errors, labels, by, language=campaign.language),
-        "cost": labeling_cost_by(campaign=campaign, by="labeler", clips=clips),
+        "cost": labeling_cost_by(campaign=campaign, by="labeler", facts=facts),
     }
     return render(request, "analytics/dashboard.html", context)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from labelhub.accounts.models import User
+from labelhub.dispatch import clip_facts_refresh_on_commit
 from labelhub.errors import Conflict, DomainError
 from labelhub.labeling.models import HUMAN_KINDS, SegmentEdit, Task, TranscriptRevision
 from labelhub.labeling.segment_selectors import (
@@ -159,6 +160,8 @@ _Before = tuple[float | None, float | None, int]
 
 def _record(segment: Recording, action: str, user: User, before: _Before, **fields: Any) -> None:
     """Bumps the segment's version, saves it, and writes the edit row."""
+    # Its span (seconds), speaker or removal change the analytics figures.
+    clip_facts_refresh_on_commit(segment.campaign_id, [segment.pk])
     segment.segment_version += 1
     segment.save(
         update_fields=[

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
+from labelhub.dispatch import clip_facts_refresh_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.conventions.base import ConventionIssue
@@ -365,6 +366,7 @@ def revision_append(
     row lock, so two appends never take the same number (the unique constraint backs that up).
     """
     fields.setdefault("language", parent.language if parent else "")
+    clip_facts_refresh_on_commit(recording.campaign_id, [recording.pk])
     return TranscriptRevision.objects.create(
         recording=recording,
         number=revision_next_number(recording=recording),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, CollectionChannel, Prompt, RecordingEnvironment
 from labelhub.campaigns.services import campaign_require_collecting
-from labelhub.dispatch import enqueue, enqueue_on_commit
+from labelhub.dispatch import clip_facts_refresh_on_commit, enqueue, enqueue_on_commit
 from labelhub.errors import Conflict, DomainError
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.recordings.audio import (
@@ -261,6 +261,7 @@ def recording_ingest(*, recording_id: int) -> Recording:
         recording = Recording.objects.select_for_update().get(pk=recording_id)
         if recording.status != Recording.Status.RECEIVED:
             return recording
+        clip_facts_refresh_on_commit(recording.campaign_id, [recording.pk])  # ready or rejected
         _delete_derived_leftovers(recording)
         with local_path(recording.raw_file) as raw, tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "normalised.wav"

@@ -1,0 +1,206 @@
+"""Sums over ClipFact rows, in SQL: what every analytics figure is computed from.
+
+Each figure asks for the sums it needs grouped by the columns it slices on; Python then adds
+groups together (a quota cell is a union of value combinations) and turns the sums into rates
+and intervals. Every sum is additive, so adding groups is exact; only distinct speakers are not,
+and those are counted from (speaker, combination) pairs (cell_speakers).
+"""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Case, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
+
+from labelhub.analytics.facts import CELL_FIELDS, campaign_facts, in_cell
+from labelhub.analytics.models import ClipFact
+from labelhub.campaigns.models import Campaign, QuotaCell
+
+Z_95 = 1.959964
+
+_MEASURED = Q(measured=True)
+
+
+def summed(expression: str | Combinable, condition: Q | None = None) -> Coalesce:
+    # Floats throughout: Python adds groups and divides them, and an empty group sums to 0.
+    return Coalesce(Sum(expression, filter=condition), 0, output_field=FloatField())
+
+
+def _square(name: str) -> Combinable:
+    return F(name) * F(name)
+
+
+# What an error figure needs per group: counts, the second moments the ratio's interval is
+# computed from, and the per-clip rates' sums for their spread. The edit columns are zero (and
+# the rates null) on every clip that is not measured (facts._fact_row), so they are summed
+# without a FILTER: at a million clips each FILTER costs a noticeable share of the query.
+ERROR_SUMS = {
+    "clips": Count("pk", filter=_MEASURED),
+    "word_edits": summed("word_edits"),
+    "words": summed("words"),
+    "word_edits_sq": summed(_square("word_edits")),
+    "words_sq": summed(_square("words")),
+    "word_cross": summed(F("word_edits") * F("words")),
+    "char_edits": summed("char_edits"),
+    "chars": summed("chars"),
+    "char_edits_sq": summed(_square("char_edits")),
+    "chars_sq": summed(_square("chars")),
+    "char_cross": summed(F("char_edits") * F("chars")),
+    "wer_n": Count("clip_wer"),
+    "wer_sum": summed("clip_wer"),
+    "wer_sq": summed(_square("clip_wer")),
+    "cer_n": Count("clip_cer"),
+    "cer_sum": summed("clip_cer"),
+    "cer_sq": summed(_square("clip_cer")),
+    "seconds": summed("seconds", _MEASURED),
+}
+
+_LABELED = Q(labeled=True)
+_DRAFTED = Q(approved=True, has_draft=True)
+# Labeler seconds and the double-transcription counts are zero unless the clip is labeled.
+COST_SUMS = {
+    "labeled": Count("pk", filter=_LABELED),
+    "labeled_seconds": summed("seconds", _LABELED),
+    "work_seconds": summed("work_seconds"),
+    "drafted": Count("pk", filter=_DRAFTED),
+    "edited": Count("pk", filter=_DRAFTED & Q(edited=True)),
+    "review_decisions": summed("review_decisions"),
+    "returned": summed("returned"),
+    "doubles": Count("pk", filter=Q(has_double=True)),
+    "double_char_edits": summed("double_char_edits"),
+    "double_chars": summed("double_chars"),
+}
+
+COVERAGE_SUMS = {
+    "collected_clips": Count("pk", filter=Q(collected=True)),
+    "collected_seconds": summed("seconds", Q(collected=True)),
+    "approved_clips": Count("pk", filter=Q(approved=True)),
+    "approved_seconds": summed("seconds", Q(approved=True)),
+}
+
+
+def grouped(facts: QuerySet[ClipFact], by: Iterable[str], sums: Mapping[str, object]) -> list[dict]:
+    """One dict per distinct value combination of `by`, with the `sums` over its clips."""
+    by = list(by)
+    # Aliased, because an annotation named like a column (words) would shadow it in F().
+    aliased = {f"sum__{name}": expression for name, expression in sums.items()}
+    if not by:
+        rows = [facts.aggregate(**aliased)]
+    else:
+        rows = list(facts.values(*by).annotate(**aliased).order_by(*by))
+    return [{key.removeprefix("sum__"): value for key, value in row.items()} for row in rows]
+
+
+def added(rows: Iterable[Mapping[str, float]], keys: Iterable[str]) -> dict[str, float]:
+    """The sums of several groups added into one."""
+    rows = list(rows)
+    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+
+
+def campaign_sums(*, campaign: Campaign, recording_ids: Iterable[int] | None = None) -> "FactSums":
+    """The sums of the campaign's counted clips (or of those among `recording_ids`)."""
+    return FactSums(campaign, campaign_facts(campaign=campaign, recording_ids=recording_ids))
+
+
+ALL_SUMS = {**COVERAGE_SUMS, **ERROR_SUMS, **COST_SUMS}
+# Who counts as a cell's speaker, per measure: a speaker with at least one such clip there.
+SPEAKER_MEASURES = ("collected", "approved", "measured")
+
+
+def _any(name: str) -> Max:
+    # Max over 0/1 rather than BOOL_OR, which SQLite (the embedded default) lacks.
+    return Max(Case(When(**{name: True}, then=1), default=0, output_field=IntegerField()))
+
+
+class FactSums:
+    """The sums of one set of clip facts, each query run once however many figures read it.
+
+    The dashboard reads coverage, ASR error per cell and labeling cost from the same GROUP BY
+    over the cell fields, and distinct speakers per cell from one (fields, speaker) pass.
+    """
+
+    def __init__(self, campaign: Campaign, facts: QuerySet[ClipFact]) -> None:
+        self.campaign = campaign
+        self.facts = facts
+
+    @cached_property
+    def cells(self) -> list[QuotaCell]:
+        return list(QuotaCell.objects.filter(campaign=self.campaign))
+
+    @cached_property
+    def by_cell_fields(self) -> list[dict]:
+        return grouped(self.facts, CELL_FIELDS, ALL_SUMS)
+
+    @cached_property
+    def per_cell(self) -> list[tuple[QuotaCell, dict[str, float]]]:
+        """The sums added up per quota cell (a combination of values may be in several)."""
+        return [
+            (cell, added((row for row in self.by_cell_fields if in_cell(row, cell)), ALL_SUMS))
+            for cell in self.cells
+        ]
+
+    @cached_property
+    def whole(self) -> dict[str, float]:
+        return added(self.by_cell_fields, ALL_SUMS)
+
+    @cached_property
+    def cell_speakers(self) -> dict[str, dict[int, set[int]]]:
+        """Per measure and quota cell, the distinct speakers with at least one such clip."""
+        members: dict[str, dict[int, set[int]]] = {
+            m: {cell.pk: set() for cell in self.cells} for m in SPEAKER_MEASURES
+        }
+        pairs = (
+            self.facts.values(*CELL_FIELDS, "speaker_id")
+            .annotate(**{f"any_{m}": _any(m) for m in SPEAKER_MEASURES})
+            .order_by()
+        )
+        combos: dict[tuple[str, ...], list[int]] = {}
+        for row in pairs:
+            key = tuple(row[name] for name in CELL_FIELDS)
+            if key not in combos:
+                combos[key] = [cell.pk for cell in self.cells if in_cell(row, cell)]
+            for measure in SPEAKER_MEASURES:
+                if row[f"any_{measure}"]:
+                    for cell_id in combos[key]:
+                        members[measure][cell_id].add(row["speaker_id"])
+        return members
+
+
+@dataclass(frozen=True)
+class Rate:
+    value: float
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def ratio_interval(
+    *, n: int, edits: float, units: float, edits_sq: float, units_sq: float, cross: float
+) -> Rate | None:
+    """A corpus rate (edits / units over n clips) with its 95% interval, from sums only.
+
+    The normal approximation of a ratio estimator (delta method): with R = Σe/Σu, the clips'
+    residuals e − R·u have variance s² = (Σe² − 2RΣeu + R²Σu²)/(n − 1), and the rate's standard
+    error is √(s²/n) / ū. Exact from the stored sums, where a bootstrap needs every clip.
+    """
+    if not units:
+        return None
+    rate = edits / units
+    if n < 2:
+        return Rate(rate, rate, rate)
+    residual = max(edits_sq - 2 * rate * cross + rate * rate * units_sq, 0.0)
+    error = math.sqrt(residual / (n - 1) / n) / (units / n)
+    return Rate(rate, max(rate - Z_95 * error, 0.0), rate + Z_95 * error)
+
+
+def spread(*, n: int, total: float, squares: float) -> float:
+    """The sample standard deviation of n values from their sum and sum of squares."""
+    if n < 2:
+        return 0.0
+    return math.sqrt(max(squares - total * total / n, 0.0) / (n - 1))

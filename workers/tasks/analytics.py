@@ -1,0 +1,19 @@
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from labelhub.analytics.facts import clip_fact_refresh
+
+# Lost connections and busy databases pass; the refresh is idempotent, so a retry is safe.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    name="workers.tasks.analytics.clip_fact_refresh",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    max_retries=8,
+    acks_late=True,
+)
+def clip_fact_refresh_task(campaign_id: int, recording_ids: list[int]) -> int:
+    """Rewrites the analytics facts of clips that changed (campaign_id: for the logs)."""
+    return clip_fact_refresh(recording_ids)
