@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -125,8 +126,11 @@ def max_new_tokens_for(duration: float) -> int:
     return max(MIN_NEW_TOKENS, min(MAX_NEW_TOKENS, math.ceil(duration * TOKENS_PER_SECOND)))
 
 
-def assess(transcription: Transcription, *, token_limit_hit: bool = False) -> Transcription:
-    """Adds confidence and quality flags, the same way for every engine."""
+def assess(
+    transcription: Transcription, *, token_limit_hit: bool = False, budget_cut: bool = False
+) -> Transcription:
+    """Adds confidence and quality flags, the same way for every engine. `budget_cut`: the
+    decoding budget stopped Whisper's temperature fallback before a decoding passed its tests."""
     flags = []
     text = transcription.text
     if not text.strip():
@@ -140,6 +144,8 @@ def assess(transcription: Transcription, *, token_limit_hit: bool = False) -> Tr
         flags.append("no_speech")
     if token_limit_hit:
         flags.append("token_limit")
+    if budget_cut:
+        flags.append("decode_budget")
     return replace(transcription, confidence=_confidence(transcription), flags=tuple(flags))
 
 
@@ -153,8 +159,15 @@ def _confidence(transcription: Transcription) -> float:
     return round(weighted / total, 4) if total else 0.0
 
 
+# "뇌다다다다다다", "R.T.R.T.R.T.": a unit of 1-4 characters, a letter among them (so not
+# "1000000"), five times in a row within one word, where the word test below sees one word.
+_CHARACTER_LOOP = re.compile(r"((?=\S{0,3}[^\W\d_])\S{1,4}?)\1{4,}")
+
+
 def _repeats(text: str, *, times: int = 4) -> bool:
     # "러마, 러, 러, 러": the same short token again and again, even where zlib sees little.
+    if _CHARACTER_LOOP.search(text):
+        return True
     tokens = [t.strip(",.!?") for t in text.split()]
     run = 1
     for previous, current in zip(tokens, tokens[1:], strict=False):
