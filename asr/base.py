@@ -10,9 +10,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-# Below this a draft is flagged for people to look at first. exp(-1.0) ≈ Whisper's own
-# log-prob fallback threshold, the point where its decoding is usually wrong.
-LOW_CONFIDENCE = 0.4
+# Below this a draft is flagged for people to look at first. Calibrated on real drafts
+# (benchmarks/asr_calibration.py: Korean espeak with base, English espeak with tiny.en):
+# drafts people rewrite entirely (edit rate >= 0.5) reached 0.58, good ones (<= 0.2) started
+# at 0.62; the former threshold, 0.4 (exp(-1.0), Whisper's fallback log-prob), missed them.
+LOW_CONFIDENCE = 0.6
+# Per language where its drafts measured worse: every Korean espeak draft of the base model up
+# to 0.74 was rewritten (CER vs reference >= 0.5; issue 15's unflagged garbage drafts scored
+# 0.72 and 0.74). Synthetic speech only: re-measure on real recordings.
+LOW_CONFIDENCE_BY_LANGUAGE = {"ko": 0.8}
+
+
+def low_confidence_threshold(language: str) -> float:
+    return LOW_CONFIDENCE_BY_LANGUAGE.get(language.split("-")[0].lower(), LOW_CONFIDENCE)
+
+
 # Whisper's own fallback thresholds (openai/whisper transcribe.py): above 2.4 the text is
 # repetitive enough to be a decoding loop; above 0.6 no-speech with a poor log-prob is silence.
 COMPRESSION_RATIO_THRESHOLD = 2.4
@@ -77,7 +89,7 @@ class Transcription:
 
     @property
     def low_confidence(self) -> bool:
-        return bool(self.flags) or self.confidence < LOW_CONFIDENCE
+        return bool(self.flags) or self.confidence < low_confidence_threshold(self.language)
 
     def segments_as_json(self) -> list[dict[str, Any]]:
         return [
@@ -127,10 +139,16 @@ def max_new_tokens_for(duration: float) -> int:
 
 
 def assess(
-    transcription: Transcription, *, token_limit_hit: bool = False, budget_cut: bool = False
+    transcription: Transcription,
+    *,
+    token_limit_hit: bool = False,
+    budget_cut: bool = False,
+    sampled: bool = False,
 ) -> Transcription:
     """Adds confidence and quality flags, the same way for every engine. `budget_cut`: the
-    decoding budget stopped Whisper's temperature fallback before a decoding passed its tests."""
+    decoding budget stopped Whisper's temperature fallback before a decoding passed its tests.
+    `sampled`: the beam decoding failed Whisper's own tests and the text is a random sample
+    from a fallback temperature, whatever its log-prob says."""
     flags = []
     text = transcription.text
     if not text.strip():
@@ -146,6 +164,8 @@ def assess(
         flags.append("token_limit")
     if budget_cut:
         flags.append("decode_budget")
+    if sampled:
+        flags.append("sampled")
     return replace(transcription, confidence=_confidence(transcription), flags=tuple(flags))
 
 

@@ -265,7 +265,7 @@ class BatchDecoder:
                 options.beam_size,
             )
             for i, result in zip(pending, results, strict=True):
-                attempt = self._attempt(result, outcomes[i])
+                attempt = self._attempt(result, outcomes[i], temperature)
                 tried[i].append(attempt)
                 outcomes[i].attempt = attempt
                 spent[i] += attempt_cost(len(attempt.tokens), temperature, options.beam_size)
@@ -328,7 +328,7 @@ class BatchDecoder:
             **search,
         )
 
-    def _attempt(self, result: Any, outcome: Outcome) -> Attempt:
+    def _attempt(self, result: Any, outcome: Outcome, temperature: float) -> Attempt:
         tokens = result.sequences_ids[0]
         # As faster-whisper: the score is length-normalised; the +1 counts the end token.
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -339,6 +339,7 @@ class BatchDecoder:
             result.no_speech_prob,
             compression_ratio(text),
             outcome.window.budget,
+            temperature,
         )
 
     def _split(self, outcome: Outcome) -> None:

@@ -178,6 +178,7 @@ class FasterWhisperEngine:
             seconds=time.perf_counter() - started,
             limit_hit=bool(hits),
             budget_cut=bool(cuts),
+            sampled=any(s.temperature > 0 for s in raw),
         )
 
     def _labelled(self, decoded: Decoded) -> Transcription:
@@ -193,7 +194,10 @@ class FasterWhisperEngine:
             decode_seconds=round(decoded.seconds, 3),
         )
         return assess(
-            transcription, token_limit_hit=decoded.limit_hit, budget_cut=decoded.budget_cut
+            transcription,
+            token_limit_hit=decoded.limit_hit,
+            budget_cut=decoded.budget_cut,
+            sampled=decoded.sampled,
         )
 
 

@@ -42,6 +42,7 @@ class Decoded:
     seconds: float
     limit_hit: bool
     budget_cut: bool = False  # its temperature fallback was stopped by the decoding budget
+    sampled: bool = False  # its text is a temperature fallback's sample
 
     @classmethod
     def nothing(cls, language: str | None, duration: float, seconds: float = 0.0) -> Decoded:
@@ -156,6 +157,7 @@ class Attempt:
     no_speech_prob: float
     compression_ratio: float
     budget: int
+    temperature: float = 0.0
 
     @property
     def limit_hit(self) -> bool:
@@ -242,7 +244,8 @@ def finish_single(outcome: Outcome, word_timestamps: bool) -> None:
         for text, s in kept
     )
     decoded = _decoded(clip, kept, segments, attempt.limit_hit)
-    outcome.done[clip.index] = replace(decoded, budget_cut=outcome.budget_cut)
+    sampled = attempt.temperature > 0
+    outcome.done[clip.index] = replace(decoded, budget_cut=outcome.budget_cut, sampled=sampled)
 
 
 def finish_packed(outcome: Outcome, word_timestamps: bool, resume: int) -> None:

@@ -348,6 +348,37 @@ def test_assess_flags_a_character_loop_but_not_numbers():
     assert assess(replace(base, text="fine"), budget_cut=True).flags == ("decode_budget",)
 
 
+@pytest.mark.parametrize(
+    ("language", "confidence", "flagged"),
+    [
+        # benchmarks/asr_calibration.py: English drafts rewritten entirely reached 0.58 ...
+        ("en", 0.58, True),
+        ("en", 0.62, False),  # ... and good ones started at 0.62.
+        # issue 15's garbage Korean drafts, unflagged at 0.72 and 0.74 under the old 0.4.
+        ("ko", 0.72, True),
+        ("ko-KR", 0.74, True),
+        ("ko", 0.85, False),
+    ],
+)
+def test_low_confidence_is_calibrated_per_language(language, confidence, flagged):
+    draft = Transcription(
+        text="words", language=language, language_probability=1.0, duration=2.0, segments=(),
+        engine="faster-whisper", model="base", confidence=confidence,
+    )  # fmt: skip
+    assert draft.low_confidence is flagged
+
+
+def test_a_sampled_draft_is_flagged_whatever_its_log_prob():
+    seg = Segment(start=0, end=2, text="x", avg_logprob=-0.05, no_speech_prob=0.0, words=())
+    draft = Transcription(
+        text="fine words", language="en", language_probability=1.0, duration=2.0,
+        segments=(seg,), engine="faster-whisper", model="base",
+    )  # fmt: skip
+    assert not assess(draft).low_confidence
+    sampled = assess(draft, sampled=True)
+    assert sampled.flags == ("sampled",) and sampled.low_confidence
+
+
 def test_assess_flags_repetition_empty_and_token_limit():
     seg = Segment(start=0, end=2, text="x", avg_logprob=-0.1, no_speech_prob=0.0, words=())
     base = Transcription(
