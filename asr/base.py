@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-# Below this a draft is flagged for people to look at first. exp(-1.0) ≈ Whisper's own
-# log-prob fallback threshold, the point where its decoding is usually wrong.
-LOW_CONFIDENCE = 0.4
+# Below this a draft is flagged for people to look at first. Calibrated on real drafts
+# (benchmarks/asr_calibration.py: Korean espeak with base, English espeak with tiny.en):
+# drafts people rewrite entirely (edit rate >= 0.5) reached 0.58, good ones (<= 0.2) started
+# at 0.62; the former threshold, 0.4 (exp(-1.0), Whisper's fallback log-prob), missed them.
+LOW_CONFIDENCE = 0.6
+# Per language where its drafts measured worse: every Korean espeak draft of the base model up
+# to 0.74 was rewritten (CER vs reference >= 0.5; issue 15's unflagged garbage drafts scored
+# 0.72 and 0.74). Synthetic speech only: re-measure on real recordings.
+LOW_CONFIDENCE_BY_LANGUAGE = {"ko": 0.8}
+
+
+def low_confidence_threshold(language: str) -> float:
+    return LOW_CONFIDENCE_BY_LANGUAGE.get(language.split("-")[0].lower(), LOW_CONFIDENCE)
+
+
 # Whisper's own fallback thresholds (openai/whisper transcribe.py): above 2.4 the text is
 # repetitive enough to be a decoding loop; above 0.6 no-speech with a poor log-prob is silence.
 COMPRESSION_RATIO_THRESHOLD = 2.4
@@ -76,7 +89,7 @@ class Transcription:
 
     @property
     def low_confidence(self) -> bool:
-        return bool(self.flags) or self.confidence < LOW_CONFIDENCE
+        return bool(self.flags) or self.confidence < low_confidence_threshold(self.language)
 
     def segments_as_json(self) -> list[dict[str, Any]]:
         return [
@@ -125,8 +138,17 @@ def max_new_tokens_for(duration: float) -> int:
     return max(MIN_NEW_TOKENS, min(MAX_NEW_TOKENS, math.ceil(duration * TOKENS_PER_SECOND)))
 
 
-def assess(transcription: Transcription, *, token_limit_hit: bool = False) -> Transcription:
-    """Adds confidence and quality flags, the same way for every engine."""
+def assess(
+    transcription: Transcription,
+    *,
+    token_limit_hit: bool = False,
+    budget_cut: bool = False,
+    sampled: bool = False,
+) -> Transcription:
+    """Adds confidence and quality flags, the same way for every engine. `budget_cut`: the
+    decoding budget stopped Whisper's temperature fallback before a decoding passed its tests.
+    `sampled`: the beam decoding failed Whisper's own tests and the text is a random sample
+    from a fallback temperature, whatever its log-prob says."""
     flags = []
     text = transcription.text
     if not text.strip():
@@ -140,6 +162,10 @@ def assess(transcription: Transcription, *, token_limit_hit: bool = False) -> Tr
         flags.append("no_speech")
     if token_limit_hit:
         flags.append("token_limit")
+    if budget_cut:
+        flags.append("decode_budget")
+    if sampled:
+        flags.append("sampled")
     return replace(transcription, confidence=_confidence(transcription), flags=tuple(flags))
 
 
@@ -153,8 +179,15 @@ def _confidence(transcription: Transcription) -> float:
     return round(weighted / total, 4) if total else 0.0
 
 
+# "뇌다다다다다다", "R.T.R.T.R.T.": a unit of 1-4 characters, a letter among them (so not
+# "1000000"), five times in a row within one word, where the word test below sees one word.
+_CHARACTER_LOOP = re.compile(r"((?=\S{0,3}[^\W\d_])\S{1,4}?)\1{4,}")
+
+
 def _repeats(text: str, *, times: int = 4) -> bool:
     # "러마, 러, 러, 러": the same short token again and again, even where zlib sees little.
+    if _CHARACTER_LOOP.search(text):
+        return True
     tokens = [t.strip(",.!?") for t in text.split()]
     run = 1
     for previous, current in zip(tokens, tokens[1:], strict=False):

@@ -33,7 +33,9 @@ from .whisper_internals import (
     BEST_OF,
     TEMPERATURES,
     add_words,
+    attempt_cost,
     ct2_max_length,
+    fallback_budget,
     max_initial_timestamp_index,
     split_segments,
     suppressed_tokens,
@@ -77,7 +79,7 @@ class BatchDecoder:
     ) -> list[Decoded]:
         """`language` None detects it per clip; `per_file` decodes what this path does not:
         clips over 30 s and the rare clip whose single-window decoding did not finish."""
-        self.stats = dict.fromkeys(("clips", "windows", "unpacked", "per_file"), 0)
+        self.stats = dict.fromkeys(("clips", "windows", "unpacked", "per_file", "budget_cut"), 0)
         batch_size = max(batch_size, 1)
         results: dict[int, Decoded] = {}
         # Packed windows hold about three 5-12 s clips each.
@@ -108,7 +110,13 @@ class BatchDecoder:
 
     def _per_file(self, clip: Clip, per_file: Callable[[Path], Decoded]) -> Decoded:
         self.stats["per_file"] += 1
-        decoded = per_file(clip.path)
+        # What its batched decoding already spent counts against the per-file fallback budget:
+        # a looping clip sent on for overrunning its budget must not pay for six more tries.
+        self._w.charge_fallback(clip.spent)
+        try:
+            decoded = per_file(clip.path)
+        finally:
+            self._w.charge_fallback(0)
         return replace(decoded, seconds=decoded.seconds + clip.seconds)
 
     def _load(self, index: int, path: Path, language: str | None) -> Clip:
@@ -164,6 +172,7 @@ class BatchDecoder:
         share = seconds / sum(len(o.window.clips) for o in outcomes)
         retry: list[Window] = []
         for outcome in outcomes:
+            self.stats["budget_cut"] += outcome.budget_cut
             for clip in outcome.window.clips:
                 clip.seconds += share
                 if clip.index in outcome.done:
@@ -243,8 +252,9 @@ class BatchDecoder:
         options: DecodeOptions,
     ) -> None:
         tried: dict[int, list[Attempt]] = {i: [] for i in range(len(outcomes))}
-        pending = list(tried)
-        for temperature in TEMPERATURES:
+        spent = dict.fromkeys(tried, 0)
+        pending, exhausted = list(tried), []
+        for k, temperature in enumerate(TEMPERATURES):
             if not pending:
                 break
             results = self._generate_once(
@@ -255,22 +265,41 @@ class BatchDecoder:
                 options.beam_size,
             )
             for i, result in zip(pending, results, strict=True):
-                attempt = self._attempt(result, outcomes[i])
+                attempt = self._attempt(result, outcomes[i], temperature)
                 tried[i].append(attempt)
                 outcomes[i].attempt = attempt
+                spent[i] += attempt_cost(len(attempt.tokens), temperature, options.beam_size)
+                if not outcomes[i].window.packed:
+                    outcomes[i].window.clips[0].spent = spent[i]
             # A packed window is never sampled: its clips are decoded again on their own.
             pending = [
                 i
                 for i in pending
                 if outcomes[i].chosen.needs_fallback and not outcomes[i].window.packed
             ]
-        for i in pending:
+            cut = self._over_budget(outcomes, pending, spent, last=k + 1 == len(TEMPERATURES))
+            pending = [i for i in pending if i not in cut]
+            exhausted += cut
+        for i in [*exhausted, *pending]:
             # As faster-whisper: every temperature failed, keep the likeliest non-repetitive one.
             calm = [a for a in tried[i] if a.compression_ratio <= COMPRESSION_RATIO_THRESHOLD]
             outcomes[i].attempt = max(calm or tried[i], key=lambda a: a.avg_logprob)
         for i, outcome in enumerate(outcomes):
             if any(a.overrun for a in tried[i]):
                 outcome.reject()  # decoded past its own budget: redo it as the per-file path would
+
+    @staticmethod
+    def _over_budget(
+        outcomes: list[Outcome], pending: list[int], spent: dict[int, int], *, last: bool
+    ) -> list[int]:
+        """The windows still falling back that spent their fallback budget, marked as cut
+        (whisper_internals.fallback_budget, the same one the per-file path keeps to)."""
+        if last:
+            return []
+        cut = [i for i in pending if spent[i] >= fallback_budget(outcomes[i].window.budget)]
+        for i in cut:
+            outcomes[i].budget_cut = True
+        return cut
 
     def _generate_once(
         self,
@@ -299,7 +328,7 @@ class BatchDecoder:
             **search,
         )
 
-    def _attempt(self, result: Any, outcome: Outcome) -> Attempt:
+    def _attempt(self, result: Any, outcome: Outcome, temperature: float) -> Attempt:
         tokens = result.sequences_ids[0]
         # As faster-whisper: the score is length-normalised; the +1 counts the end token.
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
@@ -310,6 +339,7 @@ class BatchDecoder:
             result.no_speech_prob,
             compression_ratio(text),
             outcome.window.budget,
+            temperature,
         )
 
     def _split(self, outcome: Outcome) -> None:

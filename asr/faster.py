@@ -148,6 +148,7 @@ class FasterWhisperEngine:
                 language = self._language(options.language)
                 return Decoded.nothing(language, duration, time.perf_counter() - started)
             hits = self._whisper.track_limit_hits()
+            cuts = self._whisper.track_budget_cuts()
             raw_segments, info = self._whisper.transcribe(
                 audio,
                 language=self._language(options.language),
@@ -176,6 +177,8 @@ class FasterWhisperEngine:
             duration=info.duration,
             seconds=time.perf_counter() - started,
             limit_hit=bool(hits),
+            budget_cut=bool(cuts),
+            sampled=any(s.temperature > 0 for s in raw),
         )
 
     def _labelled(self, decoded: Decoded) -> Transcription:
@@ -190,7 +193,12 @@ class FasterWhisperEngine:
             engine_version=self.version,
             decode_seconds=round(decoded.seconds, 3),
         )
-        return assess(transcription, token_limit_hit=decoded.limit_hit)
+        return assess(
+            transcription,
+            token_limit_hit=decoded.limit_hit,
+            budget_cut=decoded.budget_cut,
+            sampled=decoded.sampled,
+        )
 
 
 def _workers_and_threads(device: str, cpu_threads: int) -> tuple[int, int]:

@@ -6,7 +6,8 @@ faster-whisper has no public way to decode many windows in one CTranslate2 call 
 fallback, segment splitting and word timing, so the batch decoder reuses its pieces:
 
 - ``WhisperModel.generate_with_fallback`` is overridden (LimitAwareWhisperModel) to honour
-  max_new_tokens exactly and to record a decoding that ran into it;
+  max_new_tokens exactly, to record a decoding that ran into it, and to stop its temperature
+  fallback once the window's decoding budget is spent (it is called one temperature at a time);
 - ``WhisperModel._split_segments_by_timestamps`` (private) splits a window's tokens into
   segments, as transcribe() does (split_segments);
 - ``WhisperModel.add_word_timestamps`` is called with a stand-in ``self`` (``_Aligned``) that
@@ -34,6 +35,8 @@ from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
+from .base import MAX_NEW_TOKENS
+
 CONTEXT = 448  # Whisper's decoder context, prompt included
 
 _TRANSCRIBE = inspect.signature(WhisperModel.transcribe).parameters
@@ -42,6 +45,22 @@ BEST_OF: int = _TRANSCRIBE["best_of"].default
 MAX_INITIAL_TIMESTAMP: float = _TRANSCRIBE["max_initial_timestamp"].default  # seconds
 PREPEND: str = _TRANSCRIBE["prepend_punctuations"].default
 APPEND: str = _TRANSCRIBE["append_punctuations"].default
+
+# A window's decodings at all fallback temperatures together may cost this many full-width
+# decodings of its token budget. Each of the six temperatures samples BEST_OF hypotheses: a
+# loop filling its budget every time cost six such decodings, and the Korean espeak set
+# several times its own duration (issue 15); two still let most clips reach a good sample.
+FALLBACK_BUDGET = 2
+
+
+def fallback_budget(max_new_tokens: int) -> int:
+    """The decoding cost (tokens x hypotheses, see attempt_cost) a window's fallback may spend."""
+    return FALLBACK_BUDGET * BEST_OF * max_new_tokens
+
+
+def attempt_cost(tokens: int, temperature: float, beam_size: int) -> int:
+    """What one decoding cost, in decoded tokens times the hypotheses carried along."""
+    return tokens * (BEST_OF if temperature > 0 else beam_size)
 
 
 def ct2_max_length(budget: int, prompt_length: int) -> int:
@@ -65,6 +84,17 @@ class LimitAwareWhisperModel(WhisperModel):  # type: ignore[misc]  # untyped pac
         hits: list[int] = self._local.hits
         return hits
 
+    def track_budget_cuts(self) -> list[int]:
+        """From now on this thread's windows whose fallback the budget stopped are listed
+        (by the temperatures they were decoded at)."""
+        self._local.cuts = []
+        cuts: list[int] = self._local.cuts
+        return cuts
+
+    def charge_fallback(self, spent: int) -> None:
+        """This thread's next window starts its fallback with `spent` of its budget gone."""
+        self._local.charged = spent
+
     def generate_with_fallback(
         self, encoder_output: Any, prompt: list[int], tokenizer: Tokenizer, options: Any
     ) -> Any:
@@ -72,11 +102,52 @@ class LimitAwareWhisperModel(WhisperModel):  # type: ignore[misc]  # untyped pac
         if budget is not None:
             wanted = ct2_max_length(budget, len(prompt)) - len(prompt)
             options = replace(options, max_new_tokens=wanted)
-        decoded = super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+        decoded = self._fallback(encoder_output, prompt, tokenizer, options, budget)
         length = len(decoded[0].sequences_ids[0])
         if budget is not None and length >= budget:
             getattr(self._local, "hits", []).append(length)
         return decoded
+
+    def _fallback(
+        self,
+        encoder_output: Any,
+        prompt: list[int],
+        tokenizer: Tokenizer,
+        options: Any,
+        budget: int | None,
+    ) -> Any:
+        """faster-whisper's fallback, one temperature per call to it, stopped once the window
+        spent fallback_budget: then, as when every temperature fails, the likeliest decoding
+        that is not repetitive is kept."""
+        spent, self._local.charged = getattr(self._local, "charged", 0), 0
+        limit, tried = fallback_budget(budget or MAX_NEW_TOKENS), []
+        temperatures = list(options.temperatures)
+        for k, temperature in enumerate(temperatures):
+            one = replace(options, temperatures=[temperature])
+            decoded = super().generate_with_fallback(encoder_output, prompt, tokenizer, one)
+            tried.append(decoded)
+            if not _needs_fallback(decoded, options):
+                return decoded
+            spent += attempt_cost(len(decoded[0].sequences_ids[0]), temperature, options.beam_size)
+            if spent >= limit and k + 1 < len(temperatures):
+                getattr(self._local, "cuts", []).append(k + 1)
+                break
+        ratio_limit = options.compression_ratio_threshold
+        calm = [d for d in tried if ratio_limit is None or d[3] <= ratio_limit]
+        best = max(calm or tried, key=lambda d: d[1])
+        return (best[0], best[1], tried[-1][2], best[3])
+
+
+def _needs_fallback(decoded: Any, options: Any) -> bool:
+    """faster-whisper's test of one decoding (result, avg_logprob, temperature, ratio)."""
+    result, avg_logprob, _, ratio = decoded
+    ratio_limit, logprob_limit = options.compression_ratio_threshold, options.log_prob_threshold
+    repetitive = ratio_limit is not None and ratio > ratio_limit
+    unlikely = logprob_limit is not None and avg_logprob < logprob_limit
+    silent = options.no_speech_threshold is not None and (
+        result.no_speech_prob > options.no_speech_threshold and unlikely
+    )
+    return (repetitive or unlikely) and not silent
 
 
 def max_initial_timestamp_index(whisper: WhisperModel) -> int:

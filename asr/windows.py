@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ class Decoded:
     duration: float
     seconds: float
     limit_hit: bool
+    budget_cut: bool = False  # its temperature fallback was stopped by the decoding budget
+    sampled: bool = False  # its text is a temperature fallback's sample
 
     @classmethod
     def nothing(cls, language: str | None, duration: float, seconds: float = 0.0) -> Decoded:
@@ -58,6 +60,7 @@ class Clip:
     language_probability: float = 1.0
     seconds: float = 0.0  # decode time charged to this clip so far
     silent: bool = False  # no signal at all: nothing to decode
+    spent: int = 0  # fallback cost spent decoding it alone (whisper_internals.attempt_cost)
 
     @property
     def frames(self) -> int:
@@ -154,6 +157,7 @@ class Attempt:
     no_speech_prob: float
     compression_ratio: float
     budget: int
+    temperature: float = 0.0
 
     @property
     def limit_hit(self) -> bool:
@@ -189,6 +193,7 @@ class Outcome:
     single_ending: bool = True
     aligned: bool = False
     skipped: bool = False  # per-file drops a window that is no-speech with a poor log-prob
+    budget_cut: bool = False  # the fallback budget stopped its temperature fallback
     done: dict[int, Decoded] = field(default_factory=dict)
     retry: list[Clip] = field(default_factory=list)  # clips to decode again, each alone
     per_file: list[Clip] = field(default_factory=list)  # clips for the per-file path
@@ -238,7 +243,9 @@ def finish_single(outcome: Outcome, word_timestamps: bool) -> None:
         )
         for text, s in kept
     )
-    outcome.done[clip.index] = _decoded(clip, kept, segments, attempt.limit_hit)
+    decoded = _decoded(clip, kept, segments, attempt.limit_hit)
+    sampled = attempt.temperature > 0
+    outcome.done[clip.index] = replace(decoded, budget_cut=outcome.budget_cut, sampled=sampled)
 
 
 def finish_packed(outcome: Outcome, word_timestamps: bool, resume: int) -> None:

@@ -95,6 +95,8 @@ FLAG_MESSAGES = {
     "repetition": _("Whisper repeated itself."),
     "no_speech": _("Whisper thinks there is no speech."),
     "token_limit": _("Whisper ran out of room; the draft may be cut."),
+    "decode_budget": _("Whisper kept failing and was stopped; the draft is likely wrong."),
+    "sampled": _("Whisper was unsure and guessed; its confidence does not count."),
 }
 
 

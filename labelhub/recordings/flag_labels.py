@@ -15,6 +15,8 @@ FLAG_LABELS = {
     "repetition": _("repetition"),
     "no_speech": _("no speech"),
     "token_limit": _("draft cut off"),
+    "decode_budget": _("decoding stopped"),
+    "sampled": _("guessed draft"),
     "hallucination": _("hallucination"),
     "text_without_audio": _("text without audio"),
     "prompt_mismatch": _("prompt mismatch"),

@@ -291,6 +291,94 @@ def test_token_budget_is_enforced_and_flagged(tiny_engine, tmp_path, monkeypatch
     assert "token_limit" in result.flags
 
 
+# espeak-ng's Korean: the base model fails Whisper's log-prob test at every temperature on it.
+HOPELESS_KOREAN = "지하철역까지 걸어서 십 분 정도 걸려요"
+
+
+@pytest.mark.slow
+def test_fallback_stops_at_the_decoding_budget_and_flags_the_draft(base_engine, tmp_path):
+    import ctranslate2
+
+    from asr.whisper_internals import TEMPERATURES
+
+    clip = speak(tmp_path, HOPELESS_KOREAN, voice="ko")
+    ctranslate2.set_random_seed(1234)
+    cuts = base_engine.whisper.track_budget_cuts()
+    result = base_engine.transcribe(clip, options=DecodeOptions(language="ko"))
+    # Without the budget all six temperatures run (5 samples each) and nothing is flagged.
+    assert "decode_budget" in result.flags and result.low_confidence, result
+    assert base_engine.whisper.track_budget_cuts() == [] and cuts == []  # reset per clip
+    ctranslate2.set_random_seed(1234)
+    batched = base_engine.transcribe_batch([clip, clip], options=DecodeOptions(language="ko"))
+    assert all("decode_budget" in r.flags for r in batched), batched
+    assert base_engine.last_batch_stats["budget_cut"] >= 2
+    assert len(TEMPERATURES) == 6
+
+
+@pytest.mark.slow
+def test_the_budget_counts_what_the_batch_spent_before_per_file(base_engine, tmp_path):
+    clip = speak(tmp_path, HOPELESS_KOREAN, voice="ko")
+    options = DecodeOptions(language="ko")
+    base_engine.whisper.charge_fallback(10**6)  # as if the batch had spent it all already
+    cuts = base_engine.whisper.track_budget_cuts()
+    segments, _ = base_engine.whisper.transcribe(str(clip), language="ko", log_prob_threshold=-1)
+    list(segments)  # the generator does the decoding
+    assert cuts == [1]  # one decoding at temperature 0, then no fallback at all
+    assert "decode_budget" in base_engine.transcribe(clip, options=options).flags
+
+
+def test_fallback_budget_scales_with_the_token_budget():
+    from asr.whisper_internals import BEST_OF, attempt_cost, fallback_budget
+
+    assert fallback_budget(40) == 2 * fallback_budget(20) == 2 * 2 * BEST_OF * 20
+    assert attempt_cost(30, 0.0, 5) == attempt_cost(30, 0.4, 1) == 150
+    assert attempt_cost(30, 0.0, 1) == 30
+
+
+def test_assess_flags_a_character_loop_but_not_numbers():
+    seg = Segment(start=0, end=2, text="x", avg_logprob=-0.1, no_speech_prob=0.0, words=())
+    base = Transcription(
+        text="", language="ko", language_probability=1.0, duration=2.0, segments=(seg,),
+        engine="faster-whisper", model="base",
+    )  # fmt: skip
+    for looped in ("뇌다게 쏙 보습 뇌다다다다다다다", "이 아취 C.R.R.M.R.T.R.T.R.T.R.T.R.T."):
+        assert "repetition" in assess(replace(base, text=looped)).flags, looped
+    for fine in ("It costs 1000000 won.", "Mississippi", "Hmm...", "따뜻한 커피 한 잔"):
+        assert assess(replace(base, text=fine)).flags == (), fine
+    assert assess(replace(base, text="fine"), budget_cut=True).flags == ("decode_budget",)
+
+
+@pytest.mark.parametrize(
+    ("language", "confidence", "flagged"),
+    [
+        # benchmarks/asr_calibration.py: English drafts rewritten entirely reached 0.58 ...
+        ("en", 0.58, True),
+        ("en", 0.62, False),  # ... and good ones started at 0.62.
+        # issue 15's garbage Korean drafts, unflagged at 0.72 and 0.74 under the old 0.4.
+        ("ko", 0.72, True),
+        ("ko-KR", 0.74, True),
+        ("ko", 0.85, False),
+    ],
+)
+def test_low_confidence_is_calibrated_per_language(language, confidence, flagged):
+    draft = Transcription(
+        text="words", language=language, language_probability=1.0, duration=2.0, segments=(),
+        engine="faster-whisper", model="base", confidence=confidence,
+    )  # fmt: skip
+    assert draft.low_confidence is flagged
+
+
+def test_a_sampled_draft_is_flagged_whatever_its_log_prob():
+    seg = Segment(start=0, end=2, text="x", avg_logprob=-0.05, no_speech_prob=0.0, words=())
+    draft = Transcription(
+        text="fine words", language="en", language_probability=1.0, duration=2.0,
+        segments=(seg,), engine="faster-whisper", model="base",
+    )  # fmt: skip
+    assert not assess(draft).low_confidence
+    sampled = assess(draft, sampled=True)
+    assert sampled.flags == ("sampled",) and sampled.low_confidence
+
+
 def test_assess_flags_repetition_empty_and_token_limit():
     seg = Segment(start=0, end=2, text="x", avg_logprob=-0.1, no_speech_prob=0.0, words=())
     base = Transcription(
