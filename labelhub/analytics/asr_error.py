@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.analytics.sums import (
-    ERROR_SUMS,
     FactSums,
     Rate,
     campaign_sums,
-    grouped,
     ratio_interval,
     spread,
 )
@@ -124,11 +122,7 @@ def asr_error_by(
         groups = [(str(cell), sums) for cell, sums in facts.per_cell]
     else:
         columns = [COLUMNS[part] for part in parts if part != "campaign"]
-        measured = facts.facts.filter(measured=True)
-        groups = [
-            (_group_name(row, parts, campaign), row)
-            for row in grouped(measured, columns, ERROR_SUMS)
-        ]
+        groups = [(_group_name(row, parts, campaign), row) for row in facts.error_groups(columns)]
     rows = [
         group_error(dimension, name, sums, language=campaign.language)
         for name, sums in groups

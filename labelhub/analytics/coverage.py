@@ -3,11 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
-from django.utils import timezone
-
-from labelhub.analytics.sums import FactSums, campaign_sums, summed
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 
@@ -100,13 +96,7 @@ def coverage_over_time(*, campaign: Campaign, facts: FactSums | None = None) -> 
     """Approved audio minutes per day (the day the transcript became final), and the running
     total. Days without approvals between the first and last are listed with zero."""
     facts = campaign_sums(campaign=campaign) if facts is None else facts
-    days = (
-        facts.facts.filter(approved=True, approved_at__isnull=False)
-        .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(seconds=summed("seconds"), clips=Count("pk"))
-        .order_by("day")
-    )
+    days = facts.approved_days()
     seconds = {row["day"]: row["seconds"] for row in days}
     counts = {row["day"]: row["clips"] for row in days}
     if not seconds:

@@ -144,14 +144,20 @@ def clip_fact_refresh(recording_ids: Iterable[int]) -> int:
     A recording that no longer exists loses its row. Works in batches of REFRESH_BATCH, a
     handful of queries each. Returns the number of rows written.
     """
+    # Here, not at the top: the rollups are sums.py's GROUP BYs, and sums.py reads this module.
+    from labelhub.analytics.rollups import rollups_refresh
+
     written = 0
     for batch in _batches(sorted(set(recording_ids)), REFRESH_BATCH):
         recordings = {rec.pk: rec for rec in Recording.objects.filter(pk__in=batch)}
         clips = _clip_facts(Recording.objects.filter(pk__in=batch).order_by("id"))
         rows = [_fact_row(clip, recordings[pk]) for pk, clip in clips.items()]
         with transaction.atomic():
-            ClipFact.objects.filter(recording_id__in=batch).delete()
+            old = ClipFact.objects.filter(recording_id__in=batch)
+            speakers = set(old.values_list("speaker_id", flat=True))
+            old.delete()
             ClipFact.objects.bulk_create(rows)
+            rollups_refresh(speakers | {row.speaker_id for row in rows})
         written += len(rows)
     return written
 
@@ -164,7 +170,12 @@ def facts_rebuild(
     facts = (
         ClipFact.objects.all() if campaign is None else ClipFact.objects.filter(campaign=campaign)
     )
+    from labelhub.analytics.rollups import ROLLUPS  # see clip_fact_refresh
+
     facts.delete()
+    for model in ROLLUPS:
+        rollups = model.objects.all()
+        (rollups if campaign is None else rollups.filter(campaign=campaign)).delete()
     ids = list(recordings.order_by("pk").values_list("pk", flat=True))
     written = 0
     for batch in _batches(ids, REFRESH_BATCH * 5):

@@ -7,7 +7,7 @@ the clip cost.
 
 from dataclasses import dataclass
 
-from labelhub.analytics.sums import COST_SUMS, FactSums, campaign_sums, grouped
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.campaigns.models import Campaign
 
 BY = ("labeler", "cell")
@@ -68,7 +68,7 @@ def labeling_cost_by(
         cells = ((str(cell), sums) for cell, sums in facts.per_cell)
         groups = sorted(cells, key=lambda g: g[0])
     else:
-        rows = grouped(facts.facts.filter(labeled=True), ["labeler_name"], COST_SUMS)
+        rows = facts.labeler_groups()
         groups = sorted(((row["labeler_name"] or "—", row) for row in rows), key=lambda g: g[0])
     return [
         labeling_cost_of(campaign.name, facts.whole),

@@ -116,3 +116,89 @@ class ClipFact(models.Model):
 
     def __str__(self) -> str:
         return f"facts of recording {self.recording_id}"
+
+
+def _sum_fields(names: tuple[str, ...]) -> dict[str, models.FloatField]:
+    # Floats throughout, like the sums read from ClipFact (sums.summed): Python adds them.
+    return {name: models.FloatField(default=0.0) for name in names}
+
+
+# The sums each rollup stores, named like the keys of sums.ALL_SUMS / COST_SUMS (a test checks
+# they stay equal, so a figure added there cannot be forgotten here).
+ROLLUP_SUMS = (
+    *("collected_clips", "collected_seconds", "approved_clips", "approved_seconds"),
+    *("clips", "word_edits", "words", "word_edits_sq", "words_sq", "word_cross"),
+    *("char_edits", "chars", "char_edits_sq", "chars_sq", "char_cross"),
+    *("wer_n", "wer_sum", "wer_sq", "cer_n", "cer_sum", "cer_sq", "seconds"),
+    *("labeled", "labeled_seconds", "work_seconds", "drafted", "edited"),
+    *("review_decisions", "returned", "doubles", "double_char_edits", "double_chars"),
+)
+LABELER_SUMS = ROLLUP_SUMS[-10:]
+
+
+class FactRollup(models.Model):
+    """The sums of one speaker's counted clip facts per combination of the columns figures group
+    by: a page view sums thousands of these rows instead of a million ClipFact rows.
+
+    Recomputed whole, per speaker, by clip_fact_refresh in the transaction that rewrites the
+    speaker's facts (facts.rollups_refresh), so it always equals a rebuild.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    speaker = models.ForeignKey("speakers.Speaker", on_delete=models.CASCADE, related_name="+")
+    age_band = models.CharField(max_length=16, blank=True)
+    gender = models.CharField(max_length=16, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    dialect = models.CharField(max_length=64, blank=True)
+    speech_style = models.CharField(max_length=32, blank=True)
+    environment = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=200, blank=True)
+    draft_model = models.CharField(max_length=200, blank=True)
+    locals().update(_sum_fields(ROLLUP_SUMS))
+
+    class Meta:
+        verbose_name = _("clip fact rollup")
+        verbose_name_plural = _("clip fact rollups")
+        indexes = [models.Index(fields=["campaign", "speaker"], name="factrollup_campaign_speaker")]
+
+    def __str__(self) -> str:
+        return f"rollup of speaker {self.speaker_id}"
+
+
+class FactDay(models.Model):
+    """Approved clips and seconds of one speaker per day (the day the transcript became final,
+    in the site's time zone): the by-day chart's rollup."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    speaker = models.ForeignKey("speakers.Speaker", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    clips = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("approved clips per day")
+        verbose_name_plural = _("approved clips per day")
+        indexes = [models.Index(fields=["campaign", "speaker"], name="factday_campaign_speaker")]
+
+    def __str__(self) -> str:
+        return f"speaker {self.speaker_id} on {self.day}"
+
+
+class FactLabeler(models.Model):
+    """The labeling sums of one speaker's labeled clips per labeler: the labeler table's rollup."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    speaker = models.ForeignKey("speakers.Speaker", on_delete=models.CASCADE, related_name="+")
+    labeler_name = models.CharField(max_length=150, blank=True)
+    locals().update(_sum_fields(LABELER_SUMS))
+
+    class Meta:
+        verbose_name = _("labeling sums per labeler")
+        verbose_name_plural = _("labeling sums per labeler")
+        indexes = [
+            models.Index(fields=["campaign", "speaker"], name="factlabeler_campaign_speaker")
+        ]
+
+    def __str__(self) -> str:
+        return f"speaker {self.speaker_id} by {self.labeler_name}"

@@ -13,10 +13,11 @@ from functools import cached_property
 
 from django.db.models import Case, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Sum, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from labelhub.analytics.facts import CELL_FIELDS, campaign_facts, in_cell
-from labelhub.analytics.models import ClipFact
+from labelhub.analytics.models import ClipFact, FactDay, FactLabeler, FactRollup
 from labelhub.campaigns.models import Campaign, QuotaCell
 
 Z_95 = 1.959964
@@ -101,13 +102,31 @@ def added(rows: Iterable[Mapping[str, float]], keys: Iterable[str]) -> dict[str,
 
 
 def campaign_sums(*, campaign: Campaign, recording_ids: Iterable[int] | None = None) -> "FactSums":
-    """The sums of the campaign's counted clips (or of those among `recording_ids`)."""
-    return FactSums(campaign, campaign_facts(campaign=campaign, recording_ids=recording_ids))
+    """The sums of the campaign's counted clips (or of those among `recording_ids`).
+
+    A whole campaign is read from the per-speaker rollups (thousands of rows); a chosen set of
+    clips (a release's) from its ClipFact rows, which no rollup can narrow to.
+    """
+    facts = campaign_facts(campaign=campaign, recording_ids=recording_ids)
+    return FactSums(campaign, facts, rolled_up=recording_ids is None)
 
 
 ALL_SUMS = {**COVERAGE_SUMS, **ERROR_SUMS, **COST_SUMS}
 # Who counts as a cell's speaker, per measure: a speaker with at least one such clip there.
 SPEAKER_MEASURES = ("collected", "approved", "measured")
+
+
+# The rollup count that is positive exactly when a speaker has a clip of the measure there.
+_SPEAKER_COUNTS = {
+    "collected": "collected_clips",
+    "approved": "approved_clips",
+    "measured": "clips",
+}
+
+
+def _resummed(sums: Mapping[str, object]) -> dict[str, Coalesce]:
+    """The same sums taken over rollup rows, which hold each sum in a column of its name."""
+    return {name: summed(name) for name in sums}
 
 
 def _any(name: str) -> Max:
@@ -122,9 +141,46 @@ class FactSums:
     over the cell fields, and distinct speakers per cell from one (fields, speaker) pass.
     """
 
-    def __init__(self, campaign: Campaign, facts: QuerySet[ClipFact]) -> None:
+    def __init__(
+        self, campaign: Campaign, facts: QuerySet[ClipFact], *, rolled_up: bool = False
+    ) -> None:
         self.campaign = campaign
         self.facts = facts
+        # Whether the figures are read from the campaign's rollups rather than from `facts`.
+        self.rolled_up = rolled_up
+
+    def _rollup(self) -> QuerySet[FactRollup]:
+        return FactRollup.objects.filter(campaign=self.campaign)
+
+    def error_groups(self, columns: Iterable[str]) -> list[dict]:
+        """The ERROR_SUMS of the measured clips per combination of `columns`."""
+        if self.rolled_up:
+            # Every error sum is zero or null on an unmeasured clip, so a rollup row's sums are
+            # its measured clips' sums; groups without any ("clips" 0) are dropped by callers.
+            return grouped(self._rollup(), columns, _resummed(ERROR_SUMS))
+        return grouped(self.facts.filter(measured=True), columns, ERROR_SUMS)
+
+    def labeler_groups(self) -> list[dict]:
+        """The COST_SUMS of the labeled clips per labeler."""
+        if self.rolled_up:
+            labelers = FactLabeler.objects.filter(campaign=self.campaign)
+            return grouped(labelers, ["labeler_name"], _resummed(COST_SUMS))
+        return grouped(self.facts.filter(labeled=True), ["labeler_name"], COST_SUMS)
+
+    def approved_days(self) -> list[dict]:
+        """Per day an approved clip's transcript became final: its clips and seconds."""
+        if self.rolled_up:
+            days = FactDay.objects.filter(campaign=self.campaign).values("day")
+            return list(
+                days.annotate(seconds=summed("seconds"), clips=Sum("clips")).order_by("day")
+            )
+        return list(
+            self.facts.filter(approved=True, approved_at__isnull=False)
+            .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
+            .values("day")
+            .annotate(seconds=summed("seconds"), clips=Count("pk"))
+            .order_by("day")
+        )
 
     @cached_property
     def cells(self) -> list[QuotaCell]:
@@ -132,6 +188,8 @@ class FactSums:
 
     @cached_property
     def by_cell_fields(self) -> list[dict]:
+        if self.rolled_up:
+            return grouped(self._rollup(), CELL_FIELDS, _resummed(ALL_SUMS))
         return grouped(self.facts, CELL_FIELDS, ALL_SUMS)
 
     @cached_property
@@ -152,11 +210,12 @@ class FactSums:
         members: dict[str, dict[int, set[int]]] = {
             m: {cell.pk: set() for cell in self.cells} for m in SPEAKER_MEASURES
         }
-        pairs = (
-            self.facts.values(*CELL_FIELDS, "speaker_id")
-            .annotate(**{f"any_{m}": _any(m) for m in SPEAKER_MEASURES})
-            .order_by()
-        )
+        if self.rolled_up:
+            anys = {f"any_{m}": Max(count) for m, count in _SPEAKER_COUNTS.items()}
+            pairs = self._rollup().values(*CELL_FIELDS, "speaker_id").annotate(**anys).order_by()
+        else:
+            anys = {f"any_{m}": _any(m) for m in SPEAKER_MEASURES}
+            pairs = self.facts.values(*CELL_FIELDS, "speaker_id").annotate(**anys).order_by()
         combos: dict[tuple[str, ...], list[int]] = {}
         for row in pairs:
             key = tuple(row[name] for name in CELL_FIELDS)

@@ -9,7 +9,9 @@ from labelhub.analytics.asr_error import asr_error_by
 from labelhub.analytics.coverage import coverage_by_cell, coverage_over_time
 from labelhub.analytics.facts import clip_fact_refresh
 from labelhub.analytics.labeling_cost import labeling_cost_by
-from labelhub.analytics.models import ClipFact
+from labelhub.analytics.models import ClipFact, FactDay, FactLabeler, FactRollup
+from labelhub.analytics.rollups import ROLLUPS
+from labelhub.analytics.sums import ALL_SUMS, COST_SUMS, FactSums, campaign_sums
 from labelhub.dispatch import app
 from labelhub.labeling.review import review_claim_next, review_decide
 from labelhub.labeling.services import task_claim_next, task_submit
@@ -26,19 +28,39 @@ def eager(monkeypatch):
     monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
-def figures(campaign) -> dict:
-    """Everything the dashboard shows, as comparable values."""
+def figures(campaign, *, rolled_up: bool = True) -> dict:
+    """Everything the dashboard shows, as comparable values (from the rollups, or not)."""
+    sums = campaign_sums(campaign=campaign)
+    if not rolled_up:
+        sums = FactSums(campaign, sums.facts)
+
+    def fresh() -> FactSums:  # each figure from its own, uncached, sums
+        return FactSums(campaign, sums.facts, rolled_up=sums.rolled_up)
+
     return {
         "coverage": [
-            (row.label, row.collected, row.approved) for row in coverage_by_cell(campaign=campaign)
+            (row.label, row.collected, row.approved)
+            for row in coverage_by_cell(campaign=campaign, facts=fresh())
         ],
-        "over_time": coverage_over_time(campaign=campaign),
+        "over_time": coverage_over_time(campaign=campaign, facts=fresh()),
         "errors": {
-            by: asr_error_by(campaign=campaign, dimension=by)
-            for by in ("campaign", "cell", "dialect+age_band", "model")
+            by: asr_error_by(campaign=campaign, dimension=by, facts=fresh())
+            for by in ("campaign", "cell", "dialect+age_band", "model", "environment+device")
         },
-        "cost": labeling_cost_by(campaign=campaign, by="labeler"),
+        "cost": labeling_cost_by(campaign=campaign, by="labeler", facts=fresh()),
+        "cost_by_cell": labeling_cost_by(campaign=campaign, by="cell", facts=fresh()),
     }
+
+
+def rollup_rows(campaign) -> dict:
+    """Every rollup row of the campaign, without ids, in a stable order."""
+    rows = {}
+    for model in ROLLUPS:
+        values = model.objects.filter(campaign=campaign).values()
+        rows[model.__name__] = sorted(
+            (tuple(sorted((k, v) for k, v in row.items() if k != "id")) for row in values), key=str
+        )
+    return rows
 
 
 def history(campaign, django_capture_on_commit_callbacks) -> None:
@@ -84,10 +106,15 @@ def test_rebuilt_facts_give_the_same_figures_as_the_incremental_ones(
     # Written by the services' on-commit refreshes, before any page could fill them in.
     assert ClipFact.objects.filter(campaign=campaign).count() == 3
     incremental = figures(campaign)
+    incremental_rollups = rollup_rows(campaign)
+    assert all(incremental_rollups.values())  # each rollup holds rows to compare
 
     call_command("analytics_rebuild_facts", "--campaign", str(campaign.pk), stdout=StringIO())
 
     assert figures(campaign) == incremental
+    assert rollup_rows(campaign) == incremental_rollups
+    # And the rollups give what summing the ClipFact rows themselves gives.
+    assert figures(campaign) == figures(campaign, rolled_up=False)
     (cell,) = incremental["coverage"]
     assert cell[1].clips == 2  # the withdrawn speaker's clip no longer counts as collected
     assert incremental["errors"]["campaign"][0].clips == 2
@@ -126,3 +153,29 @@ def test_a_refresh_is_idempotent_and_forgets_deleted_recordings() -> None:
     assert clip_fact_refresh([recording.pk, recording.pk]) == 1
     assert ClipFact.objects.filter(recording=recording).count() == 1
     assert clip_fact_refresh([recording.pk + 10_000]) == 0
+
+
+def test_a_refresh_rewrites_every_rollup_of_the_speaker(
+    eager, django_capture_on_commit_callbacks
+) -> None:
+    """Fails when clip_fact_refresh leaves a rollup out: each one is emptied, then the refresh
+    of one clip must bring every rollup of its speaker back as the rebuild has it."""
+    campaign = CampaignFactory(language="en", review_share=1.0)
+    QuotaCellFactory(campaign=campaign, age_band="", gender="")
+    history(campaign, django_capture_on_commit_callbacks)
+    expected = rollup_rows(campaign)
+    for model in ROLLUPS:
+        assert expected[model.__name__], model.__name__
+        model.objects.filter(campaign=campaign).delete()
+
+    clip_fact_refresh(ClipFact.objects.filter(campaign=campaign).values_list("pk", flat=True))
+
+    assert rollup_rows(campaign) == expected
+
+
+def test_the_rollups_hold_every_sum_the_figures_take() -> None:
+    """A sum added to sums.py without its rollup column would be missing from the dashboard."""
+    columns = {field.name for field in FactRollup._meta.fields}
+    assert set(ALL_SUMS) <= columns
+    assert set(COST_SUMS) <= {field.name for field in FactLabeler._meta.fields}
+    assert {"day", "clips", "seconds"} <= {field.name for field in FactDay._meta.fields}
