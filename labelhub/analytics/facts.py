@@ -174,7 +174,7 @@ def facts_rebuild(
 
     facts.delete()
     for model in ROLLUPS:
-        rollups = model.objects.all()
+        rollups = model._default_manager.all()
         (rollups if campaign is None else rollups.filter(campaign=campaign)).delete()
     ids = list(recordings.order_by("pk").values_list("pk", flat=True))
     written = 0

@@ -54,7 +54,9 @@ def _insert_select(model: type[Model], select: QuerySet) -> None:
     compiler = select.query.get_compiler(connection=connection)
     compiler.setup_query()
     names = [alias for _expression, _sql, alias in compiler.select]
-    columns = [model._meta.get_field(name.removeprefix("sum__")).column for name in names]
+    column_of = {field.name: str(field.column) for field in model._meta.concrete_fields}
+    column_of |= {field.attname: str(field.column) for field in model._meta.concrete_fields}
+    columns = [column_of[name.removeprefix("sum__")] for name in names]
     sql, params = select.query.sql_with_params()
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)

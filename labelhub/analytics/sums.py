@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Case, Count, F, FloatField, IntegerField, Max, Q, QuerySet, Sum, When
 from django.db.models.expressions import Combinable
@@ -83,7 +84,7 @@ COVERAGE_SUMS = {
 }
 
 
-def grouped(facts: QuerySet[ClipFact], by: Iterable[str], sums: Mapping[str, object]) -> list[dict]:
+def grouped(facts: QuerySet[Any], by: Iterable[str], sums: Mapping[str, object]) -> list[dict]:
     """One dict per distinct value combination of `by`, with the `sums` over its clips."""
     by = list(by)
     # Aliased, because an annotation named like a column (words) would shadow it in F().
@@ -170,17 +171,18 @@ class FactSums:
     def approved_days(self) -> list[dict]:
         """Per day an approved clip's transcript became final: its clips and seconds."""
         if self.rolled_up:
-            days = FactDay.objects.filter(campaign=self.campaign).values("day")
-            return list(
-                days.annotate(seconds=summed("seconds"), clips=Sum("clips")).order_by("day")
+            rolled = FactDay.objects.filter(campaign=self.campaign).values("day")
+            days: QuerySet[Any, Any] = rolled.annotate(
+                seconds=summed("seconds"), clips=Sum("clips")
             )
-        return list(
-            self.facts.filter(approved=True, approved_at__isnull=False)
-            .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
-            .values("day")
-            .annotate(seconds=summed("seconds"), clips=Count("pk"))
-            .order_by("day")
-        )
+        else:
+            days = (
+                self.facts.filter(approved=True, approved_at__isnull=False)
+                .annotate(day=TruncDate("approved_at", tzinfo=timezone.get_current_timezone()))
+                .values("day")
+                .annotate(seconds=summed("seconds"), clips=Count("pk"))
+            )
+        return [dict(row) for row in days.order_by("day")]
 
     @cached_property
     def cells(self) -> list[QuotaCell]:

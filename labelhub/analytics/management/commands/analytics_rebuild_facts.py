@@ -1,4 +1,5 @@
-"""Rebuilds the clip facts the analytics figures are summed from, from the revision chains.
+"""Rebuilds the clip facts the analytics figures are summed from, from the revision chains,
+and the per-speaker rollups of them the dashboard reads (analytics.rollups).
 
     manage.py analytics_rebuild_facts [--campaign ID]
 
@@ -13,7 +14,9 @@ from labelhub.campaigns.models import Campaign
 
 
 class Command(BaseCommand):
-    help = "Rebuild the analytics clip facts from scratch (all campaigns, or one)."
+    help = (
+        "Rebuild the analytics clip facts and their rollups from scratch (all campaigns, or one)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--campaign", type=int, help="only this campaign's clips")
