@@ -35,13 +35,33 @@ class HoldingSerializer(serializers.Serializer):
     held_minutes = serializers.IntegerField(allow_null=True)
 
 
+class QueueCountsSerializer(serializers.Serializer):
+    """queue_selectors.queue_counts(): tasks per state (open to skipped add up to total)."""
+
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    held = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    in_review = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    double_waiting = serializers.IntegerField()
+    double_held = serializers.IntegerField()
+    double_done = serializers.IntegerField()
+    expired_leases = serializers.IntegerField()
+    expired_double_leases = serializers.IntegerField()
+    oldest_open_at = serializers.DateTimeField(allow_null=True)
+    oldest_open_seconds = serializers.FloatField(allow_null=True)
+
+
 @extend_schema(
     responses=inline_serializer(
         "CampaignQueue",
         {
             "campaign": serializers.IntegerField(),
             # Tasks per state (they add up to total), lapsed leases, the oldest waiting task.
-            "counts": serializers.DictField(),
+            "counts": QueueCountsSerializer(),
             "holdings": HoldingSerializer(many=True),
         },
     )

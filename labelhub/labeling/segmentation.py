@@ -19,7 +19,7 @@ from asr import AsrError, FasterWhisperEngine, get_engine
 from asr.cuts import Bounds
 from asr.longform import SourceDraft, source_draft
 from labelhub.campaigns.models import Campaign
-from labelhub.labeling.drafts import (
+from labelhub.labeling.draft_common import (
     AsrChoice,
     decode_options_for,
     draft_claim,

@@ -267,6 +267,24 @@ class BulkSummarySerializer(serializers.Serializer):
     pending = serializers.IntegerField()
 
 
+class BulkAcceptedRowSerializer(serializers.Serializer):
+    """A manifest row stored as a recording (bulk.BulkReport.accepted)."""
+
+    row = serializers.IntegerField()
+    file = serializers.CharField()
+    recording = serializers.IntegerField()
+    uid = serializers.UUIDField()
+
+
+class BulkRejectedRowSerializer(serializers.Serializer):
+    """A manifest row refused as read (bulk.BulkReport.rejected): its error code and message."""
+
+    row = serializers.IntegerField()
+    file = serializers.CharField()
+    code = serializers.CharField()
+    error = serializers.CharField()
+
+
 class BulkUploadOutSerializer(serializers.Serializer):
     """bulk_upload_body(): the upload, the manifest as read, and each row's state now."""
 
@@ -279,8 +297,8 @@ class BulkUploadOutSerializer(serializers.Serializer):
     # As the manifest was read; absent until then.
     accepted_count = serializers.IntegerField(required=False)
     rejected_count = serializers.IntegerField(required=False)
-    accepted = serializers.ListField(child=serializers.DictField(), required=False)
-    rejected = serializers.ListField(child=serializers.DictField(), required=False)
+    accepted = BulkAcceptedRowSerializer(many=True, required=False)
+    rejected = BulkRejectedRowSerializer(many=True, required=False)
     rows = BulkRowSerializer(many=True)
     summary = BulkSummarySerializer()
     settled = serializers.BooleanField()

@@ -163,3 +163,27 @@ def test_the_workbench_endpoints_name_their_bodies(schema: dict) -> None:
     assert recorder == {"$ref": "#/components/schemas/RecorderState"}
     submit = paths["/api/tasks/{task_id}/submit/"]["post"]["requestBody"]["content"]
     assert submit["application/json"]["schema"] == {"$ref": "#/components/schemas/SubmitRequest"}
+
+
+def _properties(schema: dict, component: str, *path: str) -> set[str]:
+    """The property names the schema gives at component.path (a list's items, a ref's target)."""
+    node = schema["components"]["schemas"][component]
+    for name in path:
+        node = node["properties"][name]
+        node = node.get("items", node)
+        if "$ref" in node:
+            node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return set(node.get("properties", {}))
+
+
+@pytest.mark.parametrize(
+    ("component", "path", "fields"),
+    [
+        ("CampaignQueue", ("counts",), {"total", "open", "held", "expired_leases"}),
+        ("BulkUploadOut", ("accepted",), {"row", "file", "recording", "uid"}),
+        ("BulkUploadOut", ("rejected",), {"row", "file", "code", "error"}),
+    ],
+)
+def test_response_bodies_name_their_fields(schema: dict, component, path, fields) -> None:
+    # A free-form object tells a client nothing and lets the fuzz tests accept anything.
+    assert fields <= _properties(schema, component, *path)

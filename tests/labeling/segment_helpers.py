@@ -22,7 +22,7 @@ import numpy as np
 from django.db import transaction
 
 from labelhub.campaigns.models import Campaign
-from labelhub.labeling.drafts import task_priority
+from labelhub.labeling.draft_common import task_priority
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_attach

@@ -10,12 +10,8 @@ from django.utils import timezone
 
 from asr import AsrError
 from labelhub.campaigns.models import Prompt
-from labelhub.labeling.drafts import (
-    DraftInProgress,
-    decode_options_for,
-    recording_pretranscribe,
-    task_priority,
-)
+from labelhub.labeling.draft_common import DraftInProgress, decode_options_for, task_priority
+from labelhub.labeling.drafts import recording_pretranscribe
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.recordings.services import recording_ingest, recording_upload

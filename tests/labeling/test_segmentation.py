@@ -10,7 +10,8 @@ from asr import AsrError
 from asr.base import Segment, Transcription, Word
 from asr.longform import SegmentDraft, SourceDraft
 from labelhub.labeling import segmentation
-from labelhub.labeling.drafts import DraftInProgress, recording_pretranscribe
+from labelhub.labeling.draft_common import DraftInProgress
+from labelhub.labeling.drafts import recording_pretranscribe
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from tests.labeling.sources import ready_source

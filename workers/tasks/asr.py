@@ -3,7 +3,8 @@ from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 
 from asr import AsrError
-from labelhub.labeling.drafts import DraftInProgress, recording_draft_fail, recording_pretranscribe
+from labelhub.labeling.draft_common import DraftInProgress
+from labelhub.labeling.drafts import recording_draft_fail, recording_pretranscribe
 from workers.jobs import JobTask
 
 # Lost connections and busy databases pass; a missing model or undecodable file does not.

@@ -8,9 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from asr import AsrError
 from labelhub.campaigns.models import Campaign
+from labelhub.labeling.draft_common import AsrChoice, DraftInProgress
 from labelhub.labeling.drafts import (
-    AsrChoice,
-    DraftInProgress,
     engine_for,
     recording_pretranscribe,
     recordings_to_retranscribe,
