@@ -74,10 +74,7 @@ def main() -> None:
                         print(f"{name}: {query['time']}s {query['sql'][:150]}")
         if args.profile:
             order = os.environ.get("PROFILE_SORT", "cumulative")
-            stats = pstats.Stats(profile).sort_stats(order)
-            stats.print_stats(25)
-            if os.environ.get("PROFILE_CALLEES"):
-                stats.print_callees(os.environ["PROFILE_CALLEES"])
+            pstats.Stats(profile).sort_stats(order).print_stats(25)
     finally:
         cleanup(campaign_id, tag)
     summary = {

@@ -357,20 +357,6 @@ def revision_latest(*, recording: Recording) -> TranscriptRevision | None:
     )
 
 
-def revision_latest_and_next(*, recording: Recording) -> tuple[TranscriptRevision | None, int]:
-    """revision_latest() and revision_next_number() in one query, for the submit path.
-
-    Second transcriptions share the numbering but stand beside the chain: when the newest
-    revision is one (rare), the chain's head takes its own query, as revision_latest().
-    """
-    top = recording.revisions.select_related("author").order_by("-number").first()
-    if top is None:
-        return None, 1
-    if top.kind == TranscriptRevision.Kind.DOUBLE:
-        return revision_latest(recording=recording), top.number + 1
-    return top, top.number + 1
-
-
 def revision_next_number(*, recording: Recording) -> int:
     latest = recording.revisions.order_by("-number").values_list("number", flat=True).first()
     return (latest or 0) + 1
@@ -383,7 +369,6 @@ def revision_append(
     parent: TranscriptRevision | None,
     text: str = "",
     author: User | None = None,
-    number: int | None = None,
     **fields: object,
 ) -> TranscriptRevision:
     """Adds a revision to the recording's transcript: the next number, on top of `parent`.
@@ -391,14 +376,13 @@ def revision_append(
     The one writer of TranscriptRevision: every edit is a new revision, never an overwrite.
     `fields` are the rest of the row (source, decision, flags, the engine's figures, ...);
     the language is the parent's unless given. The caller holds the recording's or its task's
-    row lock, so two appends never take the same number (the unique constraint backs that up);
-    a caller that read the next `number` under that lock may pass it and save the query.
+    row lock, so two appends never take the same number (the unique constraint backs that up).
     """
     fields.setdefault("language", parent.language if parent else "")
     clip_facts_refresh_on_commit(recording.campaign_id, [recording.pk])
     return TranscriptRevision.objects.create(
         recording=recording,
-        number=number if number is not None else revision_next_number(recording=recording),
+        number=revision_next_number(recording=recording),
         parent=parent,
         kind=kind,
         text=text,
@@ -476,13 +460,12 @@ def task_submit(
     _check_holder(task, labeler)
     text = text.strip()
     text_check(recording=task.recording, text=text)
-    latest, number = revision_latest_and_next(recording=task.recording)
+    latest = revision_latest(recording=task.recording)
     revision_check_base(latest, base_revision_id)
     flags, prompt_cer = text_flags(recording=task.recording, text=text)
     revision = revision_append(
         recording=task.recording,
         parent=latest,
-        number=number,
         kind=TranscriptRevision.Kind.LABELER_EDIT,
         text=text,
         flags=flags,
