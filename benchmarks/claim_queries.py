@@ -74,7 +74,10 @@ def main() -> None:
                         print(f"{name}: {query['time']}s {query['sql'][:150]}")
         if args.profile:
             order = os.environ.get("PROFILE_SORT", "cumulative")
-            pstats.Stats(profile).sort_stats(order).print_stats(25)
+            stats = pstats.Stats(profile).sort_stats(order)
+            stats.print_stats(25)
+            if os.environ.get("PROFILE_CALLEES"):
+                stats.print_callees(os.environ["PROFILE_CALLEES"])
     finally:
         cleanup(campaign_id, tag)
     summary = {
