@@ -474,6 +474,12 @@ def task_submit(
         work_seconds=work_seconds,
         author=labeler,
     )
+    _task_close_submitted(task, labeler)
+    return revision
+
+
+def _task_close_submitted(task: Task, labeler: User) -> None:
+    """To review when the campaign samples the clip for it, else approved; maybe a double."""
     campaign = task.recording.campaign
     task.needs_review = sampled(
         recording=task.recording, share=campaign.review_share, purpose="review"
@@ -487,7 +493,6 @@ def task_submit(
     ):
         task.double_status = Task.DoubleStatus.PENDING
     task.save()
-    return revision
 
 
 @transaction.atomic
