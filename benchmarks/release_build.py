@@ -33,8 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from labelhub.campaigns.demographics import AgeBand, Gender
-
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 16000
 CLIPS_PER_SPEAKER = 20
@@ -113,6 +111,7 @@ def generate(
     from django.utils import timezone
 
     from labelhub.accounts.models import Organisation, User
+    from labelhub.campaigns.demographics import AgeBand, Gender
     from labelhub.campaigns.models import Campaign
     from labelhub.labeling.models import Task, TranscriptRevision
     from labelhub.recordings.models import Recording
