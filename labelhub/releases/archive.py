@@ -47,7 +47,9 @@ import soundfile
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -114,6 +116,8 @@ PROGRESS_SECONDS = 0.5
 # (a longer one is read when its turn comes), so memory holds a few MB of audio at most.
 PREFETCH_CLIPS = 8
 PREFETCH_MAX_SECONDS = 30.0
+# A clip's copy into the zip reads this much at a time: a few reads for a typical clip.
+COPY_BLOCK = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,15 @@ def speaker_key(code: str, campaign_id: int, *, pooled: bool) -> str:
     return f"C{campaign_id}-{code}" if pooled else code
 
 
+def _among(ids: list[int]) -> list[int] | RawSQL:
+    """The right side of an ``__in`` over a chunk's ids. On PostgreSQL one array parameter:
+    a list of 2,000 ids is 2,000 placeholders, and psycopg parses such a query on the client
+    every time (too long for its cache), ~50 ms a query, a fifth of the item reads."""
+    if connection.vendor != "postgresql":
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+
+
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -166,7 +179,9 @@ def _item_order(ids: Iterable[int]) -> list[int]:
     keeps plain id order, so its archives stay the bytes they always were."""
     keys: dict[int, tuple[int, int]] = {}
     for chunk in _chunks(sorted(ids)):
-        for pk, source_id in Recording.objects.filter(pk__in=chunk).values_list("pk", "source_id"):
+        for pk, source_id in Recording.objects.filter(pk__in=_among(chunk)).values_list(
+            "pk", "source_id"
+        ):
             keys[pk] = (source_id or pk, pk)
     first_of: dict[int, int] = {}
     for group, pk in sorted(keys.values(), key=lambda key: key[1]):
@@ -186,8 +201,9 @@ class _Chunk:
 
 def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
     place = {pk: index for index, pk in enumerate(ids)}
+    among = _among(ids)
     recordings = sorted(
-        Recording.objects.filter(pk__in=ids)
+        Recording.objects.filter(pk__in=among)
         .only(*RECORDING_FIELDS)
         .select_related("environment", "channel", "source")
         # A chunk's clips share a few speakers and campaigns: prefetched, each is built once
@@ -196,15 +212,17 @@ def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
         key=lambda recording: place[recording.pk],
     )
     revision_ids = [selected[i].revision_id for i in ids]
-    revisions = TranscriptRevision.objects.filter(pk__in=revision_ids).only(
+    revisions = TranscriptRevision.objects.filter(pk__in=_among(revision_ids)).only(
         "number", "text", "kind"
     )
-    consents = ConsentRecord.objects.filter(pk__in=[selected[i].consent_id for i in ids])
+    consents = ConsentRecord.objects.filter(
+        pk__in=_among(sorted({selected[i].consent_id for i in ids}))
+    )
     drafts: dict[int, str] = {}
     # The first draft per clip; newest-first so the dict keeps the lowest number.
     for recording_id, text in (
         TranscriptRevision.objects.filter(
-            recording_id__in=ids, kind=TranscriptRevision.Kind.ASR_DRAFT
+            recording_id__in=among, kind=TranscriptRevision.Kind.ASR_DRAFT
         )
         .order_by("recording_id", "-number")
         .values_list("recording_id", "text")
@@ -216,18 +234,22 @@ def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
         consents={c.pk: c for c in consents.select_related("document", "document__campaign")},
         drafts=drafts,
         tasks=dict(
-            Task.objects.filter(recording_id__in=ids).values_list("recording_id", "times_returned")
+            Task.objects.filter(recording_id__in=among).values_list(
+                "recording_id", "times_returned"
+            )
         ),
-        votes=_review_votes(ids),
+        votes=_review_votes(among),
     )
 
 
-def _review_votes(ids: list[int]) -> dict[int, tuple[int, int]]:
+def _review_votes(among: list[int] | RawSQL) -> dict[int, tuple[int, int]]:
     """(approvals, returns) per clip from its reviewers' decisions: Common Voice's up/down votes."""
     decision = TranscriptRevision.Decision
     up, down = [decision.APPROVED, decision.EDITED], [decision.RETURNED]
     rows = (
-        TranscriptRevision.objects.filter(recording_id__in=ids, kind=TranscriptRevision.Kind.REVIEW)
+        TranscriptRevision.objects.filter(
+            recording_id__in=among, kind=TranscriptRevision.Kind.REVIEW
+        )
         .values("recording_id")
         .annotate(
             up=Count("pk", filter=Q(decision__in=up)), down=Count("pk", filter=Q(decision__in=down))
@@ -617,6 +639,10 @@ def _write_bytes(bundle: _Bundle, data: bytes, name: str) -> str:
 
 def _write_stored(bundle: _Bundle, field_file: FieldFile, name: str) -> str:
     """Copies a stored file into the zip and hashes it in the same read, wherever it lies."""
+    if storage_is_local():
+        # Straight from its path: FieldFile.open goes through the storage and wraps a File
+        # per clip, a quarter of a millisecond each; the bytes are the same.
+        return _write_audio(bundle, Path(field_file.path), name)
     with field_file.open("rb") as handle:
         return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
 
@@ -703,7 +729,7 @@ def _write_original(bundle: _Bundle, recording: Recording, speaker_id: str) -> s
 def _copy_stored(bundle: _Bundle, handle, info: zipfile.ZipInfo) -> str:
     digest = hashlib.sha256()
     with bundle.zip.open(info, "w") as target:
-        while block := handle.read(1 << 20):
+        while block := handle.read(COPY_BLOCK):
             digest.update(block)
             target.write(block)
     return digest.hexdigest()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -410,6 +410,9 @@ def _publish(
 
 
 def _items_store(release: Release, rows: list[ItemRow]) -> None:
+    if connection.vendor == "postgresql":
+        _items_copy(release, rows)
+        return
     ReleaseItem.objects.bulk_create(
         (
             ReleaseItem(
@@ -427,6 +430,26 @@ def _items_store(release: Release, rows: list[ItemRow]) -> None:
         ),
         batch_size=1000,
     )
+
+
+ITEM_COLUMNS = (
+    "release_id", "recording_id", "revision_id", "consent_id", "split", "path", "sha256",
+    "start_seconds", "end_seconds",
+)  # fmt: skip
+
+
+def _items_copy(release: Release, rows: list[ItemRow]) -> None:
+    """The rows through one COPY: bulk_create built a model instance and prepared nine values
+    per item, ~0.4 ms each, an eighth of a 3,000-clip build; COPY sends plain tuples."""
+    table = connection.ops.quote_name(ReleaseItem._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in ITEM_COLUMNS)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            span = row.span_seconds or (None, None)
+            copy.write_row(
+                (release.pk, row.recording_id, row.revision_id, row.consent_id, row.split,
+                 row.path, row.sha256, span[0], span[1])
+            )  # fmt: skip
 
 
 def _changes_store(release: Release, changes: list[Change]) -> None:
