@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 
 from labelhub.analytics.models import ClipFact
+from labelhub.analytics.rollups import ROLLUPS, rollups_refresh
 from labelhub.campaigns.models import Campaign, QuotaCell
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
@@ -144,9 +145,6 @@ def clip_fact_refresh(recording_ids: Iterable[int]) -> int:
     A recording that no longer exists loses its row. Works in batches of REFRESH_BATCH, a
     handful of queries each. Returns the number of rows written.
     """
-    # Here, not at the top: the rollups are sums.py's GROUP BYs, and sums.py reads this module.
-    from labelhub.analytics.rollups import rollups_refresh
-
     written = 0
     for batch in _batches(sorted(set(recording_ids)), REFRESH_BATCH):
         recordings = {rec.pk: rec for rec in Recording.objects.filter(pk__in=batch)}
@@ -170,8 +168,6 @@ def facts_rebuild(
     facts = (
         ClipFact.objects.all() if campaign is None else ClipFact.objects.filter(campaign=campaign)
     )
-    from labelhub.analytics.rollups import ROLLUPS  # see clip_fact_refresh
-
     facts.delete()
     for model in ROLLUPS:
         rollups = model._default_manager.all()

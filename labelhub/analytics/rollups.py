@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from labelhub.analytics.models import ClipFact, FactDay, FactLabeler, FactRollup
-from labelhub.analytics.sums import ALL_SUMS, COST_SUMS, summed
+from labelhub.analytics.sum_columns import ALL_SUMS, COST_SUMS, summed
 
 # The columns FactRollup groups by, besides campaign and speaker.
 ROLLUP_COLUMNS = (

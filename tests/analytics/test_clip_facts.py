@@ -11,7 +11,8 @@ from labelhub.analytics.facts import clip_fact_refresh
 from labelhub.analytics.labeling_cost import labeling_cost_by
 from labelhub.analytics.models import ClipFact, FactDay, FactLabeler, FactRollup
 from labelhub.analytics.rollups import ROLLUPS
-from labelhub.analytics.sums import ALL_SUMS, COST_SUMS, FactSums, campaign_sums
+from labelhub.analytics.sum_columns import ALL_SUMS, COST_SUMS
+from labelhub.analytics.sums import FactSums, campaign_sums
 from labelhub.dispatch import app
 from labelhub.labeling.review import review_claim_next, review_decide
 from labelhub.labeling.services import task_claim_next, task_submit
