@@ -362,13 +362,7 @@ def write_archive(
             pooled=len(release.spec.get("extra_campaigns") or []) > 0,
             prefetch=prefetch,
         )
-        for ids in _chunks(_item_order(selected)):
-            chunk = _load_chunk(ids, selected)
-            writer.plan(chunk.recordings)
-            for recording in chunk.recordings:
-                choice = selected[recording.pk]
-                writer.add(recording, choice, splits[choice.split_item.item_id], chunk)
-                progress.tick()
+        _add_items(writer, selected, splits, progress)
         writer.finish_audio()
         texts, markdown, fragment, translated = _metadata_texts(
             release, writer, spec=spec, salt=salt, changelog=changelog, split_report=split_report,
@@ -378,6 +372,22 @@ def write_archive(
     return ArchiveResult(
         rows=writer.rows, datasheet_md=markdown, datasheet_html=fragment, translated_html=translated
     )
+
+
+def _add_items(
+    writer: _ArchiveWriter,
+    selected: dict[int, Selected],
+    splits: dict[str, str],
+    progress: _Progress,
+) -> None:
+    """Every selected clip into the archive, read in chunks of rows (a few queries each)."""
+    for ids in _chunks(_item_order(selected)):
+        chunk = _load_chunk(ids, selected)
+        writer.plan(chunk.recordings)
+        for recording in chunk.recordings:
+            choice = selected[recording.pk]
+            writer.add(recording, choice, splits[choice.split_item.item_id], chunk)
+            progress.tick()
 
 
 class _Progress:
