@@ -123,8 +123,8 @@ def _sum_fields(names: tuple[str, ...]) -> dict[str, models.FloatField]:
     return {name: models.FloatField(default=0.0) for name in names}
 
 
-# The sums each rollup stores, named like the keys of sum_columns.ALL_SUMS / COST_SUMS (a test checks
-# they stay equal, so a figure added there cannot be forgotten here).
+# The sums each rollup stores, named like the keys of sum_columns.ALL_SUMS / COST_SUMS (a test
+# checks they stay equal, so a figure added there cannot be forgotten here).
 ROLLUP_SUMS = (
     *("collected_clips", "collected_seconds", "approved_clips", "approved_seconds"),
     *("clips", "word_edits", "words", "word_edits_sq", "words_sq", "word_cross"),
