@@ -99,7 +99,9 @@ def release_zips(media_root: Path, release: Release) -> list[Path]:
 def test_kill_9_during_a_release_build_never_half_publishes_and_the_retry_publishes_once(
     start_worker: StartWorker, media_root: Path, fast_reaper: None
 ) -> None:
-    clips = 300
+    # Enough audio that the kill lands mid-build: since the build copies clips in 4 MB reads
+    # and writes its rows by COPY, 300 clips of 256 KB finished before the first progress write.
+    clips = 1200
     release = release_with_clips(clips, audio_bytes=256 * 1024)
     first = start_worker()
 
