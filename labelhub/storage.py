@@ -180,8 +180,3 @@ def _read_whole(name: str) -> bytes:
     with default_storage.open(name, "rb") as handle:
         data: bytes = handle.read()
         return data
-
-
-def storage_is_local() -> bool:
-    """True when stored files are files on this machine (a path per name)."""
-    return not storage_is_remote()

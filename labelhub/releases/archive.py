@@ -83,7 +83,7 @@ from labelhub.releases.splits import SplitItem
 from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import (
     local_path,
-    storage_is_local,
+    storage_is_remote,
     storage_reader,
     storage_upload_file,
 )
@@ -434,7 +434,7 @@ class _Prefetch:
 
 @contextmanager
 def _prefetching() -> Iterator[_Prefetch]:
-    if storage_is_local():  # a local read is no round trip: nothing to win
+    if not storage_is_remote():  # a local read is no round trip: nothing to win
         yield _Prefetch(None, storage_reader())
         return
     with ThreadPoolExecutor(PREFETCH_CLIPS, thread_name_prefix="release-prefetch") as pool:
@@ -649,7 +649,7 @@ def _write_bytes(bundle: _Bundle, data: bytes, name: str) -> str:
 
 def _write_stored(bundle: _Bundle, field_file: FieldFile, name: str) -> str:
     """Copies a stored file into the zip and hashes it in the same read, wherever it lies."""
-    if storage_is_local():
+    if not storage_is_remote():
         # Straight from its path: FieldFile.open goes through the storage and wraps a File
         # per clip, a quarter of a millisecond each; the bytes are the same.
         return _write_audio(bundle, Path(field_file.path), name)

@@ -118,7 +118,7 @@ def test_clips_read_ahead_from_object_storage_give_the_same_archive(monkeypatch)
         return read
 
     # As on S3: the clips are fetched on threads ahead of the zip (here from the local folder).
-    monkeypatch.setattr(archive, "storage_is_local", lambda: False)
+    monkeypatch.setattr(archive, "storage_is_remote", lambda: True)
     monkeypatch.setattr(archive, "storage_reader", reader)
     read_ahead = rewritten_sha256(streamed)
     assert sorted(reads) == sorted(
