@@ -6,6 +6,8 @@ uses Chromium's fake device, so the recorder page records a real (synthetic) aud
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -55,9 +57,29 @@ def context(browser: object, live_server: object) -> Iterator[object]:
     violations = csp_violations(context)
     yield context
     context.close()
+    live_server_requests_drain()
     # Chromium logs every blocked script, style or media load to the console: a page that
     # needs more than the Content-Security-Policy allows fails its test here.
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def live_server_requests_drain(*, timeout_s: float = 15.0) -> None:
+    """Waits for the live server's request threads to finish.
+
+    A page can have a request in flight when its test ends (the review page claims the next
+    task right after an approval). Its thread then runs on after the browser is gone, inside a
+    transaction, while pytest-django's teardown truncates every table: PostgreSQL found the
+    two waiting on each other's table locks and failed the teardown (a CI run's only error).
+    Closing the context closes the browser's keep-alive connections, so idle threads end too.
+    """
+    # Django's server runs each connection in a daemon thread, which socketserver does not
+    # track, so they are found by the method they run.
+    threads = [t for t in threading.enumerate() if t.name.endswith("(process_request_thread)")]
+    deadline = time.monotonic() + timeout_s
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    running = [thread.name for thread in threads if thread.is_alive()]
+    assert not running, f"live-server requests still running after {timeout_s} s: {running}"
 
 
 def csp_violations(context: object) -> list[str]:
