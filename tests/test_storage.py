@@ -293,10 +293,28 @@ def test_docker_compose_runs_seaweedfs_and_points_web_and_workers_at_it() -> Non
 def test_with_s3_the_pages_may_play_audio_from_the_public_store_only(tmp_path: Path) -> None:
     public = {"S3_PUBLIC_ENDPOINT_URL": "https://files.example.org"}
     code = (
-        "import django; from django.conf import settings; django.setup(); "
-        "print(settings.CONTENT_SECURITY_POLICY)"
+        "import django; django.setup(); "
+        "from labelhub.csp import content_security_policy; print(content_security_policy())"
     )
     result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), **S3_ENV, **public}, code)
     directives = dict(part.split(" ", 1) for part in result.stdout.strip().split("; "))
     assert directives["media-src"] == "'self' blob: https://files.example.org", result.stderr
+    assert directives["connect-src"] == "'self'"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/work/", "/campaigns/", "/api/docs/"])
+def test_every_page_may_play_audio_from_the_store_it_is_pointed_at(
+    s3_storage: str, s3_server, client, path: str
+) -> None:
+    # The storage is switched at run time (as the fixture does): the policy follows it.
+    client.force_login(UserFactory(role=User.Role.PM))
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    directives = dict(
+        part.split(" ", 1) for part in response.headers["Content-Security-Policy"].split("; ")
+    )
+    assert directives["media-src"] == f"'self' blob: {s3_server.endpoint_url}"
     assert directives["connect-src"] == "'self'"
