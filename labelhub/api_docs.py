@@ -3,11 +3,12 @@ while drf_spectacular.views is still importing them."""
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from labelhub.csp import content_security_policy, policy_with
 
 
 class SwaggerDocsView(SpectacularSwaggerSplitView):
@@ -22,7 +23,7 @@ class SwaggerDocsView(SpectacularSwaggerSplitView):
     @extend_schema(exclude=True)  # the page itself is no API operation
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
-        response.headers["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
-            "img-src 'self'", "img-src 'self' data:"
+        response.headers["Content-Security-Policy"] = policy_with(
+            content_security_policy(), "img-src", "data:"
         )
         return response

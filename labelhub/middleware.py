@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from labelhub.api_errors import error_response
+from labelhub.csp import content_security_policy
 
 # Views that take audio, archives or prompt files; they may receive up to MAX_UPLOAD_BYTES
 # (plus the multipart envelope). Django admin is staff-only and may attach consent evidence.
@@ -78,12 +79,12 @@ class RequestSizeLimitMiddleware:
 
 
 class ContentSecurityPolicyMiddleware:
-    """Sends settings.CONTENT_SECURITY_POLICY on every response that does not set its own."""
+    """Sends the site's policy (labelhub.csp) on every response that does not set its own."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response

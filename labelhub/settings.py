@@ -9,7 +9,6 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -412,26 +411,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 
-def _storage_media_origin() -> str:
-    """With S3, the workbench's <audio> follows a redirect to the store: allow its origin."""
-    if STORAGE_BACKEND != "s3":
-        return ""
-    parts = urlsplit(S3_PUBLIC_ENDPOINT_URL or os.environ["S3_ENDPOINT_URL"])
-    return f" {parts.scheme}://{parts.netloc}"
-
-
 # Everything from our own origin, nothing inline. Inline styles are refused too: the pages need
 # none (the few there were moved to static CSS), and an injected style attribute can still
 # exfiltrate through CSS selectors. blob: media is the recorder's playback of the take it just
 # recorded (URL.createObjectURL). Django admin runs under the same policy: its JavaScript is
-# all in static files.
+# all in static files. With S3, labelhub.csp adds the store's origin to media-src per response.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
-        f"media-src 'self' blob:{_storage_media_origin()}",
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -3,16 +3,21 @@
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.utils import validate_file_name
 from django.db.models.fields.files import FieldFile
+
+# Ranged GETs of one object sent side by side (botocore's pool holds 10 connections a client).
+RANGE_READ_THREADS = 8
 
 
 @contextmanager
@@ -29,6 +34,75 @@ def local_path(field_file: FieldFile) -> Iterator[Path]:
             shutil.copyfileobj(source, tmp)
         tmp.flush()
         yield Path(tmp.name)
+
+
+class LocalByteSource:
+    """Spans of a file on this machine, each by a seek and a read."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+
+    def read_spans(self, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        out = []
+        for offset, length in spans:
+            self.handle.seek(offset)
+            out.append(self.handle.read(length))
+        return out
+
+
+class S3ByteSource:
+    """Spans of one S3 object, each by a GET with a Range header, several at a time.
+
+    Not django-storages' open(): its S3File sends a HEAD, then downloads the whole object to a
+    temporary file on the first read, whatever was seeked to.
+    """
+
+    def __init__(self, client: Any, bucket: str, key: str) -> None:
+        self.client, self.bucket, self.key = client, bucket, key
+
+    def read_spans(self, spans: Sequence[tuple[int, int]]) -> list[bytes]:
+        if len(spans) <= 1:
+            return [self._read(offset, length) for offset, length in spans]
+        with ThreadPoolExecutor(max_workers=RANGE_READ_THREADS) as pool:
+            return list(pool.map(lambda span: self._read(*span), spans))
+
+    def _read(self, offset: int, length: int) -> bytes:
+        from botocore.exceptions import ClientError
+
+        if length <= 0:
+            return b""
+        try:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=self.key, Range=f"bytes={offset}-{offset + length - 1}"
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""  # wholly past the end: a short read, as on a local file
+            raise
+        data: bytes = response["Body"].read()
+        return data
+
+
+@contextmanager
+def byte_source(field_file: FieldFile) -> Iterator[LocalByteSource | S3ByteSource]:
+    """Reads parts of a stored file without fetching the rest (a ranged read on S3)."""
+    if not storage_is_remote():
+        with open(field_file.path, "rb") as handle:
+            yield LocalByteSource(handle)
+        return
+    storage: Any = field_file.storage
+    # The client is taken here, in the request's thread: django-storages makes one per thread,
+    # and botocore's clients are safe to share with the reading threads.
+    client = storage.connection.meta.client
+    yield S3ByteSource(client, storage.bucket_name, s3_key(storage, field_file.name or ""))
+
+
+def s3_key(storage: Any, name: str) -> str:
+    """The object key of a storage name: cleaned, under the storage's location (as its save())."""
+    from storages.utils import clean_name, safe_join
+
+    key: str = safe_join(storage.location, clean_name(name))
+    return key
 
 
 def store_file(*, path: Path, name: str) -> str:
@@ -84,11 +158,9 @@ def presigned_url(*, name: str, content_type: str, filename: str = "") -> str | 
     if not public:
         url: str = storage.url(name, parameters=params)
         return url
-    from storages.utils import clean_name
-
     # SigV4 signs the Host header, so a URL for another host must be signed for that host.
     client = _signing_client(public, storage.access_key, storage.secret_key, storage.region_name)
-    key = storage._normalize_name(clean_name(name))
+    key = s3_key(storage, name)
     signed: str = client.generate_presigned_url(
         "get_object",
         Params={**params, "Bucket": storage.bucket_name, "Key": key},
@@ -150,9 +222,7 @@ def storage_reader() -> Callable[[str], bytes]:
     client = storage.connection.meta.client
 
     def read(name: str) -> bytes:
-        body: bytes = client.get_object(Bucket=bucket, Key=storage._normalize_name(name))[
-            "Body"
-        ].read()
+        body: bytes = client.get_object(Bucket=bucket, Key=s3_key(storage, name))["Body"].read()
         return body
 
     return read
@@ -164,16 +234,20 @@ def storage_upload_file(*, path: Path, name: str) -> str | None:
 
     django-storages' save() hands boto3 a file object, whose parts boto3 reads into memory,
     up to ten 8 MB parts at a time (~150 MB more resident for a release archive); by file name
-    it reads each part from the disk as it sends it.
+    it reads each part from the disk as it sends it. The name is chosen as save() chooses it:
+    a name already taken gets a new one (file_overwrite is off), never an overwrite.
     """
     if not storage_is_remote():
         return None
     storage: Any = default_storage
-    bucket = storage.bucket_name
-    extra = {"ContentType": "application/zip"} | dict(getattr(storage, "object_parameters", {}))
-    key = storage._normalize_name(name)
-    storage.connection.meta.client.upload_file(str(path), bucket, key, ExtraArgs=extra)
-    return name
+    validate_file_name(name, allow_relative_path=True)
+    stored: str = storage.get_available_name(name)
+    validate_file_name(stored, allow_relative_path=True)
+    extra = {"ContentType": "application/zip"} | storage.get_object_parameters(stored)
+    storage.connection.meta.client.upload_file(
+        str(path), storage.bucket_name, s3_key(storage, stored), ExtraArgs=extra
+    )
+    return stored
 
 
 def _read_whole(name: str) -> bytes:

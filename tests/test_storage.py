@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -21,6 +21,7 @@ from labelhub.storage import (
     presigned_url,
     storage_bucket_ensure,
     storage_delete_tree,
+    storage_upload_file,
     store_file,
 )
 from tests.factories import CampaignFactory, RecordingFactory, UserFactory
@@ -201,6 +202,51 @@ def test_a_large_file_is_stored_by_multipart_upload_streamed_from_disk(
     assert head["ETag"].strip('"').endswith("-3")  # three 8 MiB parts: a multipart upload
 
 
+def test_upload_file_stores_a_free_name_as_given(s3_storage: str, s3_server, tmp_path) -> None:
+    archive = tmp_path / "archive.zip"
+    archive.write_bytes(b"PK-first")
+
+    name = storage_upload_file(path=archive, name="releases/1/v1/archive.zip")
+
+    assert name == "releases/1/v1/archive.zip"
+    assert bucket_keys(s3_server, s3_storage) == [name]
+    body = s3_server.client().get_object(Bucket=s3_storage, Key=name)["Body"].read()
+    assert body == b"PK-first"
+
+
+def test_upload_file_never_overwrites_a_stored_key_and_names_as_save_does(
+    s3_storage: str, s3_server, tmp_path
+) -> None:
+    taken = default_storage.save("releases/1/v1/archive.zip", ContentFile(b"PK-published"))
+    archive = tmp_path / "archive.zip"
+    archive.write_bytes(b"PK-second")
+
+    name = storage_upload_file(path=archive, name=taken)
+    by_save = default_storage.save(taken, ContentFile(b"PK-third"))
+
+    assert name is not None and name != taken
+    client = s3_server.client()
+    assert client.get_object(Bucket=s3_storage, Key=taken)["Body"].read() == b"PK-published"
+    assert client.get_object(Bucket=s3_storage, Key=name)["Body"].read() == b"PK-second"
+    # Django's naming: the stem, an underscore and seven random characters, the same suffix.
+    for other in (name, by_save):
+        assert other.startswith("releases/1/v1/archive_") and other.endswith(".zip")
+        assert len(other) == len(taken) + 8
+    assert bucket_keys(s3_server, s3_storage) == sorted([taken, name, by_save])
+
+
+@pytest.mark.parametrize("bad", ["../outside.zip", "releases/../../outside.zip", "/abs.zip"])
+def test_upload_file_refuses_a_name_outside_the_storage(
+    s3_storage: str, s3_server, tmp_path, bad: str
+) -> None:
+    archive = tmp_path / "archive.zip"
+    archive.write_bytes(b"PK")
+
+    with pytest.raises(SuspiciousFileOperation):
+        storage_upload_file(path=archive, name=bad)
+    assert bucket_keys(s3_server, s3_storage) == []
+
+
 def test_presigned_urls_are_signed_for_the_public_endpoint_when_set(
     s3_storage: str, s3_server, settings
 ) -> None:
@@ -247,10 +293,28 @@ def test_docker_compose_runs_seaweedfs_and_points_web_and_workers_at_it() -> Non
 def test_with_s3_the_pages_may_play_audio_from_the_public_store_only(tmp_path: Path) -> None:
     public = {"S3_PUBLIC_ENDPOINT_URL": "https://files.example.org"}
     code = (
-        "import django; from django.conf import settings; django.setup(); "
-        "print(settings.CONTENT_SECURITY_POLICY)"
+        "import django; django.setup(); "
+        "from labelhub.csp import content_security_policy; print(content_security_policy())"
     )
     result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), **S3_ENV, **public}, code)
     directives = dict(part.split(" ", 1) for part in result.stdout.strip().split("; "))
     assert directives["media-src"] == "'self' blob: https://files.example.org", result.stderr
+    assert directives["connect-src"] == "'self'"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/work/", "/campaigns/", "/api/docs/"])
+def test_every_page_may_play_audio_from_the_store_it_is_pointed_at(
+    s3_storage: str, s3_server, client, path: str
+) -> None:
+    # The storage is switched at run time (as the fixture does): the policy follows it.
+    client.force_login(UserFactory(role=User.Role.PM))
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    directives = dict(
+        part.split(" ", 1) for part in response.headers["Content-Security-Policy"].split("; ")
+    )
+    assert directives["media-src"] == f"'self' blob: {s3_server.endpoint_url}"
     assert directives["connect-src"] == "'self'"

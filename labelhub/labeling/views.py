@@ -3,7 +3,6 @@
 
 import secrets
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from labelhub.accounts.permissions import (
     reviewer_required,
     signed_in_user,
 )
+from labelhub.csp import content_security_policy, policy_with
 from labelhub.labeling.models import Task
 from labelhub.labeling.selectors import revisions_of, tasks_in_triage
 from labelhub.labeling.services import task_requeue
@@ -64,9 +64,7 @@ def _with_style_nonce(request: HttpRequest, template: str, context: dict) -> Htt
     nonce = secrets.token_urlsafe(16)
     context["config"]["styleNonce"] = nonce
     response = render(request, template, context)
-    policy = settings.CONTENT_SECURITY_POLICY.replace(
-        "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
-    )
+    policy = policy_with(content_security_policy(), "style-src", f"'nonce-{nonce}'")
     response.headers["Content-Security-Policy"] = policy
     return response
 

@@ -34,7 +34,7 @@ from labelhub.recordings.spectrogram import SpectrogramRequestError, spectrogram
 from labelhub.recordings.spectrogram_params import spectrogram_window
 from labelhub.renderers import FiniteFloatsMixin
 from labelhub.speakers.models import Speaker
-from labelhub.storage import local_path, presigned_url
+from labelhub.storage import byte_source, presigned_url
 from labelhub.streaming import ranged_file_response
 from labelhub.validation import InvalidParameter
 
@@ -227,7 +227,8 @@ class RecordingSpectrogramApi(APIView):
         if not audio.normalised_file:
             raise Conflict(f"recording {audio.pk} has no playable audio yet ({audio.status})")
         window = spectrogram_window(request.query_params, recording=recording)
-        with local_path(audio.normalised_file) as wav:
+        # Only the header and the window's frames are read, by ranged reads on S3 too.
+        with byte_source(audio.normalised_file) as wav:
             try:
                 png = spectrogram_png(wav, **window)
             except SpectrogramRequestError as bad:

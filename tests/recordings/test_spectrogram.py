@@ -12,7 +12,13 @@ from django.core.files.base import ContentFile
 from labelhub.accounts.models import User
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
-from labelhub.recordings.spectrogram import spectrogram_png
+from labelhub.recordings.spectrogram import (
+    FFT_SIZE,
+    HEADER_BYTES,
+    MERGE_GAP_BYTES,
+    spectrogram_png,
+)
+from labelhub.storage import LocalByteSource
 from tests.factories import CampaignFactory, RecordingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +36,33 @@ def tone_then_silence(path: Path) -> Path:
         out.setframerate(RATE)
         out.writeframes(samples.tobytes())
     return path
+
+
+def write_wav(path: Path, samples: np.ndarray, *, channels: int = 1) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+class CountingSource:
+    """A byte source that counts the bytes and spans read through it."""
+
+    def __init__(self, source) -> None:
+        self.source, self.bytes, self.spans = source, 0, 0
+
+    def read_spans(self, spans):
+        out = self.source.read_spans(spans)
+        self.spans += len(spans)
+        self.bytes += sum(len(part) for part in out)
+        return out
+
+
+def png_of(path: Path, **window) -> bytes:
+    with path.open("rb") as handle:
+        return spectrogram_png(LocalByteSource(handle), **window)
 
 
 def decode_png(data: bytes) -> np.ndarray:
@@ -64,8 +97,8 @@ def recording(tmp_path) -> Recording:
 def test_the_tone_lights_the_row_of_its_frequency_and_silence_stays_dark(tmp_path) -> None:
     wav = tone_then_silence(tmp_path / "tone.wav")
 
-    tone = decode_png(spectrogram_png(wav, start=0, end=2, width=40, height=80))
-    quiet = decode_png(spectrogram_png(wav, start=2, end=4, width=40, height=80))
+    tone = decode_png(png_of(wav, start=0, end=2, width=40, height=80))
+    quiet = decode_png(png_of(wav, start=2, end=4, width=40, height=80))
 
     brightness = tone.astype(int).sum(axis=2).mean(axis=1)  # per row, top = 8 kHz
     brightest_hz = (80 - 0.5 - brightness.argmax()) * 8000 / 80
@@ -141,24 +174,62 @@ def test_a_labeler_off_the_campaign_cannot_see_it(api_for, recording) -> None:
     assert allowed.status_code == 200
 
 
-def test_a_wide_window_reads_a_short_frame_per_column_not_the_whole_span(
-    tmp_path, monkeypatch
+def test_a_wide_window_reads_a_short_frame_per_column_not_the_whole_span(tmp_path) -> None:
+    path = write_wav(tmp_path / "ten_minutes.wav", np.zeros(600 * RATE))
+    with path.open("rb") as handle:
+        counting = CountingSource(LocalByteSource(handle))
+        spectrogram_png(counting, start=0, end=600, width=200, height=32)
+
+    # 409,600 bytes of the file's 19,200,044: the header, then one frame per column.
+    assert counting.bytes <= HEADER_BYTES + 200 * FFT_SIZE * 2
+    assert counting.spans == 1 + 200
+
+
+def test_a_narrow_window_is_read_in_one_span(tmp_path) -> None:
+    path = write_wav(tmp_path / "minute.wav", np.zeros(60 * RATE))
+    with path.open("rb") as handle:
+        counting = CountingSource(LocalByteSource(handle))
+        spectrogram_png(counting, start=10, end=12, width=500, height=32)
+
+    assert counting.spans == 2  # the header, then the window's frames in one read
+    assert counting.bytes <= HEADER_BYTES + (2 * RATE + FFT_SIZE) * 2
+
+
+def test_the_bytes_read_stay_bounded_at_the_worst_spacing_of_columns(tmp_path) -> None:
+    # Columns just close enough to merge: every gap between frames is read too.
+    step = (FFT_SIZE * 2 + MERGE_GAP_BYTES) / 2 / RATE
+    path = write_wav(tmp_path / "twenty_minutes.wav", np.zeros(1200 * RATE))
+    with path.open("rb") as handle:
+        counting = CountingSource(LocalByteSource(handle))
+        spectrogram_png(counting, start=0, end=1000 * step, width=1000, height=32)
+
+    assert counting.bytes <= HEADER_BYTES + 1000 * (FFT_SIZE * 2 + MERGE_GAP_BYTES)
+
+
+def test_chunks_before_the_data_and_stereo_are_read_as_the_wave_module_reads_them(
+    tmp_path,
 ) -> None:
-    path = tmp_path / "ten_minutes.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(np.zeros(600 * RATE, dtype="<i2").tobytes())
-    frames_read = []
-    readframes = wave.Wave_read.readframes
+    rng = np.random.default_rng(7)
+    stereo = (rng.standard_normal((8 * RATE, 2)) * 3000).astype("<i2")
+    plain = write_wav(tmp_path / "plain.wav", stereo.reshape(-1), channels=2)
+    header, data = plain.read_bytes()[:36], plain.read_bytes()[36:]
+    # A LIST chunk longer than the first read, and odd-sized (padded), between fmt and data.
+    listing = b"LIST" + struct.pack("<I", 9999) + b"x" * 9999 + b"\0"
+    body = header[12:] + listing + data
+    padded = tmp_path / "padded.wav"
+    padded.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body)
+    with wave.open(str(padded), "rb") as check:
+        assert check.getnframes() == 8 * RATE  # the wave module agrees it is one valid file
 
-    def counting(self, n):
-        frames_read.append(n)
-        return readframes(self, n)
+    window = {"start": 1.0, "end": 7.5, "width": 300, "height": 64}
+    assert png_of(padded, **window) == png_of(plain, **window)
+    left = write_wav(tmp_path / "left.wav", stereo[:, 0])
+    assert png_of(plain, **window) == png_of(left, **window)  # the first channel is drawn
 
-    monkeypatch.setattr(wave.Wave_read, "readframes", counting)
 
-    spectrogram_png(path, start=0, end=600, width=200, height=32)
+def test_a_file_that_is_not_a_wav_is_refused(tmp_path) -> None:
+    path = tmp_path / "not.wav"
+    path.write_bytes(b"ID3" + bytes(100))
 
-    assert sum(frames_read) <= 200 * 512  # 102,400 of the file's 9,600,000 samples
+    with pytest.raises(ValueError, match="not a RIFF/WAVE file"):
+        png_of(path, start=0, end=1, width=10, height=10)
