@@ -147,7 +147,10 @@ def lease_next(
     """
     if campaign_ids == []:
         return None
-    scope = "" if campaign_ids is None else "AND t.campaign_id = ANY(%(campaigns)s::bigint[])"
+    # IN (a, b, ...), as the ORM writes it: for one campaign PostgreSQL reads that as "=" and
+    # walks task_open_queue in order; = ANY(array) made it scan the status index (150 ms at
+    # 100k tasks). The ids are ints the database gave standing().
+    scope = "" if campaign_ids is None else f"AND t.campaign_id IN ({_ints(campaign_ids)})"
     sql = _LEASE.format(
         queues=", ".join(f"q_{name} AS ({QUEUES[name].format(scope=scope)})" for name in queues),
         union=" UNION ALL ".join(f"SELECT * FROM q_{name}" for name in queues),
@@ -159,7 +162,6 @@ def lease_next(
         "now": now,
         "until": until,
         "reserved_before": reserved_before,
-        "campaigns": campaign_ids,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -176,6 +178,10 @@ def tasks_with_recording(*, where: str, params: dict[str, Any]) -> list[Task]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [_task_from_row(row) for row in cursor.fetchall()]
+
+
+def _ints(values: list[int]) -> str:
+    return ", ".join(str(int(value)) for value in values)
 
 
 def _columns() -> str:

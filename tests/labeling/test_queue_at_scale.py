@@ -47,7 +47,7 @@ def test_the_claim_reads_the_queue_on_the_tasks_campaign_by_value(labeler) -> No
         assert task_claim_next(labeler=labeler) is not None
 
     queue = locking(queries)[-1]
-    assert f"t.campaign_id = ANY('{{{listing.pk}}}'" in queue, queue
+    assert f"t.campaign_id IN ({listing.pk})" in queue, queue
     assert "campaigns_campaign_labelers" not in queue, queue
 
 
