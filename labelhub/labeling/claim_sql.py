@@ -48,7 +48,9 @@ _HELD = """
 """
 
 # One row: the task they hold (held first, as services._held), the campaigns open to them
-# (as values, so the lease below reads the per-campaign queue index: claim_explain.py), and
+# (as values: given the membership subquery PostgreSQL guessed half the campaigns match and
+# walked the whole queue, 3.4 s at 1M tasks; given the ids it reads the per-campaign queue
+# index, 1 ms: claim_explain.py), and
 # the long-form sources they last worked on (services._continue_a_source).
 _STANDING = f"""
     SELECT
@@ -121,12 +123,12 @@ class Standing:
 
 
 def standing(*, user: User, now: datetime) -> Standing:
-    """The task the user holds, the campaigns open to them and their recent long-form sources.
-
-    Only for labeling staff (campaigns_open_to gives nobody else any campaign)."""
+    """The task the user holds, the campaigns open to them and their recent long-form sources."""
     with connection.cursor() as cursor:
         cursor.execute(_STANDING, {"user": user.pk, "now": now, "pm": user.is_pm})
         held_id, campaign_ids, recent = cursor.fetchone()
+    if not user.is_labeling_staff:
+        campaign_ids = []  # campaigns_open_to gives anyone else no campaign at all
     sources = [pk for pk in dict.fromkeys(recent) if pk is not None][:3]
     return Standing(held_id=held_id, campaign_ids=campaign_ids, recent_sources=sources)
 
@@ -147,6 +149,32 @@ def lease_next(
     """
     if campaign_ids == []:
         return None
+    sql, params = lease_statement(
+        user=user,
+        now=now,
+        until=until,
+        reserved_before=reserved_before,
+        campaign_ids=campaign_ids,
+        queues=queues,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _task_from_row(row[:-1]), row[-1]
+
+
+def lease_statement(
+    *,
+    user: User,
+    now: datetime,
+    until: datetime,
+    reserved_before: datetime,
+    campaign_ids: list[int] | None,
+    queues: tuple[str, ...],
+) -> tuple[str, dict[str, Any]]:
+    """lease_next's SQL and parameters (benchmarks/claim_explain.py prints its plan)."""
     # IN (a, b, ...), as the ORM writes it: for one campaign PostgreSQL reads that as "=" and
     # walks task_open_queue in order; = ANY(array) made it scan the status index (150 ms at
     # 100k tasks). The ids are ints the database gave standing().
@@ -163,12 +191,7 @@ def lease_next(
         "until": until,
         "reserved_before": reserved_before,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return _task_from_row(row[:-1]), row[-1]
+    return sql, params
 
 
 def tasks_with_recording(*, where: str, params: dict[str, Any]) -> list[Task]:
@@ -250,6 +273,8 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
     """The task, locked, for `user` to submit; None when there is none (for them, `scoped`).
 
     The caller holds a transaction and checks the holder, the status and the base revision."""
+    if scoped and not user.is_labeling_staff:
+        return None  # selectors.tasks_open_to holds nothing for them
     sql = _FOR_SUBMIT.format(columns=_columns())
     params = {"task": task_id, "user": user.pk, "scoped": scoped and not user.is_pm}
     with connection.cursor() as cursor:

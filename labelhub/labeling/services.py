@@ -103,17 +103,6 @@ def in_campaigns_of(user: User) -> Q:
     return Q(campaign_id__in=campaigns_open_to(user=user).values("pk"))
 
 
-def in_campaigns_listed(user: User) -> Q:
-    """in_campaigns_of(user) for reading the queue: one query now, for a fast one after."""
-    if user.is_pm:
-        return Q()
-    # The ids as values, on the task's own campaign column: PostgreSQL cannot tell how few
-    # campaigns the membership subquery yields (it guessed half of them) and walked the whole
-    # queue in priority order; given the ids it reads the per-campaign queue index
-    # (task_open_queue, task_double_queue). 3.4 s -> 1 ms at a million tasks (claim_explain.py).
-    return Q(campaign_id__in=list(campaigns_open_to(user=user).values_list("pk", flat=True)))
-
-
 def _claimable(now: datetime, scope: Q) -> Q:
     """Open tasks nobody holds, of the campaigns `scope` (in_campaigns_of(...)) allows."""
     return (

@@ -9,10 +9,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from labelhub.accounts.models import User
 from labelhub.campaigns.models import Prompt
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.services import task_claim_next
-from tests.labeling.helpers import labeler_user, submitted_task, task_with_draft
+from tests.factories import UserFactory
+from tests.labeling.helpers import campaign, labeler_user, submitted_task, task_with_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +115,19 @@ def test_a_claim_leases_one_task_of_many(labeler):
     assert claimed.pk == tasks[0].pk
     assert claimed.assignee == labeler and claimed.lease_expires_at is not None
     assert list(Task.objects.filter(assignee=labeler).values_list("pk", flat=True)) == [claimed.pk]
+
+
+def test_someone_outside_the_labeling_staff_is_handed_no_task():
+    # The SQL's membership matches campaigns_open_to, which opens none to a client.
+    task_with_draft()
+
+    assert task_claim_next(labeler=UserFactory(role=User.Role.CLIENT)) is None
+    assert not Task.objects.filter(assignee__isnull=False).exists()
+
+
+def test_a_pm_claims_from_any_campaign(pm, labeler):
+    listing = campaign()
+    listing.labelers.set([labeler])
+    task, _draft = task_with_draft(campaign=listing)
+
+    assert task_claim_next(labeler=pm).pk == task.pk
