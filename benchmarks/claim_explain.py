@@ -1,4 +1,7 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the claim's queue query, for one labeler of a small campaign.
+"""EXPLAIN (ANALYZE, BUFFERS) of the claim's lease statement, for one labeler of a small campaign.
+
+The statement is claim_sql.lease_next's (returned, open and double queues, the lease and the
+joined read), run in a transaction that is rolled back, so nothing stays leased.
 
 Run against a database seeded with background tasks (claim_latency.py --seed-tasks N
 --keep-seed) to see whether the plan finds the campaign's tasks by index or scans the queue.
@@ -26,30 +29,33 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import transaction
+    from datetime import timedelta
+
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from benchmarks.claim_latency import cleanup, seed
     from labelhub.accounts.models import User
-    from labelhub.labeling import services
-    from labelhub.labeling.models import Task
+    from labelhub.labeling import claim_sql
 
     tag = uuid.uuid4().hex[:8]
     campaign_id, _, _ = seed(args.tasks, 1, tag)
     try:
         labeler = User.objects.get(username=f"bench-{tag}-0")
         now = timezone.now()
-        scope = services.in_campaigns_listed(labeler)
-        condition = services._claimable(now, scope) & services._not_reserved_for_another(
-            labeler, now
+        standing = claim_sql.standing(user=labeler, now=now)
+        sql, params = claim_sql.lease_statement(
+            user=labeler,
+            now=now,
+            until=now + timedelta(minutes=30),
+            reserved_before=now - timedelta(hours=24),
+            campaign_ids=standing.campaign_ids,
+            queues=("returned", "open", "double"),
         )
-        queue = (
-            Task.objects.order_by("-priority", "created_at")
-            .select_for_update(skip_locked=True)
-            .filter(condition)[:5]
-        )
-        with transaction.atomic():
-            print(queue.explain(analyze=True, buffers=True))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            print("\n".join(line for (line,) in cursor.fetchall()))
+            transaction.set_rollback(True)
     finally:
         cleanup(campaign_id, tag)
 

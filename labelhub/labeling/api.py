@@ -1,6 +1,7 @@
 from typing import Any, cast
 
-from django.http import FileResponse
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,7 +24,7 @@ from labelhub.errors import Conflict
 from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import flag_message
-from labelhub.labeling.review import review_claim_next, review_decide, transcript_submit
+from labelhub.labeling.review import double_submit, review_claim_next, review_decide
 from labelhub.labeling.segment_api import source_block
 from labelhub.labeling.selectors import (
     TaskText,
@@ -36,10 +37,12 @@ from labelhub.labeling.selectors import (
 )
 from labelhub.labeling.services import (
     task_claim_next,
+    task_for_submit,
     task_is_double_for,
     task_renew_lease,
     task_requeue,
     task_skip,
+    task_submit_locked,
 )
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_ensure
@@ -251,18 +254,33 @@ class TaskSubmitApi(APIView):
     permission_classes = [IsLabelingStaff]
 
     def post(self, request: Request, task_id: int) -> Response:
-        task = get_object_or_404(tasks_open_to(user=signed_in_user(request)), pk=task_id)
-        incoming = SubmitSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        revision = transcript_submit(
-            task=task,
-            labeler=signed_in_user(request),
-            text=data["text"],
-            base_revision_id=data["base_revision"],
-            work_seconds=data["work_seconds"],
-            source=_source(request),
-        )
+        labeler = signed_in_user(request)
+        # One transaction: the scoped read locks the task for the write (5 queries in all,
+        # token included; tests/labeling/test_claim_queries.py pins them).
+        with transaction.atomic():
+            target = task_for_submit(task_id=task_id, user=labeler)
+            if target is None:
+                raise Http404("No Task matches the given query.")
+            incoming = SubmitSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            data = incoming.validated_data
+            if task_is_double_for(task=target.task, user=labeler):
+                revision = double_submit(
+                    task_id=task_id,
+                    labeler=labeler,
+                    text=data["text"],
+                    work_seconds=data["work_seconds"],
+                    source=_source(request),
+                )
+            else:
+                revision = task_submit_locked(
+                    target=target,
+                    labeler=labeler,
+                    text=data["text"],
+                    base_revision_id=data["base_revision"],
+                    work_seconds=data["work_seconds"],
+                    source=_source(request),
+                )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,9 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
@@ -24,6 +22,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.dispatch import clip_facts_refresh_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling import claim_sql
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.conventions.base import ConventionIssue
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -104,17 +103,6 @@ def in_campaigns_of(user: User) -> Q:
     return Q(campaign_id__in=campaigns_open_to(user=user).values("pk"))
 
 
-def in_campaigns_listed(user: User) -> Q:
-    """in_campaigns_of(user) for reading the queue: one query now, for a fast one after."""
-    if user.is_pm:
-        return Q()
-    # The ids as values, on the task's own campaign column: PostgreSQL cannot tell how few
-    # campaigns the membership subquery yields (it guessed half of them) and walked the whole
-    # queue in priority order; given the ids it reads the per-campaign queue index
-    # (task_open_queue, task_double_queue). 3.4 s -> 1 ms at a million tasks (claim_explain.py).
-    return Q(campaign_id__in=list(campaigns_open_to(user=user).values_list("pk", flat=True)))
-
-
 def _claimable(now: datetime, scope: Q) -> Q:
     """Open tasks nobody holds, of the campaigns `scope` (in_campaigns_of(...)) allows."""
     return (
@@ -131,25 +119,6 @@ def _not_reserved_for_another(labeler: User, now: datetime) -> Q:
         | Q(labeler__isnull=True)
         | Q(labeler=labeler)
         | Q(updated_at__lt=now - RETURNED_RESERVED_FOR)
-    )
-
-
-def _double_claimable(labeler: User, now: datetime, scope: Q) -> Q:
-    return (
-        Q(double_status=Task.DoubleStatus.PENDING)
-        & Q(status__in=[Task.Status.SUBMITTED, Task.Status.APPROVED])
-        & ~Q(labeler=labeler)
-        & (Q(double_assignee__isnull=True) | Q(double_lease_expires_at__lt=now))
-        & recording_still_ready()
-        & scope
-    )
-
-
-def _held(labeler: User, now: datetime) -> Q:
-    return Q(status=Task.Status.OPEN, assignee=labeler, lease_expires_at__gte=now) | Q(
-        double_status=Task.DoubleStatus.PENDING,
-        double_assignee=labeler,
-        double_lease_expires_at__gte=now,
     )
 
 
@@ -177,51 +146,58 @@ def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | 
 def task_claim_next(*, labeler: User) -> Task | None:
     """Hands the labeler their current task, or leases the next one to them.
 
-    Order: a task they hold; one a reviewer returned to them; the highest-priority open task;
-    then a clip someone else transcribed that is sampled for a second transcription. Only
-    tasks of campaigns_open_to(labeler) are handed out; a task already held stays theirs.
+    Order: a task they hold; one a reviewer returned to them; the next segments of the
+    long-form source they last worked on; the highest-priority open task; then a clip someone
+    else transcribed that is sampled for a second transcription. Only tasks of
+    campaigns_open_to(labeler) are handed out; a task already held stays theirs.
+
+    Two queries for a clip (claim_sql.standing, then claim_sql.lease_next, one statement that
+    picks, leases and returns the task with what the page shows); segment runs take more.
     """
     now = timezone.now()
-    returned = Q(labeler=labeler, times_returned__gt=0) & _claimable(now, in_campaigns_of(labeler))
-    # One query answers both "do they hold one?" and "was one returned to them?", the two
-    # questions every claim asks before it looks at the open queue.
-    mine = list(
-        Task.objects.select_related("recording__campaign", "recording__prompt")
-        .filter(_held(labeler, now) | returned)
-        # The database answers which rows are held, so _held is the only definition of it.
-        .annotate(is_held=ExpressionWrapper(_held(labeler, now), output_field=BooleanField()))
-        .order_by("-priority", "created_at")[:10]
-    )
-    held = next((task for task in mine if task.is_held), None)
-    if held is not None:
+    standing = claim_sql.standing(user=labeler, now=now)
+    if standing.held_id is not None:
+        (held,) = claim_sql.tasks_with_recording(
+            where="t.id = %(id)s", params={"id": standing.held_id}
+        )
         return _first_held_of_run(held, labeler)
-    lease = {"assignee": labeler, "lease_expires_at": lease_until(now), "updated_at": now}
+    ids = standing.campaign_ids
+    scope = Q() if ids is None else Q(campaign_id__in=ids)
+    if not standing.recent_sources:
+        return _lease_from_queues(labeler, now, ids, scope, ("returned", "open", "double"))
     with transaction.atomic():
-        task = None
-        if mine:
-            task = lease_first(Task.objects.filter(pk__in=[t.pk for t in mine]), returned, **lease)
-        scope = in_campaigns_listed(labeler)
+        task = _lease_from_queues(labeler, now, ids, scope, ("returned",))
         if task is None:
-            task = _continue_a_source(labeler, now, lease, scope)
+            lease = {"assignee": labeler, "lease_expires_at": lease_until(now), "updated_at": now}
+            task = _continue_a_source(labeler, now, lease, scope, standing.recent_sources)
         if task is None:
-            task = lease_first(
-                Task.objects.order_by("-priority", "created_at"),
-                _claimable(now, scope) & _not_reserved_for_another(labeler, now),
-                **lease,
-            )
-            if task is not None and task.recording.kind == Recording.Kind.SEGMENT:
-                # A segment always has its source (the recording_segment_has_span constraint).
-                source_id = task.recording.source_id
-                assert source_id is not None
-                task = _segment_run(source_id, labeler, now, lease, scope, picked=task)
-        if task is None:
-            task = lease_first(
-                Task.objects.order_by("-priority", "created_at"),
-                _double_claimable(labeler, now, scope),
-                double_assignee=labeler,
-                double_lease_expires_at=lease_until(now),
-            )
-    return task
+            task = _lease_from_queues(labeler, now, ids, scope, ("open", "double"))
+        return task
+
+
+def _lease_from_queues(
+    labeler: User, now: datetime, ids: list[int] | None, scope: Q, queues: tuple[str, ...]
+) -> Task | None:
+    """The first task of `queues` (claim_sql.QUEUES), leased; an open segment brings its run."""
+    leased = claim_sql.lease_next(
+        user=labeler,
+        now=now,
+        until=lease_until(now),
+        reserved_before=now - RETURNED_RESERVED_FOR,
+        campaign_ids=ids,
+        queues=queues,
+    )
+    if leased is None:
+        return None
+    task, queue = leased
+    if queue != "open" or task.recording.kind != Recording.Kind.SEGMENT:
+        return task
+    # A segment always has its source (the recording_segment_has_span constraint).
+    source_id = task.recording.source_id
+    assert source_id is not None
+    lease = {"assignee": labeler, "lease_expires_at": task.lease_expires_at, "updated_at": now}
+    with transaction.atomic():
+        return _segment_run(source_id, labeler, now, lease, scope, picked=task)
 
 
 def _run_tasks() -> QuerySet[Task]:
@@ -300,15 +276,12 @@ def _segment_run(
 
 
 def _continue_a_source(
-    labeler: User, now: datetime, lease: dict[str, Any], scope: Q
+    labeler: User, now: datetime, lease: dict[str, Any], scope: Q, sources: list[int]
 ) -> Task | None:
-    """A long-form labeler goes on with the source they last worked on, while it has work."""
-    recent = (
-        Task.objects.filter(labeler=labeler, recording__kind=Recording.Kind.SEGMENT)
-        .order_by("-updated_at")
-        .values_list("recording__source_id", flat=True)[:50]
-    )
-    for source_id in [pk for pk in dict.fromkeys(recent) if pk is not None][:3]:
+    """A long-form labeler goes on with the source they last worked on, while it has work.
+
+    `sources`: the ones they last submitted segments of, newest first (claim_sql.standing)."""
+    for source_id in sources:
         task = _segment_run(source_id, labeler, now, lease, scope)
         if task is not None:
             return task
@@ -373,7 +346,8 @@ def revision_append(
 ) -> TranscriptRevision:
     """Adds a revision to the recording's transcript: the next number, on top of `parent`.
 
-    The one writer of TranscriptRevision: every edit is a new revision, never an overwrite.
+    The one writer of TranscriptRevision but the labeler's submit (claim_sql.submit_write
+    inserts that with the task's update in one statement): every edit is a new revision.
     `fields` are the rest of the row (source, decision, flags, the engine's figures, ...);
     the language is the parent's unless given. The caller holds the recording's or its task's
     row lock, so two appends never take the same number (the unique constraint backs that up).
@@ -448,24 +422,48 @@ def task_submit(
     approved (final) otherwise. A clip sampled for double transcription opens for a second
     labeler.
     """
-    # The task's and recording's rows, not the campaign's: locking it made every submit in a
-    # campaign wait for the one before (p95 16 s with 50 labelers).
-    task = (
-        Task.objects.select_for_update(of=("self", "recording"))
-        .select_related("recording__campaign")
-        .get(pk=task_id)
+    target = claim_sql.task_for_submit(task_id=task_id, user=labeler, scoped=False)
+    if target is None:
+        raise Task.DoesNotExist(f"task {task_id} does not exist")
+    return task_submit_locked(
+        target=target,
+        labeler=labeler,
+        text=text,
+        base_revision_id=base_revision_id,
+        work_seconds=work_seconds,
+        source=source,
     )
+
+
+def task_for_submit(*, task_id: int, user: User) -> claim_sql.SubmitTarget | None:
+    """The task of selectors.tasks_open_to(user), locked for a submit; the caller holds a
+    transaction and hands it to task_submit_locked (or, for a second pass, double_submit)."""
+    return claim_sql.task_for_submit(task_id=task_id, user=user, scoped=True)
+
+
+def task_submit_locked(
+    *,
+    target: claim_sql.SubmitTarget,
+    labeler: User,
+    text: str,
+    base_revision_id: int | None,
+    work_seconds: float | None = None,
+    source: str = TranscriptRevision.Source.API,
+) -> TranscriptRevision:
+    """task_submit on a task task_for_submit has locked: one more statement writes it all."""
+    task = target.task
     if task.status != Task.Status.OPEN:
         raise Conflict("this task has already been submitted", code="task_closed")
     _check_holder(task, labeler)
     text = text.strip()
     text_check(recording=task.recording, text=text)
-    latest = revision_latest(recording=task.recording)
-    revision_check_base(latest, base_revision_id)
+    if base_revision_id != target.latest_id:
+        revision_check_base(revision_latest(recording=task.recording), base_revision_id)
     flags, prompt_cer = text_flags(recording=task.recording, text=text)
-    revision = revision_append(
+    revision = TranscriptRevision(
         recording=task.recording,
-        parent=latest,
+        number=target.next_number,
+        parent_id=target.latest_id,
         kind=TranscriptRevision.Kind.LABELER_EDIT,
         text=text,
         flags=flags,
@@ -473,13 +471,18 @@ def task_submit(
         source=source,
         work_seconds=work_seconds,
         author=labeler,
+        language=target.latest_language,
     )
-    _task_close_submitted(task, labeler)
+    fields = _task_close_submitted(task, labeler)
+    claim_sql.submit_write(task=task, revision=revision, fields=fields)
+    clip_facts_refresh_on_commit(task.recording.campaign_id, [task.recording_id])
     return revision
 
 
-def _task_close_submitted(task: Task, labeler: User) -> None:
-    """To review when the campaign samples the clip for it, else approved; maybe a double."""
+def _task_close_submitted(task: Task, labeler: User) -> tuple[str, ...]:
+    """To review when the campaign samples the clip for it, else approved; maybe a double.
+
+    Sets the task's fields and returns their names, for the caller to save."""
     campaign = task.recording.campaign
     task.needs_review = sampled(
         recording=task.recording, share=campaign.review_share, purpose="review"
@@ -492,7 +495,9 @@ def _task_close_submitted(task: Task, labeler: User) -> None:
         recording=task.recording, share=campaign.double_transcription_share, purpose="double"
     ):
         task.double_status = Task.DoubleStatus.PENDING
-    task.save()
+    return (
+        "needs_review", "status", "labeler", "lease_expires_at", "return_comment", "double_status",
+    )  # fmt: skip
 
 
 @transaction.atomic

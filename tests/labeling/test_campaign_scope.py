@@ -3,6 +3,7 @@
 A campaign that lists nobody stays open to the whole labeling staff.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -158,7 +159,11 @@ def test_the_claim_locks_task_rows_only(labeler) -> None:
 
     locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert locking
-    assert all(" JOIN " not in sql for sql in locking), locking
+    for sql in locking:  # the queues that lock are read on the task table alone, OF t
+        queues = sql.split("picked AS", 1)[0]
+        assert " JOIN " not in queues, sql
+        assert set(re.findall(r"FOR UPDATE OF (\w+)", sql)) == {"t"}, sql
+        assert "FROM labeling_task t" in queues, sql
 
 
 # Reads follow the same membership as claims: a clip of a campaign that lists others only is
