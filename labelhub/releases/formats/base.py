@@ -78,7 +78,8 @@ def seconds_text(frames: int, sample_rate: int) -> str:
     return f"{frames / sample_rate:.7f}".rstrip("0").rstrip(".")
 
 
-@dataclass(frozen=True)
+# Slotted: a release build holds one per item until the metadata files are written.
+@dataclass(frozen=True, slots=True)
 class ExportItem:
     item_id: str
     split: str
