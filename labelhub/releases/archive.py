@@ -23,7 +23,9 @@ Memory stays flat: items are read from the database in chunks by id, each clip i
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
 stays is one small ExportItem per item (the format writers sort and group them) and the ids
 that become ReleaseItem rows. Formats that need the audio itself are sinks (see
-releases.formats.sinks), fed each clip in the same loop.
+releases.formats.sinks), fed each clip in the same loop. The text files (manifests, every
+format's metadata, SHA256SUMS) are written to scratch files line by line and deflated into the
+zip from there (releases.text_spool), so none is ever whole in memory.
 """
 
 from __future__ import annotations
