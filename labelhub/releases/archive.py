@@ -23,20 +23,24 @@ Memory stays flat: items are read from the database in chunks by id, each clip i
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
 stays is one small ExportItem per item (the format writers sort and group them) and the ids
 that become ReleaseItem rows. Formats that need the audio itself are sinks (see
-releases.formats.sinks), fed each clip in the same loop.
+releases.formats.sinks), fed each clip in the same loop. The text files (manifests, every
+format's metadata, SHA256SUMS) are written to scratch files line by line and deflated into the
+zip from there (releases.text_spool), so none is ever whole in memory.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import math
+import sys
 import tempfile
 import time
 import zipfile
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,7 +73,7 @@ from labelhub.releases.datasheet import (
     qa_figures,
 )
 from labelhub.releases.datasheet_terms import terms_context
-from labelhub.releases.formats import ExportItem, audio_name, export_files
+from labelhub.releases.formats import ExportItem, audio_name, export_streams
 from labelhub.releases.formats.base import Span, source_audio_name
 from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
@@ -80,6 +84,7 @@ from labelhub.releases.renditions import Rendition
 from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
+from labelhub.releases.text_spool import TextSpool, copy_into
 from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import (
     local_path,
@@ -132,7 +137,7 @@ class Selected:
     span_seconds: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRow:
     """What becomes a ReleaseItem."""
 
@@ -296,10 +301,6 @@ class _Bundle:
         info.compress_type, info.create_system, info.external_attr = compress_type, UNIX, ENTRY_MODE
         return info
 
-    def write_text(self, name: str, data: bytes) -> str:
-        self.zip.writestr(self.entry(name, zipfile.ZIP_DEFLATED), data)
-        return hashlib.sha256(data).hexdigest()
-
 
 def _parquet_sink(scratch: Path) -> Sink:
     # Imported here: pyarrow alone costs ~51 MB of RSS, paid only by renditions that ask for it.
@@ -364,9 +365,10 @@ def write_archive(
         )
         _add_items(writer, selected, splits, progress)
         writer.finish_audio()
-        texts, markdown, fragment, translated = _metadata_texts(
-            release, writer, spec=spec, salt=salt, changelog=changelog, split_report=split_report,
-            recording_ids=selected.keys(),
+        texts = TextSpool(Path(scratch) / "texts")
+        markdown, fragment, translated = _metadata_texts(
+            release, writer, texts, spec=spec, salt=salt, changelog=changelog,
+            split_report=split_report, recording_ids=selected.keys(),
         )  # fmt: skip
         writer.finish_metadata(texts)
     return ArchiveResult(
@@ -551,52 +553,60 @@ class _ArchiveWriter:
         for sink in self.sinks:
             _copy_members(self.bundle, sink.finish(), self.sums)
 
-    def finish_metadata(self, texts: dict[str, str]) -> None:
+    def finish_metadata(self, texts: TextSpool) -> None:
         """Writes the metadata files, manifest.jsonl, and SHA256SUMS over everything."""
-        for name, text in sorted(texts.items()):
-            self.sums.append((name, self.bundle.write_text(name, text.encode("utf-8"))))
+        for name, spooled in texts.sorted():
+            copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
+            self.sums.append((name, spooled.sha256))
         self.manifest.seek(0)
         self.sums.append(
             ("manifest.jsonl", _write_text_file(self.bundle, self.manifest, "manifest.jsonl"))
         )
         # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
-        lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(self.sums))
-        self.bundle.write_text("SHA256SUMS", lines.encode("utf-8"))
+        lines = (f"{digest}  {name}\n" for name, digest in sorted(self.sums))
+        sums = texts.write("SHA256SUMS", lines)
+        copy_into(self.bundle.zip, self.bundle.entry("SHA256SUMS", zipfile.ZIP_DEFLATED), sums)
 
 
 def _metadata_texts(
     release: Release,
     writer: _ArchiveWriter,
+    texts: TextSpool,
     *,
     spec: ReleaseSpec,
     salt: str,
     changelog: dict,
     split_report: dict | None,
     recording_ids: Collection[int],
-) -> tuple[dict[str, str], str, str, dict[str, str]]:
-    """The archive's text files (every format's metadata, release.json, the datasheets), with
-    the datasheet as Markdown, as the portal's fragment and in the other UI languages."""
-    texts = export_files(
+) -> tuple[str, str, dict[str, str]]:
+    """Spools the archive's text files (every format's metadata, release.json, the datasheets)
+    to disk; returns the datasheet as Markdown, as the portal's fragment and in the other UI
+    languages."""
+    streams = export_streams(
         writer.exported,
         salt=salt,
         formats=writer.rendition.formats,
         kaldi_audio_prefix=spec.kaldi_audio_prefix,
     )
-    writer.exported = []  # the biggest thing held; the metadata files are written from here on
-    texts["release.json"] = _release_json(
+    writer.exported = []  # the streams hold the items now, and the files are made one by one
+    for name, make in streams.items():
+        texts.write(name, make())
+    del streams  # the biggest thing held: every item, sorted and grouped
+    release_json = _release_json(
         release, writer.stats, changelog, writer.rendition, sources=writer.shipped_sources
     )
     if split_report is not None:  # how the splits were made (releases.split_plan)
-        texts["release.json"] = _with_splits(texts["release.json"], split_report)
+        release_json = _with_splits(release_json, split_report)
+    texts.write("release.json", [release_json])
     context = _archive_datasheet_context(
         release, writer, changelog, split_report, recording_ids=recording_ids
     )
     with translation.override("en"):  # the archive's datasheets are English
         markdown = datasheet_markdown(context)
     fragment, document, translated = datasheet_html(context)
-    texts["DATASHEET.md"] = markdown
-    texts["DATASHEET.html"] = document
-    return texts, markdown, fragment, translated
+    texts.write("DATASHEET.md", [markdown])
+    texts.write("DATASHEET.html", [document])
+    return markdown, fragment, translated
 
 
 def _archive_datasheet_context(
@@ -828,7 +838,8 @@ def _export_item(
     duration = round(recording.duration_seconds or 0.0, 3)
     if span is not None:
         duration = (span.stop - span.first) / span.sample_rate
-    key = speaker_key(speaker.code, speaker.campaign_id, pooled=pooled)
+    # Interned: one string per speaker, not one per item, in every item the build holds.
+    key = sys.intern(speaker_key(speaker.code, speaker.campaign_id, pooled=pooled))
     return ExportItem(
         item_id=str(recording.uid),
         split=split,
@@ -841,11 +852,18 @@ def _export_item(
         region=speaker.region,
         dialect=speaker.dialect,
         language=recording.campaign.language,
-        extra={"revision": revision.number},
+        extra=_revision_extra(revision.number),
         up_votes=votes[0],
         down_votes=votes[1],
         span=span,
     )
+
+
+@functools.cache
+def _revision_extra(number: int) -> Mapping[str, object]:
+    # One mapping per revision number, shared by the items (nothing changes an item's extra):
+    # a dict per item would be a quarter of what the build holds of each.
+    return {"revision": number}
 
 
 def _facts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,7 @@ def test_a_clip_beside_segments_is_a_recording_with_one_whole_segment() -> None:
 
 def test_flac_sources_are_read_through_sox() -> None:
     flac = [
-        ExportItem(**{**item.__dict__, "span": Span("s", "sources/s.flac", 0, 10, RATE, FRAMES)})
-        for item in ITEMS[:1]
+        replace(item, span=Span("s", "sources/s.flac", 0, 10, RATE, FRAMES)) for item in ITEMS[:1]
     ]
     assert kaldi_files(flac)["kaldi/train/wav.scp"] == "s sox sources/s.flac -t wav - |\n"
 

@@ -10,16 +10,19 @@ discovered by the client.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import PurePosixPath
 
 from labelhub.releases.formats.base import (
     ExportItem,
     Files,
+    Streams,
     by_split,
     check_items,
     extra_columns,
-    jsonl,
+    joined,
+    jsonl_lines,
 )
 
 # datasets.data_files.SPLIT_KEYWORDS: folder names load_dataset maps to a split.
@@ -54,13 +57,21 @@ COLUMNS = (
 
 
 def audiofolder_files(items: Iterable[ExportItem]) -> Files:
+    return joined(audiofolder_streams(items))
+
+
+def audiofolder_streams(items: Iterable[ExportItem]) -> Streams:
     items = check_items(items)
     _check_split_folders(items)
     extras = extra_columns(items, COLUMNS)
     return {
-        f"{split}/metadata.jsonl": jsonl(_row(item, extras) for item in group)
+        f"{split}/metadata.jsonl": partial(_lines, group, extras)
         for split, group in by_split(items).items()
     }
+
+
+def _lines(items: list[ExportItem], extras: list[str]) -> Iterator[str]:
+    return jsonl_lines(_row(item, extras) for item in items)
 
 
 def _row(item: ExportItem, extras: list[str]) -> dict[str, object]:

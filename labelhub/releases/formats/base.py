@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 # A format's output: relative path inside the release -> file content.
 Files = dict[str, str]
+# The same, as it is written: each file's content in pieces, made only when read, so a release
+# of 100,000 clips never holds its metadata files (a few KB a clip) in memory at once.
+Streams = dict[str, Callable[[], Iterator[str]]]
 
 _SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 RESERVED_TOP_LEVEL = {
@@ -75,7 +78,8 @@ def seconds_text(frames: int, sample_rate: int) -> str:
     return f"{frames / sample_rate:.7f}".rstrip("0").rstrip(".")
 
 
-@dataclass(frozen=True)
+# Slotted: a release build holds one per item until the metadata files are written.
+@dataclass(frozen=True, slots=True)
 class ExportItem:
     item_id: str
     split: str
@@ -119,8 +123,14 @@ def audio_name(split: str, speaker_id: str, uid: str, suffix: str = ".wav") -> s
     return f"{split}/audio/{speaker_id}/{uid}{suffix}"
 
 
+class CheckedItems(list[ExportItem]):
+    """Items that check_items passed, in its order: checked once for all formats."""
+
+
 def check_items(items: Iterable[ExportItem]) -> list[ExportItem]:
     """Refuses what no format could write correctly; returns the items in a stable order."""
+    if isinstance(items, CheckedItems):
+        return items
     seen: set[str] = set()
     for item in items:
         if item.item_id in seen:
@@ -142,7 +152,7 @@ def check_items(items: Iterable[ExportItem]) -> list[ExportItem]:
                 f"item {item.item_id!r}: span [{span.first}, {span.stop}) is not inside its "
                 f"source's {span.frames} samples"
             )
-    return sorted(items, key=lambda item: item.audio_name)
+    return CheckedItems(sorted(items, key=lambda item: item.audio_name))
 
 
 def by_split(items: Iterable[ExportItem]) -> dict[str, list[ExportItem]]:
@@ -164,7 +174,17 @@ def extra_columns(items: Iterable[ExportItem], reserved: Iterable[str]) -> list[
 
 
 def jsonl(rows: Iterable[Mapping[str, object]]) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return "".join(jsonl_lines(rows))
+
+
+def jsonl_lines(rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def joined(streams: Streams) -> Files:
+    """A format's streams as whole texts (for tests and small exports)."""
+    return {name: "".join(make()) for name, make in streams.items()}
 
 
 def write_files(files: Mapping[str, str], root: Path) -> list[Path]:

@@ -12,10 +12,19 @@ spelling "fourties"); ``up_votes``/``down_votes`` are the reviewers' approvals a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 
-from labelhub.releases.formats.base import ExportItem, Files, by_split, check_items, one_line
+from labelhub.releases.formats.base import (
+    ExportItem,
+    Files,
+    Streams,
+    by_split,
+    check_items,
+    joined,
+    one_line,
+)
 from labelhub.releases.formats.sinks import Member, located
 from labelhub.spreadsheet import safe_text
 
@@ -49,11 +58,19 @@ FOLDER = "commonvoice"
 
 
 def commonvoice_files(items: Iterable[ExportItem], *, salt: str) -> Files:
+    return joined(commonvoice_streams(items, salt=salt))
+
+
+def commonvoice_streams(items: Iterable[ExportItem], *, salt: str) -> Streams:
     _check_salt(salt)
     return {
-        tsv_name(split): _table(_row(item, salt) for item in group)
+        tsv_name(split): partial(_table_lines, group, salt)
         for split, group in by_split(check_items(items)).items()
     }
+
+
+def _table_lines(items: list[ExportItem], salt: str) -> Iterator[str]:
+    return _table(_row(item, salt) for item in items)
 
 
 def tsv_name(split: str) -> str:
@@ -112,9 +129,9 @@ def _row(item: ExportItem, salt: str) -> dict[str, object]:
     }
 
 
-def _table(rows: Iterable[dict[str, object]]) -> str:
+def _table(rows: Iterable[dict[str, object]]) -> Iterator[str]:
     # Fields are flattened to one line, so plain tab joins need no quoting (Common Voice has none);
     # TSVs open in spreadsheets, so a sentence like "=HYPERLINK(...)" is kept from running.
-    lines = ["\t".join(COLUMNS)]
-    lines += ["\t".join(safe_text(one_line(row[column])) for column in COLUMNS) for row in rows]
-    return "".join(line + "\n" for line in lines)
+    yield "\t".join(COLUMNS) + "\n"
+    for row in rows:
+        yield "\t".join(safe_text(one_line(row[column])) for column in COLUMNS) + "\n"

@@ -26,13 +26,16 @@ positions (k/16000 s). Splits without segments are written exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from labelhub.releases.formats.base import (
     ExportItem,
     Files,
+    Streams,
     by_split,
     check_items,
+    joined,
     one_line,
     seconds_text,
 )
@@ -41,18 +44,31 @@ KALDI_GENDER = {"male": "m", "female": "f"}
 
 
 def kaldi_files(items: Iterable[ExportItem], *, audio_prefix: str = "") -> Files:
-    files: Files = {}
+    return joined(kaldi_streams(items, audio_prefix=audio_prefix))
+
+
+def kaldi_streams(items: Iterable[ExportItem], *, audio_prefix: str = "") -> Streams:
+    streams: Streams = {}
     for split, group in by_split(check_items(items)).items():
         for name, lines in _data_dir(group, audio_prefix).items():
-            files[f"kaldi/{split}/{name}"] = "".join(line + "\n" for line in lines)
-    return files
+            streams[f"kaldi/{split}/{name}"] = partial(_ended, lines)
+    return streams
+
+
+def _ended(lines: Callable[[], Iterable[str]]) -> Iterator[str]:
+    for line in lines():
+        yield line + "\n"
 
 
 def utterance_id(item: ExportItem) -> str:
     return f"{item.speaker_id}-{item.item_id}"
 
 
-def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]]:
+Utts = list[tuple[str, ExportItem]]
+
+
+def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, Callable[[], Iterable[str]]]:
+    """Each file's lines, made when read: the checks that decide which files exist run now."""
     utts = sorted(((utterance_id(i), i) for i in _checked(items, audio_prefix)), key=_first)
     if len({utt for utt, _ in utts}) < len(utts):
         raise ValueError("two items get the same utterance id <speaker>-<item>; rename one")
@@ -62,31 +78,56 @@ def _data_dir(items: list[ExportItem], audio_prefix: str) -> dict[str, list[str]
             f"speaker ids {sorted(set(in_utt_order))} interleave when their utterance ids are "
             "sorted (one id is another's prefix followed by '-' or a lower character); rename one"
         )
+    del in_utt_order
     speakers: dict[str, list[str]] = {}
     for utt, item in utts:
         speakers.setdefault(item.speaker_id, []).append(utt)
     genders = {item.speaker_id: KALDI_GENDER.get(item.gender) for _, item in utts}
-    data_dir = {
-        "wav.scp": _wav_scp(utts, audio_prefix),
-        "text": [f"{utt} {one_line(item.text)}".rstrip() for utt, item in utts],
-        "utt2spk": [f"{utt} {item.speaker_id}" for utt, item in utts],
-        "spk2utt": [f"{speaker} {' '.join(ids)}" for speaker, ids in speakers.items()],
+    data_dir: dict[str, Callable[[], Iterable[str]]] = {
+        "wav.scp": partial(_wav_scp, utts, audio_prefix),
+        "text": partial(_text, utts),
+        "utt2spk": partial(_utt2spk, utts),
+        "spk2utt": partial(_spk2utt, speakers),
     }
     if any(item.span for _, item in utts):
-        data_dir["segments"] = [_segment_line(utt, item) for utt, item in utts]
+        data_dir["segments"] = partial(_segments, utts)
     # Optional files whose every line must be valid, or validation fails: written only if so.
     if all(item.duration > 0 for _, item in utts):
-        data_dir["utt2dur"] = [f"{utt} {_duration(item)}" for utt, item in utts]
+        data_dir["utt2dur"] = partial(_utt2dur, utts)
     if all(genders.values()):
-        data_dir["spk2gender"] = [f"{speaker} {genders[speaker]}" for speaker in speakers]
+        data_dir["spk2gender"] = partial(_spk2gender, speakers, genders)
     return data_dir
 
 
-def _wav_scp(utts: list[tuple[str, ExportItem]], audio_prefix: str) -> list[str]:
+def _text(utts: Utts) -> Iterator[str]:
+    return (f"{utt} {one_line(item.text)}".rstrip() for utt, item in utts)
+
+
+def _utt2spk(utts: Utts) -> Iterator[str]:
+    return (f"{utt} {item.speaker_id}" for utt, item in utts)
+
+
+def _spk2utt(speakers: dict[str, list[str]]) -> Iterator[str]:
+    return (f"{speaker} {' '.join(ids)}" for speaker, ids in speakers.items())
+
+
+def _segments(utts: Utts) -> Iterator[str]:
+    return (_segment_line(utt, item) for utt, item in utts)
+
+
+def _utt2dur(utts: Utts) -> Iterator[str]:
+    return (f"{utt} {_duration(item)}" for utt, item in utts)
+
+
+def _spk2gender(speakers: dict[str, list[str]], genders: dict[str, str | None]) -> Iterator[str]:
+    return (f"{speaker} {genders[speaker]}" for speaker in speakers)
+
+
+def _wav_scp(utts: Utts, audio_prefix: str) -> Iterable[str]:
     """Utterance -> audio lines for a split of clips; recording -> audio lines, sorted by
     recording id and each source once, when the split holds segments."""
     if not any(item.span for _, item in utts):
-        return [f"{utt} {wav_entry(audio_prefix + item.audio_name)}" for utt, item in utts]
+        return (f"{utt} {wav_entry(audio_prefix + item.audio_name)}" for utt, item in utts)
     recordings: dict[str, str] = {}
     for utt, item in utts:
         recording, audio = _recording_of(utt, item)

@@ -6,9 +6,18 @@ manifests sit at the root, beside the split folders that hold the audio.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import partial
 
-from labelhub.releases.formats.base import ExportItem, Files, by_split, check_items, jsonl
+from labelhub.releases.formats.base import (
+    ExportItem,
+    Files,
+    Streams,
+    by_split,
+    check_items,
+    joined,
+    jsonl_lines,
+)
 
 COLUMNS = (
     "audio_filepath",
@@ -25,11 +34,18 @@ COLUMNS = (
 
 
 def nemo_files(items: Iterable[ExportItem]) -> Files:
-    items = check_items(items)
+    return joined(nemo_streams(items))
+
+
+def nemo_streams(items: Iterable[ExportItem]) -> Streams:
     return {
-        f"{split}_manifest.jsonl": jsonl(_row(item) for item in group)
-        for split, group in by_split(items).items()
+        f"{split}_manifest.jsonl": partial(_lines, group)
+        for split, group in by_split(check_items(items)).items()
     }
+
+
+def _lines(items: list[ExportItem]) -> Iterator[str]:
+    return jsonl_lines(_row(item) for item in items)
 
 
 def _row(item: ExportItem) -> dict[str, object]:

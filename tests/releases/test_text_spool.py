@@ -1,0 +1,68 @@
+"""The archive's text files go to disk as they are made, and into the zip as writestr put them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from labelhub.releases.formats import ExportItem, audio_name, export_files, export_streams
+from labelhub.releases.text_spool import TextSpool, copy_into
+
+
+def _item(number: int) -> ExportItem:
+    uid, speaker = f"uid{number:04d}", f"SPK-{number % 2}"
+    return ExportItem(
+        item_id=uid,
+        split="train",
+        audio_name=audio_name("train", speaker, uid),
+        text=f"문장 {number}",
+        duration=1.0,
+        speaker_id=speaker,
+        gender="female",
+        age_band="20s",
+        region="",
+        dialect="standard",
+        language="ko",
+        extra={"revision": 2},
+    )
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(f"root/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def test_every_format_file_is_made_line_by_line_not_as_one_string() -> None:
+    items = [_item(number) for number in range(50)]
+    streams = export_streams(items, salt="salt")
+    whole = export_files(items, salt="salt")
+    assert streams.keys() == whole.keys()
+    for name, make in streams.items():
+        pieces = list(make())
+        assert len(pieces) > 1, name  # one piece would be the whole file in memory
+        assert "".join(pieces) == whole[name]
+
+
+def test_spooled_text_lies_on_disk_with_its_digest(tmp_path: Path) -> None:
+    spool = TextSpool(tmp_path / "texts")
+    lines = [f"{number}\t문장\n" for number in range(100_000)]
+    spooled = spool.write("kaldi/train/text", iter(lines))
+    data = "".join(lines).encode("utf-8")
+    assert spooled.path.parent == tmp_path / "texts"
+    assert spooled.path.read_bytes() == data
+    assert (spooled.sha256, spooled.size) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def test_a_spooled_file_zips_to_the_bytes_writestr_gives(tmp_path: Path) -> None:
+    text = "".join(f'{{"path": "train/audio/SPK-{n % 7}/{n:08x}.wav"}}\n' for n in range(60_000))
+    written = io.BytesIO()
+    with zipfile.ZipFile(written, "w") as bundle:
+        bundle.writestr(_entry("metadata.jsonl"), text.encode("utf-8"))
+    spooled = TextSpool(tmp_path).write("metadata.jsonl", text.splitlines(keepends=True))
+    copied = io.BytesIO()
+    with zipfile.ZipFile(copied, "w") as bundle:
+        copy_into(bundle, _entry("metadata.jsonl"), spooled)
+    assert copied.getvalue() == written.getvalue()
