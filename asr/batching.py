@@ -58,9 +58,19 @@ GROUP_BATCHES = 4
 
 
 class BatchDecoder:
-    def __init__(self, whisper: WhisperModel, *, pack: bool = True, workers: int = 1) -> None:
+    def __init__(
+        self,
+        whisper: WhisperModel,
+        *,
+        pack: bool = True,
+        workers: int = 1,
+        window_floor_seconds: float = 0.0,
+    ) -> None:
         self._w = whisper
         self.pack = pack
+        # 0: every window is encoded at Whisper's full 30 s; else windows of a known language
+        # are cut to their content plus Window.TAIL, never below this (Window.sized).
+        self.window_floor_seconds = window_floor_seconds
         self.workers = workers  # the model's CTranslate2 replicas: batches that run at once
         self._tokenizers: dict[str | None, Tokenizer] = {}
         any_tokenizer = self._tokenizer("en" if whisper.model.is_multilingual else None)
@@ -79,7 +89,8 @@ class BatchDecoder:
     ) -> list[Decoded]:
         """`language` None detects it per clip; `per_file` decodes what this path does not:
         clips over 30 s and the rare clip whose single-window decoding did not finish."""
-        self.stats = dict.fromkeys(("clips", "windows", "unpacked", "per_file", "budget_cut"), 0)
+        keys = ("clips", "windows", "unpacked", "per_file", "budget_cut", "mel_frames")
+        self.stats = dict.fromkeys(keys, 0)
         batch_size = max(batch_size, 1)
         results: dict[int, Decoded] = {}
         # Packed windows hold about three 5-12 s clips each.
@@ -169,6 +180,7 @@ class BatchDecoder:
     ) -> list[Window]:
         """Stores finished clips in `results`; returns the windows to decode again."""
         self.stats["windows"] += len(outcomes)
+        self.stats["mel_frames"] += sum(o.encoded for o in outcomes)  # encoded, padding too
         share = seconds / sum(len(o.window.clips) for o in outcomes)
         retry: list[Window] = []
         for outcome in outcomes:
@@ -184,10 +196,11 @@ class BatchDecoder:
         return retry
 
     def _run_batch(self, windows: list[Window], options: DecodeOptions) -> list[Outcome]:
-        features = np.stack([w.features() for w in windows])
+        frames = max(self._frames(w) for w in windows)  # one input size per batch
+        features = np.stack([w.features(frames) for w in windows])
         encoded = self._w.encode(features)
         self._detect_languages(windows, features, encoded)
-        outcomes = [Outcome(w, self._tokenizer(w.language)) for w in windows]
+        outcomes = [Outcome(w, self._tokenizer(w.language), encoded=frames) for w in windows]
         prompts = [self._prompt(o.tokenizer, options) for o in outcomes]
         self._generate(outcomes, prompts, features, encoded, options)
         for outcome in outcomes:
@@ -197,6 +210,12 @@ class BatchDecoder:
             if not outcome.settled:
                 self._settle(outcome, options.word_timestamps)
         return outcomes
+
+    def _frames(self, window: Window) -> int:
+        # Language detection keeps the full window it was trained on.
+        if window.language is None:
+            return Window.FRAMES
+        return window.sized(round(self.window_floor_seconds / Window.SECONDS_PER_FRAME))
 
     def _settle(self, outcome: Outcome, word_timestamps: bool) -> None:
         resume = resume_frame(outcome, self._w.frames_per_second)
