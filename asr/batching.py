@@ -10,6 +10,13 @@ decoded again the per-file way: alone in its window, still batched, with Whisper
 Clips of unknown language take that path from the start: detection needs their own window.
 One clip per window reproduces per-file decoding exactly (same features, prompt, fallback and
 word timing); a clip that per-file decoding would continue into a second window goes per file.
+
+With a window floor (ASR_WINDOW_FLOOR_SECONDS, off by default) the windows of a known language
+are encoded shorter than 30 s: their content, Window.TAIL of padding, at least the floor
+(Window.sized; one size per batch, the largest of its windows). CTranslate2 encodes such input
+as it is, and Whisper's timestamps count from the window's start, so words still map to their
+clip; the encoder and every decoder step's cross-attention get cheaper with the length. Then
+one clip per window is no longer exactly per-file decoding (Whisper saw 30 s windows only).
 """
 
 from __future__ import annotations

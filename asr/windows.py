@@ -77,7 +77,7 @@ class Clip:
 
 @dataclass(eq=False)
 class Window:
-    FRAMES = 3000  # 30 s of 10 ms mel frames: Whisper's only input size
+    FRAMES = 3000  # 30 s of 10 ms mel frames: the input size Whisper was trained on
     GAP = 100  # 1 s between packed clips: a pause Whisper reliably ends a segment at
     # Packed clips end this far before the window does: Whisper tends to leave speech near a
     # window's end to the next window, which a packed window does not have.
