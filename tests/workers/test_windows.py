@@ -125,3 +125,17 @@ def test_packed_clips_in_a_shorter_window_map_to_the_right_clip(tiny_engine, cli
 def test_negative_floor_is_refused(tiny_engine):
     with pytest.raises(AsrError, match="window floor"):
         tiny_engine.window_floor_seconds = -1
+
+
+def test_get_engine_hands_on_the_floor(tiny_engine):
+    engine = get_engine(
+        engine="faster-whisper",
+        model="tiny.en",
+        language="en",
+        cache_dir=Path("."),
+        window_floor_seconds=15,
+    )
+    try:
+        assert engine is tiny_engine and engine.window_floor_seconds == 15
+    finally:
+        engine.window_floor_seconds = 0.0
