@@ -54,7 +54,10 @@ def get_engine(
     device: str = "cpu",
     compute_type: str = "int8",
     cache_dir: Path,
+    window_floor_seconds: float = 0.0,
 ) -> AsrEngine:
+    """The process's shared engine for this model. window_floor_seconds (faster-whisper only,
+    ASR_WINDOW_FLOOR_SECONDS): batched windows are cut to their content, never below it."""
     engine_cls = ENGINES.get(engine)
     if engine_cls is None:
         raise AsrError(f"unknown ASR engine {engine!r}; known: {', '.join(sorted(ENGINES))}")
@@ -72,4 +75,7 @@ def get_engine(
                 compute_type=compute_type,
                 cache_dir=cache_dir,
             )
-        return _engines[key]
+        engine_obj = _engines[key]
+        if isinstance(engine_obj, FasterWhisperEngine):
+            engine_obj.window_floor_seconds = window_floor_seconds
+        return engine_obj

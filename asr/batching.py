@@ -10,6 +10,13 @@ decoded again the per-file way: alone in its window, still batched, with Whisper
 Clips of unknown language take that path from the start: detection needs their own window.
 One clip per window reproduces per-file decoding exactly (same features, prompt, fallback and
 word timing); a clip that per-file decoding would continue into a second window goes per file.
+
+With a window floor (ASR_WINDOW_FLOOR_SECONDS, off by default) the windows of a known language
+are encoded shorter than 30 s: their content, Window.TAIL of padding, at least the floor
+(Window.sized; one size per batch, the largest of its windows). CTranslate2 encodes such input
+as it is, and Whisper's timestamps count from the window's start, so words still map to their
+clip; the encoder and every decoder step's cross-attention get cheaper with the length. Then
+one clip per window is no longer exactly per-file decoding (Whisper saw 30 s windows only).
 """
 
 from __future__ import annotations
@@ -58,9 +65,19 @@ GROUP_BATCHES = 4
 
 
 class BatchDecoder:
-    def __init__(self, whisper: WhisperModel, *, pack: bool = True, workers: int = 1) -> None:
+    def __init__(
+        self,
+        whisper: WhisperModel,
+        *,
+        pack: bool = True,
+        workers: int = 1,
+        window_floor_seconds: float = 0.0,
+    ) -> None:
         self._w = whisper
         self.pack = pack
+        # 0: every window is encoded at Whisper's full 30 s; else windows of a known language
+        # are cut to their content plus Window.TAIL, never below this (Window.sized).
+        self.window_floor_seconds = window_floor_seconds
         self.workers = workers  # the model's CTranslate2 replicas: batches that run at once
         self._tokenizers: dict[str | None, Tokenizer] = {}
         any_tokenizer = self._tokenizer("en" if whisper.model.is_multilingual else None)
@@ -79,7 +96,8 @@ class BatchDecoder:
     ) -> list[Decoded]:
         """`language` None detects it per clip; `per_file` decodes what this path does not:
         clips over 30 s and the rare clip whose single-window decoding did not finish."""
-        self.stats = dict.fromkeys(("clips", "windows", "unpacked", "per_file", "budget_cut"), 0)
+        keys = ("clips", "windows", "unpacked", "per_file", "budget_cut", "mel_frames")
+        self.stats = dict.fromkeys(keys, 0)
         batch_size = max(batch_size, 1)
         results: dict[int, Decoded] = {}
         # Packed windows hold about three 5-12 s clips each.
@@ -169,6 +187,7 @@ class BatchDecoder:
     ) -> list[Window]:
         """Stores finished clips in `results`; returns the windows to decode again."""
         self.stats["windows"] += len(outcomes)
+        self.stats["mel_frames"] += sum(o.encoded for o in outcomes)  # encoded, padding too
         share = seconds / sum(len(o.window.clips) for o in outcomes)
         retry: list[Window] = []
         for outcome in outcomes:
@@ -184,10 +203,11 @@ class BatchDecoder:
         return retry
 
     def _run_batch(self, windows: list[Window], options: DecodeOptions) -> list[Outcome]:
-        features = np.stack([w.features() for w in windows])
+        frames = max(self._frames(w) for w in windows)  # one input size per batch
+        features = np.stack([w.features(frames) for w in windows])
         encoded = self._w.encode(features)
         self._detect_languages(windows, features, encoded)
-        outcomes = [Outcome(w, self._tokenizer(w.language)) for w in windows]
+        outcomes = [Outcome(w, self._tokenizer(w.language), encoded=frames) for w in windows]
         prompts = [self._prompt(o.tokenizer, options) for o in outcomes]
         self._generate(outcomes, prompts, features, encoded, options)
         for outcome in outcomes:
@@ -197,6 +217,12 @@ class BatchDecoder:
             if not outcome.settled:
                 self._settle(outcome, options.word_timestamps)
         return outcomes
+
+    def _frames(self, window: Window) -> int:
+        # Language detection keeps the full window it was trained on.
+        if window.language is None:
+            return Window.FRAMES
+        return window.sized(round(self.window_floor_seconds / Window.SECONDS_PER_FRAME))
 
     def _settle(self, outcome: Outcome, word_timestamps: bool) -> None:
         resume = resume_frame(outcome, self._w.frames_per_second)

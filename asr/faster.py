@@ -40,6 +40,7 @@ class FasterWhisperEngine:
         cpu_threads: int = 0,
         cache_dir: Path | None = None,  # accepted like every engine's; nothing to cache here
         pack_clips: bool = True,
+        window_floor_seconds: float = 0.0,
     ) -> None:
         # Imported lazily so the web process can import asr without loading CTranslate2.
         import ctranslate2
@@ -72,7 +73,12 @@ class FasterWhisperEngine:
             raise AsrError(f"cannot load ASR model {model!r} from {self.model_dir}: {exc}") from exc
         # English-only checkpoints emit garbage if asked for another language.
         self._english_only = model.endswith(".en") or not self._whisper.model.is_multilingual
-        self._batch = BatchDecoder(self._whisper, pack=pack_clips, workers=workers)
+        self._batch = BatchDecoder(
+            self._whisper,
+            pack=pack_clips,
+            workers=workers,
+            window_floor_seconds=window_floor_seconds,
+        )
 
     @property
     def whisper(self) -> Any:
@@ -92,6 +98,18 @@ class FasterWhisperEngine:
     @pack_clips.setter
     def pack_clips(self, value: bool) -> None:
         self._batch.pack = value
+
+    @property
+    def window_floor_seconds(self) -> float:
+        """transcribe_batch() encodes windows of a known language cut to their content (plus
+        3 s), never shorter than this; 0 keeps Whisper's full 30 s windows."""
+        return self._batch.window_floor_seconds
+
+    @window_floor_seconds.setter
+    def window_floor_seconds(self, value: float) -> None:
+        if value < 0:
+            raise AsrError(f"the window floor must be 0 (off) or more seconds, not {value}")
+        self._batch.window_floor_seconds = value
 
     @property
     def last_batch_stats(self) -> dict[str, int]:

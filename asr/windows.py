@@ -77,7 +77,7 @@ class Clip:
 
 @dataclass(eq=False)
 class Window:
-    FRAMES = 3000  # 30 s of 10 ms mel frames: Whisper's only input size
+    FRAMES = 3000  # 30 s of 10 ms mel frames: the input size Whisper was trained on
     GAP = 100  # 1 s between packed clips: a pause Whisper reliably ends a segment at
     # Packed clips end this far before the window does: Whisper tends to leave speech near a
     # window's end to the next window, which a packed window does not have.
@@ -127,9 +127,20 @@ class Window:
         self.offsets.append(self.frames + self.GAP)
         self.clips.append(clip)
 
-    def features(self) -> np.ndarray:
+    def sized(self, floor: int) -> int:
+        """The mel frames to encode this window in: its content and TAIL frames of padding, at
+        least `floor` (even, as the encoder halves it) and at most FRAMES. floor 0: FRAMES, as
+        Whisper was trained. CTranslate2 encodes shorter inputs; timestamps count from the
+        window's start either way, so they still map to the same clip."""
+        if floor <= 0:
+            return self.FRAMES
+        wanted = max(self.frames + self.TAIL, floor)
+        return min(self.FRAMES, wanted + wanted % 2)
+
+    def features(self, frames: int = FRAMES) -> np.ndarray:
+        """The window's log-mel input, `frames` long (at least its content)."""
         # Zeros are what faster-whisper pads a short clip's mel frames with, too.
-        out = np.zeros((self.clips[0].mel.shape[0], self.FRAMES), dtype=np.float32)
+        out = np.zeros((self.clips[0].mel.shape[0], max(frames, self.frames)), dtype=np.float32)
         for clip, offset in zip(self.clips, self.offsets, strict=True):
             out[:, offset : offset + clip.frames] = clip.mel
         return out
@@ -187,6 +198,7 @@ class Outcome:
 
     window: Window
     tokenizer: Any  # faster_whisper.tokenizer.Tokenizer
+    encoded: int = Window.FRAMES  # the mel frames the window was encoded in
     attempt: Attempt | None = None  # the decoding kept for this window
     segments: list[dict[str, Any]] = field(default_factory=list)
     seek: int = 0

@@ -30,6 +30,7 @@ COLUMNS = (
     ("compute", 7, ""),
     ("batch", 5, "d"),
     ("pack", 4, ""),
+    ("floor", 5, ".0f"),
     ("audio_s", 7, ".1f"),
     ("wall_s", 7, ".1f"),
     ("rtf", 6, ".2f"),
@@ -58,6 +59,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="on",
         help="faster-whisper batches: pack several clips per 30 s window (on), one clip per "
         "window (off), or a row of each",
+    )
+    parser.add_argument(
+        "--window-floors",
+        default="0",
+        help="faster-whisper batches: comma-separated ASR_WINDOW_FLOOR_SECONDS values, a row "
+        "each, run interleaved with --repeat (0 = full 30 s windows)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=clipset.STANDARD_SEED,
+        help="clip set seed: the standard set's, or another for a fresh set (other sentence "
+        "order, lengths, speeds and voice order)",
     )
     parser.add_argument(
         "--repeat",
@@ -91,9 +105,13 @@ def row_specs(args: argparse.Namespace) -> list[dict]:
             batches = [1]
         for model in args.models.split(","):
             for batch in batches:
-                packs = [None] if batch == 1 or engine != "faster-whisper" else _packs(args.pack)
+                batched = batch > 1 and engine == "faster-whisper"
+                packs = _packs(args.pack) if batched else [None]
+                floors = [float(f) for f in args.window_floors.split(",")] if batched else [0.0]
                 for pack in packs:
-                    specs.append({"engine": engine, "model": model, "batch": batch, "pack": pack})
+                    for floor in floors:
+                        spec = {"engine": engine, "model": model, "batch": batch, "pack": pack}
+                        specs.append({**spec, "floor": floor})
     return specs
 
 
@@ -107,7 +125,7 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
     from asr import DecodeOptions, get_engine
     from labelhub.text_metrics import wer
 
-    clips = clipset.build(clipset.standard_specs())[: args.clips]
+    clips = clipset.build(clipset.standard_specs(seed=args.seed))[: args.clips]
     language = None if args.language == "auto" else args.language
     options = DecodeOptions(language=language, beam_size=args.beam_size)
     started = time.perf_counter()
@@ -122,6 +140,8 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
     load_s = time.perf_counter() - started
     if spec["pack"] is not None:
         engine.pack_clips = spec["pack"]
+    if spec["floor"]:
+        engine.window_floor_seconds = spec["floor"]
     engine.transcribe(clips[0].path, options=options)  # first-call allocations are not the rate
 
     loadavg = os.getloadavg()[0]
@@ -199,16 +219,28 @@ def main(argv: list[str] | None = None) -> None:
     if args.row:
         print(json.dumps(run_row(args, json.loads(args.row))))
         return
-    clips = clipset.build(clipset.standard_specs())[: args.clips]  # synthesise once, up front
-    print(f"{len(clips)} clips, {sum(c.seconds for c in clips):.1f} s of audio")
+    # Synthesise once, up front.
+    clips = clipset.build(clipset.standard_specs(seed=args.seed))[: args.clips]
+    print(f"{len(clips)} clips, {sum(c.seconds for c in clips):.1f} s of audio, seed {args.seed}")
     print_header()
+    specs = row_specs(args)
+    # Round-robin over the rows, so a shared machine's changing load hits every row alike.
+    runs: list[list[dict]] = [[] for _ in specs]
+    for _ in range(max(args.repeat, 1)):
+        for i, spec in enumerate(specs):
+            run = run_in_subprocess(argv, spec)
+            if run:
+                runs[i].append(run)
+                print(
+                    f"  run: floor {spec['floor']:g} batch {spec['batch']} pack {spec['pack']}: "
+                    f"{run['wall_s']} s, rtf {run['rtf']}, wer {run['wer']}",
+                    flush=True,
+                )
     rows = []
-    for spec in row_specs(args):
-        runs = [run_in_subprocess(argv, spec) for _ in range(max(args.repeat, 1))]
-        runs = [r for r in runs if r]
-        if runs:
-            row = min(runs, key=lambda r: r["wall_s"])
-            row["wall_s_runs"] = [r["wall_s"] for r in runs]
+    for row_runs in runs:
+        if row_runs:
+            row = min(row_runs, key=lambda r: r["wall_s"])
+            row["wall_s_runs"] = [r["wall_s"] for r in row_runs]
             print_row(row)
             rows.append(row)
     ratio, basis = fw_over_ow(rows)

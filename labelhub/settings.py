@@ -361,6 +361,8 @@ ASR_DEVICE = env_str("ASR_DEVICE", "cpu")
 ASR_COMPUTE_TYPE = env_str("ASR_COMPUTE_TYPE", "int8")
 ASR_MODEL_CACHE = Path(env_str("ASR_MODEL_CACHE", str(DATA_DIR / "models")))
 ASR_BATCH_SIZE = env_int("ASR_BATCH_SIZE", 8)
+# Batched windows cut to their content + 3 s, never under this many seconds; 0 = full 30 s.
+ASR_WINDOW_FLOOR_SECONDS = env_int("ASR_WINDOW_FLOOR_SECONDS", 0)
 ASR_CLAIM_TTL_SECONDS = env_int("ASR_CLAIM_TTL_SECONDS", 300)
 # How long a signed release download link works (seconds).
 RELEASE_URL_TTL_SECONDS = env_int("RELEASE_URL_TTL_SECONDS", 3600)
