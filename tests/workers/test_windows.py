@@ -139,3 +139,15 @@ def test_get_engine_hands_on_the_floor(tiny_engine):
         assert engine is tiny_engine and engine.window_floor_seconds == 15
     finally:
         engine.window_floor_seconds = 0.0
+
+
+@pytest.mark.django_db
+def test_the_draft_path_hands_the_setting_to_its_engine(tiny_engine, settings):
+    from labelhub.labeling.draft_common import AsrChoice
+    from labelhub.labeling.drafts import engine_for
+    from tests.factories import CampaignFactory
+
+    settings.ASR_WINDOW_FLOOR_SECONDS = 12
+    campaign = CampaignFactory(language="en")
+    engine = engine_for(AsrChoice("faster-whisper", "tiny.en"), campaign)
+    assert engine is tiny_engine and engine.window_floor_seconds == 12
