@@ -24,7 +24,7 @@ from labelhub.errors import Conflict
 from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import flag_message
-from labelhub.labeling.review import double_submit, review_claim_next, review_decide
+from labelhub.labeling.review import review_claim_next, review_decide, transcript_submit
 from labelhub.labeling.segment_api import source_block
 from labelhub.labeling.selectors import (
     TaskText,
@@ -42,7 +42,6 @@ from labelhub.labeling.services import (
     task_renew_lease,
     task_requeue,
     task_skip,
-    task_submit_locked,
 )
 from labelhub.recordings.models import Recording
 from labelhub.recordings.peaks import peaks_ensure
@@ -264,23 +263,14 @@ class TaskSubmitApi(APIView):
             incoming = SubmitSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             data = incoming.validated_data
-            if task_is_double_for(task=target.task, user=labeler):
-                revision = double_submit(
-                    task_id=task_id,
-                    labeler=labeler,
-                    text=data["text"],
-                    work_seconds=data["work_seconds"],
-                    source=_source(request),
-                )
-            else:
-                revision = task_submit_locked(
-                    target=target,
-                    labeler=labeler,
-                    text=data["text"],
-                    base_revision_id=data["base_revision"],
-                    work_seconds=data["work_seconds"],
-                    source=_source(request),
-                )
+            revision = transcript_submit(
+                target=target,
+                labeler=labeler,
+                text=data["text"],
+                base_revision_id=data["base_revision"],
+                work_seconds=data["work_seconds"],
+                source=_source(request),
+            )
         return Response(RevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling.claim_sql import SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.services import (
     LeaseExpired,
@@ -17,7 +18,7 @@ from labelhub.labeling.services import (
     revision_check_base,
     revision_latest,
     task_is_double_for,
-    task_submit,
+    task_submit_locked,
     text_check,
     text_flags,
 )
@@ -208,22 +209,27 @@ def double_submit(
 
 def transcript_submit(
     *,
-    task: Task,
+    target: SubmitTarget,
     labeler: User,
     text: str,
     base_revision_id: int | None,
     work_seconds: float | None = None,
     source: str = TranscriptRevision.Source.API,
 ) -> TranscriptRevision:
-    """The workbench's one submit: the second transcription when `labeler` holds the clip for
-    one (double_submit; it needs no base, it stands beside the chain), else the labeler's
-    transcript on top of the revision they started from (task_submit)."""
-    if task_is_double_for(task=task, user=labeler):
+    """The workbench's one submit, on a task services.task_for_submit has locked (the caller
+    holds the transaction): the second transcription when `labeler` holds the clip for one
+    (double_submit; it needs no base, it stands beside the chain), else the labeler's
+    transcript on top of the revision they started from (task_submit_locked)."""
+    if task_is_double_for(task=target.task, user=labeler):
         return double_submit(
-            task_id=task.pk, labeler=labeler, text=text, work_seconds=work_seconds, source=source
+            task_id=target.task.pk,
+            labeler=labeler,
+            text=text,
+            work_seconds=work_seconds,
+            source=source,
         )
-    return task_submit(
-        task_id=task.pk,
+    return task_submit_locked(
+        target=target,
         labeler=labeler,
         text=text,
         base_revision_id=base_revision_id,

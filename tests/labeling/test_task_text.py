@@ -5,7 +5,7 @@ import pytest
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.labeling.review import transcript_submit
 from labelhub.labeling.selectors import task_text
-from labelhub.labeling.services import task_claim_next
+from labelhub.labeling.services import task_claim_next, task_for_submit
 from tests.labeling.helpers import campaign, labeler_user, submitted_task, task_with_draft
 
 Kind = TranscriptRevision.Kind
@@ -45,8 +45,10 @@ def test_transcript_submit_stores_the_labelers_transcript_on_the_chain(labeler) 
     task, draft = task_with_draft()
     task_claim_next(labeler=labeler)
 
+    target = task_for_submit(task_id=task.pk, user=labeler)
+
     revision = transcript_submit(
-        task=task, labeler=labeler, text="turn on the TV", base_revision_id=draft.pk
+        target=target, labeler=labeler, text="turn on the TV", base_revision_id=draft.pk
     )
 
     assert (revision.kind, revision.parent, revision.number) == (Kind.LABELER_EDIT, draft, 2)
@@ -56,10 +58,11 @@ def test_transcript_submit_stores_a_second_transcription_beside_the_chain(labele
     task, first = submitted_task(labeler=labeler, campaign=doubled_campaign(), text="turn on tv")
     second = labeler_user()
     claimed = task_claim_next(labeler=second)
+    target = task_for_submit(task_id=claimed.pk, user=second)
 
     # The base the page sends is ignored: a second transcription stands beside the chain.
     revision = transcript_submit(
-        task=claimed, labeler=second, text="turn on the tv", base_revision_id=first.pk
+        target=target, labeler=second, text="turn on the tv", base_revision_id=first.pk
     )
 
     assert revision.kind == Kind.DOUBLE
