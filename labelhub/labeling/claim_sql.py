@@ -2,7 +2,7 @@
 
 Raw SQL because the ORM cannot say either in one statement, and because building its Q trees
 was ~90% of a claim's time (claim_queries.py --profile): a claim through the API is now the
-token, standing(), lease_next() (or tasks_with_recording() for a held task) and the task's text.
+token, standing(), lease_next() (or task_with_recording() for a held task) and the task's text.
 The open-queue conditions mirror services._claimable and _not_reserved_for_another, which
 the longer ORM paths (segment runs) still use; tests/labeling pins both.
 """
@@ -194,13 +194,13 @@ def lease_statement(
     return sql, params
 
 
-def tasks_with_recording(*, where: str, params: dict[str, Any]) -> list[Task]:
-    """Tasks matching the SQL condition `where` (over alias t), with their recording, campaign
-    and prompt: what TaskSerializer reads, in one query."""
-    sql = f"SELECT {_columns()} FROM labeling_task t {_JOINS} WHERE {where}"
+def task_with_recording(*, task_id: int) -> Task:
+    """The task with its recording, campaign and prompt: what TaskSerializer reads, in one
+    query."""
+    sql = f"SELECT {_columns()} FROM labeling_task t {_JOINS} WHERE t.id = %(id)s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [_task_from_row(row) for row in cursor.fetchall()]
+        cursor.execute(sql, {"id": task_id})
+        return _task_from_row(cursor.fetchone())
 
 
 def _ints(values: list[int]) -> str:

@@ -157,9 +157,7 @@ def task_claim_next(*, labeler: User) -> Task | None:
     now = timezone.now()
     standing = claim_sql.standing(user=labeler, now=now)
     if standing.held_id is not None:
-        (held,) = claim_sql.tasks_with_recording(
-            where="t.id = %(id)s", params={"id": standing.held_id}
-        )
+        held = claim_sql.task_with_recording(task_id=standing.held_id)
         return _first_held_of_run(held, labeler)
     ids = standing.campaign_ids
     scope = Q() if ids is None else Q(campaign_id__in=ids)
