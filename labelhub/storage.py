@@ -16,6 +16,8 @@ from django.core.files.storage import default_storage
 from django.core.files.utils import validate_file_name
 from django.db.models.fields.files import FieldFile
 
+from labelhub.errors import FileMissing
+
 # Ranged GETs of one object sent side by side (botocore's pool holds 10 connections a client).
 RANGE_READ_THREADS = 8
 
@@ -76,8 +78,11 @@ class S3ByteSource:
                 Bucket=self.bucket, Key=self.key, Range=f"bytes={offset}-{offset + length - 1}"
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "InvalidRange":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "InvalidRange":
                 return b""  # wholly past the end: a short read, as on a local file
+            if code in ("NoSuchKey", "404"):
+                raise FileMissing(self.key) from error
             raise
         data: bytes = response["Body"].read()
         return data
@@ -87,7 +92,10 @@ class S3ByteSource:
 def byte_source(field_file: FieldFile) -> Iterator[LocalByteSource | S3ByteSource]:
     """Reads parts of a stored file without fetching the rest (a ranged read on S3)."""
     if not storage_is_remote():
-        with open(field_file.path, "rb") as handle:
+        path = Path(field_file.path)
+        if not path.is_file():
+            raise FileMissing(str(path))
+        with path.open("rb") as handle:
             yield LocalByteSource(handle)
         return
     storage: Any = field_file.storage

@@ -14,6 +14,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date, quote_etag
 
+from labelhub.errors import FileMissing
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK_BYTES = 64 * 1024
 
@@ -61,7 +63,10 @@ def ranged_file_response(
     etag: str | None = None,
 ) -> HttpResponseBase:
     """The file, or the byte range the request asks for (206), with validators for resuming."""
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except FileNotFoundError as gone:
+        raise FileMissing(str(path)) from gone
     size = stat.st_size
     etag_value = quote_etag(etag) if etag else None
     header = request.headers.get("Range", "")

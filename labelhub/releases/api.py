@@ -1,4 +1,5 @@
 import contextlib
+from pathlib import Path
 from typing import cast
 
 from django.http import HttpRequest, HttpResponseRedirect
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 from labelhub.accounts.models import Organisation, User
 from labelhub.accounts.permissions import IsPM, IsPortalUser, signed_in_user
 from labelhub.campaigns.models import Campaign
+from labelhub.errors import FileMissing
 from labelhub.releases.delivery import (
     archive_download_target,
     download_url_make,
@@ -436,6 +438,9 @@ def serve_archive(
     release_ensure_downloadable(release=release)
     rendition = release_rendition(release=release, key=key)
     target = archive_download_target(rendition)
+    # Checked before the download is recorded: a file that is gone was not downloaded.
+    if isinstance(target, Path) and not target.is_file():
+        raise FileMissing(str(target))
     range_header = request.headers.get("Range", "").replace(" ", "")
     starts = not range_header or range_header.startswith("bytes=0-")
     if request.method == "GET" and starts:
