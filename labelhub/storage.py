@@ -192,8 +192,24 @@ def _signing_client(endpoint: str, access_key: str, secret_key: str, region: str
     )
 
 
+# The workbench boosts gain through Web Audio, which hears a cross-origin <audio> only when the
+# store answers CORS; without it the browser plays silence once gain is above 1. The origin is
+# "*": after the API's redirect to the store, Chromium sends Origin: null, and the presigned URL,
+# not the origin, is the credential. Range must be allowed and Content-Range readable for seeks.
+AUDIO_CORS_RULES = [
+    {
+        "AllowedOrigins": ["*"],
+        "AllowedMethods": ["GET", "HEAD"],
+        "AllowedHeaders": ["Range"],
+        "ExposeHeaders": ["Accept-Ranges", "Content-Length", "Content-Range", "ETag"],
+        "MaxAgeSeconds": 3600,
+    }
+]
+
+
 def storage_bucket_ensure(*, attempts: int = 30) -> bool:
-    """Creates the S3 bucket when it is missing (a fresh docker compose store); safe to rerun.
+    """Creates the S3 bucket when it is missing (a fresh docker compose store), and gives it a
+    CORS rule for the browser's audio unless it has one already; safe to rerun.
 
     Retries while the store is still starting; returns False on a local folder (nothing to do).
     """
@@ -208,12 +224,26 @@ def storage_bucket_ensure(*, attempts: int = 30) -> bool:
             existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
             if storage.bucket_name not in existing:
                 client.create_bucket(Bucket=storage.bucket_name)
+            _bucket_cors_ensure(client, storage.bucket_name)
             return True
         except (EndpointConnectionError, ClientError):
             if attempt == attempts - 1:
                 raise
             time.sleep(2)  # the store answers before its metadata server is ready
     return True
+
+
+def _bucket_cors_ensure(client: Any, bucket: str) -> None:
+    """Puts AUDIO_CORS_RULES on a bucket that has no CORS rules; an operator's own are kept."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.get_bucket_cors(Bucket=bucket)
+        return
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+            raise
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": AUDIO_CORS_RULES})
 
 
 def storage_reader() -> Callable[[str], bytes]:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from labelhub.settings import s3_storage_options
+from labelhub.storage import storage_bucket_ensure
 from scripts.s3_server import SeaweedS3, free_port
 
 
@@ -48,6 +49,7 @@ def s3_storage(s3_server: SeaweedS3, settings: Any) -> Iterator[str]:
             "OPTIONS": s3_storage_options({**s3_server.env(), "S3_BUCKET": bucket}),
         },
     }
+    storage_bucket_ensure()  # as a deployment does on start: the bucket's CORS rule for audio
     try:
         yield bucket
     finally:

@@ -318,3 +318,20 @@ def test_every_page_may_play_audio_from_the_store_it_is_pointed_at(
     )
     assert directives["media-src"] == f"'self' blob: {s3_server.endpoint_url}"
     assert directives["connect-src"] == "'self'"
+
+
+def test_bucket_ensure_gives_the_bucket_a_cors_rule_for_audio_and_keeps_an_operators(
+    s3_storage: str, s3_server
+) -> None:
+    client = s3_server.client()
+    client.delete_bucket_cors(Bucket=s3_storage)
+    storage_bucket_ensure()
+    (rule,) = client.get_bucket_cors(Bucket=s3_storage)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["*"] and "Range" in rule["AllowedHeaders"]
+    assert "Content-Range" in rule["ExposeHeaders"]
+
+    own = {"AllowedOrigins": ["https://labels.example"], "AllowedMethods": ["GET"]}
+    client.put_bucket_cors(Bucket=s3_storage, CORSConfiguration={"CORSRules": [own]})
+    storage_bucket_ensure()
+    (kept,) = client.get_bucket_cors(Bucket=s3_storage)["CORSRules"]
+    assert kept["AllowedOrigins"] == ["https://labels.example"]

@@ -52,3 +52,37 @@ def test_the_workbench_plays_a_clip_from_s3_by_presigned_redirect_and_ranges(
     # The same presigned URL answers an explicit range outside the browser too.
     tail = requests.get(store_requests[-1].url, headers={"Range": "bytes=-100"}, timeout=10)
     assert tail.status_code == 206 and len(tail.content) == 100
+
+
+def test_gain_boost_on_audio_from_s3_is_heard_not_silenced(
+    s3_storage: str, s3_server, page, login_as, tmp_path
+) -> None:
+    """Above 1× the element plays through a Web Audio graph, which outputs zeros for a
+    cross-origin element fetched without CORS: the store's rule and crossorigin make it heard."""
+    recording = ingested_recording(ConsentRecordFactory().speaker, tmp_path, text=TEN_SECONDS)
+    store_draft(recording, "please turn on the living room light")
+    login_as(UserFactory(role=User.Role.LABELER))
+    page.goto("/work/")
+    page.wait_for_function("() => document.getElementById('task-title').textContent !== ''")
+    page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Alt+ArrowUp")
+    assert page.locator("#gain").inner_text() == "2×"
+    page.keyboard.press("Escape")  # play
+    page.wait_for_function("() => document.getElementById('audio').currentTime > 0.3")
+
+    loudest = page.evaluate(
+        """() => new Promise((resolve) => {
+            const gain = window.workbenchPlayer.gainNode;
+            const analyser = gain.context.createAnalyser();
+            gain.connect(analyser);
+            const samples = new Float32Array(analyser.fftSize);
+            let peak = 0, reads = 0;
+            const timer = setInterval(() => {
+                analyser.getFloatTimeDomainData(samples);
+                for (const value of samples) peak = Math.max(peak, Math.abs(value));
+                if (++reads === 40) { clearInterval(timer); resolve(peak); }
+            }, 50);
+        })"""
+    )
+
+    assert loudest > 0.01, "the boosted audio from the store played as silence"
