@@ -12,13 +12,13 @@ import math
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 from pydub import AudioSegment
+
+from labelhub.recordings.riff import RiffEnded, riff_chunks
 
 ACCEPTED_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac"})
 # Long-form sources may also come as video (broadcasts, online video, meeting recordings): only
@@ -40,8 +40,6 @@ _BIT_KEYS = ("bits_per_sample", "bits_per_raw_sample")
 _CHUNK = 1024 * 1024
 # Some recorders cannot seek back to patch sizes, so they leave the "unknown length" marker.
 _STREAMING_SIZE = 0xFFFFFFFF
-# Real WAVs have a handful of chunks; this only bounds the work done on hostile files.
-_MAX_WAV_CHUNKS = 1000
 _MAGIC_HINTS = {
     b"%PDF": "looks like a PDF document",
     b"\x89PNG": "looks like a PNG image",
@@ -219,31 +217,25 @@ def _check_wav_complete(path: Path, size: int) -> None:
         head = fh.read(12)
         if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
             return
+
+        def read(offset: int, length: int) -> bytes:
+            fh.seek(offset)
+            return fh.read(length)
+
         rf64_data_size = None
-        for chunk_id, chunk_size, offset in _wav_chunks(fh):
-            if chunk_id == b"ds64":
-                # RF64 files keep the real 64-bit data size here and 0xFFFFFFFF in the data chunk.
-                rf64_data_size = int.from_bytes(fh.read(16)[8:], "little")
-            elif chunk_id == b"data":
-                promised = chunk_size
-                if chunk_size == _STREAMING_SIZE and rf64_data_size is not None:
-                    promised = rf64_data_size
-                _check_data_size(promised, held=size - offset - 8)
-                return
-
-
-def _wav_chunks(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
-    """Yield (id, size, offset) per chunk, leaving ``fh`` at the chunk's payload."""
-    offset = 12
-    for _ in range(_MAX_WAV_CHUNKS):
-        fh.seek(offset)
-        header = fh.read(8)
-        if len(header) < 8:
-            raise _truncated("it ends before the audio data starts")
-        chunk_size = int.from_bytes(header[4:], "little")
-        yield header[:4], chunk_size, offset
-        # RIFF pads odd-sized chunks to an even offset; the pad byte is not in chunk_size.
-        offset += 8 + chunk_size + (chunk_size & 1)
+        try:
+            for chunk_id, chunk_size, offset in riff_chunks(read):
+                if chunk_id == b"ds64":
+                    # RF64 keeps the real 64-bit data size here, 0xFFFFFFFF in the data chunk.
+                    rf64_data_size = int.from_bytes(read(offset + 8, 16)[8:], "little")
+                elif chunk_id == b"data":
+                    promised = chunk_size
+                    if chunk_size == _STREAMING_SIZE and rf64_data_size is not None:
+                        promised = rf64_data_size
+                    _check_data_size(promised, held=size - offset - 8)
+                    return
+        except RiffEnded as ended:
+            raise _truncated("it ends before the audio data starts") from ended
 
 
 def _check_data_size(promised: int, *, held: int) -> None:

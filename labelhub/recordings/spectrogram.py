@@ -20,6 +20,8 @@ from typing import Protocol
 
 import numpy as np
 
+from labelhub.recordings.riff import RiffEnded, riff_chunks
+
 FFT_SIZE = 512  # 32 ms at 16 kHz: 257 bins of 31.25 Hz
 MIN_SIDE, MAX_WIDTH, MAX_HEIGHT = 8, 4096, 1024
 # dBFS mapped onto the colour ramp: a fixed scale, so adjacent windows tile without seams.
@@ -86,32 +88,36 @@ def wav_layout(source: ByteSource) -> WavLayout:
     (head,) = source.read_spans([(0, HEADER_BYTES)])
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise ValueError("not a RIFF/WAVE file")
+
+    def read(offset: int, length: int) -> bytes:
+        if offset + length <= len(head):
+            return head[offset : offset + length]
+        # Past the first read: one more ranged read (ffmpeg's own WAVs never get here).
+        (data,) = source.read_spans([(offset, length)])
+        return data
+
     fmt: tuple[int, ...] | None = None
-    position = 12
-    while True:
-        chunk = head[position : position + 8]
-        if len(chunk) < 8:  # beyond the first read: fetch this chunk's header (and fmt body)
-            (chunk,) = source.read_spans([(position, 24)])
-            if len(chunk) < 8:
-                raise ValueError("WAV file has no data chunk")
-        kind, size = struct.unpack("<4sI", chunk[:8])
-        if kind == b"fmt ":
-            body = head[position + 8 : position + 24]
-            if len(body) < 16:
-                body = chunk[8:24]
-            # format tag 1 is PCM; 0xFFFE (extensible) carries PCM too, at the same offsets.
-            fmt = struct.unpack("<HHIIHH", body)
-            if fmt[0] not in (1, 0xFFFE):
-                raise ValueError(f"expected PCM WAV, got format tag {fmt[0]:#x}")
-        elif kind == b"data":
-            if fmt is None:
-                raise ValueError("WAV data chunk comes before its fmt chunk")
-            _tag, channels, rate, _byte_rate, _align, bits = fmt
-            block = channels * (bits // 8)
-            if not (channels and rate and block):
-                raise ValueError("WAV fmt chunk has no channels, rate or sample size")
-            return WavLayout(rate, channels, bits // 8, position + 8, size // block)
-        position += 8 + size + (size & 1)  # chunks are padded to an even length
+    try:
+        for kind, size, position in riff_chunks(read):
+            if kind == b"fmt ":
+                body = read(position + 8, 16)
+                if len(body) < 16:
+                    raise ValueError("WAV fmt chunk is cut short")
+                # format tag 1 is PCM; 0xFFFE (extensible) carries PCM too, at the same offsets.
+                fmt = struct.unpack("<HHIIHH", body)
+                if fmt[0] not in (1, 0xFFFE):
+                    raise ValueError(f"expected PCM WAV, got format tag {fmt[0]:#x}")
+            elif kind == b"data":
+                if fmt is None:
+                    raise ValueError("WAV data chunk comes before its fmt chunk")
+                _tag, channels, rate, _byte_rate, _align, bits = fmt
+                block = channels * (bits // 8)
+                if not (channels and rate and block):
+                    raise ValueError("WAV fmt chunk has no channels, rate or sample size")
+                return WavLayout(rate, channels, bits // 8, position + 8, size // block)
+    except RiffEnded as ended:
+        raise ValueError("WAV file has no data chunk") from ended
+    raise ValueError("WAV file has no data chunk")
 
 
 def _check_window(start: float, end: float, width: int, height: int, *, duration: float) -> None:
