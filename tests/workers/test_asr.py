@@ -327,7 +327,10 @@ def test_fallback_stops_at_the_decoding_budget_and_flags_the_draft(base_engine, 
     finally:
         base_engine.pack_clips, base_engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
     assert all("decode_budget" in r.flags for r in batched), batched
-    assert stats["budget_cut"] >= 2
+    # Cut in the batch, or sent on per file (e.g. a sample that stopped short of the clip's end)
+    # and cut there at once, as the per-file path counts what the batch spent. Which of the two
+    # varied between runs here (both clips sample at once, on the two replicas' threads).
+    assert stats["budget_cut"] + stats["per_file"] >= 2
     # Beam 5 at temperature 0 spends at most half the budget: a cut window sampled first.
     assert stats["fallbacks"] >= stats["budget_cut"]
     assert len(TEMPERATURES) == 6
