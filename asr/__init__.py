@@ -5,7 +5,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .base import AsrEngine, AsrError, DecodeOptions, Segment, Transcription, Word
+from .base import (
+    PACK_CLIPS,
+    WINDOW_FLOOR_SECONDS,
+    AsrEngine,
+    AsrError,
+    DecodeOptions,
+    Segment,
+    Transcription,
+    Word,
+)
 from .faster import FasterWhisperEngine
 from .models import KNOWN_MODELS, model_for_language, resolve_model
 from .openai import OpenAIWhisperEngine
@@ -54,10 +63,13 @@ def get_engine(
     device: str = "cpu",
     compute_type: str = "int8",
     cache_dir: Path,
-    window_floor_seconds: float = 0.0,
+    pack_clips: bool = PACK_CLIPS,
+    window_floor_seconds: float = WINDOW_FLOOR_SECONDS,
 ) -> AsrEngine:
-    """The process's shared engine for this model. window_floor_seconds (faster-whisper only,
-    ASR_WINDOW_FLOOR_SECONDS): batched windows are cut to their content, never below it."""
+    """The process's shared engine for this model, set to this caller's batching (faster-whisper
+    only): pack_clips (ASR_PACK_CLIPS) packs several clips into one window, else each has its
+    own; window_floor_seconds (ASR_WINDOW_FLOOR_SECONDS) cuts windows to their content plus
+    3 s, never below it (0: Whisper's full 30 s)."""
     engine_cls = ENGINES.get(engine)
     if engine_cls is None:
         raise AsrError(f"unknown ASR engine {engine!r}; known: {', '.join(sorted(ENGINES))}")
@@ -77,5 +89,7 @@ def get_engine(
             )
         engine_obj = _engines[key]
         if isinstance(engine_obj, FasterWhisperEngine):
+            # Set on every call: the engine is shared, and each caller names its own mode.
+            engine_obj.pack_clips = pack_clips
             engine_obj.window_floor_seconds = window_floor_seconds
         return engine_obj

@@ -12,6 +12,8 @@ from .base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOGPROB_THRESHOLD,
     NO_SPEECH_THRESHOLD,
+    PACK_CLIPS,
+    WINDOW_FLOOR_SECONDS,
     AsrError,
     DecodeOptions,
     Segment,
@@ -39,8 +41,8 @@ class FasterWhisperEngine:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         cache_dir: Path | None = None,  # accepted like every engine's; nothing to cache here
-        pack_clips: bool = True,
-        window_floor_seconds: float = 0.0,
+        pack_clips: bool = PACK_CLIPS,
+        window_floor_seconds: float = WINDOW_FLOOR_SECONDS,
     ) -> None:
         # Imported lazily so the web process can import asr without loading CTranslate2.
         import ctranslate2
@@ -92,7 +94,8 @@ class FasterWhisperEngine:
 
     @property
     def pack_clips(self) -> bool:
-        """Whether transcribe_batch() packs clips of a known language into shared windows."""
+        """Whether transcribe_batch() packs clips of a known language into shared windows
+        (ASR_PACK_CLIPS); off, each clip has a window of its own."""
         return self._batch.pack
 
     @pack_clips.setter
@@ -126,9 +129,9 @@ class FasterWhisperEngine:
     ) -> list[Transcription]:
         """Transcripts in input order. Clips up to 30 s share model calls (see batching.py);
         longer ones, and every clip when VAD is on (it rewrites each clip's audio and timings),
-        are decoded per file. batch_size counts 30 s windows in flight at once (a window holds
-        one clip, or several when packed); decode_seconds is each clip's share of its batch's
-        wall time."""
+        are decoded per file. batch_size counts windows in flight at once (a window holds one
+        clip, or several when packed); decode_seconds is each clip's share of its batch's wall
+        time."""
         paths = [_existing(p) for p in audio_paths]
         if options.vad_filter:
             return [self.transcribe(p, options=options) for p in paths]

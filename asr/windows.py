@@ -206,6 +206,8 @@ class Outcome:
     aligned: bool = False
     skipped: bool = False  # per-file drops a window that is no-speech with a poor log-prob
     budget_cut: bool = False  # the fallback budget stopped its temperature fallback
+    tokens: int = 0  # decoded over all its attempts
+    fallbacks: int = 0  # of its attempts, those at a temperature above 0
     done: dict[int, Decoded] = field(default_factory=dict)
     retry: list[Clip] = field(default_factory=list)  # clips to decode again, each alone
     per_file: list[Clip] = field(default_factory=list)  # clips for the per-file path

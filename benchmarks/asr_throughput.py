@@ -4,7 +4,13 @@ Each row (engine x model x batch size) runs in a fresh subprocess, so peak RSS a
 the row's own. Batch 1 is per-file transcribe(); larger batches call transcribe_batch(). The last
 line printed is one JSON object: {"rows": [...], "fw_over_ow": ...}, where fw_over_ow is
 faster-whisper's real-time factor at its best batch size over openai-whisper's at batch 1, on
-the same model and clips (the first model both engines ran), or null.
+the same model and clips (the first model both engines ran), or null. Each row has wer, rtf,
+cpu_s (CPU seconds of the transcription, steadier than wall time on a shared machine) and, for
+batches, the decoder's stats (windows, mel_frames, tokens, fallbacks, ...).
+
+Batches run as the engine does by default (one clip per window, cut to its content + 3 s, at
+least ASR_WINDOW_FLOOR_SECONDS's default 10 s); `--pack on --window-floors 0` measures packed
+30 s windows (ASR_PACK_CLIPS=true, ASR_WINDOW_FLOOR_SECONDS=0), `--pack both` a row of each mode.
 
 Usage: .venv/bin/python benchmarks/asr_throughput.py --models tiny.en,base --batch-sizes 1,8
 """
@@ -23,6 +29,9 @@ from pathlib import Path
 import clipset
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from asr.base import PACK_CLIPS, WINDOW_FLOOR_SECONDS  # noqa: E402  (asr.base loads no model)
+
 # (key, width, number format); text columns are left-aligned.
 COLUMNS = (
     ("engine", 14, ""),
@@ -56,15 +65,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pack",
         choices=("on", "off", "both"),
-        default="on",
-        help="faster-whisper batches: pack several clips per 30 s window (on), one clip per "
-        "window (off), or a row of each",
+        default="on" if PACK_CLIPS else "off",
+        help="faster-whisper batches: pack several clips per window (on, ASR_PACK_CLIPS), one "
+        "clip per window (off, the default), or a row of each",
     )
     parser.add_argument(
         "--window-floors",
-        default="0",
+        default=f"{WINDOW_FLOOR_SECONDS:g}",
         help="faster-whisper batches: comma-separated ASR_WINDOW_FLOOR_SECONDS values, a row "
-        "each, run interleaved with --repeat (0 = full 30 s windows)",
+        "each, run interleaved with --repeat (0 = full 30 s windows; default %(default)s)",
     )
     parser.add_argument(
         "--seed",
@@ -136,12 +145,11 @@ def run_row(args: argparse.Namespace, spec: dict) -> dict:
         device=args.device,
         compute_type=args.compute_type,
         cache_dir=args.cache_dir,
+        # Per-file rows (pack None) decode whole files; the batch mode does not apply to them.
+        pack_clips=PACK_CLIPS if spec["pack"] is None else spec["pack"],
+        window_floor_seconds=spec["floor"],
     )
     load_s = time.perf_counter() - started
-    if spec["pack"] is not None:
-        engine.pack_clips = spec["pack"]
-    if spec["floor"]:
-        engine.window_floor_seconds = spec["floor"]
     engine.transcribe(clips[0].path, options=options)  # first-call allocations are not the rate
 
     loadavg = os.getloadavg()[0]

@@ -361,8 +361,11 @@ ASR_DEVICE = env_str("ASR_DEVICE", "cpu")
 ASR_COMPUTE_TYPE = env_str("ASR_COMPUTE_TYPE", "int8")
 ASR_MODEL_CACHE = Path(env_str("ASR_MODEL_CACHE", str(DATA_DIR / "models")))
 ASR_BATCH_SIZE = env_int("ASR_BATCH_SIZE", 8)
-# Batched windows cut to their content + 3 s, never under this many seconds; 0 = full 30 s.
-ASR_WINDOW_FLOOR_SECONDS = env_int("ASR_WINDOW_FLOOR_SECONDS", 0)
+# faster-whisper batches: one clip per window (ASR_PACK_CLIPS packs several into one), each
+# window cut to its content + 3 s and never under ASR_WINDOW_FLOOR_SECONDS; 0 = full 30 s.
+# Defaults as asr.base's PACK_CLIPS and WINDOW_FLOOR_SECONDS (README: Whisper drafts, why).
+ASR_PACK_CLIPS = env_bool("ASR_PACK_CLIPS", False)
+ASR_WINDOW_FLOOR_SECONDS = env_int("ASR_WINDOW_FLOOR_SECONDS", 10)
 ASR_CLAIM_TTL_SECONDS = env_int("ASR_CLAIM_TTL_SECONDS", 300)
 # How long a signed release download link works (seconds).
 RELEASE_URL_TTL_SECONDS = env_int("RELEASE_URL_TTL_SECONDS", 3600)

@@ -116,6 +116,7 @@ def engine_for(choice: AsrChoice, campaign: Campaign) -> AsrEngine:
         device=settings.ASR_DEVICE,
         compute_type=settings.ASR_COMPUTE_TYPE,
         cache_dir=settings.ASR_MODEL_CACHE,
+        pack_clips=settings.ASR_PACK_CLIPS,
         window_floor_seconds=settings.ASR_WINDOW_FLOOR_SECONDS,
     )
 

@@ -56,6 +56,7 @@ def long_form_engine(choice: AsrChoice, campaign: Campaign) -> FasterWhisperEngi
         device=settings.ASR_DEVICE,
         compute_type=settings.ASR_COMPUTE_TYPE,
         cache_dir=settings.ASR_MODEL_CACHE,
+        pack_clips=settings.ASR_PACK_CLIPS,
         window_floor_seconds=settings.ASR_WINDOW_FLOOR_SECONDS,
     )
     if not isinstance(engine, FasterWhisperEngine):

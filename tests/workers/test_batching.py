@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from asr import AsrError, DecodeOptions, get_engine
-from asr.base import LOW_CONFIDENCE
+from asr.base import LOW_CONFIDENCE, PACK_CLIPS, WINDOW_FLOOR_SECONDS
 from asr.windows import Clip, Window
 from tests import audio_samples
 from tests.audio_samples import wer
@@ -122,17 +122,26 @@ def per_file(tiny_engine, clips):
 
 
 @pytest.fixture
-def unpacked(tiny_engine):
-    tiny_engine.pack_clips = False
+def full_windows(tiny_engine):
+    """One clip per full 30 s window (no floor): exactly what per-file decoding sees."""
+    tiny_engine.pack_clips, tiny_engine.window_floor_seconds = False, 0.0
     yield tiny_engine
-    tiny_engine.pack_clips = True
+    tiny_engine.pack_clips, tiny_engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
+
+
+@pytest.fixture
+def packed(tiny_engine):
+    """ASR_PACK_CLIPS with full windows: several clips share one 30 s window."""
+    tiny_engine.pack_clips, tiny_engine.window_floor_seconds = True, 0.0
+    yield tiny_engine
+    tiny_engine.pack_clips, tiny_engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
 
 
 @pytest.mark.slow
-def test_one_clip_per_window_equals_per_file(unpacked, clips, per_file):
-    batched = unpacked.transcribe_batch(clips, options=ENGLISH, batch_size=4)
+def test_one_clip_per_window_equals_per_file(full_windows, clips, per_file):
+    batched = full_windows.transcribe_batch(clips, options=ENGLISH, batch_size=4)
 
-    assert unpacked.last_batch_stats["windows"] == len(clips)
+    assert full_windows.last_batch_stats["windows"] == len(clips)
     assert [t.text for t in batched] == [t.text for t in per_file]
     for one, other in zip(batched, per_file, strict=True):
         assert one.duration == pytest.approx(other.duration)
@@ -142,10 +151,27 @@ def test_one_clip_per_window_equals_per_file(unpacked, clips, per_file):
 
 
 @pytest.mark.slow
-def test_packed_batch_keeps_order_and_per_file_accuracy(tiny_engine, clips, per_file):
-    batched = tiny_engine.transcribe_batch(clips, options=ENGLISH, batch_size=8)
+def test_default_batch_is_one_clip_a_window_cut_to_its_content(tiny_engine, clips, per_file):
+    assert not tiny_engine.pack_clips and tiny_engine.window_floor_seconds == WINDOW_FLOOR_SECONDS
+    batched = tiny_engine.transcribe_batch(clips, options=ENGLISH, batch_size=4)
 
-    assert tiny_engine.last_batch_stats["windows"] < len(clips)  # clips did share windows
+    stats = tiny_engine.last_batch_stats
+    assert stats["windows"] == len(clips) and stats["unpacked"] == stats["per_file"] == 0
+    assert stats["mel_frames"] < len(clips) * Window.FRAMES / 2  # 5-7 s clips: 10 s windows
+    assert stats["tokens"] >= sum(len(t.text.split()) for t in batched) and not stats["fallbacks"]
+    assert (
+        wer(SENTENCES, [t.text for t in batched])
+        <= wer(SENTENCES, [t.text for t in per_file]) + 0.05
+    )
+    for result in batched:
+        assert all(0 <= s.start < s.end <= result.duration + 1e-3 for s in result.segments)
+
+
+@pytest.mark.slow
+def test_packed_batch_keeps_order_and_per_file_accuracy(packed, clips, per_file):
+    batched = packed.transcribe_batch(clips, options=ENGLISH, batch_size=8)
+
+    assert packed.last_batch_stats["windows"] < len(clips)  # clips did share windows
     for result, path in zip(batched, clips, strict=True):
         assert result.duration == pytest.approx(audio_seconds(path), abs=0.01)
         assert result.language == "en" and result.decode_seconds > 0

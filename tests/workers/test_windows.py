@@ -1,5 +1,5 @@
 """Windows sized to their content (ASR_WINDOW_FLOOR_SECONDS): same text and timestamps as the
-full 30 s window, on real speech."""
+full 30 s window, on real speech, for one clip a window (the default) and packed windows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from asr import AsrError, DecodeOptions, get_engine
+from asr.base import PACK_CLIPS, WINDOW_FLOOR_SECONDS
 from asr.windows import Clip, Window
+from labelhub.text_metrics import normalise
 from tests import audio_samples
 
 ENGLISH = DecodeOptions(language="en")
@@ -44,7 +46,7 @@ def tiny_engine():
         engine="faster-whisper", model="tiny.en", language="en", cache_dir=Path(".")
     )
     yield engine
-    engine.window_floor_seconds = 0.0
+    engine.pack_clips, engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -56,30 +58,42 @@ def clips(tmp_path_factory) -> list[Path]:
     ]
 
 
-def transcribe(engine, paths, floor: float, **kwargs):
-    engine.window_floor_seconds = floor
+def transcribe(engine, paths, floor: float, *, pack: bool = False, **kwargs):
+    engine.pack_clips, engine.window_floor_seconds = pack, floor
     try:
         results = engine.transcribe_batch(paths, options=ENGLISH, **kwargs)
         return results, engine.last_batch_stats
     finally:
-        engine.window_floor_seconds = 0.0
+        engine.pack_clips, engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
 
 
 def words(transcription):
     return [w for s in transcription.segments for w in s.words]
 
 
-def assert_close(short, full):
-    """Whisper may pick another word here and there (a 30 s window is what it was trained on),
-    but the words both found lie at the same times: none moved towards another clip."""
-    assert audio_samples.wer([full.text], [short.text]) <= 0.15
+def assert_close(short, full, sentence: str):
+    """A clip of a shorter packed window against the same clip of the full 30 s one. What a
+    mapping bug looks like: words moved in time, lost, or taken from a neighbouring clip. Not
+    Whisper choosing another word: each window is decoded as a whole before any word is mapped
+    to a clip, and a shorter window may be written differently. Measured (tiny.en, these clips):
+    the 18.6 s window decoded "for 730 tomorrow morning, and remind me to my milk" where the
+    30 s one has "for 7.30 tomorrow morning and remind me to buy milk" (per-file decoding writes
+    "my milk" too). WER normalising splits "7.30" in two, so that is 3 of 15 words, 0.2 against
+    the full window, and the "and" after the new comma was aligned 0.42 s later (a second clip's
+    likewise 0.46 s). So the text is held to its own sentence, as near as the full window's, and
+    each word both found to its time there within 0.75 s: under the 1 s gap between clips, the
+    least that a word handed to the wrong clip, or shifted by the wrong offset, moves."""
+    reference = audio_samples.wer([sentence], [full.text])
+    assert audio_samples.wer([sentence], [short.text]) <= reference + 0.15
     a, b = words(short), words(full)
-    matcher = difflib.SequenceMatcher(a=[w.text for w in a], b=[w.text for w in b])
+    matcher = difflib.SequenceMatcher(
+        a=[normalise(w.text) for w in a], b=[normalise(w.text) for w in b]
+    )
     matched = [(a[i + k], b[j + k]) for i, j, n in matcher.get_matching_blocks() for k in range(n)]
-    assert len(matched) >= 0.8 * len(b)
+    assert len(matched) >= 0.8 * min(len(a), len(b))
     for x, y in matched:
-        assert x.start == pytest.approx(y.start, abs=0.25)
-        assert x.end == pytest.approx(y.end, abs=0.25)
+        assert x.start == pytest.approx(y.start, abs=0.75)
+        assert x.end == pytest.approx(y.end, abs=0.75)
 
 
 def assert_same(short, full):
@@ -109,13 +123,14 @@ def test_a_clip_alone_in_a_shorter_window_keeps_its_text_and_timestamps(tiny_eng
 
 @pytest.mark.slow
 def test_packed_clips_in_a_shorter_window_map_to_the_right_clip(tiny_engine, clips):
-    full, full_stats = transcribe(tiny_engine, clips, 0.0, batch_size=4)
-    short, short_stats = transcribe(tiny_engine, clips, 10.0, batch_size=4)
+    full, full_stats = transcribe(tiny_engine, clips, 0.0, pack=True, batch_size=4)
+    short, short_stats = transcribe(tiny_engine, clips, 10.0, pack=True, batch_size=4)
 
     assert short_stats["windows"] == full_stats["windows"] < len(clips)  # the clips were packed
+    assert short_stats["unpacked"] == 0  # the packed window itself was mapped, not redone
     assert short_stats["mel_frames"] < full_stats["mel_frames"]
     for one, other, sentence in zip(short, full, SENTENCES, strict=True):
-        assert_close(one, other)
+        assert_close(one, other, sentence)
         # Each clip's own words, at its own times: a shift into another clip would show here.
         assert audio_samples.wer([sentence], [one.text]) < 0.3
         # (Times are kept to the millisecond, so the last word may end just past the audio.)
@@ -127,27 +142,44 @@ def test_negative_floor_is_refused(tiny_engine):
         tiny_engine.window_floor_seconds = -1
 
 
-def test_get_engine_hands_on_the_floor(tiny_engine):
-    engine = get_engine(
-        engine="faster-whisper",
-        model="tiny.en",
-        language="en",
-        cache_dir=Path("."),
-        window_floor_seconds=15,
-    )
+def test_get_engine_hands_on_the_floor_and_packing(tiny_engine):
+    def engine(**mode):
+        return get_engine(
+            engine="faster-whisper", model="tiny.en", language="en", cache_dir=Path("."), **mode
+        )
+
     try:
-        assert engine is tiny_engine and engine.window_floor_seconds == 15
+        packed = engine(pack_clips=True, window_floor_seconds=15)
+        assert packed is tiny_engine and packed.pack_clips and packed.window_floor_seconds == 15
+        # A caller naming no mode gets the defaults: one clip a window, cut to a 10 s floor.
+        default = engine()
+        assert default is tiny_engine and not default.pack_clips
+        assert default.window_floor_seconds == WINDOW_FLOOR_SECONDS == 10
     finally:
-        engine.window_floor_seconds = 0.0
+        tiny_engine.pack_clips, tiny_engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
 
 
 @pytest.mark.django_db
 def test_the_draft_path_hands_the_setting_to_its_engine(tiny_engine, settings):
     from labelhub.labeling.draft_common import AsrChoice
     from labelhub.labeling.drafts import engine_for
+    from labelhub.labeling.segmentation import long_form_engine
     from tests.factories import CampaignFactory
 
     settings.ASR_WINDOW_FLOOR_SECONDS = 12
+    settings.ASR_PACK_CLIPS = True
     campaign = CampaignFactory(language="en")
-    engine = engine_for(AsrChoice("faster-whisper", "tiny.en"), campaign)
-    assert engine is tiny_engine and engine.window_floor_seconds == 12
+    try:
+        engine = engine_for(AsrChoice("faster-whisper", "tiny.en"), campaign)
+        assert engine is tiny_engine and engine.window_floor_seconds == 12 and engine.pack_clips
+        long_form = long_form_engine(AsrChoice("faster-whisper", "tiny.en"), campaign)
+        assert long_form is tiny_engine and long_form.pack_clips  # the same shared engine
+    finally:
+        tiny_engine.pack_clips, tiny_engine.window_floor_seconds = PACK_CLIPS, WINDOW_FLOOR_SECONDS
+
+
+def test_settings_default_to_one_clip_a_window_with_a_10_s_floor():
+    from django.conf import settings
+
+    assert settings.ASR_PACK_CLIPS is PACK_CLIPS is False
+    assert settings.ASR_WINDOW_FLOOR_SECONDS == WINDOW_FLOOR_SECONDS
