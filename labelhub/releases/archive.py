@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import math
 import sys
@@ -45,12 +44,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
 
 import soundfile
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
@@ -79,22 +75,26 @@ from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
 from labelhub.releases.formats.sinks import Member, Sink
 from labelhub.releases.formats.webdataset import WebDatasetSink
+from labelhub.releases.item_rows import ItemRow, ItemRows
 from labelhub.releases.models import Release
 from labelhub.releases.renditions import Rendition
 from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
-from labelhub.releases.text_spool import TextSpool, copy_into
+from labelhub.releases.text_spool import (
+    ChecksumSpool,
+    SpooledText,
+    SpoolWriter,
+    TextSpool,
+    copy_into,
+)
 from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import (
     local_path,
     storage_is_remote,
+    storage_move_in,
     storage_reader,
-    storage_upload_file,
 )
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 BUILDER = "labelhub-release/2"
 # Items per round of queries: a handful of queries per 2,000 items, a few MB of rows held.
@@ -137,22 +137,9 @@ class Selected:
     span_seconds: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    """What becomes a ReleaseItem."""
-
-    recording_id: int
-    revision_id: int
-    consent_id: int
-    split: str
-    path: str
-    sha256: str
-    span_seconds: tuple[float, float] | None = None
-
-
 @dataclass(frozen=True)
 class ArchiveResult:
-    rows: list[ItemRow]
+    rows: ItemRows
     datasheet_md: str
     datasheet_html: str
     # The portal's datasheet in the other UI languages: {"ko": fragment}.
@@ -310,9 +297,9 @@ def _sinks(scratch: Path, *, salt: str, formats: Iterable[str]) -> list[Sink]:
     return [make() for name, make in makers.items() if name in formats]
 
 
-def _copy_members(bundle: _Bundle, members: list[Member], sums: list) -> None:
+def _copy_members(bundle: _Bundle, members: list[Member], sums: ChecksumSpool) -> None:
     for member in members:
-        sums.append((member.name, _write_audio(bundle, member.path, member.name)))
+        sums.add(member.name, _write_audio(bundle, member.path, member.name))
         if member.scratch:
             member.path.unlink()
 
@@ -341,22 +328,22 @@ def write_archive(
     progress = _Progress(on_progress, total=len(selected))
     with (
         zipfile.ZipFile(archive, "w") as zipped,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
         tempfile.TemporaryDirectory() as scratch,
         _prefetching() as prefetch,
     ):
+        texts = TextSpool(Path(scratch) / "texts")
         writer = _ArchiveWriter(
             bundle=_Bundle(zipped, archive_root(release)),
             rendition=rendition,
             sinks=_sinks(Path(scratch), salt=salt, formats=rendition.formats),
             sources=SourceAudio(Path(scratch)),
-            manifest=manifest,
+            manifest=texts.writer(),
+            sums=ChecksumSpool(Path(scratch) / "sums"),
             pooled=len(release.spec.get("extra_campaigns") or []) > 0,
             prefetch=prefetch,
         )
         _add_items(writer, selected, splits, progress)
         writer.finish_audio()
-        texts = TextSpool(Path(scratch) / "texts")
         markdown, fragment, translated = _metadata_texts(
             release, writer, texts, spec=spec, salt=salt, changelog=changelog,
             split_report=split_report, recording_ids=selected.keys(),
@@ -447,12 +434,13 @@ class _ArchiveWriter:
     rendition: Rendition
     sinks: list[Sink]
     sources: SourceAudio
-    manifest: IO[str]
+    # manifest.jsonl, written as the items go in; the checksums of every file so far.
+    manifest: SpoolWriter
+    sums: ChecksumSpool
     pooled: bool
     prefetch: _Prefetch
     exported: list[ExportItem] = field(default_factory=list)
-    rows: list[ItemRow] = field(default_factory=list)
-    sums: list[tuple[str, str]] = field(default_factory=list)
+    rows: ItemRows = field(default_factory=ItemRows)
     stats: DatasheetStats = field(default_factory=DatasheetStats)
     shipped_sources: list[FinishedSource] = field(default_factory=list)
 
@@ -466,7 +454,7 @@ class _ArchiveWriter:
             self.shipped_sources.append(finished)
             name = source_audio_name(finished.source_id, self.suffix)
             with _shipped_audio(finished.path, self.rendition.audio_format) as audio:
-                self.sums.append((name, _write_audio(self.bundle, audio, name)))
+                self.sums.add(name, _write_audio(self.bundle, audio, name))
             finished.path.unlink()
 
     def add(self, recording: Recording, choice: Selected, split: str, chunk: _Chunk) -> None:
@@ -478,13 +466,13 @@ class _ArchiveWriter:
             self.ship(self.sources.close())
         span_seconds = _span_seconds(recording, choice)
         item, digest = self._write_item_audio(recording, revision, split, votes, span_seconds)
-        self.sums.append((item.audio_name, digest))
+        self.sums.add(item.audio_name, digest)
         original = None
         # A segment's original is its source's whole upload, which holds speech the
         # release may not deliver: segments ship no original (the manifest says none).
         if self.rendition.include_originals and item.span is None:
             original = _write_original(self.bundle, recording, item.speaker_id)
-            self.sums.append((original, recording.raw_sha256))
+            self.sums.add(original, recording.raw_sha256)
         self.exported.append(item)
         self.rows.append(
             ItemRow(
@@ -546,17 +534,17 @@ class _ArchiveWriter:
 
     def finish_metadata(self, texts: TextSpool) -> None:
         """Writes the metadata files, manifest.jsonl, and SHA256SUMS over everything."""
-        for name, spooled in texts.sorted():
-            copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
-            self.sums.append((name, spooled.sha256))
-        self.manifest.seek(0)
-        self.sums.append(
-            ("manifest.jsonl", _write_text_file(self.bundle, self.manifest, "manifest.jsonl"))
-        )
+        # The manifest after the other files, and SHA256SUMS last, as archives always had them.
+        manifest = self.manifest.close()
+        for name, spooled in [*texts.sorted(), ("manifest.jsonl", manifest)]:
+            self._copy_text(name, spooled)
+            self.sums.add(name, spooled.sha256)
         # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
-        lines = (f"{digest}  {name}\n" for name, digest in sorted(self.sums))
-        sums = texts.write("SHA256SUMS", lines)
-        copy_into(self.bundle.zip, self.bundle.entry("SHA256SUMS", zipfile.ZIP_DEFLATED), sums)
+        lines = (f"{digest}  {name}\n" for name, digest in self.sums.sorted())
+        self._copy_text("SHA256SUMS", texts.write("SHA256SUMS", lines))
+
+    def _copy_text(self, name: str, spooled: SpooledText) -> None:
+        copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
 
 
 def _metadata_texts(
@@ -746,72 +734,16 @@ def _copy_stored(bundle: _Bundle, handle, info: zipfile.ZipInfo) -> str:
     return digest.hexdigest()
 
 
-def _write_text_file(bundle: _Bundle, handle, name: str) -> str:
-    digest = hashlib.sha256()
-    with bundle.zip.open(bundle.entry(name, zipfile.ZIP_DEFLATED), "w") as target:
-        while block := handle.read(1 << 16):
-            data = block.encode("utf-8")
-            digest.update(data)
-            target.write(data)
-    return digest.hexdigest()
-
-
-class _HashingReader(io.RawIOBase):
-    """Reads a file for the storage while hashing it, so storing the archive is its only read.
-
-    A seek back to the start (File.size looks at the end first; a retry starts over)
-    restarts the digest; reading after any other seek spoils it, and digest() then reads the
-    file again.
-    """
-
-    def __init__(self, handle: io.BufferedReader) -> None:
-        self.handle, self.sha, self.position, self.spoiled = handle, hashlib.sha256(), 0, False
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        count = self.handle.readinto(buffer)
-        if count:
-            self.sha.update(memoryview(buffer)[:count])
-            self.position += count
-        return count
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        position = self.handle.seek(offset, whence)
-        if position == 0:
-            self.sha, self.position, self.spoiled = hashlib.sha256(), 0, False
-        elif position != self.position:
-            self.spoiled = True
-        return position
-
-    def tell(self) -> int:
-        return self.handle.tell()
-
-    def digest(self, path: Path) -> str:
-        if self.spoiled or self.position != path.stat().st_size:
-            return sha256_file(path)
-        return self.sha.hexdigest()
-
-
 def archive_store(*, path: Path, name: str) -> tuple[str, str]:
-    """Saves the written archive under a storage name; returns (stored name, its SHA-256).
+    """Stores the written archive (at a storage_scratch_path) as ``name``; returns (stored
+    name, its SHA-256).
 
-    On a local folder the archive is hashed in the same read as the copy. To S3 it goes up
-    from the disk part by part (storage_upload_file), and is hashed in a read of its own, from
-    the page cache, rather than held in memory.
+    Hashed in a read of its own, from the page cache: the zip seeks back to fill in each
+    entry's header, so its bytes cannot be hashed as they are written. Then renamed into place
+    on a local folder, or uploaded to S3 part by part from the disk (storage_move_in).
     """
-    uploaded = storage_upload_file(path=path, name=name)
-    if uploaded is not None:
-        return uploaded, sha256_file(path)
-    with path.open("rb") as handle:
-        reader = _HashingReader(handle)
-        # A binary file object, as File wants (RawIOBase is not typed as an IO[bytes]).
-        stored = default_storage.save(name, File(cast(IO[bytes], reader), name=path.name))
-        return stored, reader.digest(path)
+    digest = sha256_file(path)
+    return storage_move_in(path=path, name=name), digest
 
 
 def _export_item(
