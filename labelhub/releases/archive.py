@@ -125,9 +125,10 @@ PREFETCH_MAX_SECONDS = 30.0
 COPY_BLOCK = 4 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Selected:
-    """One chosen item, as ids: what the first pass keeps of each recording."""
+    """One chosen item, as ids: what the first pass keeps of each recording (held for every
+    item through the build: slotted, ~100 bytes less a clip)."""
 
     recording_id: int
     revision_id: int

@@ -1,6 +1,7 @@
 """Dataset releases: a versioned, checksummed archive of consented, human-corrected items."""
 
 import logging
+import sys
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -168,8 +169,9 @@ def spec_select(*, campaign_ids: list[int], spec: ReleaseSpec) -> dict[int, Sele
         split_item = SplitItem(
             item_id=str(uid),
             # Pooled or not, one key per speaker, so a recorded split survives a change of pool.
-            speaker_id=speaker_key(code, campaign_id, pooled=True),
-            cell=f"{age_band}|{gender}|{dialect}",
+            # Interned, as the cell: one string per speaker (per cell), not one per item.
+            speaker_id=sys.intern(speaker_key(code, campaign_id, pooled=True)),
+            cell=sys.intern(f"{age_band}|{gender}|{dialect}"),
             seconds=seconds or 0.0,
             sentence=sentence_key(prompt) if prompt and style == SpeechStyle.READ else "",
         )
