@@ -466,7 +466,9 @@ class _ArchiveWriter:
         if self.sources.current not in (None, recording.source_id):
             self.ship(self.sources.close())
         span_seconds = _span_seconds(recording, choice)
-        item, digest = self._write_item_audio(recording, revision, split, votes, span_seconds)
+        item, digest = self._write_item_audio(
+            recording, revision, split, votes, span_seconds, item_id=choice.split_item.item_id
+        )
         self.sums.add(item.audio_name, digest)
         original = None
         # A segment's original is its source's whole upload, which holds speech the
@@ -506,21 +508,24 @@ class _ArchiveWriter:
         split: str,
         votes: tuple[int, int],
         span_seconds: tuple[float, float] | None,
+        *,
+        item_id: str,
     ) -> tuple[ExportItem, str]:
         """Writes the item's audio (and feeds the sinks); returns the item and the audio's hash."""
         if span_seconds is None and self._streams(recording):
             # On S3: one GET (read ahead, or now), no temporary file.
             item = _export_item(
-                recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes
-            )
+                recording, revision, split, item_id=item_id, pooled=self.pooled,
+                suffix=self.suffix, votes=votes,
+            )  # fmt: skip
             data = self.prefetch.take(recording.normalised_file.name or "")
             if data is not None:
                 return item, _write_bytes(self.bundle, data, item.audio_name)
             return item, _write_stored(self.bundle, recording.normalised_file, item.audio_name)
         with _item_audio(recording, span_seconds, self.sources, self.suffix) as (wav, span):
             item = _export_item(
-                recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes,
-                span=span,
+                recording, revision, split, item_id=item_id, pooled=self.pooled,
+                suffix=self.suffix, votes=votes, span=span,
             )  # fmt: skip
             with _shipped_audio(wav, self.rendition.audio_format) as audio:
                 digest = _write_audio(self.bundle, audio, item.audio_name)
@@ -752,11 +757,13 @@ def _export_item(
     revision: TranscriptRevision,
     split: str,
     *,
+    item_id: str,
     pooled: bool,
     suffix: str,
     votes: tuple[int, int] = (0, 0),
     span: Span | None = None,
 ) -> ExportItem:
+    """``item_id`` is the recording's uid as the selection holds it: one string for both."""
     speaker = recording.speaker
     # A segment lasts exactly the samples cut, not the span's rounded seconds.
     duration = round(recording.duration_seconds or 0.0, 3)
@@ -765,9 +772,9 @@ def _export_item(
     # Interned: one string per speaker, not one per item, in every item the build holds.
     key = sys.intern(speaker_key(speaker.code, speaker.campaign_id, pooled=pooled))
     return ExportItem(
-        item_id=str(recording.uid),
+        item_id=item_id,
         split=split,
-        audio_name=audio_name(split, key, str(recording.uid), suffix),
+        audio_name=audio_name(split, key, item_id, suffix),
         text=revision.text,
         duration=duration,
         speaker_id=key,
