@@ -21,8 +21,9 @@ rendition always give the same archive SHA-256.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
-stays is one small ExportItem per item (the format writers sort and group them) and the ids
-that become ReleaseItem rows. Formats that need the audio itself are sinks (see
+stays is one small ExportItem per item (the format writers sort and group them); the rows
+that become ReleaseItems and every file's checksum wait on disk (releases.item_rows,
+text_spool.ChecksumSpool). Formats that need the audio itself are sinks (see
 releases.formats.sinks), fed each clip in the same loop. The text files (manifests, every
 format's metadata, SHA256SUMS) are written to scratch files line by line and deflated into the
 zip from there (releases.text_spool), so none is ever whole in memory.
