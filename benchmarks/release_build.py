@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -164,6 +165,9 @@ def generate(
         names.append((name, speaker.code))
         recordings.append(
             Recording(
+                # A uid from the index, so the same command builds the same archive bytes
+                # (archive_sha256 compares two versions of the build code).
+                uid=uuid.UUID(int=index + 1),
                 campaign=campaign, speaker=speaker, raw_file=name, raw_sha256="0" * 64,
                 raw_size_bytes=0, original_filename="take.wav", original_suffix=".wav",
                 status=Recording.Status.READY, normalised_file=name, duration_seconds=seconds,
@@ -248,6 +252,7 @@ def build_in_this_process(release_id: int) -> dict:
         # The build's own CPU time: on a shared machine, steadier to compare than the wall's.
         "cpu_s": round(cpu, 2),
         "archive_mb": round(release.archive_size_bytes / 1e6, 1),
+        "archive_sha256": release.archive_sha256,
         "rss_before_build_mb": before,
         "peak_rss_mb": peak_rss_mb(),
     }

@@ -16,6 +16,7 @@ from django.db.models import Max, QuerySet
 from labelhub.analytics.models import ClipFact
 from labelhub.analytics.rollups import ROLLUPS, rollups_refresh
 from labelhub.campaigns.models import Campaign, QuotaCell
+from labelhub.db_ids import among
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.text_metrics import edit_counts, normalise
@@ -251,5 +252,5 @@ def campaign_facts(
     campaign_facts_ensure(campaign=campaign)
     facts = ClipFact.objects.filter(campaign=campaign, counted=True)
     if recording_ids is not None:
-        facts = facts.filter(recording_id__in=list(recording_ids))
+        facts = facts.filter(recording_id__in=among(recording_ids))
     return facts

@@ -99,9 +99,14 @@ def double_agreement(*, campaign: Campaign) -> dict[str, Any]:
     and over all pairs (character edits / characters), normalised as labelhub.text_metrics does, so
     `cer` is the figure the analytics labeling-cost table shows."""
     kind = TranscriptRevision.Kind
+    # Only the clips with a second transcript: the others have no pair, and reading every
+    # labeler edit of the campaign held a model instance per clip (100,000 in a big release).
+    doubled = TranscriptRevision.objects.filter(
+        kind=kind.DOUBLE, recording__campaign=campaign
+    ).values("recording_id")
     revisions = (
         TranscriptRevision.objects.filter(
-            kind__in=[kind.LABELER_EDIT, kind.DOUBLE], recording__campaign=campaign
+            kind__in=[kind.LABELER_EDIT, kind.DOUBLE], recording_id__in=doubled
         )
         .select_related("author")
         .order_by("recording_id", "number")

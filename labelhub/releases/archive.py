@@ -21,8 +21,9 @@ rendition always give the same archive SHA-256.
 
 Memory stays flat: items are read from the database in chunks by id, each clip is streamed
 into the zip (FLAC is encoded block by block into a temporary file first) and forgotten; what
-stays is one small ExportItem per item (the format writers sort and group them) and the ids
-that become ReleaseItem rows. Formats that need the audio itself are sinks (see
+stays is one small ExportItem per item (the format writers sort and group them); the rows
+that become ReleaseItems and every file's checksum wait on disk (releases.item_rows,
+text_spool.ChecksumSpool). Formats that need the audio itself are sinks (see
 releases.formats.sinks), fed each clip in the same loop. The text files (manifests, every
 format's metadata, SHA256SUMS) are written to scratch files line by line and deflated into the
 zip from there (releases.text_spool), so none is ever whole in memory.
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import math
 import sys
@@ -45,13 +45,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
 
 import soundfile
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
@@ -59,6 +55,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from labelhub.campaigns.models import Campaign
+from labelhub.db_ids import among
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.audio import sha256_file
 from labelhub.recordings.models import Recording
@@ -79,22 +76,26 @@ from labelhub.releases.formats.commonvoice import CommonVoiceClips
 from labelhub.releases.formats.lhotse import LhotseSink
 from labelhub.releases.formats.sinks import Member, Sink
 from labelhub.releases.formats.webdataset import WebDatasetSink
+from labelhub.releases.item_rows import ItemRow, ItemRows
 from labelhub.releases.models import Release
 from labelhub.releases.renditions import Rendition
 from labelhub.releases.segment_audio import FinishedSource, SourceAudio
 from labelhub.releases.spec import ReleaseSpec, spec_load
 from labelhub.releases.splits import SplitItem
-from labelhub.releases.text_spool import TextSpool, copy_into
+from labelhub.releases.text_spool import (
+    ChecksumSpool,
+    SpooledText,
+    SpoolWriter,
+    TextSpool,
+    copy_into,
+)
 from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import (
     local_path,
     storage_is_remote,
+    storage_move_in,
     storage_reader,
-    storage_upload_file,
 )
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 BUILDER = "labelhub-release/2"
 # Items per round of queries: a handful of queries per 2,000 items, a few MB of rows held.
@@ -125,9 +126,10 @@ PREFETCH_MAX_SECONDS = 30.0
 COPY_BLOCK = 4 << 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Selected:
-    """One chosen item, as ids: what the first pass keeps of each recording."""
+    """One chosen item, as ids: what the first pass keeps of each recording (held for every
+    item through the build: slotted, ~100 bytes less a clip)."""
 
     recording_id: int
     revision_id: int
@@ -137,22 +139,9 @@ class Selected:
     span_seconds: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    """What becomes a ReleaseItem."""
-
-    recording_id: int
-    revision_id: int
-    consent_id: int
-    split: str
-    path: str
-    sha256: str
-    span_seconds: tuple[float, float] | None = None
-
-
 @dataclass(frozen=True)
 class ArchiveResult:
-    rows: list[ItemRow]
+    rows: ItemRows
     datasheet_md: str
     datasheet_html: str
     # The portal's datasheet in the other UI languages: {"ko": fragment}.
@@ -162,15 +151,6 @@ class ArchiveResult:
 def speaker_key(code: str, campaign_id: int, *, pooled: bool) -> str:
     # Codes are unique per campaign only: a pooled release prefixes the campaign to keep them so.
     return f"C{campaign_id}-{code}" if pooled else code
-
-
-def _among(ids: list[int]) -> list[int] | RawSQL:
-    """The right side of an ``__in`` over a chunk's ids. On PostgreSQL one array parameter:
-    a list of 2,000 ids is 2,000 placeholders, and psycopg parses such a query on the client
-    every time (too long for its cache), ~50 ms a query, a fifth of the item reads."""
-    if connection.vendor != "postgresql":
-        return ids
-    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -184,7 +164,7 @@ def _item_order(ids: Iterable[int]) -> list[int]:
     keeps plain id order, so its archives stay the bytes they always were."""
     keys: dict[int, tuple[int, int]] = {}
     for chunk in _chunks(sorted(ids)):
-        for pk, source_id in Recording.objects.filter(pk__in=_among(chunk)).values_list(
+        for pk, source_id in Recording.objects.filter(pk__in=among(chunk)).values_list(
             "pk", "source_id"
         ):
             keys[pk] = (source_id or pk, pk)
@@ -206,9 +186,9 @@ class _Chunk:
 
 def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
     place = {pk: index for index, pk in enumerate(ids)}
-    among = _among(ids)
+    chunk_ids = among(ids)
     recordings = sorted(
-        Recording.objects.filter(pk__in=among)
+        Recording.objects.filter(pk__in=chunk_ids)
         .only(*RECORDING_FIELDS)
         .select_related("environment", "channel", "source")
         # A chunk's clips share a few speakers and campaigns: prefetched, each is built once
@@ -217,17 +197,17 @@ def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
         key=lambda recording: place[recording.pk],
     )
     revision_ids = [selected[i].revision_id for i in ids]
-    revisions = TranscriptRevision.objects.filter(pk__in=_among(revision_ids)).only(
+    revisions = TranscriptRevision.objects.filter(pk__in=among(revision_ids)).only(
         "number", "text", "kind"
     )
     consents = ConsentRecord.objects.filter(
-        pk__in=_among(sorted({selected[i].consent_id for i in ids}))
+        pk__in=among(sorted({selected[i].consent_id for i in ids}))
     )
     drafts: dict[int, str] = {}
     # The first draft per clip; newest-first so the dict keeps the lowest number.
     for recording_id, text in (
         TranscriptRevision.objects.filter(
-            recording_id__in=among, kind=TranscriptRevision.Kind.ASR_DRAFT
+            recording_id__in=chunk_ids, kind=TranscriptRevision.Kind.ASR_DRAFT
         )
         .order_by("recording_id", "-number")
         .values_list("recording_id", "text")
@@ -239,21 +219,21 @@ def _load_chunk(ids: list[int], selected: dict[int, Selected]) -> _Chunk:
         consents={c.pk: c for c in consents.select_related("document", "document__campaign")},
         drafts=drafts,
         tasks=dict(
-            Task.objects.filter(recording_id__in=among).values_list(
+            Task.objects.filter(recording_id__in=chunk_ids).values_list(
                 "recording_id", "times_returned"
             )
         ),
-        votes=_review_votes(among),
+        votes=_review_votes(chunk_ids),
     )
 
 
-def _review_votes(among: list[int] | RawSQL) -> dict[int, tuple[int, int]]:
+def _review_votes(recording_ids: list[int] | RawSQL) -> dict[int, tuple[int, int]]:
     """(approvals, returns) per clip from its reviewers' decisions: Common Voice's up/down votes."""
     decision = TranscriptRevision.Decision
     up, down = [decision.APPROVED, decision.EDITED], [decision.RETURNED]
     rows = (
         TranscriptRevision.objects.filter(
-            recording_id__in=among, kind=TranscriptRevision.Kind.REVIEW
+            recording_id__in=recording_ids, kind=TranscriptRevision.Kind.REVIEW
         )
         .values("recording_id")
         .annotate(
@@ -319,9 +299,9 @@ def _sinks(scratch: Path, *, salt: str, formats: Iterable[str]) -> list[Sink]:
     return [make() for name, make in makers.items() if name in formats]
 
 
-def _copy_members(bundle: _Bundle, members: list[Member], sums: list) -> None:
+def _copy_members(bundle: _Bundle, members: list[Member], sums: ChecksumSpool) -> None:
     for member in members:
-        sums.append((member.name, _write_audio(bundle, member.path, member.name)))
+        sums.add(member.name, _write_audio(bundle, member.path, member.name))
         if member.scratch:
             member.path.unlink()
 
@@ -350,22 +330,22 @@ def write_archive(
     progress = _Progress(on_progress, total=len(selected))
     with (
         zipfile.ZipFile(archive, "w") as zipped,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
         tempfile.TemporaryDirectory() as scratch,
         _prefetching() as prefetch,
     ):
+        texts = TextSpool(Path(scratch) / "texts")
         writer = _ArchiveWriter(
             bundle=_Bundle(zipped, archive_root(release)),
             rendition=rendition,
             sinks=_sinks(Path(scratch), salt=salt, formats=rendition.formats),
             sources=SourceAudio(Path(scratch)),
-            manifest=manifest,
+            manifest=texts.writer(),
+            sums=ChecksumSpool(Path(scratch) / "sums"),
             pooled=len(release.spec.get("extra_campaigns") or []) > 0,
             prefetch=prefetch,
         )
         _add_items(writer, selected, splits, progress)
         writer.finish_audio()
-        texts = TextSpool(Path(scratch) / "texts")
         markdown, fragment, translated = _metadata_texts(
             release, writer, texts, spec=spec, salt=salt, changelog=changelog,
             split_report=split_report, recording_ids=selected.keys(),
@@ -456,12 +436,13 @@ class _ArchiveWriter:
     rendition: Rendition
     sinks: list[Sink]
     sources: SourceAudio
-    manifest: IO[str]
+    # manifest.jsonl, written as the items go in; the checksums of every file so far.
+    manifest: SpoolWriter
+    sums: ChecksumSpool
     pooled: bool
     prefetch: _Prefetch
     exported: list[ExportItem] = field(default_factory=list)
-    rows: list[ItemRow] = field(default_factory=list)
-    sums: list[tuple[str, str]] = field(default_factory=list)
+    rows: ItemRows = field(default_factory=ItemRows)
     stats: DatasheetStats = field(default_factory=DatasheetStats)
     shipped_sources: list[FinishedSource] = field(default_factory=list)
 
@@ -475,7 +456,7 @@ class _ArchiveWriter:
             self.shipped_sources.append(finished)
             name = source_audio_name(finished.source_id, self.suffix)
             with _shipped_audio(finished.path, self.rendition.audio_format) as audio:
-                self.sums.append((name, _write_audio(self.bundle, audio, name)))
+                self.sums.add(name, _write_audio(self.bundle, audio, name))
             finished.path.unlink()
 
     def add(self, recording: Recording, choice: Selected, split: str, chunk: _Chunk) -> None:
@@ -486,14 +467,16 @@ class _ArchiveWriter:
         if self.sources.current not in (None, recording.source_id):
             self.ship(self.sources.close())
         span_seconds = _span_seconds(recording, choice)
-        item, digest = self._write_item_audio(recording, revision, split, votes, span_seconds)
-        self.sums.append((item.audio_name, digest))
+        item, digest = self._write_item_audio(
+            recording, revision, split, votes, span_seconds, item_id=choice.split_item.item_id
+        )
+        self.sums.add(item.audio_name, digest)
         original = None
         # A segment's original is its source's whole upload, which holds speech the
         # release may not deliver: segments ship no original (the manifest says none).
         if self.rendition.include_originals and item.span is None:
             original = _write_original(self.bundle, recording, item.speaker_id)
-            self.sums.append((original, recording.raw_sha256))
+            self.sums.add(original, recording.raw_sha256)
         self.exported.append(item)
         self.rows.append(
             ItemRow(
@@ -526,21 +509,24 @@ class _ArchiveWriter:
         split: str,
         votes: tuple[int, int],
         span_seconds: tuple[float, float] | None,
+        *,
+        item_id: str,
     ) -> tuple[ExportItem, str]:
         """Writes the item's audio (and feeds the sinks); returns the item and the audio's hash."""
         if span_seconds is None and self._streams(recording):
             # On S3: one GET (read ahead, or now), no temporary file.
             item = _export_item(
-                recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes
-            )
+                recording, revision, split, item_id=item_id, pooled=self.pooled,
+                suffix=self.suffix, votes=votes,
+            )  # fmt: skip
             data = self.prefetch.take(recording.normalised_file.name or "")
             if data is not None:
                 return item, _write_bytes(self.bundle, data, item.audio_name)
             return item, _write_stored(self.bundle, recording.normalised_file, item.audio_name)
         with _item_audio(recording, span_seconds, self.sources, self.suffix) as (wav, span):
             item = _export_item(
-                recording, revision, split, pooled=self.pooled, suffix=self.suffix, votes=votes,
-                span=span,
+                recording, revision, split, item_id=item_id, pooled=self.pooled,
+                suffix=self.suffix, votes=votes, span=span,
             )  # fmt: skip
             with _shipped_audio(wav, self.rendition.audio_format) as audio:
                 digest = _write_audio(self.bundle, audio, item.audio_name)
@@ -555,17 +541,17 @@ class _ArchiveWriter:
 
     def finish_metadata(self, texts: TextSpool) -> None:
         """Writes the metadata files, manifest.jsonl, and SHA256SUMS over everything."""
-        for name, spooled in texts.sorted():
-            copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
-            self.sums.append((name, spooled.sha256))
-        self.manifest.seek(0)
-        self.sums.append(
-            ("manifest.jsonl", _write_text_file(self.bundle, self.manifest, "manifest.jsonl"))
-        )
+        # The manifest after the other files, and SHA256SUMS last, as archives always had them.
+        manifest = self.manifest.close()
+        for name, spooled in [*texts.sorted(), ("manifest.jsonl", manifest)]:
+            self._copy_text(name, spooled)
+            self.sums.add(name, spooled.sha256)
         # Relative to the top folder: `cd <dataset>-v<N> && sha256sum -c SHA256SUMS` checks all.
-        lines = (f"{digest}  {name}\n" for name, digest in sorted(self.sums))
-        sums = texts.write("SHA256SUMS", lines)
-        copy_into(self.bundle.zip, self.bundle.entry("SHA256SUMS", zipfile.ZIP_DEFLATED), sums)
+        lines = (f"{digest}  {name}\n" for name, digest in self.sums.sorted())
+        self._copy_text("SHA256SUMS", texts.write("SHA256SUMS", lines))
+
+    def _copy_text(self, name: str, spooled: SpooledText) -> None:
+        copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
 
 
 def _metadata_texts(
@@ -755,72 +741,16 @@ def _copy_stored(bundle: _Bundle, handle, info: zipfile.ZipInfo) -> str:
     return digest.hexdigest()
 
 
-def _write_text_file(bundle: _Bundle, handle, name: str) -> str:
-    digest = hashlib.sha256()
-    with bundle.zip.open(bundle.entry(name, zipfile.ZIP_DEFLATED), "w") as target:
-        while block := handle.read(1 << 16):
-            data = block.encode("utf-8")
-            digest.update(data)
-            target.write(data)
-    return digest.hexdigest()
-
-
-class _HashingReader(io.RawIOBase):
-    """Reads a file for the storage while hashing it, so storing the archive is its only read.
-
-    A seek back to the start (File.size looks at the end first; a retry starts over)
-    restarts the digest; reading after any other seek spoils it, and digest() then reads the
-    file again.
-    """
-
-    def __init__(self, handle: io.BufferedReader) -> None:
-        self.handle, self.sha, self.position, self.spoiled = handle, hashlib.sha256(), 0, False
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        count = self.handle.readinto(buffer)
-        if count:
-            self.sha.update(memoryview(buffer)[:count])
-            self.position += count
-        return count
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        position = self.handle.seek(offset, whence)
-        if position == 0:
-            self.sha, self.position, self.spoiled = hashlib.sha256(), 0, False
-        elif position != self.position:
-            self.spoiled = True
-        return position
-
-    def tell(self) -> int:
-        return self.handle.tell()
-
-    def digest(self, path: Path) -> str:
-        if self.spoiled or self.position != path.stat().st_size:
-            return sha256_file(path)
-        return self.sha.hexdigest()
-
-
 def archive_store(*, path: Path, name: str) -> tuple[str, str]:
-    """Saves the written archive under a storage name; returns (stored name, its SHA-256).
+    """Stores the written archive (at a storage_scratch_path) as ``name``; returns (stored
+    name, its SHA-256).
 
-    On a local folder the archive is hashed in the same read as the copy. To S3 it goes up
-    from the disk part by part (storage_upload_file), and is hashed in a read of its own, from
-    the page cache, rather than held in memory.
+    Hashed in a read of its own, from the page cache: the zip seeks back to fill in each
+    entry's header, so its bytes cannot be hashed as they are written. Then renamed into place
+    on a local folder, or uploaded to S3 part by part from the disk (storage_move_in).
     """
-    uploaded = storage_upload_file(path=path, name=name)
-    if uploaded is not None:
-        return uploaded, sha256_file(path)
-    with path.open("rb") as handle:
-        reader = _HashingReader(handle)
-        # A binary file object, as File wants (RawIOBase is not typed as an IO[bytes]).
-        stored = default_storage.save(name, File(cast(IO[bytes], reader), name=path.name))
-        return stored, reader.digest(path)
+    digest = sha256_file(path)
+    return storage_move_in(path=path, name=name), digest
 
 
 def _export_item(
@@ -828,11 +758,13 @@ def _export_item(
     revision: TranscriptRevision,
     split: str,
     *,
+    item_id: str,
     pooled: bool,
     suffix: str,
     votes: tuple[int, int] = (0, 0),
     span: Span | None = None,
 ) -> ExportItem:
+    """``item_id`` is the recording's uid as the selection holds it: one string for both."""
     speaker = recording.speaker
     # A segment lasts exactly the samples cut, not the span's rounded seconds.
     duration = round(recording.duration_seconds or 0.0, 3)
@@ -841,9 +773,9 @@ def _export_item(
     # Interned: one string per speaker, not one per item, in every item the build holds.
     key = sys.intern(speaker_key(speaker.code, speaker.campaign_id, pooled=pooled))
     return ExportItem(
-        item_id=str(recording.uid),
+        item_id=item_id,
         split=split,
-        audio_name=audio_name(split, key, str(recording.uid), suffix),
+        audio_name=audio_name(split, key, item_id, suffix),
         text=revision.text,
         duration=duration,
         speaker_id=key,

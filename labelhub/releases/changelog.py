@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
+from labelhub.db_ids import among
 from labelhub.labeling.models import HUMAN_KINDS, Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.releases.models import Release, ReleaseChange
@@ -71,7 +72,9 @@ def changelog_compute(
 def _with_moves(
     changes: list[Change], previous: Release, revisions: dict[int, int], splits: dict[int, str]
 ) -> list[Change]:
-    old = dict(previous.items.filter(recording_id__in=splits).values_list("recording_id", "split"))
+    old = dict(
+        previous.items.filter(recording_id__in=among(splits)).values_list("recording_id", "split")
+    )
     moved = {rid: old[rid] for rid in revisions if rid in old and old[rid] != splits.get(rid)}
     if not moved:
         return changes
@@ -83,7 +86,7 @@ def _with_moves(
         else change
         for change in changes
     ]
-    uids = dict(Recording.objects.filter(pk__in=moved).values_list("pk", "uid"))
+    uids = dict(Recording.objects.filter(pk__in=among(moved)).values_list("pk", "uid"))
     changes += [
         Change(
             rid, str(uids[rid]), ReleaseChange.Kind.MOVED, old_split=split, new_split=splits[rid]
@@ -101,7 +104,9 @@ def _item_changes(
     kept = [
         rid for rid in sorted(before.keys() & revisions.keys()) if before[rid] != revisions[rid]
     ]
-    uids = dict(Recording.objects.filter(pk__in=[*added, *removed, *kept]).values_list("pk", "uid"))
+    uids = dict(
+        Recording.objects.filter(pk__in=among([*added, *removed, *kept])).values_list("pk", "uid")
+    )
     changes = [Change(rid, str(uids[rid]), ReleaseChange.Kind.ADDED) for rid in added]
     reasons = _removal_reasons(previous, removed, approved_only=approved_only)
     changes += [
@@ -116,7 +121,7 @@ def _text_changes(
 ) -> list[Change]:
     # A newer revision with the same text (a review that approved as is) is not a change.
     wanted = {before[rid] for rid in recording_ids} | {after[rid] for rid in recording_ids}
-    texts = dict(TranscriptRevision.objects.filter(pk__in=wanted).values_list("pk", "text"))
+    texts = dict(TranscriptRevision.objects.filter(pk__in=among(wanted)).values_list("pk", "text"))
     return [
         Change(
             rid,
@@ -134,14 +139,15 @@ def _removal_reasons(
     previous: Release, recording_ids: list[int], *, approved_only: bool
 ) -> dict[int, str]:
     """Why each item left, most serious first: consent, curation, review, then the spec."""
-    items = previous.items.filter(recording_id__in=recording_ids)
+    ids = among(recording_ids)
+    items = previous.items.filter(recording_id__in=ids)
     withdrawn = set(
         items.filter(
             Q(consent__withdrawn_at__isnull=False)
             | Q(recording__speaker__withdrawn_at__isnull=False)
         ).values_list("recording_id", flat=True)
     )
-    speakers = dict(Recording.objects.filter(pk__in=recording_ids).values_list("pk", "speaker_id"))
+    speakers = dict(Recording.objects.filter(pk__in=ids).values_list("pk", "speaker_id"))
     consenting = set(
         delivering_consents()
         .filter(speaker_id__in=set(speakers.values()))
@@ -150,22 +156,20 @@ def _removal_reasons(
     withdrawn |= {rid for rid, speaker in speakers.items() if speaker not in consenting}
     excluded_speakers = set(active_exclusions().values_list("speaker_id", flat=True))
     excluded = set(
-        active_exclusions()
-        .filter(recording_id__in=recording_ids)
-        .values_list("recording_id", flat=True)
+        active_exclusions().filter(recording_id__in=ids).values_list("recording_id", flat=True)
     ) | {rid for rid, speaker in speakers.items() if speaker in excluded_speakers}
     approved = set(
-        Task.objects.filter(
-            recording_id__in=recording_ids, status=Task.Status.APPROVED
-        ).values_list("recording_id", flat=True)
+        Task.objects.filter(recording_id__in=ids, status=Task.Status.APPROVED).values_list(
+            "recording_id", flat=True
+        )
     )
     with_text = set(
-        TranscriptRevision.objects.filter(
-            recording_id__in=recording_ids, kind__in=HUMAN_KINDS
-        ).values_list("recording_id", flat=True)
+        TranscriptRevision.objects.filter(recording_id__in=ids, kind__in=HUMAN_KINDS).values_list(
+            "recording_id", flat=True
+        )
     )
     ready = set(
-        Recording.objects.filter(pk__in=recording_ids, status=Recording.Status.READY).values_list(
+        Recording.objects.filter(pk__in=ids, status=Recording.Status.READY).values_list(
             "pk", flat=True
         )
     )

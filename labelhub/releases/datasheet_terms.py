@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from django.db.models import Count, Q
 
+from labelhub.db_ids import among
 from labelhub.labeling.conventions import CHECKERS
 from labelhub.labeling.models import TranscriptRevision
 from labelhub.labeling.selectors import double_agreement
@@ -46,7 +47,7 @@ def review_figures(recording_ids: Collection[int]) -> dict:
     """Reviewed clips and their decisions: the counts Common Voice's up/down votes come from."""
     decision = TranscriptRevision.Decision
     reviews = TranscriptRevision.objects.filter(
-        recording_id__in=list(recording_ids), kind=TranscriptRevision.Kind.REVIEW
+        recording_id__in=among(recording_ids), kind=TranscriptRevision.Kind.REVIEW
     )
     counts = reviews.aggregate(
         approvals=Count("pk", filter=Q(decision__in=[decision.APPROVED, decision.EDITED])),

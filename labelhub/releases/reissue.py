@@ -23,11 +23,10 @@ from django.utils.translation import gettext as _
 from labelhub.dispatch import enqueue_on_commit
 from labelhub.releases.archive import AUDIO_SUFFIX, Selected, speaker_key
 from labelhub.releases.archive import _client_id_salt as client_id_salt
-from labelhub.releases.formats.base import ExportItem, source_audio_name
+from labelhub.releases.formats.base import ExportItem, parquet_name, source_audio_name
 from labelhub.releases.formats.commonvoice import clip_name, tsv_name
 from labelhub.releases.formats.kaldi import utterance_id
 from labelhub.releases.formats.lhotse import KINDS, manifest_name
-from labelhub.releases.formats.parquet import parquet_name
 from labelhub.releases.models import Release, ReleaseItem, ReleaseRendition
 from labelhub.releases.renditions import Rendition, rendition_parse
 from labelhub.releases.selectors import release_withdrawn_items

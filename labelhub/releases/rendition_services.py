@@ -8,7 +8,6 @@ back too.
 """
 
 import logging
-import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +19,18 @@ from django.utils.translation import gettext as _
 from labelhub.dispatch import enqueue_on_commit
 from labelhub.errors import Conflict, DomainError
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
-from labelhub.recordings.audio import sha256_file
-from labelhub.releases.archive import ArchiveResult, Selected, archive_root, write_archive
+from labelhub.releases.archive import (
+    ArchiveResult,
+    Selected,
+    archive_root,
+    archive_store,
+    write_archive,
+)
 from labelhub.releases.models import Release, ReleaseRendition
 from labelhub.releases.renditions import Rendition, rendition_make, rendition_parse
 from labelhub.releases.services import release_ensure_downloadable
 from labelhub.releases.splits import SplitItem
-from labelhub.storage import storage_delete_tree, store_file
+from labelhub.storage import storage_delete_tree, storage_scratch_path
 
 logger = logging.getLogger(__name__)
 
@@ -128,15 +132,15 @@ def _build_and_publish(rendition: ReleaseRendition) -> None:
             progress=percent, heartbeat_at=timezone.now()
         )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "rendition.zip"
+    name = f"{_folder(rendition)}/{uuid.uuid4().hex}/{_file_name(rendition)}"
+    with storage_scratch_path(name=name) as path:
         rendition_write(
             release=release, rendition=rendition_parse(rendition.key), archive=path,
             on_progress=progress,
         )  # fmt: skip
-        name = f"{_folder(rendition)}/{uuid.uuid4().hex}/{_file_name(rendition)}"
-        stored = store_file(path=path, name=name)
-        _publish(rendition, path, stored)
+        size = path.stat().st_size
+        stored, digest = archive_store(path=path, name=name)
+        _publish(rendition, stored, sha256=digest, size_bytes=size)
     published = ReleaseRendition.objects.values_list("archive", flat=True).get(pk=rendition.pk)
     storage_delete_tree(folder=_folder(rendition), keep=frozenset([published]) - {""})
 
@@ -178,13 +182,15 @@ def rendition_write(
 
 
 @transaction.atomic
-def _publish(rendition: ReleaseRendition, archive: Path, stored_name: str) -> None:
+def _publish(
+    rendition: ReleaseRendition, stored_name: str, *, sha256: str, size_bytes: int
+) -> None:
     locked = ReleaseRendition.objects.select_for_update().get(pk=rendition.pk)
     if locked.status != ReleaseRendition.Status.BUILDING:
         return
     locked.archive.name = stored_name
-    locked.archive_sha256 = sha256_file(archive)
-    locked.archive_size_bytes = archive.stat().st_size
+    locked.archive_sha256 = sha256
+    locked.archive_size_bytes = size_bytes
     locked.status, locked.progress = ReleaseRendition.Status.PUBLISHED, 100
     locked.published_at = timezone.now()
     locked.save()

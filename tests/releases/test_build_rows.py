@@ -1,11 +1,10 @@
-"""The build's fast paths (rows by COPY, chunk ids as one array) keep what the slow ones did."""
+"""The build's fast path (rows by COPY) keeps what the slow one did."""
 
 import hashlib
 
 import pytest
 
 from labelhub.recordings.models import Recording
-from labelhub.releases.archive import _among
 from labelhub.releases.models import ReleaseItem
 from tests.factories import CampaignFactory, ConsentRecordFactory
 from tests.releases.helpers import approved_clip, archive_of, build
@@ -29,13 +28,3 @@ def test_every_release_item_row_names_its_file_its_hash_and_its_choices() -> Non
         assert item.revision.recording_id == item.recording_id
         assert item.consent.speaker_id == Recording.objects.get(pk=item.recording_id).speaker_id
         assert (item.start_seconds, item.end_seconds) == (None, None)  # clips, not segments
-
-
-def test_a_chunk_of_ids_selects_the_same_rows_as_the_list_of_them() -> None:
-    campaign = CampaignFactory()
-    clips = [approved_clip(campaign, f"clip {index}") for index in range(4)]
-    wanted = [clips[0].pk, clips[2].pk, clips[3].pk]
-    chosen = Recording.objects.filter(pk__in=_among(wanted))
-    assert sorted(chosen.values_list("pk", flat=True)) == wanted
-    # Reused in a second query, as the chunk's reads do.
-    assert Recording.objects.filter(pk__in=_among(wanted)).count() == 3

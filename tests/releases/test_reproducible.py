@@ -116,7 +116,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
 import django
 django.setup()
-import labelhub.releases.archive
+import labelhub.releases.services  # the build, its re-issues and archive writer
 assert "pyarrow" not in sys.modules, "the default rendition must not pay for pyarrow"
 from labelhub.releases.formats.base import ExportItem
 from labelhub.releases.formats.parquet import ParquetSink

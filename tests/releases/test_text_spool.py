@@ -7,8 +7,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from labelhub.releases import text_spool
 from labelhub.releases.formats import ExportItem, audio_name, export_files, export_streams
-from labelhub.releases.text_spool import TextSpool, copy_into
+from labelhub.releases.text_spool import ChecksumSpool, TextSpool, copy_into
 
 
 def _item(number: int) -> ExportItem:
@@ -66,3 +67,14 @@ def test_a_spooled_file_zips_to_the_bytes_writestr_gives(tmp_path: Path) -> None
     with zipfile.ZipFile(copied, "w") as bundle:
         copy_into(bundle, _entry("metadata.jsonl"), spooled)
     assert copied.getvalue() == written.getvalue()
+
+
+def test_checksums_come_back_sorted_by_name_from_several_runs(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(text_spool, "CHECKSUM_RUN", 7)
+    sums = ChecksumSpool(tmp_path / "sums")
+    names = [f"train/audio/SPK-{n % 5}/{(n * 7919) % 1000:04d}.wav" for n in range(50)]
+    pairs = [(name, f"{n:064x}") for n, name in enumerate(names)]
+    for name, digest in pairs:
+        sums.add(name, digest)
+    assert len(sums.runs) == 7  # on disk as it went, not held
+    assert list(sums.sorted()) == sorted(pairs)

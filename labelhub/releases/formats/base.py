@@ -118,6 +118,11 @@ def item_fields(item: ExportItem) -> dict[str, object]:
     return {name: getattr(item, name) for name in ITEM_FIELDS}
 
 
+def parquet_name(split: str) -> str:
+    # Here, not in formats.parquet: naming the file must not import pyarrow (~50 MB of RSS).
+    return f"parquet/{split}/{split}-00000-of-00001.parquet"
+
+
 def audio_name(split: str, speaker_id: str, uid: str, suffix: str = ".wav") -> str:
     """Where an item's audio lives inside the release."""
     return f"{split}/audio/{speaker_id}/{uid}{suffix}"

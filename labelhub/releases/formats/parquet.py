@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from labelhub.releases.formats.base import ITEM_FIELDS, ExportItem, item_fields
+from labelhub.releases.formats.base import ITEM_FIELDS, ExportItem, item_fields, parquet_name
 from labelhub.releases.formats.sinks import Member, located
 
 # Small enough to bound memory, large enough that readers don't pay per-group overhead per clip.
@@ -31,10 +31,6 @@ _FEATURES = {"audio": {"_type": "Audio"}} | {
     name: {"dtype": str(SCHEMA.field(name).type), "_type": "Value"} for name in ITEM_FIELDS
 }
 SCHEMA = SCHEMA.with_metadata({"huggingface": json.dumps({"info": {"features": _FEATURES}})})
-
-
-def parquet_name(split: str) -> str:
-    return f"parquet/{split}/{split}-00000-of-00001.parquet"
 
 
 class ParquetSink:
