@@ -19,6 +19,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+from labelhub.sql_rows import from_row, select_list, width
 
 # Models read together, with the SQL alias each has in the statements below.
 _JOINED: tuple[tuple[type[Model], str], ...] = (
@@ -319,3 +320,46 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
         (revision.pk,) = cursor.fetchone()
     revision._state.adding = False
     revision._state.db = connection.alias
+
+
+# The head of a clip's chain (second transcriptions stand beside it) and its latest ASR draft,
+# each with its author: the two revisions the workbench opens with. Two index reads on
+# (recording, number), however long the chain, where the ORM read every revision.
+_CHAIN = f"""
+    (SELECT {select_list(TranscriptRevision, "v")}, {select_list(User, "a")}
+     FROM labeling_transcriptrevision v LEFT JOIN accounts_user a ON a.id = v.author_id
+     WHERE v.recording_id = %(recording)s AND v.kind <> 'double'
+     ORDER BY v.number DESC LIMIT 1)
+    UNION ALL
+    (SELECT {select_list(TranscriptRevision, "v")}, {select_list(User, "a")}
+     FROM labeling_transcriptrevision v LEFT JOIN accounts_user a ON a.id = v.author_id
+     WHERE v.recording_id = %(recording)s AND v.kind = 'asr_draft'
+     ORDER BY v.number DESC LIMIT 1)
+"""
+
+
+@dataclass(frozen=True)
+class Chain:
+    head: TranscriptRevision | None  # None: the clip has no revision yet
+    asr_draft: TranscriptRevision | None
+
+
+def transcript_chain(*, recording_id: int) -> Chain:
+    """The head of the recording's transcript chain and its latest ASR draft, authors loaded,
+    in one query (the same instance when the head is the draft)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN, {"recording": recording_id})
+        rows = cursor.fetchall()
+    revisions = [_revision_from_row(row) for row in rows]
+    head = max(revisions, key=lambda revision: revision.number, default=None)
+    draft = next((r for r in revisions if r.kind == TranscriptRevision.Kind.ASR_DRAFT), None)
+    if head is not None and draft is not None and head.pk == draft.pk:
+        draft = head
+    return Chain(head=head, asr_draft=draft)
+
+
+def _revision_from_row(row: tuple[Any, ...]) -> TranscriptRevision:
+    revision = from_row(TranscriptRevision, row[: width(TranscriptRevision)])
+    author = row[width(TranscriptRevision) :]
+    revision.author = None if author[0] is None else from_row(User, author)
+    return revision
