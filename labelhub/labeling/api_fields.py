@@ -5,6 +5,7 @@ and maps each to a serializer field, then deep-copies its declared ones. For the
 the submit's serializers that was about a tenth of a request's Python (claim_profile.py).
 """
 
+import copy
 from typing import Any
 
 from rest_framework import serializers
@@ -31,4 +32,9 @@ class FieldsBuiltOnce:
 
 
 def _fresh(field: Any) -> serializers.Field:
+    arguments = (*field._args, *field._kwargs.values())
+    if any(isinstance(argument, serializers.Field) for argument in arguments):
+        # A list's child or a many-relation's child is bound to the field made with it: a
+        # shared one would belong to whichever instance came last. Copied whole, as DRF does.
+        return copy.deepcopy(field)
     return field.__class__(*field._args, **field._kwargs)

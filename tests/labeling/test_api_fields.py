@@ -43,3 +43,15 @@ def test_each_instance_answers_with_its_own_context() -> None:
     assert (label["mode"], review["mode"], double["mode"]) == ("label", "review", "double")
     assert review["submitted"]["id"] == draft.pk and "submitted" not in label
     assert label["draft"]["text"] == draft.text
+
+
+def test_a_field_made_around_another_gets_a_child_of_its_own() -> None:
+    from labelhub.labeling.api_fields import FieldsBuiltOnce
+
+    class Tags(FieldsBuiltOnce, serializers.Serializer):
+        tags = serializers.ListField(child=serializers.CharField())
+
+    first, second = Tags().fields["tags"], Tags().fields["tags"]
+
+    assert first.child is not second.child
+    assert first.child.parent is first and second.child.parent is second
