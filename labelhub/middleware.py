@@ -32,6 +32,11 @@ SOURCE_UPLOAD_VIEWS = {"recording-list"}
 MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
 
+def smallest_limit() -> int:
+    """A body no larger than this is within every view's limit."""
+    return min(settings.MAX_REQUEST_BYTES, settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES)
+
+
 def request_limit(path: str) -> int:
     """The largest body, in bytes, the view at this path may be sent."""
     try:
@@ -68,6 +73,10 @@ class RequestSizeLimitMiddleware:
         if length < 0:
             message = _("The Content-Length header is not a byte count.")
             return _refusal(request, 400, "bad_content_length", message)
+        if length <= smallest_limit():
+            # Nearly every request: no limit can refuse it, so its path is not resolved here
+            # (Django resolves it again for the view; twice was ~2% of a claim's CPU).
+            return self.get_response(request)
         limit = request_limit(request.path_info)
         if length > limit:
             message = _("The request is %(size)d bytes; the limit here is %(limit)d bytes.") % {

@@ -121,3 +121,21 @@ def test_the_recording_upload_api_lets_a_long_form_source_through_but_not_other_
     assert request_limit("/api/campaigns/1/bulk-uploads/") < 3 * 1024**3
     status, _headers, _body = post_declaring("/api/recordings/", str(3 * 1024**3 + 10**6))
     assert status.startswith("413")
+
+
+def test_a_body_within_every_limit_is_let_through_without_resolving_its_path(monkeypatch) -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from labelhub import middleware
+
+    def refuse(path: str) -> int:
+        raise AssertionError(f"resolved {path}")
+
+    monkeypatch.setattr(middleware, "request_limit", refuse)
+    request = RequestFactory().post("/api/tasks/claim/", b"{}", content_type="application/json")
+    request.META["CONTENT_LENGTH"] = str(middleware.smallest_limit())
+
+    response = middleware.RequestSizeLimitMiddleware(lambda r: HttpResponse("ok"))(request)
+
+    assert response.content == b"ok"

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from labelhub.accounts.permissions import CanReview, IsLabelingStaff, IsPM, signed_in_user
 from labelhub.campaigns.models import Campaign
 from labelhub.errors import Conflict
+from labelhub.labeling.api_fields import FieldsBuiltOnce
 from labelhub.labeling.conventions import CHECKERS, TranscriptPolicy, convention_check
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.qa_flags import flag_message
@@ -60,7 +61,7 @@ def _source(request: Request) -> str:
     return TranscriptRevision.Source.API
 
 
-class RevisionSerializer(serializers.ModelSerializer):
+class RevisionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
@@ -110,7 +111,7 @@ class HistorySerializer(serializers.ModelSerializer):
         ]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A task as the workbench opens it: what to edit, what it was based on, and the audio."""
 
     mode = serializers.SerializerMethodField()
@@ -220,7 +221,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return data
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(FieldsBuiltOnce, serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=10000)
     base_revision = serializers.IntegerField(allow_null=True, required=False, default=None)
     work_seconds = serializers.FloatField(

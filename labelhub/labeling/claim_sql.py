@@ -9,6 +9,7 @@ the longer ORM paths (segment runs) still use; tests/labeling pins both.
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from django.db import connection
@@ -19,6 +20,7 @@ from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, Prompt
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
+from labelhub.sql_rows import from_row, select_list, width
 
 # Models read together, with the SQL alias each has in the statements below.
 _JOINED: tuple[tuple[type[Model], str], ...] = (
@@ -32,6 +34,17 @@ _JOINS = (
     "JOIN campaigns_campaign c ON c.id = r.campaign_id "
     "LEFT JOIN campaigns_prompt p ON p.id = r.prompt_id"
 )
+
+
+def _orm() -> ModuleType | None:
+    """claim_orm, where the database is not PostgreSQL: SQLite, `make demo`'s default, has none
+    of the SQL below. Imported here, not at the top: claim_orm builds on this module's types."""
+    if connection.vendor == "postgresql":
+        return None
+    from labelhub.labeling import claim_orm
+
+    return claim_orm
+
 
 # campaigns_open_to(user) for a labeler or reviewer: campaigns listing them or listing nobody.
 _OPEN_CAMPAIGNS = """
@@ -124,6 +137,8 @@ class Standing:
 
 def standing(*, user: User, now: datetime) -> Standing:
     """The task the user holds, the campaigns open to them and their recent long-form sources."""
+    if (orm := _orm()) is not None:
+        return orm.standing(user=user, now=now)
     with connection.cursor() as cursor:
         cursor.execute(_STANDING, {"user": user.pk, "now": now, "pm": user.is_pm})
         held_id, campaign_ids, recent = cursor.fetchone()
@@ -147,6 +162,11 @@ def lease_next(
     Returns the task, its recording, campaign and prompt loaded, and the queue it came from;
     None when every queue is empty. One statement, so it needs no transaction of its own.
     """
+    if (orm := _orm()) is not None:
+        return orm.lease_next(
+            user=user, now=now, until=until, reserved_before=reserved_before,
+            campaign_ids=campaign_ids, queues=queues,
+        )  # fmt: skip
     if campaign_ids == []:
         return None
     sql, params = lease_statement(
@@ -197,6 +217,8 @@ def lease_statement(
 def task_with_recording(*, task_id: int) -> Task:
     """The task with its recording, campaign and prompt: what TaskSerializer reads, in one
     query."""
+    if (orm := _orm()) is not None:
+        return orm.task_with_recording(task_id=task_id)
     sql = f"SELECT {_columns()} FROM labeling_task t {_JOINS} WHERE t.id = %(id)s"
     with connection.cursor() as cursor:
         cursor.execute(sql, {"id": task_id})
@@ -273,6 +295,8 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
     """The task, locked, for `user` to submit; None when there is none (for them, `scoped`).
 
     The caller holds a transaction and checks the holder, the status and the base revision."""
+    if (orm := _orm()) is not None:
+        return orm.task_for_submit(task_id=task_id, user=user, scoped=scoped)
     if scoped and not user.is_labeling_staff:
         return None  # selectors.tasks_open_to holds nothing for them
     sql = _FOR_SUBMIT.format(columns=_columns())
@@ -294,6 +318,9 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
     """Saves `fields` of the task and inserts the unsaved `revision`, in one statement.
 
     Sets revision.pk. The values are those the ORM would write (pre_save, get_db_prep_save)."""
+    if (orm := _orm()) is not None:
+        orm.submit_write(task=task, revision=revision, fields=fields)
+        return
     now = timezone.now()
     task.updated_at = now
     names = {*fields, "updated_at"}
@@ -319,3 +346,48 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
         (revision.pk,) = cursor.fetchone()
     revision._state.adding = False
     revision._state.db = connection.alias
+
+
+# The head of a clip's chain (second transcriptions stand beside it) and its latest ASR draft,
+# each with its author: the two revisions the workbench opens with. Two index reads on
+# (recording, number), however long the chain, where the ORM read every revision.
+_CHAIN = f"""
+    (SELECT {select_list(TranscriptRevision, "v")}, {select_list(User, "a")}
+     FROM labeling_transcriptrevision v LEFT JOIN accounts_user a ON a.id = v.author_id
+     WHERE v.recording_id = %(recording)s AND v.kind <> 'double'
+     ORDER BY v.number DESC LIMIT 1)
+    UNION ALL
+    (SELECT {select_list(TranscriptRevision, "v")}, {select_list(User, "a")}
+     FROM labeling_transcriptrevision v LEFT JOIN accounts_user a ON a.id = v.author_id
+     WHERE v.recording_id = %(recording)s AND v.kind = 'asr_draft'
+     ORDER BY v.number DESC LIMIT 1)
+"""
+
+
+@dataclass(frozen=True)
+class Chain:
+    head: TranscriptRevision | None  # None: the clip has no revision yet
+    asr_draft: TranscriptRevision | None
+
+
+def transcript_chain(*, recording_id: int) -> Chain:
+    """The head of the recording's transcript chain and its latest ASR draft, authors loaded,
+    in one query (the same instance when the head is the draft)."""
+    if (orm := _orm()) is not None:
+        return orm.transcript_chain(recording_id=recording_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN, {"recording": recording_id})
+        rows = cursor.fetchall()
+    revisions = [_revision_from_row(row) for row in rows]
+    head = max(revisions, key=lambda revision: revision.number, default=None)
+    draft = next((r for r in revisions if r.kind == TranscriptRevision.Kind.ASR_DRAFT), None)
+    if head is not None and draft is not None and head.pk == draft.pk:
+        draft = head
+    return Chain(head=head, asr_draft=draft)
+
+
+def _revision_from_row(row: tuple[Any, ...]) -> TranscriptRevision:
+    revision = from_row(TranscriptRevision, row[: width(TranscriptRevision)])
+    author = row[width(TranscriptRevision) :]
+    revision.author = None if author[0] is None else from_row(User, author)
+    return revision

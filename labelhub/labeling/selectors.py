@@ -11,6 +11,7 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
 from labelhub.campaigns.selectors import campaigns_open_to
+from labelhub.labeling import claim_sql
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.text_metrics import edit_counts, pooled_cer
@@ -34,17 +35,13 @@ def task_text(*, task: Task, double: bool) -> TaskText:
 
     The head of the chain for a labeler, the submitted text for a reviewer. A second
     transcriber (`double`) starts from the ASR draft, never from the first labeler's text: the
-    two transcriptions must be independent for their agreement to mean anything. One query.
+    two transcriptions must be independent for their agreement to mean anything. One query
+    (claim_sql.transcript_chain).
     """
-    chain = list(
-        task.recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
-        .select_related("author")
-        .order_by("-number")
-    )
-    draft = next((r for r in chain if r.kind == TranscriptRevision.Kind.ASR_DRAFT), None)
+    chain = claim_sql.transcript_chain(recording_id=task.recording_id)
     if double:
-        return TaskText(editing=draft, asr_draft=draft)
-    return TaskText(editing=chain[0] if chain else None, asr_draft=draft)
+        return TaskText(editing=chain.asr_draft, asr_draft=chain.asr_draft)
+    return TaskText(editing=chain.head, asr_draft=chain.asr_draft)
 
 
 def tasks_open_to(*, user: User) -> QuerySet[Task]:
