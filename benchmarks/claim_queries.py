@@ -16,7 +16,6 @@ import os
 import pstats
 import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -35,43 +34,28 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from benchmarks.claim_latency import cleanup, seed
+    from benchmarks.claim_profile import pair
 
     tag = uuid.uuid4().hex[:8]
     campaign_id, tokens, _ = seed(args.calls + 2, 1, tag)
     client = Client(HTTP_AUTHORIZATION=f"Token {tokens[0]}", HTTP_HOST="127.0.0.1")
     counts: dict[str, list[int]] = {"claim": [], "submit": []}
     times: dict[str, list[float]] = {"claim": [], "submit": []}
+    profile = cProfile.Profile()
     try:
         for index in range(args.calls):
-            profile = cProfile.Profile() if args.profile and index == args.calls - 1 else None
-            with CaptureQueriesContext(connection) as claim_sql:
-                began = time.perf_counter()
-                if profile:
-                    profile.enable()
-                task = client.post("/api/tasks/claim/").json()
-                if profile:
-                    profile.disable()
-                times["claim"].append((time.perf_counter() - began) * 1000)
-            with CaptureQueriesContext(connection) as submit_sql:
-                began = time.perf_counter()
-                response = client.post(
-                    f"/api/tasks/{task['id']}/submit/",
-                    {"text": "benchmark transcript", "base_revision": task["base_revision"]},
-                    content_type="application/json",
-                )
-                times["submit"].append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 201, response.content
-            counts["claim"].append(len(claim_sql.captured_queries))
-            counts["submit"].append(len(submit_sql.captured_queries))
-            if args.show_sql and index == args.calls - 1:
-                for name, sql in (("claim", claim_sql), ("submit", submit_sql)):
-                    for query in sql.captured_queries:
-                        print(f"{name}: {query['time']}s {query['sql'][:150]}")
+            last = index == args.calls - 1
+            if args.profile and last:
+                profile.enable()
+            queries = pair(client, counts, times)
+            if args.profile and last:
+                profile.disable()
+            if args.show_sql and last:
+                for sql in queries:
+                    print(sql[:150])
         if args.profile:
             order = os.environ.get("PROFILE_SORT", "cumulative")
             stats = pstats.Stats(profile).sort_stats(order)
