@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
-from labelhub.labeling import services
+from labelhub.labeling.claim_rules import (
+    claimable,
+    lease_first,
+    recording_still_ready,
+    revision_latest,
+)
 from labelhub.labeling.claim_sql import Chain, Standing, SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
@@ -58,10 +63,10 @@ def lease_next(
     if campaign_ids == []:
         return None
     scope = Q() if campaign_ids is None else Q(campaign_id__in=campaign_ids)
-    claimable = services._claimable(now, scope)
+    takeable = claimable(now, scope)
     conditions = {
-        "returned": claimable & Q(labeler=user, times_returned__gt=0),
-        "open": claimable
+        "returned": takeable & Q(labeler=user, times_returned__gt=0),
+        "open": takeable
         & (
             Q(times_returned=0)
             | Q(labeler__isnull=True)
@@ -74,7 +79,7 @@ def lease_next(
         )
         & ~Q(labeler=user)
         & (Q(double_assignee__isnull=True) | Q(double_lease_expires_at__lt=now))
-        & services.recording_still_ready()
+        & recording_still_ready()
         & scope,
     }
     order = Task.objects.order_by("-priority", "created_at")
@@ -83,7 +88,7 @@ def lease_next(
             lease = {"double_assignee": user, "double_lease_expires_at": until}
         else:
             lease = {"assignee": user, "lease_expires_at": until, "updated_at": now}
-        task = services.lease_first(order, conditions[queue], **lease)
+        task = lease_first(order, conditions[queue], **lease)
         if task is not None:
             return task, queue
     return None
@@ -107,7 +112,7 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
     task = tasks.first()
     if task is None:
         return None
-    latest = services.revision_latest(recording=task.recording)
+    latest = revision_latest(recording=task.recording)
     highest = task.recording.revisions.aggregate(highest=Max("number"))["highest"]
     return SubmitTarget(
         task=task,

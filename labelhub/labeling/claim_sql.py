@@ -3,7 +3,7 @@
 Raw SQL because the ORM cannot say either in one statement, and because building its Q trees
 was ~90% of a claim's time (claim_queries.py --profile): a claim through the API is now the
 token, standing(), lease_next() (or task_with_recording() for a held task) and the task's text.
-The open-queue conditions mirror services._claimable and _not_reserved_for_another, which
+The open-queue conditions mirror claim_rules.claimable and not_reserved_for_another, which
 the longer ORM paths (segment runs) still use; tests/labeling pins both.
 """
 

@@ -6,17 +6,19 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.errors import Conflict, DomainError, NotAllowed
+from labelhub.labeling.claim_rules import (
+    in_campaigns_of,
+    lease_first,
+    recording_still_ready,
+    revision_latest,
+)
 from labelhub.labeling.claim_sql import SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.services import (
     LeaseExpired,
-    in_campaigns_of,
-    lease_first,
     lease_until,
-    recording_still_ready,
     revision_append,
     revision_check_base,
-    revision_latest,
     task_is_double_for,
     task_submit_locked,
     text_check,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from labelhub.accounts.models import User
 from labelhub.dispatch import clip_facts_refresh_on_commit
 from labelhub.errors import Conflict, DomainError
+from labelhub.labeling.claim_rules import revision_latest
 from labelhub.labeling.models import HUMAN_KINDS, SegmentEdit, Task, TranscriptRevision
 from labelhub.labeling.segment_selectors import (
     Word,
@@ -26,7 +27,7 @@ from labelhub.labeling.segment_selectors import (
     words_text,
     words_within,
 )
-from labelhub.labeling.services import lease_until, revision_append, revision_latest
+from labelhub.labeling.services import lease_until, revision_append
 from labelhub.recordings.models import Recording
 from labelhub.recordings.segments import segment_new
 from labelhub.speakers.models import Speaker

@@ -10,19 +10,21 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import (
-    Exists,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.dispatch import clip_facts_refresh_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling import claim_sql
+from labelhub.labeling.claim_rules import (
+    RETURNED_RESERVED_FOR,
+    claimable,
+    not_reserved_for_another,
+    revision_latest,
+)
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.conventions.base import ConventionIssue
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -31,8 +33,6 @@ from labelhub.recordings.models import Recording
 from labelhub.text_metrics import prompt_error_rates
 
 # The roles a campaign can list as its labelers (PMs see every campaign anyway).
-# A returned task waits this long for the labeler who wrote it before anyone may take it.
-RETURNED_RESERVED_FOR = timedelta(hours=24)
 
 
 class StaleRevision(Conflict):
@@ -87,60 +87,8 @@ def lease_until(now: datetime) -> datetime:
     return now + timedelta(minutes=settings.LABELING_LEASE_MINUTES)
 
 
-def recording_still_ready() -> Q:
-    # A withdrawn speaker's clips keep their rows (and tasks) but lose their audio: never hand
-    # them out. A subquery, not a join, so claiming locks task rows only; EXISTS on the row's
-    # own recording, not IN over all ready ones: under an OR (the claim's "held or returned"
-    # query) PostgreSQL read the IN list by scanning the recordings table (50 ms at 1M).
-    ready = Recording.objects.filter(pk=OuterRef("recording_id"), status=Recording.Status.READY)
-    return Q(Exists(ready))
-
-
-def in_campaigns_of(user: User) -> Q:
-    if user.is_pm:
-        return Q()
-    # Subqueries on ids, not joins, like recording_still_ready(): claiming locks task rows only.
-    return Q(campaign_id__in=campaigns_open_to(user=user).values("pk"))
-
-
-def _claimable(now: datetime, scope: Q) -> Q:
-    """Open tasks nobody holds, of the campaigns `scope` (in_campaigns_of(...)) allows."""
-    return (
-        Q(status=Task.Status.OPEN)
-        & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now))
-        & recording_still_ready()
-        & scope
-    )
-
-
-def _not_reserved_for_another(labeler: User, now: datetime) -> Q:
-    return (
-        Q(times_returned=0)
-        | Q(labeler__isnull=True)
-        | Q(labeler=labeler)
-        | Q(updated_at__lt=now - RETURNED_RESERVED_FOR)
-    )
-
-
 def task_is_double_for(*, task: Task, user: User) -> bool:
     return task.double_status == Task.DoubleStatus.PENDING and task.double_assignee_id == user.pk
-
-
-def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | None:
-    """Leases the first task of `queryset` that meets `condition`; None when there is none.
-
-    One UPDATE ... WHERE id = (SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED), then one read of
-    the leased row with what the page shows next to it (a SELECT, an UPDATE and a re-read
-    before: a query less per claim). `= (subquery)`, not `IN (subquery)`: PostgreSQL ran the
-    IN form once per outer row and leased five tasks at once; a scalar subquery runs once.
-    skip_locked lets many labelers claim at once on PostgreSQL without waiting on each other;
-    the outer condition keeps SQLite (no row locks) correct too. Callers hold a transaction.
-    """
-    first = queryset.select_for_update(skip_locked=True).filter(condition).values("pk")[:1]
-    if not Task.objects.filter(condition, pk=Subquery(first)).update(**lease):
-        return None
-    # The lease's own values name the row: its timestamp is this call's, to the microsecond.
-    return Task.objects.select_related("recording__campaign", "recording__prompt").get(**lease)
 
 
 def task_claim_next(*, labeler: User) -> Task | None:
@@ -237,7 +185,7 @@ def _segment_run(
     `picked` is a segment the queue has just leased to them: it stays theirs when it falls in
     the run and goes back to the queue otherwise, so a run never has holes.
     """
-    takeable = _claimable(now, scope) & _not_reserved_for_another(labeler, now)
+    takeable = claimable(now, scope) & not_reserved_for_another(labeler, now)
     if picked is not None:
         takeable |= Q(pk=picked.pk, assignee=labeler)
     segments = Task.objects.filter(
@@ -316,16 +264,6 @@ def task_renew_lease(*, task_id: int, user: User) -> datetime:
     ):
         return until
     raise LeaseExpired("your lease on this task has expired or belongs to someone else")
-
-
-def revision_latest(*, recording: Recording) -> TranscriptRevision | None:
-    """The head of the transcript chain; second transcriptions stand beside it, not on it."""
-    return (
-        recording.revisions.exclude(kind=TranscriptRevision.Kind.DOUBLE)
-        .select_related("author")
-        .order_by("-number")
-        .first()
-    )
 
 
 def revision_next_number(*, recording: Recording) -> int:

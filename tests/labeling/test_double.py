@@ -2,12 +2,12 @@
 
 import pytest
 
+from labelhub.labeling.claim_rules import revision_latest
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.review import double_submit
 from labelhub.labeling.selectors import double_agreement
 from labelhub.labeling.services import (
     LeaseExpired,
-    revision_latest,
     sampled,
     task_claim_next,
     task_is_double_for,
