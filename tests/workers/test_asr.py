@@ -302,12 +302,20 @@ HOPELESS_KOREAN = "지하철역까지 걸어서 십 분 정도 걸려요"
 
 
 @pytest.mark.slow
-def test_fallback_stops_at_the_decoding_budget_and_flags_the_draft(base_engine, tmp_path):
+def test_fallback_stops_at_the_decoding_budget_and_flags_the_draft(
+    base_engine, tmp_path, monkeypatch
+):
     import ctranslate2
 
     from asr.whisper_internals import TEMPERATURES
+    from asr.windows import Attempt
 
     clip = speak(tmp_path, HOPELESS_KOREAN, voice="ko")
+    # The clip fails Whisper's tests at nearly every temperature, but now and then one random
+    # sample passes them (CTranslate2's two replicas sample on two threads, so the seed does not
+    # fix which): every decoding is held to fail, the premise this test is about, in both paths.
+    monkeypatch.setattr("asr.whisper_internals._needs_fallback", lambda *_: True)
+    monkeypatch.setattr(Attempt, "needs_fallback", property(lambda _: True))
     ctranslate2.set_random_seed(1234)
     cuts = base_engine.whisper.track_budget_cuts()
     result = base_engine.transcribe(clip, options=DecodeOptions(language="ko"))
@@ -334,15 +342,19 @@ def test_fallback_stops_at_the_decoding_budget_and_flags_the_draft(base_engine, 
     # Beam 5 at temperature 0 spends at most half the budget: a cut window sampled first.
     assert stats["fallbacks"] >= stats["budget_cut"]
     assert len(TEMPERATURES) == 6
-    # In the default windows too, such a draft never passes as a good one.
+    # In the default windows too, and with Whisper's own tests, such a draft never passes as a
+    # good one.
+    monkeypatch.undo()
     ctranslate2.set_random_seed(1234)
     batched = base_engine.transcribe_batch([clip, clip], options=options)
     assert all(r.low_confidence and r.flags for r in batched), batched
 
 
 @pytest.mark.slow
-def test_the_budget_counts_what_the_batch_spent_before_per_file(base_engine, tmp_path):
+def test_the_budget_counts_what_the_batch_spent_before_per_file(base_engine, tmp_path, monkeypatch):
     clip = speak(tmp_path, HOPELESS_KOREAN, voice="ko")
+    # Every decoding fails Whisper's tests, as in the test above: no lucky sample ends it early.
+    monkeypatch.setattr("asr.whisper_internals._needs_fallback", lambda *_: True)
     options = DecodeOptions(language="ko")
     base_engine.whisper.charge_fallback(10**6)  # as if the batch had spent it all already
     cuts = base_engine.whisper.track_budget_cuts()
