@@ -16,12 +16,14 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
 from labelhub.labeling.claim_rules import (
+    Chain,
+    Standing,
+    SubmitTarget,
     claimable,
     lease_first,
     recording_still_ready,
     revision_latest,
 )
-from labelhub.labeling.claim_sql import Chain, Standing, SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 

@@ -1,10 +1,11 @@
-"""The queue's rules as ORM conditions, and the one lease statement, below services.
+"""The queue's rules as ORM conditions, the one lease statement, and what a claim reads.
 
 services, review and claim_orm (the claim on databases other than PostgreSQL) build on these;
 claim_sql's SQL mirrors them. They live apart from services so that claim_orm can use them
 without importing services, which imports claim_sql, which hands over to claim_orm.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,3 +80,26 @@ def revision_latest(*, recording: Recording) -> TranscriptRevision | None:
         .order_by("-number")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    held_id: int | None
+    campaign_ids: list[int] | None  # None: every campaign (a PM)
+    recent_sources: list[int]  # distinct, newest first, at most three
+
+
+@dataclass(frozen=True)
+class SubmitTarget:
+    """A task locked for its labeler's submit, with the head of its transcript chain."""
+
+    task: Task
+    latest_id: int | None  # the chain's head (second transcriptions stand beside it)
+    latest_language: str
+    next_number: int  # over every revision of the clip, doubles included
+
+
+@dataclass(frozen=True)
+class Chain:
+    head: TranscriptRevision | None  # None: the clip has no revision yet
+    asr_draft: TranscriptRevision | None

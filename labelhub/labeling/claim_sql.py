@@ -7,7 +7,6 @@ The open-queue conditions mirror claim_rules.claimable and not_reserved_for_anot
 the longer ORM paths (segment runs) still use; tests/labeling pins both.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
 from typing import Any
@@ -18,6 +17,8 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, Prompt
+from labelhub.labeling import claim_orm
+from labelhub.labeling.claim_rules import Chain, Standing, SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
 from labelhub.sql_rows import from_row, select_list, width
@@ -38,12 +39,8 @@ _JOINS = (
 
 def _orm() -> ModuleType | None:
     """claim_orm, where the database is not PostgreSQL: SQLite, `make demo`'s default, has none
-    of the SQL below. Imported here, not at the top: claim_orm builds on this module's types."""
-    if connection.vendor == "postgresql":
-        return None
-    from labelhub.labeling import claim_orm
-
-    return claim_orm
+    of the SQL below."""
+    return None if connection.vendor == "postgresql" else claim_orm
 
 
 # campaigns_open_to(user) for a labeler or reviewer: campaigns listing them or listing nobody.
@@ -126,13 +123,6 @@ _LEASE = """
     )
     SELECT {columns}, t.queue FROM leased t {joins}
 """
-
-
-@dataclass(frozen=True)
-class Standing:
-    held_id: int | None
-    campaign_ids: list[int] | None  # None: every campaign (a PM)
-    recent_sources: list[int]  # distinct, newest first, at most three
 
 
 def standing(*, user: User, now: datetime) -> Standing:
@@ -261,16 +251,6 @@ def _task_from_row(row: tuple[Any, ...]) -> Task:
     return task
 
 
-@dataclass(frozen=True)
-class SubmitTarget:
-    """A task locked for its labeler's submit, with the head of its transcript chain."""
-
-    task: Task
-    latest_id: int | None  # the chain's head (second transcriptions stand beside it)
-    latest_language: str
-    next_number: int  # over every revision of the clip, doubles included
-
-
 # The task and its recording locked as services.task_submit always locked them (not the
 # campaign: that made every submit in a campaign wait for the one before), the chain's head and
 # the next revision number, in one statement. With %(scoped)s, only a task
@@ -362,12 +342,6 @@ _CHAIN = f"""
      WHERE v.recording_id = %(recording)s AND v.kind = 'asr_draft'
      ORDER BY v.number DESC LIMIT 1)
 """
-
-
-@dataclass(frozen=True)
-class Chain:
-    head: TranscriptRevision | None  # None: the clip has no revision yet
-    asr_draft: TranscriptRevision | None
 
 
 def transcript_chain(*, recording_id: int) -> Chain:

@@ -7,12 +7,12 @@ from django.utils import timezone
 from labelhub.accounts.models import User
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling.claim_rules import (
+    SubmitTarget,
     in_campaigns_of,
     lease_first,
     recording_still_ready,
     revision_latest,
 )
-from labelhub.labeling.claim_sql import SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.labeling.services import (
     LeaseExpired,

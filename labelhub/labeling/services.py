@@ -21,6 +21,7 @@ from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling import claim_sql
 from labelhub.labeling.claim_rules import (
     RETURNED_RESERVED_FOR,
+    SubmitTarget,
     claimable,
     not_reserved_for_another,
     revision_latest,
@@ -371,7 +372,7 @@ def task_submit(
     )
 
 
-def task_for_submit(*, task_id: int, user: User) -> claim_sql.SubmitTarget | None:
+def task_for_submit(*, task_id: int, user: User) -> SubmitTarget | None:
     """The task of selectors.tasks_open_to(user), locked for a submit; the caller holds a
     transaction and hands it to task_submit_locked (or, for a second pass, double_submit)."""
     return claim_sql.task_for_submit(task_id=task_id, user=user, scoped=True)
@@ -379,7 +380,7 @@ def task_for_submit(*, task_id: int, user: User) -> claim_sql.SubmitTarget | Non
 
 def task_submit_locked(
     *,
-    target: claim_sql.SubmitTarget,
+    target: SubmitTarget,
     labeler: User,
     text: str,
     base_revision_id: int | None,
