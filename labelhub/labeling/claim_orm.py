@@ -4,13 +4,13 @@ claim_sql's statements are PostgreSQL's (ARRAY, LATERAL, FOR UPDATE SKIP LOCKED,
 WITH query), so on SQLite, the no-configuration default of `make demo`, no claim went through.
 SQLite lets one writer at a time hold the database, so a plain read inside the caller's
 transaction is as safe there as a locked one; lease_first's UPDATE re-checks its condition,
-so two claims never lease one task. The conditions are services' (the ORM's own queue rules),
+so two claims never lease one task. The conditions are claim_rules' (the ORM's queue rules),
 which claim_sql's SQL mirrors. More queries than claim_sql, and only where it cannot run.
 """
 
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from labelhub.accounts.models import User
@@ -21,15 +21,14 @@ from labelhub.labeling.claim_rules import (
     SubmitTarget,
     claimable,
     lease_first,
+    not_reserved_for_another,
     recording_still_ready,
     revision_latest,
+    revision_next_number,
+    tasks_with_recording,
 )
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
-
-
-def _with_recording():
-    return Task.objects.select_related("recording__campaign", "recording__prompt")
 
 
 def standing(*, user: User, now: datetime) -> Standing:
@@ -68,13 +67,7 @@ def lease_next(
     takeable = claimable(now, scope)
     conditions = {
         "returned": takeable & Q(labeler=user, times_returned__gt=0),
-        "open": takeable
-        & (
-            Q(times_returned=0)
-            | Q(labeler__isnull=True)
-            | Q(labeler=user)
-            | Q(updated_at__lt=reserved_before)
-        ),
+        "open": takeable & not_reserved_for_another(user, reserved_before),
         "double": Q(
             double_status=Task.DoubleStatus.PENDING,
             status__in=[Task.Status.SUBMITTED, Task.Status.APPROVED],
@@ -97,7 +90,7 @@ def lease_next(
 
 
 def task_with_recording(*, task_id: int) -> Task:
-    return _with_recording().get(pk=task_id)
+    return tasks_with_recording().get(pk=task_id)
 
 
 def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget | None:
@@ -105,7 +98,7 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
         return None
     # The task and its recording, as claim_sql locks them (a no-op on SQLite, which has no row
     # locks: its one writer at a time is the lock there).
-    tasks = _with_recording().select_for_update(of=("self", "recording")).filter(pk=task_id)
+    tasks = tasks_with_recording().select_for_update(of=("self", "recording")).filter(pk=task_id)
     if scoped and not user.is_pm:
         open_to = campaigns_open_to(user=user).values("pk")
         tasks = tasks.filter(
@@ -115,12 +108,11 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
     if task is None:
         return None
     latest = revision_latest(recording=task.recording)
-    highest = task.recording.revisions.aggregate(highest=Max("number"))["highest"]
     return SubmitTarget(
         task=task,
         latest_id=latest.pk if latest else None,
         latest_language=latest.language if latest else "",
-        next_number=(highest or 0) + 1,
+        next_number=revision_next_number(recording=task.recording),
     )
 
 

@@ -46,13 +46,20 @@ def claimable(now: datetime, scope: Q) -> Q:
     )
 
 
-def not_reserved_for_another(labeler: User, now: datetime) -> Q:
+def not_reserved_for_another(labeler: User, reserved_before: datetime) -> Q:
+    """Not a task returned to another labeler, unless it waited for them since before
+    `reserved_before` (now - RETURNED_RESERVED_FOR)."""
     return (
         Q(times_returned=0)
         | Q(labeler__isnull=True)
         | Q(labeler=labeler)
-        | Q(updated_at__lt=now - RETURNED_RESERVED_FOR)
+        | Q(updated_at__lt=reserved_before)
     )
+
+
+def tasks_with_recording() -> QuerySet[Task]:
+    """Tasks with their recording, campaign and prompt: what TaskSerializer reads."""
+    return Task.objects.select_related("recording__campaign", "recording__prompt")
 
 
 def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | None:
@@ -69,7 +76,13 @@ def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | 
     if not Task.objects.filter(condition, pk=Subquery(first)).update(**lease):
         return None
     # The lease's own values name the row: its timestamp is this call's, to the microsecond.
-    return Task.objects.select_related("recording__campaign", "recording__prompt").get(**lease)
+    return tasks_with_recording().get(**lease)
+
+
+def revision_next_number(*, recording: Recording) -> int:
+    """The number the recording's next revision takes, over all of them, doubles included."""
+    latest = recording.revisions.order_by("-number").values_list("number", flat=True).first()
+    return (latest or 0) + 1
 
 
 def revision_latest(*, recording: Recording) -> TranscriptRevision | None:

@@ -220,11 +220,7 @@ def _ints(values: list[int]) -> str:
 
 
 def _columns() -> str:
-    return ", ".join(
-        f"{alias}.{field.column}"
-        for model, alias in _JOINED
-        for field in model._meta.concrete_fields
-    )
+    return ", ".join(select_list(model, alias) for model, alias in _JOINED)
 
 
 def _task_from_row(row: tuple[Any, ...]) -> Task:
@@ -232,16 +228,10 @@ def _task_from_row(row: tuple[Any, ...]) -> Task:
     instances: list[Model | None] = []
     offset = 0
     for model, _alias in _JOINED:
-        fields = model._meta.concrete_fields
-        values = list(row[offset : offset + len(fields)])
-        offset += len(fields)
-        if values[0] is None:  # the LEFT JOIN found no prompt
-            instances.append(None)
-            continue
-        for index, field in enumerate(fields):
-            for convert in field.get_db_converters(connection):
-                values[index] = convert(values[index], field, connection)
-        instances.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+        values = row[offset : offset + width(model)]
+        offset += width(model)
+        # None: the LEFT JOIN found no prompt.
+        instances.append(None if values[0] is None else from_row(model, values))
     task, recording, campaign, prompt = instances
     assert isinstance(task, Task) and isinstance(recording, Recording)
     assert isinstance(campaign, Campaign)

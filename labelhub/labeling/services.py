@@ -25,6 +25,8 @@ from labelhub.labeling.claim_rules import (
     claimable,
     not_reserved_for_another,
     revision_latest,
+    revision_next_number,
+    tasks_with_recording,
 )
 from labelhub.labeling.conventions import TranscriptPolicy, convention_check
 from labelhub.labeling.conventions.base import ConventionIssue
@@ -148,9 +150,7 @@ def _lease_from_queues(
 
 
 def _run_tasks() -> QuerySet[Task]:
-    return Task.objects.select_related("recording__campaign", "recording__prompt").order_by(
-        "recording__start_seconds", "recording_id"
-    )
+    return tasks_with_recording().order_by("recording__start_seconds", "recording_id")
 
 
 def _first_held_of_run(held: Task, labeler: User) -> Task:
@@ -186,7 +186,9 @@ def _segment_run(
     `picked` is a segment the queue has just leased to them: it stays theirs when it falls in
     the run and goes back to the queue otherwise, so a run never has holes.
     """
-    takeable = claimable(now, scope) & not_reserved_for_another(labeler, now)
+    takeable = claimable(now, scope) & not_reserved_for_another(
+        labeler, now - RETURNED_RESERVED_FOR
+    )
     if picked is not None:
         takeable |= Q(pk=picked.pk, assignee=labeler)
     segments = Task.objects.filter(
@@ -265,11 +267,6 @@ def task_renew_lease(*, task_id: int, user: User) -> datetime:
     ):
         return until
     raise LeaseExpired("your lease on this task has expired or belongs to someone else")
-
-
-def revision_next_number(*, recording: Recording) -> int:
-    latest = recording.revisions.order_by("-number").values_list("number", flat=True).first()
-    return (latest or 0) + 1
 
 
 def revision_append(
