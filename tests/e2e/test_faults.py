@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import Model
 from kombu import pools
 
 from labelhub.accounts.models import User
@@ -91,6 +94,28 @@ def release_with_clips(count: int, *, audio_bytes: int) -> Release:
     )
 
 
+@contextmanager
+def table_locked(model: type[Model]) -> Iterator[None]:
+    """Holds the model's table in SHARE mode from a connection of its own: others read it, and
+    whoever writes to it waits until the block ends."""
+    db = connection.settings_dict
+    params = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"]}
+    with psycopg.connect(**params, host=db["HOST"], port=db["PORT"]) as holder:
+        table = connection.ops.quote_name(model._meta.db_table)
+        holder.execute(f"LOCK TABLE {table} IN SHARE MODE")  # psycopg opened a transaction
+        yield
+        holder.rollback()
+
+
+def waits_for_lock(model: type[Model]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = %s::regclass AND NOT granted)",
+            [model._meta.db_table],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def release_zips(media_root: Path, release: Release) -> list[Path]:
     folder = media_root / "releases" / str(release.campaign_id) / f"v{release.version}"
     return [path for path in stored_files(folder) if path.suffix == ".zip"]
@@ -99,21 +124,21 @@ def release_zips(media_root: Path, release: Release) -> list[Path]:
 def test_kill_9_during_a_release_build_never_half_publishes_and_the_retry_publishes_once(
     start_worker: StartWorker, media_root: Path, fast_reaper: None
 ) -> None:
-    # Enough audio that the kill lands mid-build: since the build copies clips in 4 MB reads
-    # and writes its rows by COPY, 300 clips of 256 KB finished before the first progress write.
-    clips = 1200
+    # The kill must land before the build publishes. A size chosen so the build is still
+    # running was a race the build won once it got faster (CI, stop 22); holding the items
+    # table locked lets the build write its archive and report progress, then makes it wait
+    # inside the publishing transaction, where a kill does the most harm.
+    clips = 200
     release = release_with_clips(clips, audio_bytes=256 * 1024)
-    first = start_worker()
-
-    wait_until(
-        lambda: Release.objects.filter(pk=release.pk, progress__gt=0).exists(),
-        timeout=60,
-        what="the build to start",
-    )
-    kill_9(first)
+    with table_locked(ReleaseItem):
+        first = start_worker()
+        wait_until(
+            lambda: waits_for_lock(ReleaseItem), timeout=60, what="the build to begin publishing"
+        )
+        kill_9(first)
 
     release.refresh_from_db()
-    assert release.status == Release.Status.BUILDING, "the build finished before the kill"
+    assert release.status == Release.Status.BUILDING, "the build published before the kill"
     assert not ReleaseItem.objects.filter(release=release).exists()
     assert not release.archive
 
