@@ -231,6 +231,14 @@ def background_seed(tasks: int) -> None:
     seed_background(tasks)
 
 
+def database_ready() -> None:
+    """DATABASE_URL's database, created when missing and migrated."""
+    database_create_if_missing()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="a running server")
@@ -281,10 +289,7 @@ def run(args: argparse.Namespace) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("point DATABASE_URL at PostgreSQL: SKIP LOCKED is what this measures")
     if args.start:
-        database_create_if_missing()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True
-        )
+        database_ready()
     if args.seed_tasks:
         background_seed(args.seed_tasks)
     server = start_server(args.port, server_flags(args)) if args.start else None

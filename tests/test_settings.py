@@ -64,6 +64,29 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path: Path) 
     assert seen["broker"] == "redis://127.0.0.1:6379/3"
 
 
+PRINT_PREPARE_THRESHOLD = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 'off'))"
+)
+
+
+@pytest.mark.parametrize(("flag", "threshold"), [(None, "0"), ("1", "0"), ("0", "off")])
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(
+    tmp_path: Path, flag: str | None, threshold: str
+) -> None:
+    env = {"LABELHUB_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@db:5432/somedb"}
+    if flag is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = flag
+    result = run_with_env(env, PRINT_PREPARE_THRESHOLD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold
+
+
+def test_the_embedded_database_prepares_nothing(tmp_path: Path) -> None:
+    result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path)}, PRINT_PREPARE_THRESHOLD)
+    assert result.stdout.strip() == "off", result.stderr
+
+
 def test_a_bad_boolean_is_refused_with_its_name(tmp_path: Path) -> None:
     result = run_with_env({"LABELHUB_DATA_DIR": str(tmp_path), "DEBUG": "maybe"}, PRINT_SETTINGS)
     assert result.returncode != 0

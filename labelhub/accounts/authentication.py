@@ -1,12 +1,11 @@
 """API token authentication that reads the token and its user in one hand-written query."""
 
-from django.db import connection
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from labelhub.accounts.models import User
-from labelhub.sql_rows import from_row, select_list, width
+from labelhub.sql_rows import from_row, hot_cursor, select_list, width
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -22,7 +21,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             f"SELECT {select_list(User, 'u')}, {select_list(Token, 't')} "
             "FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s"
         )
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(sql, [key])
             row = cursor.fetchone()
         if row is None:

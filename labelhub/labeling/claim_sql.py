@@ -21,7 +21,7 @@ from labelhub.labeling import claim_orm
 from labelhub.labeling.claim_rules import Chain, Standing, SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
 from labelhub.recordings.models import Recording
-from labelhub.sql_rows import from_row, select_list, width
+from labelhub.sql_rows import from_row, hot_cursor, select_list, width
 
 # Models read together, with the SQL alias each has in the statements below.
 _JOINED: tuple[tuple[type[Model], str], ...] = (
@@ -129,7 +129,7 @@ def standing(*, user: User, now: datetime) -> Standing:
     """The task the user holds, the campaigns open to them and their recent long-form sources."""
     if (orm := _orm()) is not None:
         return orm.standing(user=user, now=now)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_STANDING, {"user": user.pk, "now": now, "pm": user.is_pm})
         held_id, campaign_ids, recent = cursor.fetchone()
     if not user.is_labeling_staff:
@@ -167,7 +167,7 @@ def lease_next(
         campaign_ids=campaign_ids,
         queues=queues,
     )
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -210,7 +210,7 @@ def task_with_recording(*, task_id: int) -> Task:
     if (orm := _orm()) is not None:
         return orm.task_with_recording(task_id=task_id)
     sql = f"SELECT {_columns()} FROM labeling_task t {_JOINS} WHERE t.id = %(id)s"
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, {"id": task_id})
         return _task_from_row(cursor.fetchone())
 
@@ -271,7 +271,7 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
         return None  # selectors.tasks_open_to holds nothing for them
     sql = _FOR_SUBMIT.format(columns=_columns())
     params = {"task": task_id, "user": user.pk, "scoped": scoped and not user.is_pm}
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -305,13 +305,18 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
         params[f"r_{field.column}"] = field.get_db_prep_save(value, connection)
     sets = ", ".join(f"{f.column} = %(t_{f.column})s" for f in task_fields)
     columns = ", ".join(f"{f.column}" for f in revision_fields)
-    values = ", ".join(f"%(r_{f.column})s" for f in revision_fields)
+    # Each value cast to its column's type: in a SELECT list a parameter has no column to take
+    # its type from, and bound on the server an untyped NULL or text would not go into an
+    # integer or JSON column.
+    values = ", ".join(
+        f"CAST(%(r_{f.column})s AS {f.db_type(connection)})" for f in revision_fields
+    )
     sql = f"""
         WITH closed AS (UPDATE labeling_task SET {sets} WHERE id = %(task)s RETURNING id)
         INSERT INTO labeling_transcriptrevision ({columns}) SELECT {values} FROM closed
         RETURNING id
     """
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         (revision.pk,) = cursor.fetchone()
     revision._state.adding = False
@@ -339,7 +344,7 @@ def transcript_chain(*, recording_id: int) -> Chain:
     in one query (the same instance when the head is the draft)."""
     if (orm := _orm()) is not None:
         return orm.transcript_chain(recording_id=recording_id)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_CHAIN, {"recording": recording_id})
         rows = cursor.fetchall()
     revisions = [_revision_from_row(row) for row in rows]
