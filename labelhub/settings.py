@@ -411,7 +411,13 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-reap": {
         "task": "workers.tasks.jobs.jobs_reap",
         "schedule": float(JOBS_REAP_INTERVAL_SECONDS),
-    }
+    },
+    # Analytics facts marked stale whose drain was lost (dispatch.clip_facts_refresh_on_commit).
+    "facts-drain": {
+        "task": "workers.tasks.analytics.clip_facts_drain",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }
 
 # Production hardening. LABELHUB_SECURE=1 behind TLS turns on what `check --deploy` asks for.

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
-from labelhub.analytics.models import ClipFact
+from labelhub.analytics.models import ClipFact, StaleClipFact
 from labelhub.analytics.rollups import ROLLUPS, rollups_refresh
 from labelhub.campaigns.models import Campaign, QuotaCell
 from labelhub.db_ids import among
@@ -23,6 +23,9 @@ from labelhub.text_metrics import edit_counts, normalise
 
 CELL_FIELDS = ("age_band", "gender", "region", "dialect", "speech_style")
 REFRESH_BATCH = 2000
+# Marks a drain takes per transaction: the marks stay locked until their facts are written, and
+# a clip marked again meanwhile waits for that commit.
+DRAIN_BATCH = 200
 
 
 @dataclass
@@ -159,6 +162,26 @@ def clip_fact_refresh(recording_ids: Iterable[int]) -> int:
             rollups_refresh(speakers | {row.speaker_id for row in rows})
         written += len(rows)
     return written
+
+
+def stale_facts_drain() -> int:
+    """Rewrites the facts of every marked recording and removes the marks; returns how many.
+
+    Each batch takes its marks (FOR UPDATE SKIP LOCKED: drains running at once take different
+    ones) and rewrites their facts in one transaction, so a drain killed midway leaves its
+    marks for the next. A clip marked after the batch read the marks keeps its mark, and the
+    commit that wrote it queued another drain (dispatch.facts_drain_started).
+    """
+    drained = 0
+    while True:
+        with transaction.atomic():
+            marks = StaleClipFact.objects.select_for_update(skip_locked=True).order_by("pk")
+            ids = list(marks.values_list("pk", flat=True)[:DRAIN_BATCH])
+            if not ids:
+                return drained
+            StaleClipFact.objects.filter(pk__in=ids).delete()
+            clip_fact_refresh(ids)
+        drained += len(ids)
 
 
 def facts_rebuild(

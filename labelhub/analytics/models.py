@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from labelhub.accounts.models import Organisation
+from labelhub.dispatch import STALE_FACTS_TABLE
 from labelhub.recordings.models import Recording
 from labelhub.speakers.models import ConsentRecord
 
@@ -43,6 +44,22 @@ class FeedbackReport(models.Model):
 
     def __str__(self) -> str:
         return f"feedback {self.pk} ({self.client})"
+
+
+class StaleClipFact(models.Model):
+    """A recording whose facts must be rewritten: marked in the transaction that changed the
+    clip (labelhub.dispatch.clip_facts_refresh_on_commit), removed by the drain that rewrites
+    them (analytics.facts.stale_facts_drain). No foreign key: a mark outlives a deleted
+    recording, whose facts the drain then deletes."""
+
+    recording_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        db_table = STALE_FACTS_TABLE
+
+    def __str__(self) -> str:
+        return f"stale facts of recording {self.recording_id}"
 
 
 class ClipFact(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.selectors import campaigns_open_to
+from labelhub.dispatch import clip_facts_mark
 from labelhub.labeling.claim_rules import (
     Chain,
     Standing,
@@ -120,6 +121,7 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
     task.updated_at = timezone.now()
     task.save(update_fields=[*fields, "updated_at"])
     revision.save()
+    clip_facts_mark([task.recording_id])
 
 
 def transcript_chain(*, recording_id: int) -> Chain:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign, Prompt
+from labelhub.dispatch import STALE_FACTS_TABLE
 from labelhub.labeling import claim_orm
 from labelhub.labeling.claim_rules import Chain, Standing, SubmitTarget
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -285,7 +286,8 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
 
 
 def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str, ...]) -> None:
-    """Saves `fields` of the task and inserts the unsaved `revision`, in one statement.
+    """Saves `fields` of the task, inserts the unsaved `revision` and marks the clip's facts
+    stale, in one statement.
 
     Sets revision.pk. The values are those the ORM would write (pre_save, get_db_prep_save)."""
     if (orm := _orm()) is not None:
@@ -311,8 +313,15 @@ def submit_write(*, task: Task, revision: TranscriptRevision, fields: tuple[str,
     values = ", ".join(
         f"CAST(%(r_{f.column})s AS {f.db_type(connection)})" for f in revision_fields
     )
+    # The clip's facts are marked stale in the same statement (dispatch.clip_facts_mark).
+    params["recording"], params["now"] = task.recording_id, now
     sql = f"""
-        WITH closed AS (UPDATE labeling_task SET {sets} WHERE id = %(task)s RETURNING id)
+        WITH closed AS (UPDATE labeling_task SET {sets} WHERE id = %(task)s RETURNING id),
+        marked AS (
+            INSERT INTO {STALE_FACTS_TABLE} (recording_id, marked_at)
+            SELECT CAST(%(recording)s AS bigint), CAST(%(now)s AS timestamptz) FROM closed
+            ON CONFLICT (recording_id) DO NOTHING
+        )
         INSERT INTO labeling_transcriptrevision ({columns}) SELECT {values} FROM closed
         RETURNING id
     """

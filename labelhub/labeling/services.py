@@ -16,7 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from labelhub.accounts.models import User
-from labelhub.dispatch import clip_facts_refresh_on_commit
+from labelhub.dispatch import clip_facts_refresh_on_commit, facts_drain_on_commit
 from labelhub.errors import Conflict, DomainError, NotAllowed
 from labelhub.labeling import claim_sql
 from labelhub.labeling.claim_rules import (
@@ -408,8 +408,8 @@ def task_submit_locked(
         language=target.latest_language,
     )
     fields = _task_close_submitted(task, labeler)
-    claim_sql.submit_write(task=task, revision=revision, fields=fields)
-    clip_facts_refresh_on_commit(task.recording.campaign_id, [task.recording_id])
+    claim_sql.submit_write(task=task, revision=revision, fields=fields)  # marks the facts
+    facts_drain_on_commit()
     return revision
 
 
