@@ -5,8 +5,9 @@ report, a worker killed with SIGKILL, a lost queue (Redis restarted without pers
 message never sent, the reaper finds: a job with no sign of life (queued, started, progress)
 for its time limit is requeued while it has had fewer than JOBS_MAX_ATTEMPTS tries (runs
 started plus requeues), and marked failed with the reason after that; its leftover files go
-with it. Every requeued task is safe to run twice. Run it with `manage.py jobs_reap`, or by
-Celery beat every JOBS_REAP_INTERVAL_SECONDS.
+with it, and so do the scratch files of builds killed while writing them. Every requeued task
+is safe to run twice. Run it with `manage.py jobs_reap`, or by Celery beat every
+JOBS_REAP_INTERVAL_SECONDS.
 """
 
 import logging
@@ -32,6 +33,7 @@ from labelhub.releases.models import Release, ReleaseRendition
 from labelhub.releases.rendition_services import rendition_fail
 from labelhub.releases.services import release_fail
 from labelhub.speakers.models import ConsentAuditEvent, Speaker
+from labelhub.storage import storage_scratch_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +188,18 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, Counter]:
         _reap(kind, now, report)
     if report["requeued"] or report["failed"]:
         logger.warning("jobs reaped: requeued %s, failed %s", report["requeued"], report["failed"])
+    _scratch_sweep(now, report)
     return report
+
+
+def _scratch_sweep(now: datetime, report: dict[str, Counter]) -> None:
+    # A build's file unchanged for the build's time limit: its run was killed (a live one
+    # writes all along, and the reaper would have ended it by now anyway).
+    cutoff = now - timedelta(seconds=settings.RELEASE_BUILD_TIME_LIMIT_SECONDS)
+    deleted = storage_scratch_sweep(unchanged_since=cutoff.timestamp())
+    if deleted:
+        report.setdefault("deleted", Counter())["scratch_files"] += deleted
+        logger.warning("jobs reaped: deleted %s scratch files of killed runs", deleted)
 
 
 def _reap(kind: JobKind, now: datetime, report: dict[str, Counter]) -> None:

@@ -269,25 +269,51 @@ def storage_reader() -> Callable[[str], bytes]:
     return read
 
 
+# Scratch files of local builds, under MEDIA_ROOT (the same file system, so that storing one
+# is a hard link) but outside every folder a cleanup deletes: a release's cleanup removes all
+# of its folder but the published archive, and a second run of the same build (a redelivery
+# beside a requeue) may still be writing there.
+SCRATCH_FOLDER = ".scratch"
+
+
 @contextmanager
 def storage_scratch_path(*, name: str) -> Iterator[Path]:
     """A path to write a big file at that will be stored as ``name`` (by storage_move_in).
 
-    On a local folder a hidden name beside the place it will lie, so that storing it is a
-    rename, not a second copy of every byte (a release archive of 300 MB wrote 600 MB and read
-    it twice); on S3 a temporary folder's. Whatever is still there afterwards is deleted.
+    On a local folder a file of the scratch folder, on the stored place's file system, so that
+    storing it is a link, not a second copy of every byte (a release archive of 300 MB wrote
+    600 MB and read it twice); on S3 a temporary folder's. Whatever is still there afterwards
+    is deleted; what a killed process left, storage_scratch_sweep deletes later.
     """
     if storage_is_remote():
         with tempfile.TemporaryDirectory() as folder:
             yield Path(folder) / Path(name).name
         return
-    target = Path(default_storage.path(name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    scratch_folder = Path(default_storage.path(SCRATCH_FOLDER))
+    scratch_folder.mkdir(parents=True, exist_ok=True)
+    scratch = scratch_folder / f"{uuid.uuid4().hex}.{Path(name).name}.partial"
     try:
         yield scratch
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def storage_scratch_sweep(*, unchanged_since: float) -> int:
+    """Deletes the scratch files not written to since ``unchanged_since`` (a Unix time), left by
+    a process killed while it wrote them; returns the count. A running build writes to its file
+    all along, so a file that old has no writer left."""
+    if storage_is_remote():
+        return 0  # on S3 scratch files lie in the temporary folder of the machine's own process
+    folder = Path(default_storage.path(SCRATCH_FOLDER))
+    deleted = 0
+    for path in folder.glob("*.partial"):
+        try:
+            if path.stat().st_mtime < unchanged_since:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:  # its own run finished meanwhile
+            continue
+    return deleted
 
 
 def storage_move_in(*, path: Path, name: str) -> str:
@@ -302,6 +328,7 @@ def storage_move_in(*, path: Path, name: str) -> str:
     validate_file_name(name, allow_relative_path=True)
     stored = default_storage.get_available_name(name)
     target = Path(default_storage.path(stored))
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(path, target)  # FileExistsError rather than an overwrite, should a name collide
     except OSError as error:

@@ -1,11 +1,19 @@
-"""A big file is written beside its stored place and moved in by a rename, never copied."""
+"""A big file is written on its stored place's file system and moved in by a link, never
+copied, and no cleanup of the folder it goes to can delete it while it is written."""
 
+import os
+import time
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from labelhub.storage import storage_move_in, storage_scratch_path
+from labelhub.storage import (
+    storage_delete_tree,
+    storage_move_in,
+    storage_scratch_path,
+    storage_scratch_sweep,
+)
 
 
 def test_a_scratch_file_on_the_local_folder_moves_in_without_a_copy() -> None:
@@ -13,7 +21,6 @@ def test_a_scratch_file_on_the_local_folder_moves_in_without_a_copy() -> None:
     with storage_scratch_path(name=name) as scratch:
         scratch.write_bytes(b"zip bytes")
         inode = scratch.stat().st_ino
-        assert scratch.parent == Path(default_storage.path(name)).parent
         stored = storage_move_in(path=scratch, name=name)
         assert not scratch.exists()
     assert stored == name
@@ -37,3 +44,28 @@ def test_a_scratch_file_left_behind_is_deleted() -> None:
         scratch.write_bytes(b"half an archive")
     assert not scratch.exists()
     assert not Path(default_storage.path(name)).exists()
+
+
+def test_another_runs_cleanup_of_the_release_folder_leaves_a_file_being_written_alone() -> None:
+    name = "releases/1/v1/run-a/archive.zip"
+    with storage_scratch_path(name=name) as scratch:
+        scratch.write_bytes(b"half an archive")
+        # Run b published first and deletes every file of the folder but its own archive.
+        storage_delete_tree(folder="releases/1/v1", keep=frozenset({"releases/1/v1/run-b/a.zip"}))
+        assert scratch.read_bytes() == b"half an archive"
+        stored = storage_move_in(path=scratch, name=name)
+    assert default_storage.open(stored).read() == b"half an archive"
+
+
+def test_the_sweep_deletes_only_scratch_files_unchanged_since_the_given_time() -> None:
+    with (
+        storage_scratch_path(name="releases/1/v1/dead/a.zip") as dead,
+        storage_scratch_path(name="releases/1/v1/live/a.zip") as live,
+    ):
+        dead.write_bytes(b"left by a killed run")
+        live.write_bytes(b"still being written")
+        an_hour_ago = time.time() - 3600
+        os.utime(dead, (an_hour_ago, an_hour_ago))
+
+        assert storage_scratch_sweep(unchanged_since=time.time() - 60) == 1
+        assert not dead.exists() and live.exists()

@@ -24,6 +24,7 @@ from labelhub.releases.models import Release, ReleaseItem
 from labelhub.releases.services import release_build, release_create
 from labelhub.speakers.models import ConsentAuditEvent
 from labelhub.speakers.withdrawal import BY_PM, consent_withdraw
+from labelhub.storage import SCRATCH_FOLDER
 from tests.audio_samples import speak
 from tests.conftest import stored_files
 from tests.factories import CampaignFactory, ConsentRecordFactory, RecordingFactory, UserFactory
@@ -295,6 +296,20 @@ def test_the_reaper_fails_a_release_out_of_runs_and_deletes_its_partial_files(
     assert release.status == Release.Status.FAILED
     assert "no sign of life" in release.error
     assert zips(media_root) == [] and queue() == 0
+
+
+def test_the_reaper_deletes_a_scratch_file_a_killed_build_left_and_no_live_one(
+    media_root: Path, settings
+) -> None:
+    scratch = media_root / SCRATCH_FOLDER
+    scratch.mkdir()
+    (scratch / "0f.labelhub.zip.partial").write_bytes(b"PK half an archive")
+
+    assert "deleted" not in jobs_reap(now=timezone.now() + timedelta(seconds=60))
+    report = jobs_reap(now=later(settings.RELEASE_BUILD_TIME_LIMIT_SECONDS))
+
+    assert report["deleted"] == {"scratch_files": 1}
+    assert list(scratch.iterdir()) == []
 
 
 def test_the_reaper_fails_a_stuck_bulk_upload_and_deletes_its_archive(
