@@ -155,6 +155,13 @@ def speaker_personal_data_erase(*, speaker: Speaker) -> ConsentAuditEvent | None
     )
 
 
+def recordings_pending_deletion(speaker: Speaker) -> QuerySet[Recording]:
+    """The speaker's recordings that still have a file or are not yet marked withdrawn."""
+    return Recording.objects.filter(speaker=speaker).exclude(
+        status=Recording.Status.WITHDRAWN, raw_file="", normalised_file="", peaks_file=""
+    )
+
+
 def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
     """Deletes a withdrawn speaker's raw, normalised and peaks files and erases their personal
     data. Safe to run twice; returns the audio deletion's audit event, None when already done.
@@ -166,10 +173,7 @@ def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
     if speaker.withdrawn_at is None:
         raise ValueError(f"speaker {speaker_id} has not withdrawn consent")
     recordings = files = 0
-    pending = Recording.objects.filter(speaker=speaker).exclude(
-        status=Recording.Status.WITHDRAWN, raw_file="", normalised_file="", peaks_file=""
-    )
-    for recording_id in pending.values_list("pk", flat=True):
+    for recording_id in recordings_pending_deletion(speaker).values_list("pk", flat=True):
         with transaction.atomic():
             recording = Recording.objects.select_for_update().get(pk=recording_id)
             for field in (recording.raw_file, recording.normalised_file, recording.peaks_file):

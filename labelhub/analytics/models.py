@@ -57,6 +57,8 @@ class StaleClipFact(models.Model):
 
     class Meta:
         db_table = STALE_FACTS_TABLE
+        verbose_name = _("stale clip fact")
+        verbose_name_plural = _("stale clip facts")
 
     def __str__(self) -> str:
         return f"stale facts of recording {self.recording_id}"

@@ -22,6 +22,7 @@ from kombu import pools
 
 from labelhub.accounts.models import User
 from labelhub.campaigns.models import Campaign
+from labelhub.erasure import recordings_pending_deletion
 from labelhub.jobs import jobs_reap
 from labelhub.recordings.bulk import bulk_upload
 from labelhub.recordings.models import BulkUpload, Recording
@@ -94,15 +95,30 @@ def release_with_clips(count: int, *, audio_bytes: int) -> Release:
     )
 
 
+def own_connection() -> psycopg.Connection:
+    """A second connection to the test database, whose locks the workers wait on."""
+    db = connection.settings_dict
+    params = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"]}
+    return psycopg.connect(**params, host=db["HOST"], port=db["PORT"])
+
+
 @contextmanager
 def table_locked(model: type[Model]) -> Iterator[None]:
     """Holds the model's table in SHARE mode from a connection of its own: others read it, and
     whoever writes to it waits until the block ends."""
-    db = connection.settings_dict
-    params = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"]}
-    with psycopg.connect(**params, host=db["HOST"], port=db["PORT"]) as holder:
+    with own_connection() as holder:
         table = connection.ops.quote_name(model._meta.db_table)
         holder.execute(f"LOCK TABLE {table} IN SHARE MODE")  # psycopg opened a transaction
+        yield
+        holder.rollback()
+
+
+@contextmanager
+def rows_locked(model: type[Model], pks: list[int]) -> Iterator[None]:
+    """Holds these rows locked FOR UPDATE until the block ends."""
+    with own_connection() as holder:
+        table = connection.ops.quote_name(model._meta.db_table)
+        holder.execute(f"SELECT 1 FROM {table} WHERE id = ANY(%s) FOR UPDATE", [pks])
         yield
         holder.rollback()
 
@@ -112,6 +128,16 @@ def waits_for_lock(model: type[Model]) -> bool:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = %s::regclass AND NOT granted)",
             [model._meta.db_table],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def waits_for_a_row_lock() -> bool:
+    # A backend waiting on a row another transaction holds waits on that transaction's id.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks"
+            " WHERE locktype = 'transactionid' AND NOT granted)"
         )
         return bool(cursor.fetchone()[0])
 
@@ -180,14 +206,19 @@ def deletion_events(speaker: Speaker) -> int:
 def test_kill_9_during_a_withdrawal_deletion_completes_on_the_next_run_with_one_audit_event(
     start_worker: StartWorker, media_root: Path, fast_reaper: None
 ) -> None:
-    recordings = 300
+    # Killed halfway, not by timing (300 recordings against a 20 ms poll was a race): the
+    # second half of the recordings, in the order the deletion takes them, stay locked, so the
+    # worker purges the first half and then waits.
+    recordings = 20
     speaker = withdrawn_speaker_with_recordings(recordings)
-    first = start_worker()
+    pending = recordings_pending_deletion(speaker)  # the deletion's own query, so its order
+    in_deletion_order = list(pending.values_list("pk", flat=True))
+    with rows_locked(Recording, in_deletion_order[recordings // 2 :]):
+        first = start_worker()
+        wait_until(waits_for_a_row_lock, timeout=60, what="the deletion to reach a locked row")
+        kill_9(first)
 
-    wait_until(lambda: purged(speaker) > 0, timeout=60, what="the deletion to start")
-    kill_9(first)
-
-    assert purged(speaker) < recordings, "the deletion finished before the kill"
+    assert purged(speaker) == recordings // 2
     assert deletion_events(speaker) == 0
 
     start_worker(**REDELIVERY)
