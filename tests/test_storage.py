@@ -4,6 +4,7 @@ redirects for audio and archives, Range served by S3 itself, and the storage hel
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from labelhub.accounts.models import User
+from labelhub.errors import FileMissing
 from labelhub.releases.models import DownloadEvent
 from labelhub.settings import s3_storage_options
 from labelhub.storage import (
@@ -21,6 +23,7 @@ from labelhub.storage import (
     presigned_url,
     storage_bucket_ensure,
     storage_delete_tree,
+    storage_reader,
     storage_upload_file,
     store_file,
 )
@@ -175,6 +178,32 @@ def test_local_path_copies_a_remote_file_to_this_machine(s3_storage: str) -> Non
         assert path.read_bytes() == b"RIFF-bytes"
         assert path.suffix == ".wav"
     assert not path.exists()
+
+
+def test_storage_reader_reads_objects_from_s3_by_presigned_get_from_many_threads(
+    s3_storage: str,
+) -> None:
+    clips = {
+        default_storage.save(f"probe/{i}.wav", ContentFile(os.urandom(40_000))): i
+        for i in range(12)
+    }
+    read = storage_reader()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = dict(zip(clips, pool.map(read, clips), strict=True))
+
+    for name, data in got.items():
+        assert data == default_storage.open(name).read()
+    assert len({hashlib.sha256(data).digest() for data in got.values()}) == len(clips)
+
+
+def test_storage_reader_names_an_object_gone_from_the_bucket(s3_storage: str, caplog) -> None:
+    name = default_storage.save("probe/gone.wav", ContentFile(b"RIFF"))
+    default_storage.delete(name)
+
+    with pytest.raises(FileMissing):
+        storage_reader()(name)
+    assert "probe/gone.wav" in caplog.text
 
 
 def test_storage_delete_tree_empties_a_prefix_in_the_bucket(s3_storage: str, s3_server) -> None:
