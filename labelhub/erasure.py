@@ -32,7 +32,7 @@ import logging
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 
 from labelhub.analytics.facts import clip_fact_refresh
 from labelhub.analytics.models import FeedbackReport
@@ -155,8 +155,9 @@ def speaker_personal_data_erase(*, speaker: Speaker) -> ConsentAuditEvent | None
     )
 
 
-def recordings_pending_deletion(speaker: Speaker) -> QuerySet[Recording]:
-    """The speaker's recordings that still have a file or are not yet marked withdrawn."""
+def recordings_pending_deletion(speaker: Speaker | OuterRef) -> QuerySet[Recording]:
+    """The speaker's recordings that still have a file or are not yet marked withdrawn (of the
+    outer query's speaker, given an OuterRef)."""
     return Recording.objects.filter(speaker=speaker).exclude(
         status=Recording.Status.WITHDRAWN, raw_file="", normalised_file="", peaks_file=""
     )

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from labelhub.dispatch import enqueue
-from labelhub.erasure import speaker_audio_delete
+from labelhub.erasure import recordings_pending_deletion, speaker_audio_delete
 from labelhub.job_runs import gave_up_reason, run_begin, runs_exhausted
 from labelhub.labeling.drafts import recording_draft_fail
 from labelhub.recordings.bulk import bulk_upload_fail
@@ -40,9 +40,7 @@ logger = logging.getLogger(__name__)
 
 def audio_deletion_unfinished() -> QuerySet:
     """Withdrawn speakers whose audio deletion has not completed, nor failed for good."""
-    files_left = Recording.objects.filter(speaker=OuterRef("pk")).exclude(
-        status=Recording.Status.WITHDRAWN, raw_file="", normalised_file="", peaks_file=""
-    )
+    files_left = recordings_pending_deletion(OuterRef("pk"))
     deleted = ConsentAuditEvent.objects.filter(
         speaker=OuterRef("pk"), action=ConsentAuditEvent.Action.AUDIO_DELETED
     )
