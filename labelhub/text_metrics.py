@@ -45,15 +45,28 @@ __all__ = [
 ]
 
 _SPACES = re.compile(r"\s+")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")  # ASCII, right single quote, modifier
+_APOSTROPHES = "'\u2019\u02bc"  # ASCII, right single quote, modifier letter
+
+
+class _FoldTable(dict[int, int | None]):
+    """str.translate's table: apostrophes dropped, punctuation and symbols (Unicode categories
+    P* and S*) to a space, every other character kept. Filled as characters are first met, so
+    a character's category is looked up once per process, not once per character of every
+    text (a release build normalises four texts a clip)."""
+
+    def __missing__(self, codepoint: int) -> int:
+        folded = ord(" ") if unicodedata.category(chr(codepoint))[0] in "PS" else codepoint
+        self[codepoint] = folded
+        return folded
+
+
+_FOLD = _FoldTable(dict.fromkeys(map(ord, _APOSTROPHES)))
 
 
 def normalise(text: str) -> str:
     """NFKC, casefolded, punctuation and symbols out, whitespace folded to single spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    # Unicode categories P* are punctuation and S* symbols: both go, letters and digits stay.
-    kept = "".join(" " if unicodedata.category(char)[0] in {"P", "S"} else char for char in text)
-    return _SPACES.sub(" ", kept).strip()
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    return _SPACES.sub(" ", folded).strip()
 
 
 @dataclass(frozen=True)

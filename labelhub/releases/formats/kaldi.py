@@ -26,6 +26,7 @@ positions (k/16000 s). Splits without segments are written exactly as before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
@@ -41,6 +42,9 @@ from labelhub.releases.formats.base import (
 )
 
 KALDI_GENDER = {"male": "m", "female": "f"}
+# What Kaldi's tables cannot hold in a key or a path: empty, a leading ~, any whitespace (str's
+# isspace and re's \s agree on what whitespace is).
+_NOT_A_KALDI_TOKEN = re.compile(r"\A(?:~|\Z)|\s")
 
 
 def kaldi_files(items: Iterable[ExportItem], *, audio_prefix: str = "") -> Files:
@@ -182,7 +186,7 @@ def _checked(items: list[ExportItem], audio_prefix: str) -> list[ExportItem]:
             ("source id", item.span.source_id if item.span else "-"),
             ("source audio path", audio_prefix + item.span.source_audio if item.span else "-"),
         ):
-            if not value or value.startswith("~") or any(char.isspace() for char in value):
+            if _NOT_A_KALDI_TOKEN.search(value):
                 raise ValueError(
                     f"Kaldi {label} {value!r} is empty, starts with ~ or contains whitespace"
                 )
