@@ -135,11 +135,9 @@ class SeaweedS3:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-filer.localSocket={self.data_dir / 'filer.sock'}",
-            # Small volumes: a test server needs megabytes, not weed's 30 GB default. As many
-            # as 400 of them (25 GB; made as they fill, never preallocated): a benchmark of
-            # 100,000 clips stores 3.2 GB of clips and a 3.2 GB archive.
+            # Small volumes: a test server needs megabytes, not weed's 30 GB default.
             "-master.volumeSizeLimitMB=64",
-            "-volume.max=400",
+            "-volume.max=50",
             *(f"-{name}={port}" for name, port in ports.items()),
         ]
 
