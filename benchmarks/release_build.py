@@ -41,6 +41,11 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_RATE = 16000
 CLIPS_PER_SPEAKER = 20
 UPLOAD_THREADS = 8  # clips go to S3 this many at a time (botocore pools 10 connections)
+CLIPS_PER_FOLDER = 1000  # clips lie in folders of this many, as ingest spreads them by date
+# The throwaway SeaweedFS gets room for the clips and the archive (each about the clips' size)
+# with this much to spare, in volumes of this size: its test default holds 3.2 GB in all.
+S3_ROOM_FACTOR = 2.5
+S3_VOLUME_MB = 1024
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -94,6 +99,8 @@ def write_clips(names: list[tuple[str, str]], audio_dir: Path, media_root: Path,
     speaker's tone under MEDIA_ROOT (a file per clip, as in production), or one S3 object each.
     """
     if storage == "local":
+        for folder in {(media_root / name).parent for name, _ in names}:
+            folder.mkdir()
         for name, code in names:
             os.link(audio_dir / f"{code}.wav", media_root / name)
         return
@@ -166,7 +173,7 @@ def generate(
     for index in range(clips):
         speaker = speakers[index // CLIPS_PER_SPEAKER]
         # One file per clip, as in production (each is read and hashed on its own).
-        name = f"bench/{index:06d}.wav"
+        name = f"bench/{index // CLIPS_PER_FOLDER:04d}/{index:06d}.wav"
         names.append((name, speaker.code))
         recordings.append(
             Recording(
@@ -274,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     media_root = Path(tempfile.mkdtemp(prefix="release-bench-"))
     os.environ["MEDIA_ROOT"] = str(media_root)
-    with s3_server(args.storage):
+    with s3_server(args):
         result = bench(args, media_root)
     result["formats"] = extra_formats(args.formats)
     result["storage"] = args.storage
@@ -292,19 +299,23 @@ def main(argv: list[str] | None = None) -> None:
 
 
 @contextmanager
-def s3_server(storage: str) -> Iterator[None]:
+def s3_server(args: argparse.Namespace) -> Iterator[None]:
     """With s3: a SeaweedFS for the run, its STORAGE_BACKEND/S3_* in the environment (read by
     the settings, here and in the build's subprocess); with local, nothing."""
-    if storage != "s3":
+    if args.storage != "s3":
         yield
         return
     # Imported here: the local benchmark needs neither the script nor boto3.
     sys.path.insert(0, str(REPO / "scripts"))
-    from s3_server import SeaweedS3, free_port
+    from s3_server import MAX_VOLUMES, SeaweedS3, free_port
 
+    clips_mb = args.clips * (44 + 2 * SAMPLE_RATE * args.seconds) / 2**20
+    volumes = max(MAX_VOLUMES, math.ceil(S3_ROOM_FACTOR * clips_mb / S3_VOLUME_MB))
     with (
         tempfile.TemporaryDirectory(prefix="release-bench-s3-") as data_dir,
-        SeaweedS3(Path(data_dir), free_port()) as server,
+        SeaweedS3(
+            Path(data_dir), free_port(), volume_size_mb=S3_VOLUME_MB, max_volumes=volumes
+        ) as server,
     ):
         os.environ.update(server.env())
         yield

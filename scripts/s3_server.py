@@ -30,6 +30,9 @@ START_TIMEOUT_SECONDS = 90
 # weed shuts its master, volume, filer and S3 parts down one by one and ignores a SIGTERM that
 # arrives while it is still starting; give it this long before SIGKILL.
 STOP_TIMEOUT_SECONDS = 5
+# Small volumes: a test server needs megabytes, not weed's 30 GB default (3.2 GB in all).
+VOLUME_SIZE_MB = 64
+MAX_VOLUMES = 50
 
 
 def weed_binary() -> Path:
@@ -60,10 +63,21 @@ def _port_answers(port: int) -> bool:
 class SeaweedS3:
     """One ``weed server -s3`` process with its data under ``data_dir``, S3 on ``port``."""
 
-    def __init__(self, data_dir: Path, port: int, *, bucket: str = BUCKET) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        bucket: str = BUCKET,
+        volume_size_mb: int = VOLUME_SIZE_MB,
+        max_volumes: int = MAX_VOLUMES,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.bucket = bucket
+        # weed stores at most max_volumes volumes of volume_size_mb each: past that, a PUT
+        # waits and fails ("no writable volumes"), so a big benchmark asks for room.
+        self.volume_size_mb, self.max_volumes = volume_size_mb, max_volumes
         self.process: subprocess.Popen | None = None
         self.log_path = self.data_dir / "weed.log"
 
@@ -135,9 +149,8 @@ class SeaweedS3:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-filer.localSocket={self.data_dir / 'filer.sock'}",
-            # Small volumes: a test server needs megabytes, not weed's 30 GB default.
-            "-master.volumeSizeLimitMB=64",
-            "-volume.max=50",
+            f"-master.volumeSizeLimitMB={self.volume_size_mb}",
+            f"-volume.max={self.max_volumes}",
             *(f"-{name}={port}" for name, port in ports.items()),
         ]
 
