@@ -7,7 +7,7 @@ that is up to a minute of CPU. This signs the same URL in about 15 us: the signi
 derived once per day, region and secret, and the rest is two SHA-256s and an HMAC.
 
 It follows AWS's "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)"
-and covers only what settings.s3_storage_options configures: static keys, path-style URLs, GET.
+and covers only what settings.s3_storage_options configures: static keys, path-style URLs.
 tests/test_s3_signing.py checks it against that page's worked example, against botocore's URL
 for the same instant, and against a real S3 server's check of the signature.
 """
@@ -57,15 +57,29 @@ class QuerySigner:
             raise ValueError(f"not an http(s) endpoint: {self.endpoint_url!r}")
 
     def object_url(
-        self, bucket: str, key: str, *, expires_seconds: int, now: datetime.datetime | None = None
+        self,
+        bucket: str,
+        key: str,
+        *,
+        expires_seconds: int,
+        method: str = "GET",
+        now: datetime.datetime | None = None,
     ) -> str:
-        """A path-style URL that GETs ``key`` of ``bucket`` until ``expires_seconds`` from now."""
-        return self.path_url(f"/{bucket}/{key}", expires_seconds=expires_seconds, now=now)
+        """A path-style URL for ``method`` on ``key`` of ``bucket``, good for ``expires_seconds``
+        (a PUT to it stores its body: a benchmark's fast way to fill a bucket)."""
+        path = f"/{bucket}/{key}"
+        return self.path_url(path, expires_seconds=expires_seconds, method=method, now=now)
 
     def path_url(
-        self, path: str, *, expires_seconds: int, now: datetime.datetime | None = None
+        self,
+        path: str,
+        *,
+        expires_seconds: int,
+        method: str = "GET",
+        now: datetime.datetime | None = None,
     ) -> str:
-        """A URL that GETs ``path`` (not yet encoded) of the endpoint, signed at ``now`` (UTC)."""
+        """A URL for ``method`` on ``path`` (not yet encoded) of the endpoint, signed at ``now``
+        (UTC; default the clock's)."""
         parts = urlsplit(self.endpoint_url)
         host = (parts.hostname or "").lower()
         if parts.port is not None and parts.port != DEFAULT_PORTS[parts.scheme]:
@@ -79,7 +93,7 @@ class QuerySigner:
             f"&X-Amz-Date={stamp}&X-Amz-Expires={int(expires_seconds)}&X-Amz-SignedHeaders=host"
         )
         uri = parts.path.rstrip("/") + _encode(path, safe="/")
-        canonical = f"GET\n{uri}\n{query}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}"
+        canonical = f"{method}\n{uri}\n{query}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}"
         digest = hashlib.sha256(canonical.encode()).hexdigest()
         to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{digest}"
         key = signing_key(self.secret_key, stamp[:8], self.region)

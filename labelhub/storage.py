@@ -31,6 +31,10 @@ READER_URL_SECONDS = 60
 READER_TIMEOUT = 60.0
 READER_RETRIES = 4
 READER_RETRY_STATUSES = (500, 502, 503, 504)  # 503: S3's SlowDown
+# Parts of a multipart upload in flight at once. boto3's 10 held 30 MB more resident than
+# before the upload of a 1 GB file to SeaweedFS here, 4 held 12 MB in the same 5.6-5.8 s; a
+# release build's peak RSS at 100,000 clips from S3 was the upload's.
+UPLOAD_PARTS_AT_ONCE = 4
 
 
 @contextmanager
@@ -381,13 +385,19 @@ def storage_upload_file(*, path: Path, name: str) -> str | None:
     """
     if not storage_is_remote():
         return None
+    from boto3.s3.transfer import TransferConfig
+
     storage: Any = default_storage
     validate_file_name(name, allow_relative_path=True)
     stored: str = storage.get_available_name(name)
     validate_file_name(stored, allow_relative_path=True)
     extra = {"ContentType": "application/zip"} | storage.get_object_parameters(stored)
     storage.connection.meta.client.upload_file(
-        str(path), storage.bucket_name, s3_key(storage, stored), ExtraArgs=extra
+        str(path),
+        storage.bucket_name,
+        s3_key(storage, stored),
+        ExtraArgs=extra,
+        Config=TransferConfig(max_concurrency=UPLOAD_PARTS_AT_ONCE),
     )
     return stored
 

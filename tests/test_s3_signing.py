@@ -37,9 +37,12 @@ def test_the_aws_documentation_example_gets_its_printed_signature() -> None:
     )
 
 
+@pytest.mark.parametrize("operation, method", [("get_object", "GET"), ("put_object", "PUT")])
 @pytest.mark.parametrize("endpoint", ["http://127.0.0.1:8333", "https://S3.example.com:443/"])
 @pytest.mark.parametrize("key", AWKWARD_KEYS)
-def test_the_url_is_botocores_for_the_same_instant(endpoint: str, key: str) -> None:
+def test_the_url_is_botocores_for_the_same_instant(
+    endpoint: str, key: str, operation: str, method: str
+) -> None:
     client = boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -51,10 +54,11 @@ def test_the_url_is_botocores_for_the_same_instant(endpoint: str, key: str) -> N
     # botocore reads its clock here; stopping it at AT is the only way to compare two URLs.
     with mock.patch("botocore.auth.get_current_datetime", return_value=AT.replace(tzinfo=None)):
         expected = client.generate_presigned_url(
-            "get_object", Params={"Bucket": "labelhub", "Key": key}, ExpiresIn=60
+            operation, Params={"Bucket": "labelhub", "Key": key}, ExpiresIn=60
         )
     signer = QuerySigner(endpoint, "AK", "S/K+ey", "ap-northeast-2")
-    assert signer.object_url("labelhub", key, expires_seconds=60, now=AT) == expected
+    url = signer.object_url("labelhub", key, expires_seconds=60, method=method, now=AT)
+    assert url == expected
 
 
 def test_an_endpoint_that_is_not_http_is_refused() -> None:
@@ -90,3 +94,18 @@ def test_a_real_s3_server_serves_a_signed_url_and_refuses_a_wrong_one(
     for refused in (tampered, wrong_secret.object_url(s3_server.bucket, key, expires_seconds=60)):
         assert requests.get(refused, timeout=30).status_code == 403
     assert requests.get(expired, timeout=30).status_code == 403
+
+
+def test_a_real_s3_server_stores_the_body_of_a_put_to_a_signed_url(s3_server: SeaweedS3) -> None:
+    key, body = "signing/put 1.wav", b"RIFF" + bytes(range(256)) * 4
+    signer = QuerySigner(s3_server.endpoint_url, ACCESS_KEY_ID, SECRET_ACCESS_KEY, "us-east-1")
+    put = signer.object_url(s3_server.bucket, key, expires_seconds=60, method="PUT")
+    # A GET URL does not store: the method is signed.
+    get = signer.object_url(s3_server.bucket, key, expires_seconds=60)
+    assert requests.put(get, data=b"other", timeout=30).status_code == 403
+    assert requests.put(put, data=body, timeout=30).status_code == 200
+    try:
+        stored = s3_server.client().get_object(Bucket=s3_server.bucket, Key=key)["Body"].read()
+        assert stored == body
+    finally:
+        s3_server.client().delete_object(Bucket=s3_server.bucket, Key=key)
