@@ -1,4 +1,4 @@
-"""Presigned S3 GET URLs by AWS Signature Version 4 query signing, in microseconds.
+"""Presigned S3 URLs by AWS Signature Version 4 query signing, in microseconds.
 
 A release build reads each of its clips from object storage through a URL of its own
 (storage.storage_reader). botocore's generate_presigned_url spends 0.3 to 0.6 ms of CPU on each
@@ -44,7 +44,7 @@ def _encode(text: str, *, safe: str = "") -> str:
 
 @dataclass(frozen=True)
 class QuerySigner:
-    """Signs GETs of one endpoint (``scheme://host[:port]``) with one key pair."""
+    """Signs requests to one endpoint (``scheme://host[:port]``) with one key pair."""
 
     endpoint_url: str
     access_key: str

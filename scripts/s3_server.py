@@ -75,8 +75,8 @@ class SeaweedS3:
         self.data_dir = Path(data_dir)
         self.port = port
         self.bucket = bucket
-        # weed stores at most max_volumes volumes of volume_size_mb each: past that, a PUT
-        # waits and fails ("no writable volumes"), so a big benchmark asks for room.
+        # weed keeps at most max_volumes volumes of volume_size_mb each: past that it has no
+        # volume to write a new object to, so a big benchmark asks for room.
         self.volume_size_mb, self.max_volumes = volume_size_mb, max_volumes
         self.process: subprocess.Popen | None = None
         self.log_path = self.data_dir / "weed.log"
