@@ -108,17 +108,14 @@ def write_clips(names: list[tuple[str, str]], audio_dir: Path, media_root: Path,
     import urllib3
     from django.core.files.storage import default_storage
 
-    from labelhub.s3_signing import QuerySigner
-    from labelhub.storage import s3_key
+    from labelhub.storage import s3_key, s3_query_signer
 
     tones = {code: (audio_dir / f"{code}.wav").read_bytes() for code in {c for _, c in names}}
     # One PUT per clip to a URL signed here, sent from a shared urllib3 pool: django-storages'
     # save cost about 90 ms of CPU a clip (a client per thread, a transfer manager's threads)
     # and boto3's put_object several ms, slower as the run went on (29 clips/s at 15,000).
     storage: Any = default_storage
-    signer = QuerySigner(
-        storage.endpoint_url, storage.access_key, storage.secret_key, storage.region_name
-    )
+    signer = s3_query_signer(storage)
     http = urllib3.PoolManager(maxsize=UPLOAD_THREADS, retries=urllib3.Retry(total=4))
 
     def upload(item: tuple[str, str]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -50,11 +50,23 @@ class QuerySigner:
     access_key: str
     secret_key: str
     region: str
+    # From endpoint_url, once: the URL's start as written, the canonical Host header (no
+    # default port) and the endpoint's own path prefix.
+    _origin: str = field(init=False, repr=False)
+    _host: str = field(init=False, repr=False)
+    _base_path: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.endpoint_url)
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"not an http(s) endpoint: {self.endpoint_url!r}")
+        host = parts.hostname.lower()
+        if parts.port is not None and parts.port != DEFAULT_PORTS[parts.scheme]:
+            host = f"{host}:{parts.port}"
+        # The endpoint as written starts the URL (botocore's too); the signed Host is canonical.
+        object.__setattr__(self, "_origin", f"{parts.scheme}://{parts.netloc}")
+        object.__setattr__(self, "_host", host)
+        object.__setattr__(self, "_base_path", parts.path.rstrip("/"))
 
     def object_url(
         self,
@@ -80,10 +92,6 @@ class QuerySigner:
     ) -> str:
         """A URL for ``method`` on ``path`` (not yet encoded) of the endpoint, signed at ``now``
         (UTC; default the clock's)."""
-        parts = urlsplit(self.endpoint_url)
-        host = (parts.hostname or "").lower()
-        if parts.port is not None and parts.port != DEFAULT_PORTS[parts.scheme]:
-            host = f"{host}:{parts.port}"
         stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y%m%dT%H%M%SZ")
         scope = f"{stamp[:8]}/{self.region}/{SERVICE}/aws4_request"
         # Already in name order, as the canonical query string wants its parameters.
@@ -92,11 +100,10 @@ class QuerySigner:
             f"&X-Amz-Credential={_encode(f'{self.access_key}/{scope}')}"
             f"&X-Amz-Date={stamp}&X-Amz-Expires={int(expires_seconds)}&X-Amz-SignedHeaders=host"
         )
-        uri = parts.path.rstrip("/") + _encode(path, safe="/")
-        canonical = f"{method}\n{uri}\n{query}\nhost:{host}\n\nhost\n{UNSIGNED_PAYLOAD}"
+        uri = self._base_path + _encode(path, safe="/")
+        canonical = f"{method}\n{uri}\n{query}\nhost:{self._host}\n\nhost\n{UNSIGNED_PAYLOAD}"
         digest = hashlib.sha256(canonical.encode()).hexdigest()
         to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{digest}"
         key = signing_key(self.secret_key, stamp[:8], self.region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        # The endpoint as written (botocore's URL too); the signed Host header is canonical.
-        return f"{parts.scheme}://{parts.netloc}{uri}?{query}&X-Amz-Signature={signature}"
+        return f"{self._origin}{uri}?{query}&X-Amz-Signature={signature}"

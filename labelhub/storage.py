@@ -128,6 +128,13 @@ def s3_key(storage: Any, name: str) -> str:
     return key
 
 
+def s3_query_signer(storage: Any) -> QuerySigner:
+    """Signs URLs for an S3 storage's own endpoint and keys (labelhub.s3_signing)."""
+    return QuerySigner(
+        storage.endpoint_url, storage.access_key, storage.secret_key, storage.region_name
+    )
+
+
 def store_file(*, path: Path, name: str) -> str:
     """Save a local file under a storage name, refusing to overwrite; returns the stored name."""
     with path.open("rb") as handle:
@@ -276,9 +283,7 @@ def storage_reader() -> Callable[[str], bytes]:
 
     storage: Any = default_storage
     bucket = storage.bucket_name
-    signer = QuerySigner(
-        storage.endpoint_url, storage.access_key, storage.secret_key, storage.region_name
-    )
+    signer = s3_query_signer(storage)
     retries = urllib3.Retry(
         total=READER_RETRIES,
         backoff_factor=0.1,
