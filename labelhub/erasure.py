@@ -99,7 +99,7 @@ def _erase_bulk_report_names(recordings: QuerySet) -> int:
     ids = set(recordings.values_list("pk", flat=True))
     changed = 0
     uploads = BulkUpload.objects.filter(campaign_id__in=recordings.values("campaign_id"))
-    for upload in uploads.exclude(report={}).select_for_update():
+    for upload in uploads.exclude(report={}).select_for_update(no_key=True):
         rows = upload.report.get("accepted", [])
         named = [row for row in rows if row.get("recording") in ids and row.get("file")]
         for row in named:
@@ -176,7 +176,7 @@ def speaker_audio_delete(*, speaker_id: int) -> ConsentAuditEvent | None:
     recordings = files = 0
     for recording_id in recordings_pending_deletion(speaker).values_list("pk", flat=True):
         with transaction.atomic():
-            recording = Recording.objects.select_for_update().get(pk=recording_id)
+            recording = Recording.objects.select_for_update(no_key=True).get(pk=recording_id)
             for field in (recording.raw_file, recording.normalised_file, recording.peaks_file):
                 if field.name:
                     default_storage.delete(field.name)

@@ -175,7 +175,9 @@ def stale_facts_drain() -> int:
     drained = 0
     while True:
         with transaction.atomic():
-            marks = StaleClipFact.objects.select_for_update(skip_locked=True).order_by("pk")
+            marks = StaleClipFact.objects.select_for_update(no_key=True, skip_locked=True).order_by(
+                "pk"
+            )
             ids = list(marks.values_list("pk", flat=True)[:DRAIN_BATCH])
             if not ids:
                 return drained

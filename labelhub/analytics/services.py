@@ -141,7 +141,7 @@ def exclusion_add(
         raise DomainError("give at least one recording or speaker id", code="nothing_to_exclude")
     recordings = _existing(Recording, recording_ids, campaign, "recording")
     speakers = _existing(Speaker, speaker_ids, campaign, "speaker")
-    active = Exclusion.objects.select_for_update().filter(lifted_at__isnull=True)
+    active = Exclusion.objects.select_for_update(no_key=True).filter(lifted_at__isnull=True)
     by_recording = {e.recording_id: e for e in active.filter(recording__in=recordings)}
     by_speaker = {e.speaker_id: e for e in active.filter(speaker__in=speakers)}
     result = []
@@ -184,7 +184,7 @@ def _existing(
 @transaction.atomic
 def exclusion_lift(*, exclusion_ids: list[int], by: User) -> list[Exclusion]:
     """Lifts exclusions; the rows stay, with who lifted them and when, as the curation history."""
-    exclusions = list(Exclusion.objects.select_for_update().filter(pk__in=exclusion_ids))
+    exclusions = list(Exclusion.objects.select_for_update(no_key=True).filter(pk__in=exclusion_ids))
     missing = sorted(set(exclusion_ids) - {e.pk for e in exclusions})
     if missing:
         raise DomainError(f"no exclusion with id {', '.join(map(str, missing))}", code="not_found")
@@ -209,7 +209,7 @@ FEEDBACK_CONSENT_TEXT = (
 def feedback_campaign_for(*, client: Organisation, by: User, language: str) -> Campaign:
     """The client's feedback campaign (one per client), created on first use as a draft: like
     any campaign it collects only once a PM has signed its legal review and activated it."""
-    Organisation.objects.select_for_update().get(pk=client.pk)  # one creator at a time
+    Organisation.objects.select_for_update(no_key=True).get(pk=client.pk)  # one creator at a time
     kind = CollectionChannel.Kind.PRODUCT_FEEDBACK
     campaign = Campaign.objects.filter(client=client, channels__kind=kind).first()
     if campaign is not None:

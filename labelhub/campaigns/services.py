@@ -205,7 +205,7 @@ def campaign_transition(*, campaign: Campaign, to: str, by: User) -> Campaign:
     """
     if not by.is_pm:
         raise NotAllowed(_("Only a data PM may change a campaign's status."))
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     if to not in Status.values:
         raise DomainError(
             _("'%(status)s' is not a campaign status.") % {"status": to}, code="unknown_status"
@@ -263,7 +263,7 @@ def legal_review_update(*, campaign: Campaign, **answers: Any) -> LegalReview:
             code="legal_review_locked",
         )
     LegalReview.objects.get_or_create(campaign=campaign)
-    review = LegalReview.objects.select_for_update().get(campaign=campaign)
+    review = LegalReview.objects.select_for_update(no_key=True).get(campaign=campaign)
     changed = [field for field, value in answers.items() if getattr(review, field) != value]
     for field in changed:
         setattr(review, field, answers[field])
@@ -301,7 +301,7 @@ def legal_review_sign_off(*, campaign: Campaign, by: User) -> LegalReview:
             code="legal_review_locked",
         )
     LegalReview.objects.get_or_create(campaign=campaign)
-    review = LegalReview.objects.select_for_update().get(campaign=campaign)
+    review = LegalReview.objects.select_for_update(no_key=True).get(campaign=campaign)
     missing = legal_review_missing(review)
     if missing:
         raise DomainError(

@@ -99,7 +99,11 @@ def task_for_submit(*, task_id: int, user: User, scoped: bool) -> SubmitTarget |
         return None
     # The task and its recording, as claim_sql locks them (a no-op on SQLite, which has no row
     # locks: its one writer at a time is the lock there).
-    tasks = tasks_with_recording().select_for_update(of=("self", "recording")).filter(pk=task_id)
+    tasks = (
+        tasks_with_recording()
+        .select_for_update(no_key=True, of=("self", "recording"))
+        .filter(pk=task_id)
+    )
     if scoped and not user.is_pm:
         open_to = campaigns_open_to(user=user).values("pk")
         tasks = tasks.filter(

@@ -72,7 +72,9 @@ def lease_first(queryset: QuerySet[Task], condition: Q, **lease: Any) -> Task | 
     skip_locked lets many labelers claim at once on PostgreSQL without waiting on each other;
     the outer condition keeps SQLite (no row locks) correct too. Callers hold a transaction.
     """
-    first = queryset.select_for_update(skip_locked=True).filter(condition).values("pk")[:1]
+    first = (
+        queryset.select_for_update(no_key=True, skip_locked=True).filter(condition).values("pk")[:1]
+    )
     if not Task.objects.filter(condition, pk=Subquery(first)).update(**lease):
         return None
     # The lease's own values name the row: its timestamp is this call's, to the microsecond.

@@ -86,7 +86,7 @@ _NOT_RESERVED = (
     "(t.times_returned = 0 OR t.labeler_id IS NULL OR t.labeler_id = %(user)s "
     "OR t.updated_at < %(reserved_before)s)"
 )
-_ORDER = "ORDER BY t.priority DESC, t.created_at LIMIT 1 FOR UPDATE OF t SKIP LOCKED"
+_ORDER = "ORDER BY t.priority DESC, t.created_at LIMIT 1 FOR NO KEY UPDATE OF t SKIP LOCKED"
 # Each queue in the order a claim tries them, each a WITH query (PostgreSQL refuses FOR UPDATE
 # inside UNION): it evaluates a WITH query only as far as the parent reads it, so UNION ALL
 # ... LIMIT 1 stops at the first queue with a task and a later queue locks nothing.
@@ -258,7 +258,7 @@ _FOR_SUBMIT = f"""
     ) head ON true
     WHERE t.id = %(task)s AND (NOT %(scoped)s OR t.assignee_id = %(user)s
         OR t.double_assignee_id = %(user)s OR t.campaign_id IN ({_OPEN_CAMPAIGNS}))
-    FOR UPDATE OF t, r
+    FOR NO KEY UPDATE OF t, r
 """
 
 

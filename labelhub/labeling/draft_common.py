@@ -66,7 +66,11 @@ def draft_claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[R
     now = timezone.now()
     fresh = now - timedelta(seconds=settings.ASR_CLAIM_TTL_SECONDS)
     with transaction.atomic():
-        own = Recording.objects.select_for_update().select_related("campaign").get(pk=recording_id)
+        own = (
+            Recording.objects.select_for_update(no_key=True)
+            .select_related("campaign")
+            .get(pk=recording_id)
+        )
         if own.status != Recording.Status.READY:
             return []
         claimed_at = own.asr_claimed_at
@@ -77,7 +81,7 @@ def draft_claim(recording_id: int, choice: AsrChoice, batch_size: int) -> list[R
             drafts_mark_failed([own], gave_up_reason(own.asr_attempts + 1))
             return []
         fillers = list(
-            Recording.objects.select_for_update(skip_locked=True)
+            Recording.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(
                 campaign=own.campaign,
                 kind=Recording.Kind.CLIP,  # sources and segments are drafted their own way

@@ -168,7 +168,7 @@ def draft_store(
     """Appends an ASR draft unless this engine and model already drafted the recording;
     `voiced_seconds` (voiced_seconds_of) lets its QA flags see text with no speech under it."""
     recording = (
-        Recording.objects.select_for_update(of=("self",))
+        Recording.objects.select_for_update(no_key=True, of=("self",))
         .select_related("prompt")
         .get(pk=recording_id)
     )

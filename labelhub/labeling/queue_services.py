@@ -30,7 +30,8 @@ def _require_pm(user: User) -> None:
 def _locked(task_id: int, lease: str) -> Task:
     if lease not in LEASES:
         raise DomainError(_("Unknown lease: %(lease)s.") % {"lease": lease}, code="invalid_lease")
-    return Task.objects.select_for_update().select_related("recording__campaign").get(pk=task_id)
+    tasks = Task.objects.select_for_update(no_key=True, of=("self", "recording"))
+    return tasks.select_related("recording__campaign").get(pk=task_id)
 
 
 @transaction.atomic

@@ -82,9 +82,9 @@ def _locked_segment(segment_id: int) -> tuple[Recording, Recording, Task | None]
         .values_list("source_id", flat=True)
         .get()
     )
-    source = Recording.objects.select_for_update().get(pk=source_id)
-    segment = Recording.objects.select_for_update().get(pk=segment_id)
-    task = Task.objects.select_for_update().filter(recording=segment).first()
+    source = Recording.objects.select_for_update(no_key=True).get(pk=source_id)
+    segment = Recording.objects.select_for_update(no_key=True).get(pk=segment_id)
+    task = Task.objects.select_for_update(no_key=True).filter(recording=segment).first()
     return source, segment, task
 
 
@@ -336,7 +336,7 @@ def segment_split(
 
 def _next_of(segment: Recording) -> Recording | None:
     return (
-        Recording.objects.select_for_update()
+        Recording.objects.select_for_update(no_key=True)
         .filter(
             source_id=segment.source_id,
             kind=Recording.Kind.SEGMENT,
@@ -395,7 +395,7 @@ def segment_merge_next(
             % {"id": segment.pk},
             code="no_next_segment",
         )
-    next_task = Task.objects.select_for_update().filter(recording=following).first()
+    next_task = Task.objects.select_for_update(no_key=True).filter(recording=following).first()
     _require_editable(following, next_task, user, next_version)
     start, end = segment_span(segment)[0], segment_span(following)[1]
     words = words_within(source_draft_words(source=source), start, end)
@@ -420,7 +420,9 @@ def segment_add(
 ) -> Recording:
     """Adds a segment in a gap of a source the user is working on (holds a segment of); its
     new task is leased to them."""
-    source = Recording.objects.select_for_update().get(pk=source_id, kind=Recording.Kind.SOURCE)
+    source = Recording.objects.select_for_update(no_key=True).get(
+        pk=source_id, kind=Recording.Kind.SOURCE
+    )
     holds = Task.objects.filter(
         recording__source=source,
         recording__status=Recording.Status.READY,

@@ -123,7 +123,7 @@ def _progress(recording_id: int, fraction: float) -> None:
 @transaction.atomic
 def segments_store(*, source_id: int, draft: SourceDraft) -> list[TranscriptRevision]:
     """Every segment of the draft with its ASR draft revision and its task, or nothing."""
-    source = Recording.objects.select_for_update().get(pk=source_id)
+    source = Recording.objects.select_for_update(no_key=True).get(pk=source_id)
     if source.status != Recording.Status.READY or source.segments.exists():
         return []
     segments, revisions = [], []
@@ -150,7 +150,7 @@ def source_reject_no_speech(*, source_id: int, draft: SourceDraft) -> None:
     """Rejects a source in which voice activity detection found no speech at all. Like a
     recording rejected at ingest, only its raw upload stays; the worker goes on."""
     with transaction.atomic():
-        source = Recording.objects.select_for_update().get(pk=source_id)
+        source = Recording.objects.select_for_update(no_key=True).get(pk=source_id)
         if source.status != Recording.Status.READY or source.segments.exists():
             return
         derived = [f.name for f in (source.normalised_file, source.peaks_file) if f.name]

@@ -199,7 +199,7 @@ def _segment_run(
     # skip_locked: segments another claim is leasing right now are simply not ours, so many
     # labelers claiming one source at once each lock a run of their own and nobody waits.
     locked = set(
-        segments.select_for_update(skip_locked=True, of=("self",))
+        segments.select_for_update(no_key=True, skip_locked=True, of=("self",))
         .filter(takeable)
         .order_by(*order)
         .values_list("pk", flat=True)[:size]
@@ -442,7 +442,7 @@ def task_skip(*, task_id: int, labeler: User, reason: str, note: str = "") -> Ta
             f"unknown skip reason {reason!r}; one of {', '.join(Task.SkipReason.values)}",
             code="invalid_reason",
         )
-    task = Task.objects.select_for_update().get(pk=task_id)
+    task = Task.objects.select_for_update(no_key=True).get(pk=task_id)
     if task.status != Task.Status.OPEN:
         raise Conflict("only an open task can be skipped", code="task_closed")
     _check_holder(task, labeler)
@@ -461,7 +461,7 @@ def task_requeue(*, task_id: int, pm: User) -> Task:
     """The PM's triage decision: the skipped clip is transcribable after all."""
     if not pm.is_pm:
         raise NotAllowed("only a data PM may return skipped clips to the queue")
-    task = Task.objects.select_for_update().get(pk=task_id)
+    task = Task.objects.select_for_update(no_key=True).get(pk=task_id)
     if task.status != Task.Status.SKIPPED:
         raise Conflict("only a skipped task can go back to the queue", code="not_skipped")
     task.status = Task.Status.OPEN

@@ -69,7 +69,7 @@ def peaks_ensure(*, recording: Recording) -> Recording:
     if recording.peaks_file:
         return recording
     with transaction.atomic():
-        locked = Recording.objects.select_for_update().get(pk=recording.pk)
+        locked = Recording.objects.select_for_update(no_key=True).get(pk=recording.pk)
         if not locked.peaks_file:
             peaks_store(recording=locked)
     recording.refresh_from_db(fields=["peaks_file"])

@@ -231,7 +231,7 @@ def _lock_for_new_audio(speaker: Speaker, raw_sha256: str, *, refuse_duplicates:
     The advisory lock on the checksum serialises two identical uploads arriving together.
     """
     withdrawn_at = (
-        Speaker.objects.select_for_update()
+        Speaker.objects.select_for_update(no_key=True)
         .values_list("withdrawn_at", flat=True)
         .get(pk=speaker.pk)
     )
@@ -258,7 +258,7 @@ def recording_ingest(*, recording_id: int) -> Recording:
     if runs_exhausted(runs):
         return recording_ingest_fail(recording_id, reason=gave_up_reason(runs))
     with transaction.atomic():
-        recording = Recording.objects.select_for_update().get(pk=recording_id)
+        recording = Recording.objects.select_for_update(no_key=True).get(pk=recording_id)
         if recording.status != Recording.Status.RECEIVED:
             return recording
         clip_facts_refresh_on_commit(recording.campaign_id, [recording.pk])  # ready or rejected
@@ -325,7 +325,7 @@ def recording_ingest_fail(recording_id: int, *, reason: str) -> Recording:
     files a dead run stored are deleted. A recording past ingest is left as it is.
     """
     with transaction.atomic():
-        recording = Recording.objects.select_for_update().get(pk=recording_id)
+        recording = Recording.objects.select_for_update(no_key=True).get(pk=recording_id)
         if recording.status != Recording.Status.RECEIVED:
             return recording
         _delete_derived_leftovers(recording)

@@ -85,7 +85,7 @@ def release_archives_delete(*, release_id: int) -> int:
 @transaction.atomic
 def release_supersede(*, release_id: int) -> Release:
     """Stops serving the release's archive and creates its re-issue (built on commit)."""
-    release = Release.objects.select_for_update().get(pk=release_id)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release_id)
     if release.superseded_at is not None:
         return release
     # Every item withdrawn: nothing is left to re-issue, and the 410 says so.

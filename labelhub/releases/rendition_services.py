@@ -66,7 +66,7 @@ def rendition_request(
         raise BadRendition(_("rendition: %(problem)s") % {"problem": error}) from error
     release_ensure_downloadable(release=release)
     with transaction.atomic():
-        rendition, created = ReleaseRendition.objects.select_for_update().get_or_create(
+        rendition, created = ReleaseRendition.objects.select_for_update(no_key=True).get_or_create(
             release=release, key=wanted.key, defaults={"heartbeat_at": timezone.now()}
         )
         if not created and rendition.status != ReleaseRendition.Status.FAILED:
@@ -185,7 +185,7 @@ def rendition_write(
 def _publish(
     rendition: ReleaseRendition, stored_name: str, *, sha256: str, size_bytes: int
 ) -> None:
-    locked = ReleaseRendition.objects.select_for_update().get(pk=rendition.pk)
+    locked = ReleaseRendition.objects.select_for_update(no_key=True).get(pk=rendition.pk)
     if locked.status != ReleaseRendition.Status.BUILDING:
         return
     locked.archive.name = stored_name
@@ -200,7 +200,7 @@ def rendition_fail(rendition_id: int, *, reason: str) -> ReleaseRendition:
     """Ends a rendition still building as failed with the reason and deletes its files."""
     with transaction.atomic():
         rendition = (
-            ReleaseRendition.objects.select_for_update()
+            ReleaseRendition.objects.select_for_update(no_key=True)
             .select_related("release__campaign")
             .get(pk=rendition_id)
         )

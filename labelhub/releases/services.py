@@ -101,7 +101,7 @@ def release_create(
             "spec: keep_test_set needs a 'test' split in split_ratios", code="bad_spec"
         )
     latest = (
-        Release.objects.select_for_update()
+        Release.objects.select_for_update(no_key=True)
         .filter(campaign=campaign)
         .aggregate(v=Max("version"))["v"]
     )
@@ -332,7 +332,7 @@ def _changes_and_facts(
 def release_fail(release_id: int, *, reason: str) -> Release:
     """Ends a release still building as failed with the reason and deletes its partial files."""
     with transaction.atomic():
-        release = Release.objects.select_for_update().get(pk=release_id)
+        release = Release.objects.select_for_update(no_key=True).get(pk=release_id)
         if release.status != Release.Status.BUILDING:
             return release
         release.status = Release.Status.FAILED
@@ -379,7 +379,10 @@ def _publish(
 ) -> None:
     """Publishes this run's archive in one transaction, unless another run (or the reaper)
     ended the release first."""
-    if Release.objects.select_for_update().get(pk=release.pk).status != Release.Status.BUILDING:
+    if (
+        Release.objects.select_for_update(no_key=True).get(pk=release.pk).status
+        != Release.Status.BUILDING
+    ):
         return
     result = built.result
     _record_splits(release, plan)
@@ -478,7 +481,7 @@ def _record_splits(release: Release, plan: SplitPlan) -> None:
     The campaign row is locked so versions publishing at once record one split per speaker;
     a build whose plan disagrees with a split recorded meanwhile fails and is rebuilt.
     """
-    Campaign.objects.select_for_update().get(pk=release.campaign_id)
+    Campaign.objects.select_for_update(no_key=True).get(pk=release.campaign_id)
     recorded = SpeakerSplit.objects.filter(campaign_id=release.campaign_id)
     if spec_load(release.spec).resplit is not None:
         recorded.delete()
@@ -506,7 +509,7 @@ def _record_splits(release: Release, plan: SplitPlan) -> None:
 @transaction.atomic
 def release_revoke(*, release: Release, revoked_by: User, reason: str) -> Release:
     """Blocks new downloads of a published release; its files and rows stay as they are."""
-    release = Release.objects.select_for_update().get(pk=release.pk)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
     if not reason.strip():
         raise DomainError("reason: say why the release is revoked", code="reason_required")
     if release.status != Release.Status.PUBLISHED:

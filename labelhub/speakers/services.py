@@ -63,7 +63,7 @@ def consent_document_create(
         raise DomainError(f"unknown consent fields: {', '.join(sorted(unknown))}")
     campaign_require_open(campaign=campaign)
     latest = (
-        ConsentDocument.objects.select_for_update()
+        ConsentDocument.objects.select_for_update(no_key=True)
         .filter(campaign=campaign)
         .aggregate(v=Max("version"))["v"]
     )
@@ -97,7 +97,7 @@ def consent_document_translate(
     """The same version in another language: same scope and retention, its own text."""
     campaign_require_open(campaign=document.campaign)
     language = language.strip()
-    taken = ConsentDocument.objects.select_for_update().filter(
+    taken = ConsentDocument.objects.select_for_update(no_key=True).filter(
         campaign_id=document.campaign_id, version=document.version
     )
     if any(other.language.lower() == language.lower() for other in taken):
@@ -263,7 +263,7 @@ def invite_accept(
     The name typed to sign is not an argument on purpose: it is never stored, only the fact of
     signing, when, which text, and a hash of the browser's IP and user agent.
     """
-    invite = SpeakerInvite.objects.select_for_update().get(pk=invite.pk)
+    invite = SpeakerInvite.objects.select_for_update(no_key=True).get(pk=invite.pk)
     if invite.speaker_id is not None:
         raise Conflict(_("This invite link was already used to sign."), code="invite_used")
     campaign_require_collecting(campaign=invite.campaign)

@@ -22,7 +22,7 @@ def consent_withdraw(*, speaker: Speaker, method: str, by: User | None = None) -
 
     Safe to call twice: a second call finds nothing active and only queues the deletion again.
     """
-    speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
+    speaker = Speaker.objects.select_for_update(no_key=True).get(pk=speaker.pk)
     now = timezone.now()
     withdrawn = ConsentRecord.objects.filter(speaker=speaker, withdrawn_at__isnull=True).update(
         withdrawn_at=now, withdrawal_method=method, withdrawn_by=by

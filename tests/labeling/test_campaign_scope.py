@@ -157,12 +157,14 @@ def test_the_claim_locks_task_rows_only(labeler) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert task_claim_next(labeler=labeler) is not None
 
-    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    locking = [
+        q["sql"] for q in queries.captured_queries if re.search(r"FOR (NO KEY )?UPDATE", q["sql"])
+    ]
     assert locking
     for sql in locking:  # the queues that lock are read on the task table alone, OF t
         queues = sql.split("picked AS", 1)[0]
         assert " JOIN " not in queues, sql
-        assert set(re.findall(r"FOR UPDATE OF (\w+)", sql)) == {"t"}, sql
+        assert set(re.findall(r"FOR NO KEY UPDATE OF (\w+)", sql)) == {"t"}, sql
         assert "FROM labeling_task t" in queues, sql
 
 

@@ -1,15 +1,18 @@
 """What keeps the claim fast over a million tasks: tasks know their campaign, the queue is read
 on it by value, and a submit locks no campaign row."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from labelhub.labeling.models import Task
+from labelhub.labeling.review import review_claim_next, review_decide
 from labelhub.labeling.services import task_claim_next, task_submit
 from labelhub.recordings.models import Recording
 from tests.factories import RecordingFactory
-from tests.labeling.helpers import campaign, task_with_draft
+from tests.labeling.helpers import campaign, reviewer_user, submitted_task, task_with_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +20,10 @@ pytestmark = pytest.mark.django_db
 def locking(queries: CaptureQueriesContext) -> list[str]:
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's")
-    return [query["sql"] for query in queries.captured_queries if "FOR UPDATE" in query["sql"]]
+    # FOR UPDATE as well, so that a lock that went back to it is seen (and refused) below.
+    return [
+        q["sql"] for q in queries.captured_queries if re.search(r"FOR (NO KEY )?UPDATE", q["sql"])
+    ]
 
 
 def test_a_saved_task_takes_its_recordings_campaign() -> None:
@@ -61,6 +67,28 @@ def test_a_submit_locks_the_task_and_recording_rows_only(labeler) -> None:
         )
 
     (lock,) = locking(queries)
-    assert lock.rstrip().endswith("FOR UPDATE OF t, r"), lock  # the aliases of these two:
+    assert lock.rstrip().endswith("FOR NO KEY UPDATE OF t, r"), lock  # the aliases of these two:
     assert f"FROM {Task._meta.db_table} t " in lock, lock
     assert f"JOIN {Recording._meta.db_table} r " in lock, lock
+
+
+def test_a_review_decision_locks_the_task_and_recording_rows_only(labeler) -> None:
+    # Not the campaign's row (every decision in a campaign waited for the one before), and
+    # FOR NO KEY UPDATE: a facts drain's foreign-key checks pass it (tests/analytics/
+    # test_drain_locks.py).
+    task, revision = submitted_task(labeler=labeler)
+    reviewer = reviewer_user()
+    assert review_claim_next(reviewer=reviewer).pk == task.pk
+
+    with CaptureQueriesContext(connection) as queries:
+        review_decide(
+            task_id=task.pk,
+            reviewer=reviewer,
+            decision="approve",
+            text=revision.text,
+            base_revision_id=revision.pk,
+        )
+
+    (lock,) = locking(queries)
+    tables = f'"{Task._meta.db_table}", "{Recording._meta.db_table}"'
+    assert lock.rstrip().endswith(f"FOR NO KEY UPDATE OF {tables}"), lock
