@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -13,6 +14,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from labelhub.errors import DomainError
 from labelhub.recordings.audio import AudioRejected
+
+# PostgreSQL's SQLSTATEs for a transaction it failed so that another could go on: a deadlock
+# (40P01) or a serialization failure (40001). The request's transaction was rolled back whole,
+# and the same request sent again succeeds, so the caller is told to retry, not shown a 500.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+RETRY_AFTER_SECONDS = 1
 
 
 def _error(code: str, message: str, http_status: int, **extra: Any) -> Response:
@@ -56,6 +63,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return refusal
     if isinstance(exc, AudioRejected):
         return _error(exc.code, translated(exc.reason), status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OperationalError) and _sqlstate(exc) in RETRYABLE_SQLSTATES:
+        message = _("Another change to the same records got there first. Try again.")
+        busy = _error("retry", message, status.HTTP_503_SERVICE_UNAVAILABLE)
+        busy["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return busy
     # DRF turns these into NotFound and PermissionDenied inside its handler; done here, so that
     # they get the same shape as every other error.
     if isinstance(exc, Http404):
@@ -85,6 +97,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         message = translated(_first_message(exc.detail))
         return _with_headers(_error(code, message, response.status_code), response)
     return response
+
+
+def _sqlstate(error: OperationalError) -> str | None:
+    # Django wraps the driver's error; psycopg's carries the SQLSTATE as sqlstate.
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def _with_headers(ours: Response, drfs: Response) -> Response:
