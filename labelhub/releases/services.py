@@ -4,6 +4,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -279,10 +280,12 @@ def release_build(*, release_id: int) -> Release:
                 archive=archive_path,
                 on_progress=lambda percent: _progress(release, percent),
             )
-            size = archive_path.stat().st_size
-            stored, digest = archive_store(path=archive_path, name=name)
-            built = _Built(result, size, stored, digest, facts)
-            _publish(release, built, previous=previous, changes=changes, plan=plan)
+            # The item rows' spool (a temporary file past 1 MB) is closed once they are stored.
+            with closing(result.rows):
+                size = archive_path.stat().st_size
+                stored, digest = archive_store(path=archive_path, name=name)
+                built = _Built(result, size, stored, digest, facts)
+                _publish(release, built, previous=previous, changes=changes, plan=plan)
             _delete_unpublished_archives(release)
         # A speaker who withdrew while this build ran was not seen by the withdrawal's run.
         if release_withdrawn_items(release=release).exists():

@@ -1,7 +1,12 @@
 """A build's item rows wait in a scratch file and come back as they went in."""
 
+import pytest
+
 from labelhub.releases import item_rows
 from labelhub.releases.item_rows import ItemRow, ItemRows
+from labelhub.releases.models import Release
+from tests.factories import CampaignFactory
+from tests.releases.test_services import built_release, corrected_recording
 
 
 def _row(number: int, span: tuple[float, float] | None = None) -> ItemRow:
@@ -21,3 +26,23 @@ def test_item_rows_come_back_in_order_with_their_spans(monkeypatch) -> None:
     rows.append(_row(500))
     assert list(rows) == [*added, _row(500)]  # read twice, appended after a read
     rows.close()
+
+
+@pytest.mark.django_db
+def test_a_build_closes_its_rows_once_they_are_stored(monkeypatch) -> None:
+    closed: list[tuple[int, bool]] = []
+    close = ItemRows.close
+
+    def close_and_note(rows: ItemRows) -> None:
+        close(rows)
+        closed.append((rows.count, rows.file.closed))
+
+    monkeypatch.setattr(ItemRows, "close", close_and_note)
+    campaign = CampaignFactory()
+    corrected_recording(campaign, "Turn on the TV.")
+
+    release = built_release(campaign)
+
+    assert release.status == Release.Status.PUBLISHED, release.error
+    assert release.items.count() == 1
+    assert closed == [(1, True)]  # closed once, after its one row went into ReleaseItem
