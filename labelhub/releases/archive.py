@@ -38,7 +38,6 @@ import math
 import sys
 import tempfile
 import time
-import zipfile
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,7 +56,6 @@ from django.utils.text import slugify
 from labelhub.campaigns.models import Campaign
 from labelhub.db_ids import among
 from labelhub.labeling.models import Task, TranscriptRevision
-from labelhub.recordings.audio import sha256_file
 from labelhub.recordings.models import Recording
 from labelhub.releases.datasheet import (
     DatasheetStats,
@@ -87,8 +85,8 @@ from labelhub.releases.text_spool import (
     SpooledText,
     SpoolWriter,
     TextSpool,
-    copy_into,
 )
+from labelhub.releases.zip_writer import Readable, ZipWriter
 from labelhub.speakers.models import ConsentRecord
 from labelhub.storage import (
     local_path,
@@ -122,8 +120,6 @@ PROGRESS_SECONDS = 0.5
 # (a longer one is read when its turn comes), so memory holds a few MB of audio at most.
 PREFETCH_CLIPS = 8
 PREFETCH_MAX_SECONDS = 30.0
-# A clip's copy into the zip reads this much at a time: a few reads for a typical clip.
-COPY_BLOCK = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +138,8 @@ class Selected:
 @dataclass(frozen=True)
 class ArchiveResult:
     rows: ItemRows
+    # The archive's SHA-256, taken as it was written.
+    sha256: str
     datasheet_md: str
     datasheet_html: str
     # The portal's datasheet in the other UI languages: {"ko": fragment}.
@@ -271,15 +269,34 @@ def archive_root(release: Release) -> str:
 
 
 class _Bundle:
-    """The zip being written: every entry under the top folder and stamped the same way."""
+    """The zip being written: every entry under the top folder and stamped the same way (the
+    writer's); audio stored (it barely compresses), text deflated. Each add returns the
+    file's SHA-256, taken in the same read."""
 
-    def __init__(self, bundle: zipfile.ZipFile, root: str) -> None:
-        self.zip, self.root = bundle, root
+    def __init__(self, archive: Path, root: str, *, scratch: Path) -> None:
+        self.root = root
+        self.zip = ZipWriter(
+            archive, scratch=scratch, date_time=ENTRY_TIME, external_attr=ENTRY_MODE,
+            create_system=UNIX,
+        )  # fmt: skip
 
-    def entry(self, name: str, compress_type: int) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(self.root + name, date_time=ENTRY_TIME)
-        info.compress_type, info.create_system, info.external_attr = compress_type, UNIX, ENTRY_MODE
-        return info
+    def __enter__(self) -> _Bundle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.zip.__exit__(*exc_info)  # closes the file, written through or not
+
+    def add_file(self, name: str, path: Path) -> str:
+        return self.zip.add_file(self.root + name, path)
+
+    def add_bytes(self, name: str, data: bytes) -> str:
+        return self.zip.add_bytes(self.root + name, data)
+
+    def add_stream(self, name: str, stream: Readable) -> str:
+        return self.zip.add_stream(self.root + name, stream)
+
+    def add_text(self, name: str, spooled: SpooledText) -> None:
+        self.zip.add_deflated(self.root + name, spooled.path)
 
 
 def _parquet_sink(scratch: Path) -> Sink:
@@ -301,7 +318,7 @@ def _sinks(scratch: Path, *, salt: str, formats: Iterable[str]) -> list[Sink]:
 
 def _copy_members(bundle: _Bundle, members: list[Member], sums: ChecksumSpool) -> None:
     for member in members:
-        sums.add(member.name, _write_audio(bundle, member.path, member.name))
+        sums.add(member.name, bundle.add_file(member.name, member.path))
         if member.scratch:
             member.path.unlink()
 
@@ -329,13 +346,13 @@ def write_archive(
     changelog, split_report = _canonical(changelog), _canonical(split_report)
     progress = _Progress(on_progress, total=len(selected))
     with (
-        zipfile.ZipFile(archive, "w") as zipped,
         tempfile.TemporaryDirectory() as scratch,
+        _Bundle(archive, archive_root(release), scratch=Path(scratch)) as bundle,
         _prefetching() as prefetch,
     ):
         texts = TextSpool(Path(scratch) / "texts")
         writer = _ArchiveWriter(
-            bundle=_Bundle(zipped, archive_root(release)),
+            bundle=bundle,
             rendition=rendition,
             sinks=_sinks(Path(scratch), salt=salt, formats=rendition.formats),
             sources=SourceAudio(Path(scratch)),
@@ -351,9 +368,11 @@ def write_archive(
             split_report=split_report, recording_ids=selected.keys(),
         )  # fmt: skip
         writer.finish_metadata(texts)
+        sha256 = bundle.zip.close()
     return ArchiveResult(
-        rows=writer.rows, datasheet_md=markdown, datasheet_html=fragment, translated_html=translated
-    )
+        rows=writer.rows, sha256=sha256, datasheet_md=markdown, datasheet_html=fragment,
+        translated_html=translated,
+    )  # fmt: skip
 
 
 def _add_items(
@@ -456,7 +475,7 @@ class _ArchiveWriter:
             self.shipped_sources.append(finished)
             name = source_audio_name(finished.source_id, self.suffix)
             with _shipped_audio(finished.path, self.rendition.audio_format) as audio:
-                self.sums.add(name, _write_audio(self.bundle, audio, name))
+                self.sums.add(name, self.bundle.add_file(name, audio))
             finished.path.unlink()
 
     def add(self, recording: Recording, choice: Selected, split: str, chunk: _Chunk) -> None:
@@ -521,7 +540,7 @@ class _ArchiveWriter:
             )  # fmt: skip
             data = self.prefetch.take(recording.normalised_file.name or "")
             if data is not None:
-                return item, _write_bytes(self.bundle, data, item.audio_name)
+                return item, self.bundle.add_bytes(item.audio_name, data)
             return item, _write_stored(self.bundle, recording.normalised_file, item.audio_name)
         with _item_audio(recording, span_seconds, self.sources, self.suffix) as (wav, span):
             item = _export_item(
@@ -529,7 +548,7 @@ class _ArchiveWriter:
                 suffix=self.suffix, votes=votes, span=span,
             )  # fmt: skip
             with _shipped_audio(wav, self.rendition.audio_format) as audio:
-                digest = _write_audio(self.bundle, audio, item.audio_name)
+                digest = self.bundle.add_file(item.audio_name, audio)
                 for sink in self.sinks:
                     _copy_members(self.bundle, sink.add(item, audio), self.sums)
         return item, digest
@@ -551,7 +570,7 @@ class _ArchiveWriter:
         self._copy_text("SHA256SUMS", texts.write("SHA256SUMS", lines))
 
     def _copy_text(self, name: str, spooled: SpooledText) -> None:
-        copy_into(self.bundle.zip, self.bundle.entry(name, zipfile.ZIP_DEFLATED), spooled)
+        self.bundle.add_text(name, spooled)
 
 
 def _metadata_texts(
@@ -631,26 +650,14 @@ def _campaign_ids(release: Release) -> list[int]:
     return sorted({release.campaign_id, *(release.spec.get("extra_campaigns") or [])})
 
 
-def _write_audio(bundle: _Bundle, source: Path, name: str) -> str:
-    """Copies the clip into the zip and hashes it in the same read."""
-    with source.open("rb") as handle:
-        # Audio barely compresses; storing keeps the build fast.
-        return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
-
-
-def _write_bytes(bundle: _Bundle, data: bytes, name: str) -> str:
-    bundle.zip.writestr(bundle.entry(name, zipfile.ZIP_STORED), data)
-    return hashlib.sha256(data).hexdigest()
-
-
 def _write_stored(bundle: _Bundle, field_file: FieldFile, name: str) -> str:
     """Copies a stored file into the zip and hashes it in the same read, wherever it lies."""
     if not storage_is_remote():
         # Straight from its path: FieldFile.open goes through the storage and wraps a File
         # per clip, a quarter of a millisecond each; the bytes are the same.
-        return _write_audio(bundle, Path(field_file.path), name)
+        return bundle.add_file(name, Path(field_file.path))
     with field_file.open("rb") as handle:
-        return _copy_stored(bundle, handle, bundle.entry(name, zipfile.ZIP_STORED))
+        return bundle.add_stream(name, handle)
 
 
 def _span_seconds(recording: Recording, choice: Selected) -> tuple[float, float] | None:
@@ -732,25 +739,11 @@ def _write_original(bundle: _Bundle, recording: Recording, speaker_id: str) -> s
     return name
 
 
-def _copy_stored(bundle: _Bundle, handle, info: zipfile.ZipInfo) -> str:
-    digest = hashlib.sha256()
-    with bundle.zip.open(info, "w") as target:
-        while block := handle.read(COPY_BLOCK):
-            digest.update(block)
-            target.write(block)
-    return digest.hexdigest()
-
-
-def archive_store(*, path: Path, name: str) -> tuple[str, str]:
-    """Stores the written archive (at a storage_scratch_path) as ``name``; returns (stored
-    name, its SHA-256).
-
-    Hashed in a read of its own, from the page cache: the zip seeks back to fill in each
-    entry's header, so its bytes cannot be hashed as they are written. Then renamed into place
-    on a local folder, or uploaded to S3 part by part from the disk (storage_move_in).
-    """
-    digest = sha256_file(path)
-    return storage_move_in(path=path, name=name), digest
+def archive_store(*, path: Path, name: str) -> str:
+    """Stores the written archive (at a storage_scratch_path) as ``name``; returns the stored
+    name. Renamed into place on a local folder, or uploaded to S3 part by part from the disk
+    (storage_move_in). Its SHA-256 was taken as it was written (ArchiveResult.sha256)."""
+    return storage_move_in(path=path, name=name)
 
 
 def _export_item(

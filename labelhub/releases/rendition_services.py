@@ -134,13 +134,14 @@ def _build_and_publish(rendition: ReleaseRendition) -> None:
 
     name = f"{_folder(rendition)}/{uuid.uuid4().hex}/{_file_name(rendition)}"
     with storage_scratch_path(name=name) as path:
-        rendition_write(
+        result = rendition_write(
             release=release, rendition=rendition_parse(rendition.key), archive=path,
             on_progress=progress,
         )  # fmt: skip
+        result.rows.close()  # a rendition stores no item rows (the version's are kept)
         size = path.stat().st_size
-        stored, digest = archive_store(path=path, name=name)
-        _publish(rendition, stored, sha256=digest, size_bytes=size)
+        stored = archive_store(path=path, name=name)
+        _publish(rendition, stored, sha256=result.sha256, size_bytes=size)
     published = ReleaseRendition.objects.values_list("archive", flat=True).get(pk=rendition.pk)
     storage_delete_tree(folder=_folder(rendition), keep=frozenset([published]) - {""})
 

@@ -283,8 +283,8 @@ def release_build(*, release_id: int) -> Release:
             # The item rows' spool (a temporary file past 1 MB) is closed once they are stored.
             with closing(result.rows):
                 size = archive_path.stat().st_size
-                stored, digest = archive_store(path=archive_path, name=name)
-                built = _Built(result, size, stored, digest, facts)
+                stored = archive_store(path=archive_path, name=name)
+                built = _Built(result, size, stored, result.sha256, facts)
                 _publish(release, built, previous=previous, changes=changes, plan=plan)
             _delete_unpublished_archives(release)
         # A speaker who withdrew while this build ran was not seen by the withdrawal's run.

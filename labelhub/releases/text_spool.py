@@ -4,7 +4,8 @@ Every format's metadata, the manifests and the datasheets come to a few KB a cli
 release of 100,000 clips, which a build held in memory until the zip took them. Each file is
 now written to a scratch file piece by piece (hashed on the way, SpoolWriter), so memory holds
 one piece, and it goes into the zip deflated from there. Deflate's output does not depend on how
-its input is cut up, and the entry is stamped as before, so the archive's bytes are unchanged.
+its input is cut up, and the entry is stamped as before, so the archive's bytes are unchanged
+(releases.zip_writer deflates it).
 The checksums of every file (ChecksumSpool) wait on disk too, in sorted runs, until SHA256SUMS
 is written from them.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,12 +141,3 @@ class ChecksumSpool:
 def _pair(line: str) -> tuple[str, str]:
     name, digest = line.rstrip("\n").split("\0")
     return name, digest
-
-
-def copy_into(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, spooled: SpooledText) -> None:
-    """Copies a spooled file into the zip as ``info``, as ZipFile.writestr would its bytes."""
-    # writestr sets the size before it opens the entry (which decides ZIP64 from it): the same.
-    info.file_size = spooled.size
-    with spooled.path.open("rb") as source, bundle.open(info, "w") as target:
-        while block := source.read(COPY_BYTES):
-            target.write(block)

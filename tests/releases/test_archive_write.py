@@ -48,17 +48,24 @@ def test_a_build_makes_as_many_queries_for_many_clips_as_for_few(monkeypatch) ->
     assert many == few, f"{few} queries for 2 clips, {many} for 12: some are per clip"
 
 
-def test_storing_the_archive_renames_it_into_place_with_its_hash() -> None:
+def test_storing_the_archive_renames_it_into_place() -> None:
     name = "releases/test/release.zip"
     data = bytes(range(256)) * 20_000
     with storage_scratch_path(name=name) as path:
         path.write_bytes(data)
         inode = path.stat().st_ino
-        stored, digest = archive_store(path=path, name=name)
-    assert digest == hashlib.sha256(data).hexdigest()
+        stored = archive_store(path=path, name=name)
     with default_storage.open(stored, "rb") as handle:
         assert handle.read() == data
     assert Path(default_storage.path(stored)).stat().st_ino == inode  # not a copy
+
+
+def test_the_published_hash_is_the_stored_archives_taken_as_it_was_written() -> None:
+    campaign = CampaignFactory(name="Hashed")
+    approved_clip(campaign, "turn the volume down")
+    release = build(campaign)
+    with default_storage.open(release.archive.name, "rb") as handle:
+        assert release.archive_sha256 == hashlib.sha256(handle.read()).hexdigest()
 
 
 def test_progress_is_reported_once_a_percent_and_not_more_often_than_the_clock_allows(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from labelhub.releases import text_spool
 from labelhub.releases.formats import ExportItem, audio_name, export_files, export_streams
-from labelhub.releases.text_spool import ChecksumSpool, TextSpool, copy_into
+from labelhub.releases.text_spool import ChecksumSpool, TextSpool
+from labelhub.releases.zip_writer import ZipWriter
 
 
 def _item(number: int) -> ExportItem:
@@ -33,6 +34,7 @@ def _item(number: int) -> ExportItem:
 def _entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(f"root/{name}", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o100644 << 16  # as the release archive stamps its entries
     return info
 
 
@@ -63,10 +65,14 @@ def test_a_spooled_file_zips_to_the_bytes_writestr_gives(tmp_path: Path) -> None
     with zipfile.ZipFile(written, "w") as bundle:
         bundle.writestr(_entry("metadata.jsonl"), text.encode("utf-8"))
     spooled = TextSpool(tmp_path).write("metadata.jsonl", text.splitlines(keepends=True))
-    copied = io.BytesIO()
-    with zipfile.ZipFile(copied, "w") as bundle:
-        copy_into(bundle, _entry("metadata.jsonl"), spooled)
-    assert copied.getvalue() == written.getvalue()
+    entry = _entry("metadata.jsonl")
+    with ZipWriter(
+        tmp_path / "copied.zip", scratch=tmp_path, date_time=entry.date_time,
+        external_attr=entry.external_attr, create_system=entry.create_system,
+    ) as writer:  # fmt: skip
+        writer.add_deflated(entry.filename, spooled.path)
+        writer.close()
+    assert (tmp_path / "copied.zip").read_bytes() == written.getvalue()
 
 
 def test_checksums_come_back_sorted_by_name_from_several_runs(tmp_path: Path, monkeypatch) -> None:
