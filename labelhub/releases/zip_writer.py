@@ -6,8 +6,8 @@ header, the archive's SHA-256 took a read of its own after the build, and a ZipI
 (~300 bytes) waited in memory for the central directory. Here every entry's CRC and sizes are
 known before its header goes out (a clip is read whole, a file over ``block`` bytes is read
 twice, a text file is deflated into a scratch file first), so the bytes go out once, in order,
-through one SHA-256, and each entry's central directory record goes to a scratch file as the
-entry is written.
+through one SHA-256 (on a thread of their own, beside the build), and each entry's central
+directory record goes to a scratch file as the entry is written.
 
 The bytes are the ones zipfile writes for the same entries, ZIP64 records included (tests
 compare them), so archives built before this writer are reproduced byte for byte.
@@ -21,6 +21,8 @@ import shutil
 import struct
 import tempfile
 import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -39,6 +41,9 @@ ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
 ZIP64_LOCATOR = struct.Struct("<4sLQL")
 # Files up to this size are read in one go; a larger one is read twice (its CRC first).
 BLOCK = 4 << 20
+# The archive's bytes go to its thread in pieces of about this size, at most this many waiting.
+PIECE = 1 << 20
+PIECES_WAITING = 4
 
 
 class Readable(Protocol):
@@ -145,6 +150,51 @@ def end_records(*, count: int, directory_size: int, directory_offset: int) -> by
     return records + end
 
 
+class _Output:
+    """The archive's bytes on their way to disk: gathered into pieces, each hashed and written
+    by one thread of their own, in order, while the build reads and hashes the next clips
+    (hashlib and file writes let go of the interpreter lock, so the two use both cores)."""
+
+    def __init__(self, path: Path) -> None:
+        self.handle: IO[bytes] = path.open("wb", buffering=PIECE)
+        self.digest = hashlib.sha256()
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="zip-output")
+        self.waiting: deque[Future[None]] = deque()
+        self.gathered: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        """Queues ``data`` (immutable bytes, held until written)."""
+        self.gathered.append(data)
+        self.size += len(data)
+        if self.size >= PIECE:
+            self._hand_off()
+
+    def finish(self) -> str:
+        """Writes what is left and closes the file; returns the SHA-256 of all written."""
+        self._hand_off()
+        while self.waiting:
+            self.waiting.popleft().result()  # raises the thread's error, if any
+        self.close()
+        return self.digest.hexdigest()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.handle.close()
+
+    def _hand_off(self) -> None:
+        if self.gathered:
+            self.waiting.append(self.pool.submit(self._put, self.gathered))
+            self.gathered, self.size = [], 0
+        while len(self.waiting) > PIECES_WAITING:
+            self.waiting.popleft().result()
+
+    def _put(self, pieces: list[bytes]) -> None:
+        for piece in pieces:
+            self.digest.update(piece)
+            self.handle.write(piece)
+
+
 class ZipWriter:
     """Writes ``path`` as a zip, one entry after another; every entry has the same time, file
     mode and "made by" system. ``close`` writes the central directory and returns the
@@ -165,17 +215,16 @@ class ZipWriter:
         self.scratch, self.block = scratch, block
         self.stamp = dos_time(date_time)
         self.external_attr, self.create_system = external_attr, create_system
-        self.handle: IO[bytes] = path.open("wb", buffering=1 << 20)
-        # Closed, like the archive's handle, by close() or on leaving the with block.
+        self.output = _Output(path)
+        # Closed, like the archive's output, by close() or on leaving the with block.
         self.directory: IO[bytes] = tempfile.TemporaryFile(dir=scratch)  # noqa: SIM115
-        self.digest = hashlib.sha256()
         self.offset = self.count = 0
 
     def __enter__(self) -> ZipWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.handle.close()
+        self.output.close()
         self.directory.close()
 
     def add_bytes(self, name: str, data: bytes) -> str:
@@ -217,23 +266,22 @@ class ZipWriter:
             packed_size = packed.tell()
             self._entry(name, method=DEFLATED, crc=crc, size=size, packed=packed_size)
             packed.seek(0)
-            while block := packed.read(self.block):
+            while block := packed.read(PIECE):
                 self._write(block)
 
     def close(self) -> str:
         """Writes the central directory and the end records; returns the archive's SHA-256."""
         directory_offset, directory_size = self.offset, self.directory.tell()
         self.directory.seek(0)
-        while block := self.directory.read(self.block):
+        while block := self.directory.read(PIECE):
             self._write(block)
         self._write(
             end_records(
                 count=self.count, directory_size=directory_size, directory_offset=directory_offset
             )
         )
-        self.handle.close()
         self.directory.close()
-        return self.digest.hexdigest()
+        return self.output.finish()
 
     def _add_twice(self, name: str, handle: IO[bytes]) -> str:
         # The CRC must be in the header, before the data: one read for it and the hash, one to
@@ -245,7 +293,7 @@ class ZipWriter:
         self._entry(name, method=STORED, crc=crc, size=size, packed=size)
         handle.seek(0)
         copied_crc = copied = 0
-        while copied < size and (block := handle.read(min(self.block, size - copied))):
+        while copied < size and (block := handle.read(min(PIECE, size - copied))):
             copied_crc, copied = zlib.crc32(block, copied_crc), copied + len(block)
             self._write(block)
         if (copied_crc, copied) != (crc, size):
@@ -268,6 +316,5 @@ class ZipWriter:
         self._write(header)
 
     def _write(self, data: bytes) -> None:
-        self.digest.update(data)
-        self.handle.write(data)
+        self.output.write(data)
         self.offset += len(data)

@@ -7,6 +7,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from labelhub.releases.zip_writer import (
     DEFLATED,
     STORED,
@@ -162,3 +164,12 @@ def test_sizes_and_offsets_past_2_gib_take_zipfiles_zip64_fields():
     ours = records + end_records(count=len(big), directory_size=len(records), directory_offset=base)
     assert ours == target.getvalue()
     assert b"PK\x06\x06" in ours  # the directory past 2 GiB moved the end to ZIP64
+
+
+def test_a_failed_write_stops_the_archive_with_the_disks_error(tmp_path):
+    # /dev/full refuses every write with ENOSPC, as a full disk does, on the writer's thread.
+    writer = _writer(Path("/dev/full"), tmp_path)
+    with pytest.raises(OSError, match="No space left on device"), writer:
+        for index in range(8):
+            writer.add_bytes(f"ds-v1/{index}.wav", bytes(1 << 20))
+        writer.close()
