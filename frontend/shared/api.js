@@ -18,6 +18,22 @@ export class ApiError extends Error {
   }
 }
 
+// A 503 with the code "retry" means PostgreSQL rolled the whole request back (a deadlock or a
+// serialization failure, see labelhub/api_errors.py): nothing of it was stored, so it is sent
+// once more after the server's Retry-After (at most this many seconds) before anyone is told.
+const RETRY_WAIT_LIMIT_S = 5;
+
+async function send(url, init) {
+  const response = await fetch(url, init);
+  const json = response.status !== 204 && response.headers.get("Content-Type")?.includes("json");
+  return { response, data: json ? await response.json() : null };
+}
+
+function retryDelayMs(response) {
+  const seconds = Number(response.headers.get("Retry-After")) || 1;
+  return Math.min(Math.max(seconds, 0), RETRY_WAIT_LIMIT_S) * 1000;
+}
+
 // fetch() a JSON endpoint; throws ApiError on a 4xx/5xx (with the server's message), and lets a
 // network failure (TypeError) through so callers can queue a retry.
 export async function api(url, { method = "GET", body, headers = {}, signal } = {}) {
@@ -29,9 +45,12 @@ export async function api(url, { method = "GET", body, headers = {}, signal } = 
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(url, init);
+  let { response, data } = await send(url, init);
+  if (response.status === 503 && data?.error?.code === "retry") {
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(response)));
+    ({ response, data } = await send(url, init));
+  }
   if (response.status === 204) return null;
-  const data = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
   if (!response.ok) {
     const error = data?.error || {};
     throw new ApiError(response.status, error.code || `http_${response.status}`, error.message || response.statusText, data);

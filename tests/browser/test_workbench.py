@@ -1,11 +1,13 @@
 """The workbench and review pages in Chromium, on real ingested audio with a Whisper-like draft."""
 
+import json
 import wave
 
 import numpy as np
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from labelhub.accounts.models import User
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -229,3 +231,32 @@ def test_a_thirty_minute_clip_opens_as_fast_as_a_short_one(page, login_as, media
     assert max(timings["peaksDrawn"], timings["audioCanPlay"]) < 5000  # sanity, not a benchmark
     page.locator("#waveform").click(position={"x": 400, "y": 50})  # click-to-seek far into it
     assert page.evaluate("() => document.getElementById('audio').currentTime") > 60
+
+
+def test_a_retry_answer_is_sent_once_more_and_the_labeler_never_sees_it(
+    page, login_as, speaker, tmp_path
+) -> None:
+    # The server's 503 "retry" (a deadlock rolled back, tests/test_api_errors.py) is answered
+    # here by the browser's network layer for the first claim only; the second reaches Django.
+    task = clip(speaker, tmp_path, "open the window", "open the widow")
+    labeler = UserFactory(role=User.Role.LABELER)
+    answered: list[str] = []
+
+    def busy_once(route) -> None:
+        if answered:
+            answered.append("server")
+            route.continue_()
+            return
+        answered.append("retry")
+        body = {"error": {"code": "retry", "message": "Another change got there first."}}
+        route.fulfill(
+            status=503, headers={"Retry-After": "1"}, content_type="application/json",
+            body=json.dumps(body),
+        )  # fmt: skip
+
+    page.route(f"**{reverse('task-claim')}", busy_once)
+    open_workbench(page, login_as, labeler)
+
+    assert answered == ["retry", "server"]
+    assert page.locator("#task-title").inner_text().startswith(f"Clip {task.recording_id}")
+    assert "Another change" not in page.locator("body").inner_text()
