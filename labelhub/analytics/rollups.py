@@ -5,6 +5,12 @@ Each rollup is recomputed whole for the speakers whose facts changed, by the dat
 (DELETE, then INSERT ... SELECT ... GROUP BY over those speakers' ClipFact rows), in the
 transaction that rewrites the facts. A speaker has at most a few hundred clips, so this is
 cheap, idempotent and always equal to a rebuild: no delta arithmetic to get wrong.
+
+Two transactions that recompute the same speaker (two facts drains, each with one of its clips)
+take the speaker's advisory lock first, so the second waits for the first to commit and then
+deletes the first's rows too. Without it, the second's DELETE did not see rows committed after
+it started, both sets of rows stayed, and every figure of that speaker counted twice
+(tests/analytics/test_drain_locks.py).
 """
 
 from collections.abc import Iterable, Mapping
@@ -25,6 +31,10 @@ ROLLUP_COLUMNS = (
 ROLLUPS: tuple[type[Model], ...] = (FactRollup, FactDay, FactLabeler)
 # Speakers per statement: keeps the IN list and each INSERT's work bounded.
 SPEAKER_BATCH = 500
+# The advisory lock space of "a speaker's rollups" (two-key locks; recordings' one-key locks
+# on checksums live in a space of their own). Ids past 2**31 wrap: a shared lock only waits.
+ROLLUP_LOCK_SPACE = 0x524F4C4C  # "ROLL"
+INT4 = 2**31 - 1
 
 
 def _rollup_selects(facts: QuerySet[ClipFact]) -> dict[type[Model], QuerySet]:
@@ -65,8 +75,19 @@ def _insert_select(model: type[Model], select: QuerySet) -> None:
 
 
 def rollups_refresh(speaker_ids: Iterable[int]) -> None:
-    """Recomputes every rollup row of these speakers from their current ClipFact rows."""
+    """Recomputes every rollup row of these speakers from their current ClipFact rows.
+
+    Holds each speaker's rollup lock until the caller's transaction ends, taken in id order
+    all at once (so two refreshes never wait on each other in a cycle).
+    """
     ids = sorted(set(speaker_ids))
+    if ids and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, key)"
+                " FROM (SELECT unnest(%s::int[]) AS key ORDER BY 1) AS keys",
+                [ROLLUP_LOCK_SPACE, [pk % INT4 for pk in ids]],
+            )
     for start in range(0, len(ids), SPEAKER_BATCH):
         batch = ids[start : start + SPEAKER_BATCH]
         for model, select in _rollup_selects(ClipFact.objects.filter(speaker_id__in=batch)).items():

@@ -21,6 +21,8 @@ from labelhub.dispatch import clip_facts_mark
 from labelhub.labeling.models import Task
 from labelhub.labeling.review import review_claim_next, review_decide
 from labelhub.labeling.services import task_claim_next, task_submit
+from tests.analytics.test_clip_facts import rollup_rows
+from tests.factories import RevisionFactory
 from tests.labeling.helpers import labeler_user, reviewer_user, submitted_task, task_with_draft
 
 WAIT_SECONDS = 20
@@ -114,3 +116,66 @@ def test_a_change_that_waits_on_a_drain_does_not_deadlock_it(monkeypatch, prepar
     assert StaleClipFact.objects.filter(recording_id=task.recording_id).exists()
     task.refresh_from_db()
     assert task.status in {Task.Status.SUBMITTED, Task.Status.APPROVED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_that_share_a_speaker_count_each_of_its_clips_once(monkeypatch) -> None:
+    """Drain A rewrites the speaker's rollups and holds them; drain B, with the speaker's other
+    clip, deletes the rollups after A commits. B's delete must see A's rows (else both sets
+    stay and every figure of the speaker counts twice)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions are what this test is about")
+    first, _ = task_with_draft(text="turn on the tv")
+    second = RevisionFactory(
+        text="mute", recording__speaker=first.recording.speaker,
+        recording__campaign=first.recording.campaign,
+    ).recording  # fmt: skip
+    speaker = first.recording.speaker_id
+    facts.clip_fact_refresh([first.recording_id, second.pk])
+    expected = rollup_rows(first.recording.campaign)
+    StaleClipFact.objects.all().delete()
+    clip_facts_mark([first.recording_id, second.pk])
+    monkeypatch.setattr(facts, "DRAIN_BATCH", 1)  # A takes one mark, B (skipping it) the other
+    pids: dict[str, int] = {}
+    a_holds_the_rollups = threading.Event()
+    errors: list[BaseException] = []
+    refresh = facts.clip_fact_refresh
+
+    def refresh_then_hold(ids: list[int]) -> int:
+        written = refresh(ids)
+        if threading.current_thread().name == "drain-a" and not a_holds_the_rollups.is_set():
+            a_holds_the_rollups.set()
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not ("drain-b" in pids and backend_waits_on_a_lock(pids["drain-b"])):
+                if time.monotonic() > deadline:
+                    break  # B did not wait on A (the fix may serialise earlier): go on
+                time.sleep(0.02)
+        return written
+
+    monkeypatch.setattr(facts, "clip_fact_refresh", refresh_then_hold)
+
+    def run_drain() -> None:
+        name = threading.current_thread().name
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids[name] = cursor.fetchone()[0]
+            if name == "drain-b":
+                assert a_holds_the_rollups.wait(WAIT_SECONDS)
+            facts.stale_facts_drain()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            a_holds_the_rollups.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_drain, name=name) for name in ("drain-a", "drain-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS * 2)
+
+    assert errors == []
+    assert not StaleClipFact.objects.exists()
+    assert ClipFact.objects.filter(speaker_id=speaker).count() == 2
+    assert rollup_rows(first.recording.campaign) == expected
