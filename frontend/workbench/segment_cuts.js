@@ -1,6 +1,9 @@
 // The cuts of segment mode: boundaries, speaker, split, merge, add and delete. Each call sends
 // the segment's version; the server's answer replaces the page's copy, and a refusal (stale,
-// overlap, too short) puts the region back where the server has it.
+// overlap, too short) puts the region back where the server has it. Edits go one at a time:
+// each is sent once the one before is answered and applied, so it carries the version that
+// answer gave (a speaker key pressed while a split was in flight was sent with the old version
+// and refused as stale).
 
 import { api, gettext, interpolate } from "../shared/api.js";
 
@@ -11,6 +14,13 @@ const ADD_SECONDS = 3; // a new segment's length when the gap allows it
 export class SegmentCuts {
   constructor(mode) {
     this.mode = mode;
+    this.last = Promise.resolve();
+  }
+
+  serial(edit) {
+    const run = this.last.then(edit, edit);
+    this.last = run.catch(() => {});
+    return run;
   }
 
   async change(segment, url, body, method = "POST") {
@@ -32,7 +42,11 @@ export class SegmentCuts {
     await this.patch(segment, { start, end });
   }
 
-  async patch(segment, changes) {
+  patch(segment, changes) {
+    return this.serial(() => this.patchNow(segment, changes));
+  }
+
+  async patchNow(segment, changes) {
     const fresh = await this.change(segment, fill(this.mode.config.segmentUrl, segment.id), changes, "PATCH");
     if (fresh) {
       this.mode.replace(segment, fresh);
@@ -54,7 +68,11 @@ export class SegmentCuts {
     this.patch(this.mode.current, { speaker: speakerId });
   }
 
-  async split() {
+  split() {
+    return this.serial(() => this.splitNow());
+  }
+
+  async splitNow() {
     const segment = this.mode.current;
     if (!segment?.editable) return;
     const at = round(this.mode.player.currentTime);
@@ -68,7 +86,11 @@ export class SegmentCuts {
     this.mode.say(interpolate(gettext("Split at %s s."), [at.toFixed(2)]), "ok");
   }
 
-  async mergeNext() {
+  mergeNext() {
+    return this.serial(() => this.mergeNextNow());
+  }
+
+  async mergeNextNow() {
     const segment = this.mode.current;
     const next = this.mode.segments[this.mode.segments.indexOf(segment) + 1];
     if (!segment?.editable || !next) return;
@@ -83,8 +105,12 @@ export class SegmentCuts {
     this.mode.say(gettext("Merged with the next segment."), "ok");
   }
 
+  add() {
+    return this.serial(() => this.addNow());
+  }
+
   // A new segment from the cursor into the silence after it (never over a neighbour).
-  async add() {
+  async addNow() {
     const at = round(this.mode.player.currentTime);
     if (this.mode.segments.some((s) => s.start <= at && at < s.end)) {
       return this.mode.say(gettext("The cursor is inside a segment: split it instead, or move the cursor to a gap."), "error");
@@ -104,7 +130,11 @@ export class SegmentCuts {
     }
   }
 
-  async remove() {
+  remove() {
+    return this.serial(() => this.removeNow());
+  }
+
+  async removeNow() {
     const segment = this.mode.current;
     if (!segment?.editable) return;
     const answer = await this.change(segment, `${fill(this.mode.config.segmentUrl, segment.id)}delete/`, {});

@@ -2,8 +2,11 @@
 span, peaks as ingest computes them), and the short-clip workbench on the same player."""
 
 import subprocess
+import threading
+import time
 
 import pytest
+from django.db import connections, transaction
 
 from labelhub.accounts.models import User
 from labelhub.labeling.models import Task, TranscriptRevision
@@ -398,3 +401,60 @@ def test_the_active_segment_and_its_text_follow_playback(page, login_as, convers
     )
     assert page.locator("#segment-list li.active").inner_text().startswith("4.5–8.0")
     page.keyboard.press("Escape")
+
+
+def test_a_speaker_key_pressed_while_a_split_is_in_flight_lands_after_it(
+    page, login_as, conversation
+) -> None:
+    # The split waits on the source's row lock, held here from another connection, so the
+    # speaker key is pressed while the split's answer is still to come (as on a loaded server).
+    source, (first, _, _), (_, ben) = conversation
+    open_segments(page, login_as, UserFactory(role=User.Role.LABELER))
+    page.locator("#transcript").focus()
+    page.keyboard.press("Control+BracketRight")
+    wait_for_cursor(page, 2.5)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_source() -> None:
+        try:
+            with transaction.atomic():
+                Recording.objects.select_for_update().get(pk=source.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_source)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        page.keyboard.press("Alt+KeyX")
+        wait_until(lambda: backends_waiting_on_a_lock() >= 1)
+        page.keyboard.press(speaker_key(source, ben))
+        page.wait_for_timeout(500)  # time for a speaker change sent at once to reach the lock
+    finally:
+        release.set()
+        holder.join(10)
+
+    page.wait_for_function("() => window.workbenchPlayer.regions.getRegions().length === 4")
+    wait_until(lambda: segment_row(first).speaker_id == ben.pk)
+    left = segment_row(first)
+    assert (left.start_seconds, left.end_seconds, left.speaker_id) == (0.5, 2.5, ben.pk)
+    assert left.segment_version == first.segment_version + 2  # the split, then the speaker
+    assert page.locator("#segment-conflict").is_hidden()
+
+
+def backends_waiting_on_a_lock() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until(done, *, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.05)
